@@ -1,0 +1,236 @@
+//! Loading detector definitions: TOML files → checked [`Detector`]s.
+//!
+//! The catalogue in `detectors/` is embedded in the binary at build time (so `pipl-scan` runs from
+//! any directory); `--detectors DIR` adds files or overrides embedded ones by id. Every problem is a
+//! [`LoadError`] naming the file and the field, because a detector that silently loads wrong would
+//! silently miss personal data.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::validators::{Masker, Normaliser, Validator};
+use super::{Detector, Examples, Names, PatternDef, Sensitivity};
+
+/// The catalogue shipped with pipl-scan, one `(file name, TOML text)` per detector.
+pub const EMBEDDED: &[(&str, &str)] = &include!(concat!(env!("OUT_DIR"), "/embedded_detectors.rs"));
+
+/// Default width, in characters, of the context window around a match.
+const DEFAULT_WINDOW: usize = 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{file}: {message}")]
+    Parse { file: String, message: String },
+    #[error("{file}: field `{field}`: {message}")]
+    Field {
+        file: String,
+        field: &'static str,
+        message: String,
+    },
+    #[error("{file}: cannot read: {message}")]
+    Io { file: String, message: String },
+    #[error("{dir}: cannot read detector directory: {message}")]
+    Dir { dir: String, message: String },
+    #[error("detector `{id}`: multi-pattern matcher: {message}")]
+    Build { id: String, message: String },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DetectorFile {
+    id: String,
+    names: Names,
+    description: String,
+    category: String,
+    sensitive: Sensitivity,
+    identifier: bool,
+    #[serde(default)]
+    priority: u32,
+    patterns: Vec<PatternDef>,
+    validator: Option<String>,
+    normaliser: String,
+    masker: String,
+    #[serde(default)]
+    context: ContextFile,
+    #[serde(default)]
+    header_hints: Vec<String>,
+    examples: Examples,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContextFile {
+    #[serde(default)]
+    keywords: Vec<String>,
+    window: Option<usize>,
+}
+
+/// Parses and checks one detector file. `file` is the name used in error messages.
+pub fn parse_detector(file: &str, text: &str) -> Result<Detector, LoadError> {
+    let raw: DetectorFile = toml::from_str(text).map_err(|e| LoadError::Parse {
+        file: file.to_string(),
+        message: e.to_string().trim_end().to_string(),
+    })?;
+    let field = |field: &'static str, message: String| LoadError::Field {
+        file: file.to_string(),
+        field,
+        message,
+    };
+    if raw.id.is_empty()
+        || !raw
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(field("id", format!("`{}` is not a kebab-case id", raw.id)));
+    }
+    if let Some(stem) = Path::new(file).file_stem().and_then(|s| s.to_str())
+        && stem != raw.id
+    {
+        return Err(field(
+            "id",
+            format!("`{}` differs from the file name `{stem}`", raw.id),
+        ));
+    }
+    if raw.patterns.is_empty() {
+        return Err(field("patterns", "at least one [[patterns]] entry is required".into()));
+    }
+    for p in &raw.patterns {
+        check_regex(&p.regex).map_err(|m| field("patterns.regex", m))?;
+    }
+    let validator = match &raw.validator {
+        None => None,
+        Some(name) => Some(Validator::from_name(name).ok_or_else(|| {
+            field(
+                "validator",
+                format!("unknown validator `{name}` (known: {})", Validator::NAMES.join(", ")),
+            )
+        })?),
+    };
+    let normaliser = Normaliser::from_name(&raw.normaliser).ok_or_else(|| {
+        field(
+            "normaliser",
+            format!(
+                "unknown normaliser `{}` (known: {})",
+                raw.normaliser,
+                Normaliser::NAMES.join(", ")
+            ),
+        )
+    })?;
+    let masker = Masker::from_name(&raw.masker).ok_or_else(|| {
+        field(
+            "masker",
+            format!(
+                "unknown masker `{}` (known: {})",
+                raw.masker,
+                Masker::NAMES.join(", ")
+            ),
+        )
+    })?;
+    let needs_context = raw.patterns.iter().any(|p| p.requires_context);
+    if needs_context && raw.context.keywords.is_empty() && raw.header_hints.is_empty() {
+        return Err(field(
+            "context.keywords",
+            "a pattern requires context but the detector has no keywords or header hints".into(),
+        ));
+    }
+    if raw.examples.matches.is_empty() || raw.examples.no_match.is_empty() {
+        return Err(field(
+            "examples",
+            "both `match` and `no_match` examples are required".into(),
+        ));
+    }
+    let keywords = raw
+        .context
+        .keywords
+        .iter()
+        .map(|k| k.to_ascii_lowercase())
+        .collect::<Vec<_>>();
+    let context = if keywords.is_empty() {
+        None
+    } else {
+        Some(
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(&keywords)
+                .map_err(|e| field("context.keywords", e.to_string()))?,
+        )
+    };
+    Ok(Detector {
+        id: raw.id,
+        names: raw.names,
+        description: raw.description.trim().to_string(),
+        category: raw.category,
+        sensitive: raw.sensitive,
+        identifier: raw.identifier,
+        priority: raw.priority,
+        patterns: raw.patterns,
+        validator,
+        normaliser,
+        masker,
+        keywords,
+        context,
+        window: raw.context.window.unwrap_or(DEFAULT_WINDOW),
+        header_hints: raw.header_hints,
+        examples: raw.examples,
+        origin: file.to_string(),
+    })
+}
+
+/// Compiles one pattern alone, so a bad regex is reported against its own file and field.
+fn check_regex(re: &str) -> Result<(), String> {
+    let r = regex_automata::meta::Regex::new(re).map_err(|e| format!("bad regex: {e}"))?;
+    if r.is_match("") {
+        return Err("pattern matches the empty string".into());
+    }
+    Ok(())
+}
+
+/// The embedded catalogue, then every `*.toml` of `dir` (if any) — a file whose id is already
+/// loaded replaces it, any other adds a detector.
+pub fn load_detectors(dir: Option<&Path>) -> Result<Vec<Detector>, LoadError> {
+    let mut out: Vec<Detector> = Vec::new();
+    for (file, text) in EMBEDDED {
+        out.push(parse_detector(file, text)?);
+    }
+    if let Some(dir) = dir {
+        for d in load_dir_only(dir)? {
+            match out.iter_mut().find(|e| e.id == d.id) {
+                Some(slot) => *slot = d,
+                None => out.push(d),
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Every `*.toml` file of `dir`, sorted by name.
+pub fn load_dir_only(dir: &Path) -> Result<Vec<Detector>, LoadError> {
+    let rd = std::fs::read_dir(dir).map_err(|e| LoadError::Dir {
+        dir: dir.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let mut paths = Vec::new();
+    for entry in rd {
+        let entry = entry.map_err(|e| LoadError::Dir {
+            dir: dir.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let p = entry.path();
+        if p.extension().is_some_and(|e| e == "toml") {
+            paths.push(p);
+        }
+    }
+    paths.sort();
+    let mut out = Vec::new();
+    for p in paths {
+        let name = p.display().to_string();
+        let text = std::fs::read_to_string(&p).map_err(|e| LoadError::Io {
+            file: name.clone(),
+            message: e.to_string(),
+        })?;
+        out.push(parse_detector(&name, &text)?);
+    }
+    Ok(out)
+}

@@ -1,0 +1,442 @@
+//! The detection engine: data-defined detectors compiled into one multi-pattern matcher.
+//!
+//! Every detector is a TOML file (see `detectors/` and [`load`]). All their patterns are compiled
+//! into a single `regex_automata::meta::Regex`, so the bytes of a file are read once whatever the
+//! size of the catalogue: the matcher reports a candidate's span and pattern id in one pass, and
+//! only candidates are validated (checksums, calendar dates), checked for context and normalised.
+//!
+//! Boundaries are checked in code rather than with `\b`: Chinese text puts identifiers right
+//! against Hanzi (`身份证号440524188001010014`), where a Unicode word boundary does not exist, while
+//! a digit run inside a longer digit run must not match. So a candidate counts only when the bytes
+//! on either side are not ASCII letters or digits.
+
+pub mod load;
+pub mod validators;
+
+use regex_automata::{Anchored, Input, MatchKind, PatternID, meta, util::syntax};
+use serde::{Deserialize, Serialize};
+
+pub use load::LoadError;
+use validators::{Masker, Normaliser, Validator};
+
+/// A sensitivity standard: which personal information counts as *sensitive* PI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Standard {
+    /// GB/T 45574-2025 (in force 2025-11-01): a bare ID number is not sensitive.
+    Gbt45574_2025,
+    /// GB/T 35273-2020 Appendix B: identity-document numbers are sensitive.
+    Gbt35273_2020,
+}
+
+impl Standard {
+    pub const ALL: [Standard; 2] = [Standard::Gbt45574_2025, Standard::Gbt35273_2020];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Standard::Gbt45574_2025 => "gbt45574-2025",
+            Standard::Gbt35273_2020 => "gbt35273-2020",
+        }
+    }
+
+    pub fn from_id(s: &str) -> Option<Standard> {
+        Standard::ALL.into_iter().find(|st| st.id() == s)
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Under which standards a detector's findings are sensitive PI.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Sensitivity {
+    #[serde(rename = "gbt35273-2020")]
+    pub gbt35273_2020: bool,
+    #[serde(rename = "gbt45574-2025")]
+    pub gbt45574_2025: bool,
+}
+
+impl Sensitivity {
+    pub fn under(&self, s: Standard) -> bool {
+        match s {
+            Standard::Gbt45574_2025 => self.gbt45574_2025,
+            Standard::Gbt35273_2020 => self.gbt35273_2020,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Names {
+    pub zh: String,
+    pub en: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatternDef {
+    pub regex: String,
+    /// The format has no check character: count it only with a context keyword or header hint.
+    #[serde(default)]
+    pub requires_context: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Examples {
+    #[serde(rename = "match")]
+    pub matches: Vec<String>,
+    pub no_match: Vec<String>,
+}
+
+/// One kind of personal information, as loaded and checked from its TOML file.
+#[derive(Debug, Clone)]
+pub struct Detector {
+    pub id: String,
+    pub names: Names,
+    pub description: String,
+    pub category: String,
+    pub sensitive: Sensitivity,
+    pub identifier: bool,
+    pub priority: u32,
+    pub patterns: Vec<PatternDef>,
+    pub validator: Option<Validator>,
+    pub normaliser: Normaliser,
+    pub masker: Masker,
+    /// Context keywords, lower-cased (ASCII) as written in the file.
+    pub keywords: Vec<String>,
+    context: Option<aho_corasick::AhoCorasick>,
+    /// Context window, in characters, on each side of a match.
+    pub window: usize,
+    pub header_hints: Vec<String>,
+    pub examples: Examples,
+    /// Where the definition came from (embedded file name or path), for messages.
+    pub origin: String,
+}
+
+impl Detector {
+    /// Does a context keyword occur within `window` characters of `hay[start..end]`, on its line?
+    fn has_context(&self, hay: &[u8], start: usize, end: usize) -> bool {
+        let Some(ac) = &self.context else {
+            return false;
+        };
+        let before = window_before(hay, start, self.window);
+        let after = window_after(hay, end, self.window);
+        ac.is_match(&hay[before..start]) || ac.is_match(&hay[end..after])
+    }
+
+    /// Does a column header name this detector? Case-insensitive, ignoring spaces, `_` and `-`.
+    pub fn header_matches(&self, header: &str) -> bool {
+        let h = squash(header);
+        !h.is_empty()
+            && self.header_hints.iter().any(|hint| {
+                let hint = squash(hint);
+                !hint.is_empty() && (h == hint || (hint.chars().count() >= 3 && h.contains(&hint)))
+            })
+    }
+}
+
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Start of the window of `chars` characters before `pos`, not crossing a newline.
+fn window_before(hay: &[u8], pos: usize, chars: usize) -> usize {
+    let mut i = pos;
+    let mut n = 0;
+    while i > 0 && n < chars {
+        let b = hay[i - 1];
+        if b == b'\n' {
+            break;
+        }
+        i -= 1;
+        // Count a character at its first byte (UTF-8 continuation bytes are 10xxxxxx).
+        if b & 0xC0 != 0x80 {
+            n += 1;
+        }
+    }
+    i
+}
+
+/// End of the window of `chars` characters after `pos`, not crossing a newline.
+fn window_after(hay: &[u8], pos: usize, chars: usize) -> usize {
+    let mut i = pos;
+    let mut n = 0;
+    while i < hay.len() && hay[i] != b'\n' {
+        if hay[i] & 0xC0 != 0x80 {
+            if n == chars {
+                break;
+            }
+            n += 1;
+        }
+        i += 1;
+    }
+    i
+}
+
+#[inline]
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+}
+
+/// One validated, normalised occurrence of a detector's PI in a haystack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Index of the detector in its [`DetectorSet`].
+    pub detector: usize,
+    pub start: usize,
+    pub end: usize,
+    pub normalised: String,
+}
+
+/// All detectors, ordered by descending priority, with their patterns in one matcher.
+#[derive(Debug)]
+pub struct DetectorSet {
+    detectors: Vec<Detector>,
+    regex: meta::Regex,
+    /// For each pattern id: (detector index, pattern index within the detector).
+    owners: Vec<(usize, usize)>,
+}
+
+impl DetectorSet {
+    /// The embedded catalogue plus (adding or overriding by id) the files of `dir`.
+    pub fn load(dir: Option<&std::path::Path>) -> Result<DetectorSet, LoadError> {
+        DetectorSet::new(load::load_detectors(dir)?)
+    }
+
+    pub fn new(mut detectors: Vec<Detector>) -> Result<DetectorSet, LoadError> {
+        // Highest priority first: with leftmost-first semantics, when several patterns match at
+        // the same position the matcher reports the one listed first.
+        detectors.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
+        let mut patterns = Vec::new();
+        let mut owners = Vec::new();
+        for (di, d) in detectors.iter().enumerate() {
+            for (pi, p) in d.patterns.iter().enumerate() {
+                patterns.push(p.regex.as_str());
+                owners.push((di, pi));
+            }
+        }
+        let regex = meta::Regex::builder()
+            // Byte-oriented: files are not always valid UTF-8, and `\d` must mean ASCII digits.
+            .syntax(syntax::Config::new().unicode(false).utf8(false))
+            .configure(
+                meta::Config::new()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .utf8_empty(false),
+            )
+            .build_many(&patterns)
+            .map_err(|e| LoadError::Build {
+                id: detectors
+                    .iter()
+                    .map(|d| d.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                message: e.to_string(),
+            })?;
+        Ok(DetectorSet {
+            detectors,
+            regex,
+            owners,
+        })
+    }
+
+    pub fn detectors(&self) -> &[Detector] {
+        &self.detectors
+    }
+
+    pub fn len(&self) -> usize {
+        self.detectors.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.detectors.is_empty()
+    }
+
+    pub fn get(&self, i: usize) -> &Detector {
+        &self.detectors[i]
+    }
+
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.detectors.iter().position(|d| d.id == id)
+    }
+
+    /// Which detectors a column header names (one flag per detector).
+    pub fn header_hints(&self, header: &str) -> Vec<bool> {
+        self.detectors
+            .iter()
+            .map(|d| d.header_matches(header))
+            .collect()
+    }
+
+    /// Calls `on` for every finding in `hay`, in order. `hinted[i]` says that the field's header
+    /// names detector `i`, which stands in for a context keyword; pass `&[]` for plain text.
+    pub fn find(&self, hay: &[u8], hinted: &[bool], mut on: impl FnMut(Finding)) {
+        let mut at = 0;
+        while at < hay.len() {
+            let Some(m) = self.regex.search(&Input::new(hay).range(at..)) else {
+                break;
+            };
+            let s = m.start();
+            match self.accept_at(hay, s, m.pattern(), m.end(), hinted) {
+                Some(f) => {
+                    at = f.end.max(s + 1);
+                    on(f);
+                }
+                None => {
+                    // A match starting inside a run of letters/digits fails its left boundary, so
+                    // the next candidate can only start after this run.
+                    let mut next = s + 1;
+                    while next < hay.len() && is_word_byte(hay[next]) && is_word_byte(hay[s]) {
+                        next += 1;
+                    }
+                    at = next;
+                }
+            }
+        }
+    }
+
+    /// The first pattern, in priority order, that yields a valid finding at `s`.
+    fn accept_at(
+        &self,
+        hay: &[u8],
+        s: usize,
+        first: PatternID,
+        first_end: usize,
+        hinted: &[bool],
+    ) -> Option<Finding> {
+        if s > 0 && is_word_byte(hay[s - 1]) {
+            return None;
+        }
+        if let Some(f) = self.check(hay, s, first_end, first.as_usize(), hinted) {
+            return Some(f);
+        }
+        // Other patterns may match at the same start (an 18-digit run that is not a valid ID may
+        // be a valid 19-digit card's prefix, an `H` number may be a permit, not a passport).
+        for pid in (first.as_usize() + 1)..self.owners.len() {
+            let input = Input::new(hay)
+                .range(s..)
+                .anchored(Anchored::Pattern(PatternID::new_unchecked(pid)));
+            if let Some(m) = self.regex.search(&input)
+                && let Some(f) = self.check(hay, s, m.end(), pid, hinted)
+            {
+                return Some(f);
+            }
+        }
+        None
+    }
+
+    fn check(&self, hay: &[u8], s: usize, e: usize, pid: usize, hinted: &[bool]) -> Option<Finding> {
+        if e < hay.len() && is_word_byte(hay[e]) {
+            return None;
+        }
+        let (di, pi) = self.owners[pid];
+        let d = &self.detectors[di];
+        let raw = std::str::from_utf8(&hay[s..e]).ok()?;
+        if let Some(v) = d.validator
+            && !v.check(raw)
+        {
+            return None;
+        }
+        if d.patterns[pi].requires_context
+            && !hinted.get(di).copied().unwrap_or(false)
+            && !d.has_context(hay, s, e)
+        {
+            return None;
+        }
+        Some(Finding {
+            detector: di,
+            start: s,
+            end: e,
+            normalised: d.normaliser.apply(raw),
+        })
+    }
+
+    /// Every finding in `text`, as one record without header hints.
+    pub fn find_all(&self, text: &str) -> Vec<Finding> {
+        let mut out = Vec::new();
+        self.find(text.as_bytes(), &[], |f| out.push(f));
+        out
+    }
+
+    /// Runs every detector's own `match` / `no_match` examples through the whole set.
+    pub fn check_examples(&self) -> Vec<ExampleFailure> {
+        let mut failures = Vec::new();
+        for (di, d) in self.detectors.iter().enumerate() {
+            for (text, should) in d
+                .examples
+                .matches
+                .iter()
+                .map(|t| (t, true))
+                .chain(d.examples.no_match.iter().map(|t| (t, false)))
+            {
+                let found = self.find_all(text).iter().any(|f| f.detector == di);
+                if found != should {
+                    failures.push(ExampleFailure {
+                        detector: d.id.clone(),
+                        origin: d.origin.clone(),
+                        example: text.clone(),
+                        expected_match: should,
+                    });
+                }
+            }
+        }
+        failures
+    }
+}
+
+/// A detector example that did not behave as its file says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExampleFailure {
+    pub detector: String,
+    pub origin: String,
+    pub example: String,
+    pub expected_match: bool,
+}
+
+impl std::fmt::Display for ExampleFailure {
+    // The example is the detector author's own synthetic text, not scanned data: safe to print.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.expected_match {
+            write!(
+                f,
+                "detector `{}` ({}): example `{}` should match but did not",
+                self.detector, self.origin, self.example
+            )
+        } else {
+            write!(
+                f,
+                "detector `{}` ({}): no_match example `{}` matched",
+                self.detector, self.origin, self.example
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_count_characters_and_stop_at_newlines() {
+        let s = "护照号码:E1234\nabc".as_bytes();
+        let start = "护照号码:".len();
+        assert_eq!(window_before(s, start, 2), start - 4); // 码 and : (3 + 1 bytes)
+        assert_eq!(window_before(s, start, 100), 0);
+        let end = "护照号码:E1234".len();
+        assert_eq!(window_after(s, end, 5), end); // newline right after
+        assert_eq!(window_after(b"ab", 0, 1), 1);
+    }
+
+    #[test]
+    fn header_matching_ignores_case_and_separators() {
+        let set = DetectorSet::load(None).unwrap();
+        let id = set.get(set.index_of("cn-resident-id").unwrap());
+        assert!(id.header_matches("身份证号"));
+        assert!(id.header_matches("SFZH"));
+        assert!(!id.header_matches("order_no"));
+    }
+}

@@ -1,0 +1,903 @@
+//! The built-in checks, normalisers and maskers that detector files name.
+//!
+//! A detector TOML file says `validator = "gb11643"`, `normaliser = "cn-mobile"`,
+//! `masker = "id"`; this module owns what those names mean. Each family is a closed enum
+//! with a `NAMES` table, so that the loader can reject an unknown name and list the
+//! known ones, and so that adding a check is adding one variant here.
+//!
+//! * A [`Validator`] decides whether a regex match really is the identifier it looks like
+//!   (check digit, real date, allocated number block, known card range). It sees the raw
+//!   matched text, separators and all.
+//! * A [`Normaliser`] turns a validated match into the canonical value that is hashed into
+//!   the sketches, so that one person is one key however the number was written
+//!   (REGULATION.md §4, "HLL subject keys").
+//! * A [`Masker`] turns a normalised value into something safe to print as evidence: it
+//!   never reveals the middle of an identifier, and it stars out anything too short to
+//!   mask safely.
+//!
+//! Everything here is pure and total: no function panics on any UTF-8 input, and no result
+//! depends on the clock (a birth date in the future is accepted up to 2100, so a scan is
+//! reproducible and tests need no fixed "today"; minors are judged against the reference
+//! date elsewhere, with [`age_on`]).
+
+use chrono::{Datelike, NaiveDate};
+
+/// A named check that a matched text really is the identifier its pattern looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validator {
+    /// PRC resident ID (GB 11643-1999): region, birth date and ISO 7064 MOD 11-2 check
+    /// character; also the legacy 15-digit form (region and 19YY date, no check character).
+    Gb11643,
+    /// Payment card: 13–19 digits, Luhn (ISO/IEC 7812), and a known card-scheme range.
+    Luhn,
+    /// Mainland mobile number in an allocated block, optionally with `+86` / `0086`.
+    CnMobile,
+    /// A plausible personal email address (no `user@localhost`).
+    Email,
+}
+
+impl Validator {
+    /// Every validator, in the order of [`Validator::NAMES`].
+    pub const ALL: &'static [Self] = &[Self::Gb11643, Self::Luhn, Self::CnMobile, Self::Email];
+    /// The names a detector file may use, in the order of [`Validator::ALL`].
+    pub const NAMES: &'static [&'static str] = &["gb11643", "luhn", "cn-mobile", "email"];
+
+    /// The validator called `name`, or `None` if there is none.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.name() == name)
+    }
+
+    /// The name a detector file uses for this validator.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Gb11643 => "gb11643",
+            Self::Luhn => "luhn",
+            Self::CnMobile => "cn-mobile",
+            Self::Email => "email",
+        }
+    }
+
+    /// Whether `raw`, the matched text exactly as found (it may contain spaces or dashes,
+    /// `+86` / `0086`, a lower-case `x`), is a valid identifier of this kind.
+    pub fn check(self, raw: &str) -> bool {
+        match self {
+            Self::Gb11643 => is_resident_id(raw),
+            Self::Luhn => is_payment_card(raw),
+            Self::CnMobile => cn_mobile_digits(raw).is_some(),
+            Self::Email => is_email(raw),
+        }
+    }
+}
+
+/// A named way to turn a match into the canonical value that identifies a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Normaliser {
+    /// Separators removed, `X` upper-cased, a valid 15-digit ID upgraded to 18 characters.
+    Gb11643,
+    /// The bare 11 digits: no country code, no separators.
+    CnMobile,
+    /// Trimmed and lower-cased (email addresses).
+    Lowercase,
+    /// ASCII digits only (card numbers).
+    Digits,
+    /// ASCII letters and digits only, upper-cased (passports, permits).
+    UpperAlnum,
+}
+
+impl Normaliser {
+    /// Every normaliser, in the order of [`Normaliser::NAMES`].
+    pub const ALL: &'static [Self] = &[
+        Self::Gb11643,
+        Self::CnMobile,
+        Self::Lowercase,
+        Self::Digits,
+        Self::UpperAlnum,
+    ];
+    /// The names a detector file may use, in the order of [`Normaliser::ALL`].
+    pub const NAMES: &'static [&'static str] =
+        &["gb11643", "cn-mobile", "lowercase", "digits", "upper-alnum"];
+
+    /// The normaliser called `name`, or `None` if there is none.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|n| n.name() == name)
+    }
+
+    /// The name a detector file uses for this normaliser.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Gb11643 => "gb11643",
+            Self::CnMobile => "cn-mobile",
+            Self::Lowercase => "lowercase",
+            Self::Digits => "digits",
+            Self::UpperAlnum => "upper-alnum",
+        }
+    }
+
+    /// The canonical form of `raw`. Meant for text its validator accepted; on anything
+    /// else it still returns a best effort (it never fails), which callers should not key on.
+    pub fn apply(self, raw: &str) -> String {
+        match self {
+            Self::Gb11643 => {
+                let id = strip_separators(raw).to_ascii_uppercase();
+                if is_legacy_id(id.as_bytes()) {
+                    upgrade_legacy_id(id.as_bytes())
+                } else {
+                    id
+                }
+            }
+            Self::CnMobile => cn_mobile_digits(raw)
+                .unwrap_or_else(|| raw.chars().filter(char::is_ascii_digit).collect()),
+            Self::Lowercase => raw.trim().to_lowercase(),
+            Self::Digits => raw.chars().filter(char::is_ascii_digit).collect(),
+            Self::UpperAlnum => raw
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .map(|c| c.to_ascii_uppercase())
+                .collect(),
+        }
+    }
+}
+
+/// A named way to print a normalised value as evidence without disclosing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Masker {
+    /// First 6 (the region) and last 4: `110105********002X`.
+    Id,
+    /// First 3 (the block) and last 4: `138****5678`.
+    Mobile,
+    /// First character of the local part and the domain: `z***@example.com`.
+    Email,
+    /// First 6 (the BIN) and last 4, as PCI DSS allows: `622202******1234`.
+    Card,
+    /// First character (the document series) and last 2: `E******78`.
+    Document,
+}
+
+impl Masker {
+    /// Every masker, in the order of [`Masker::NAMES`].
+    pub const ALL: &'static [Self] = &[
+        Self::Id,
+        Self::Mobile,
+        Self::Email,
+        Self::Card,
+        Self::Document,
+    ];
+    /// The names a detector file may use, in the order of [`Masker::ALL`].
+    pub const NAMES: &'static [&'static str] = &["id", "mobile", "email", "card", "document"];
+
+    /// The masker called `name`, or `None` if there is none.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|m| m.name() == name)
+    }
+
+    /// The name a detector file uses for this masker.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Id => "id",
+            Self::Mobile => "mobile",
+            Self::Email => "email",
+            Self::Card => "card",
+            Self::Document => "document",
+        }
+    }
+
+    /// `normalised` with its middle starred out, one `*` per hidden character (an email's
+    /// local part always becomes `***`, so its length is not disclosed either). A value too
+    /// short to keep its ends and still hide a meaningful middle is starred out entirely.
+    pub fn mask(self, normalised: &str) -> String {
+        match self {
+            // An 18-character ID hides 8 (birth date and sequence); insist on hiding ≥ 4.
+            Self::Id => keep_ends(normalised, 6, 4, 4),
+            // Exactly 11 digits hides 4; anything shorter is not a mobile number.
+            Self::Mobile => keep_ends(normalised, 3, 4, 4),
+            // A 13-digit Visa hides 3, which PCI DSS still accepts for first-6/last-4.
+            Self::Card => keep_ends(normalised, 6, 4, 3),
+            // A 9-character passport or permit hides 6.
+            Self::Document => keep_ends(normalised, 1, 2, 3),
+            Self::Email => mask_email(normalised),
+        }
+    }
+}
+
+/// The birth date in an 18-character normalised resident ID (characters 7–14), or `None`
+/// if `normalised` is not 18 characters or those characters are not a real date in
+/// 1800–2100. The check character is not verified here: that is the validator's job.
+pub fn resident_id_birth_date(normalised: &str) -> Option<NaiveDate> {
+    let b = normalised.as_bytes();
+    if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    birth_date(&b[6..14])
+}
+
+/// Whole years of age on `on` of someone born on `birth` (0 if `on` is before `birth`).
+///
+/// The age goes up on the birthday itself. Someone born on 29 February has their birthday
+/// on 1 March in common years: that keeps a person counted as a minor for the longest
+/// defensible time (PIPL Art. 28 treats all PI of under-14s as sensitive).
+pub fn age_on(birth: NaiveDate, on: NaiveDate) -> u32 {
+    if on <= birth {
+        return 0;
+    }
+    let years = on.year() - birth.year();
+    let had_birthday = (on.month(), on.day()) >= (birth.month(), birth.day());
+    let age = if had_birthday { years } else { years - 1 };
+    u32::try_from(age).unwrap_or(0)
+}
+
+// ---------------------------------------------------------------------------------------
+// Shared helpers.
+
+/// `raw` without the spaces and dashes people write inside long numbers.
+fn strip_separators(raw: &str) -> String {
+    raw.chars().filter(|&c| c != ' ' && c != '-').collect()
+}
+
+/// The first `first` and last `last` characters of `s` with the rest starred, or `s`
+/// starred entirely when fewer than `min_hidden` characters would be hidden.
+fn keep_ends(s: &str, first: usize, last: usize, min_hidden: usize) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let n = chars.len();
+    if n < first + last + min_hidden {
+        return "*".repeat(n);
+    }
+    let mut out = String::with_capacity(s.len());
+    out.extend(&chars[..first]);
+    out.extend(std::iter::repeat_n('*', n - first - last));
+    out.extend(&chars[n - last..]);
+    out
+}
+
+fn mask_email(s: &str) -> String {
+    match s.rsplit_once('@') {
+        Some((local, domain)) if !local.is_empty() && !domain.is_empty() => {
+            let mut local_chars = local.chars();
+            let first = local_chars.next();
+            // A one-character local part would be disclosed whole: star it too.
+            match (first, local_chars.next()) {
+                (Some(c), Some(_)) => format!("{c}***@{domain}"),
+                _ => format!("***@{domain}"),
+            }
+        }
+        _ => "*".repeat(s.chars().count()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// GB 11643-1999 resident identity numbers.
+
+/// ISO 7064 MOD 11-2 weights for the first 17 digits (2^(17-i) mod 11).
+const GB11643_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+/// The check character for each value of Σ(digit·weight) mod 11.
+const GB11643_CHECK: &[u8; 11] = b"10X98765432";
+
+fn is_resident_id(raw: &str) -> bool {
+    let id = strip_separators(raw);
+    let b = id.as_bytes();
+    match b.len() {
+        18 => is_full_id(b),
+        15 => is_legacy_id(b),
+        _ => false,
+    }
+}
+
+/// 17 digits + check character (digit, `X` or `x`), real region and birth date, right check.
+fn is_full_id(b: &[u8]) -> bool {
+    b.len() == 18
+        && b[..17].iter().all(u8::is_ascii_digit)
+        && is_province_code(&b[..2])
+        && birth_date(&b[6..14]).is_some()
+        && b[17].to_ascii_uppercase() == gb11643_check_char(&b[..17])
+}
+
+/// 15 digits, real region, `19YYMMDD` a real date. There is no check character.
+fn is_legacy_id(b: &[u8]) -> bool {
+    if b.len() != 15 || !b.iter().all(u8::is_ascii_digit) || !is_province_code(&b[..2]) {
+        return false;
+    }
+    let mut date = *b"19000000";
+    date[2..].copy_from_slice(&b[6..12]);
+    birth_date(&date).is_some()
+}
+
+/// The 18-character form of a valid 15-digit ID: "19" inserted before the two-digit year,
+/// then the MOD 11-2 check character appended.
+fn upgrade_legacy_id(b: &[u8]) -> String {
+    let mut full = Vec::with_capacity(18);
+    full.extend_from_slice(&b[..6]);
+    full.extend_from_slice(b"19");
+    full.extend_from_slice(&b[6..]);
+    full.push(gb11643_check_char(&full));
+    // Only ASCII digits and `X` were pushed.
+    String::from_utf8(full).unwrap_or_default()
+}
+
+/// The check character for 17 ASCII digits.
+fn gb11643_check_char(digits17: &[u8]) -> u8 {
+    let sum: u32 = digits17
+        .iter()
+        .zip(GB11643_WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
+    GB11643_CHECK[(sum % 11) as usize]
+}
+
+/// Whether two ASCII digits are a province-level code of GB/T 2260, or 81 / 82 / 83, the
+/// codes of the Hong Kong, Macau and Taiwan residence permits.
+fn is_province_code(two: &[u8]) -> bool {
+    let code = u32::from(two[0] - b'0') * 10 + u32::from(two[1] - b'0');
+    matches!(
+        code,
+        11..=15 | 21..=23 | 31..=37 | 41..=46 | 50..=54 | 61..=65 | 71 | 81..=83
+    )
+}
+
+/// `YYYYMMDD` (8 ASCII digits) as a real date with a year in 1800–2100.
+fn birth_date(yyyymmdd: &[u8]) -> Option<NaiveDate> {
+    if yyyymmdd.len() != 8 || !yyyymmdd.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let num = |s: &[u8]| s.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+    let year = num(&yyyymmdd[..4]);
+    if !(1800..=2100).contains(&year) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(
+        i32::try_from(year).ok()?,
+        num(&yyyymmdd[4..6]),
+        num(&yyyymmdd[6..]),
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// Payment cards.
+
+fn is_payment_card(raw: &str) -> bool {
+    let digits = strip_separators(raw);
+    let b = digits.as_bytes();
+    (13..=19).contains(&b.len())
+        && b.iter().all(u8::is_ascii_digit)
+        && known_card_range(b)
+        && luhn(b)
+}
+
+/// Σ with every second digit from the right doubled (minus 9 if over 9) ≡ 0 mod 10.
+fn luhn(digits: &[u8]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| {
+            let d = u32::from(d - b'0');
+            if i % 2 == 1 {
+                if d > 4 { d * 2 - 9 } else { d * 2 }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+/// Whether the number starts with a card-scheme range issued at its length. A number that
+/// merely passes Luhn (one in ten do) is not a card: order and waybill numbers would be.
+fn known_card_range(b: &[u8]) -> bool {
+    let len = b.len();
+    let prefix = |n: usize| {
+        b[..n]
+            .iter()
+            .fold(0u32, |p, d| p * 10 + u32::from(d - b'0'))
+    };
+    let (p1, p2, p3, p4) = (prefix(1), prefix(2), prefix(3), prefix(4));
+    let union_pay = (p2 == 62 || p2 == 81) && (16..=19).contains(&len);
+    let visa = p1 == 4 && matches!(len, 13 | 16 | 19);
+    let mastercard = ((51..=55).contains(&p2) || (2221..=2720).contains(&p4)) && len == 16;
+    let amex = (p2 == 34 || p2 == 37) && len == 15;
+    let jcb = (3528..=3589).contains(&p4) && (16..=19).contains(&len);
+    let discover =
+        (p4 == 6011 || (644..=649).contains(&p3) || p2 == 65) && (16..=19).contains(&len);
+    let diners =
+        (p2 == 36 || (300..=305).contains(&p3) || p2 == 38 || p2 == 39) && (14..=19).contains(&len);
+    union_pay || visa || mastercard || amex || jcb || discover || diners
+}
+
+// ---------------------------------------------------------------------------------------
+// Mainland mobile numbers.
+
+/// The bare 11 digits of a mainland mobile number written as `13812345678`,
+/// `138 1234 5678` or `138-1234-5678`, optionally after `+86` or `0086` and one optional
+/// space or dash; `None` for any other shape or an unallocated block. A bare `86` prefix is
+/// not accepted: `8613812345678` is as likely to be a 13-digit account number.
+fn cn_mobile_digits(raw: &str) -> Option<String> {
+    let s = raw.trim();
+    let national = match s.strip_prefix("+86").or_else(|| s.strip_prefix("0086")) {
+        Some(rest) => rest
+            .strip_prefix(' ')
+            .or_else(|| rest.strip_prefix('-'))
+            .unwrap_or(rest),
+        None => s,
+    };
+    let b = national.as_bytes();
+    let digits: Vec<u8> = match b.len() {
+        11 => b.to_vec(),
+        // 3-4-4 with the same separator twice.
+        13 if matches!(b[3], b' ' | b'-') && b[8] == b[3] => [&b[..3], &b[4..8], &b[9..]].concat(),
+        _ => return None,
+    };
+    if digits.len() != 11 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    if !is_mobile_block(digits[1] - b'0', digits[2] - b'0') || digits[0] != b'1' {
+        return None;
+    }
+    String::from_utf8(digits).ok()
+}
+
+/// Whether `1ab` is an allocated public mobile block (REGULATION.md §4). 140–144 (IoT,
+/// 13-digit), 154, 160–161, 163–164, 168–169, 179 and 194 are not.
+fn is_mobile_block(a: u8, b: u8) -> bool {
+    match a {
+        3 | 8 => true,
+        4 => (5..=9).contains(&b),
+        5 | 9 => b != 4,
+        6 => matches!(b, 2 | 5 | 6 | 7),
+        7 => b <= 8,
+        _ => false,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Email addresses.
+
+fn is_email(raw: &str) -> bool {
+    let Some((local, domain)) = raw.trim().split_once('@') else {
+        return false;
+    };
+    is_local_part(local) && is_mail_domain(domain)
+}
+
+/// 1–64 RFC 5322 `atext` characters and dots, with no leading, trailing or double dot.
+fn is_local_part(local: &str) -> bool {
+    (1..=64).contains(&local.len())
+        && local
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b".!#$%&'*+/=?^_`{|}~-".contains(&c))
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+}
+
+/// At least two labels (so not `localhost`), each 1–63 of `[A-Za-z0-9-]` not starting or
+/// ending with `-`, and an alphabetic top-level label of at least 2 letters.
+fn is_mail_domain(domain: &str) -> bool {
+    if domain.len() > 253 {
+        return false;
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    let Some(tld) = labels.last() else {
+        return false;
+    };
+    labels.len() >= 2
+        && labels.iter().all(|label| {
+            (1..=63).contains(&label.len())
+                && label
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+        && tld.len() >= 2
+        && tld.bytes().all(|c| c.is_ascii_alphabetic())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn names_round_trip() {
+        assert_eq!(Validator::ALL.len(), Validator::NAMES.len());
+        for (v, name) in Validator::ALL.iter().zip(Validator::NAMES) {
+            assert_eq!(v.name(), *name);
+            assert_eq!(Validator::from_name(name), Some(*v));
+        }
+        assert_eq!(Normaliser::ALL.len(), Normaliser::NAMES.len());
+        for (n, name) in Normaliser::ALL.iter().zip(Normaliser::NAMES) {
+            assert_eq!(n.name(), *name);
+            assert_eq!(Normaliser::from_name(name), Some(*n));
+        }
+        assert_eq!(Masker::ALL.len(), Masker::NAMES.len());
+        for (m, name) in Masker::ALL.iter().zip(Masker::NAMES) {
+            assert_eq!(m.name(), *name);
+            assert_eq!(Masker::from_name(name), Some(*m));
+        }
+        assert_eq!(Validator::from_name("GB11643"), None);
+        assert_eq!(Normaliser::from_name("upper_alnum"), None);
+        assert_eq!(Masker::from_name(""), None);
+    }
+
+    #[test]
+    fn gb11643_regulation_vectors() {
+        let v = Validator::Gb11643;
+        assert!(v.check("360426199101010071"));
+        assert!(v.check("44011320141005001X"));
+        assert!(v.check("110102199101010078"));
+        assert!(!v.check("36042619910102009X"));
+    }
+
+    #[test]
+    fn gb11643_check_char_case_and_separators() {
+        let v = Validator::Gb11643;
+        assert!(v.check("44011320141005001x"));
+        assert!(v.check("440113 20141005 001X"));
+        assert!(v.check("440113-20141005-001x"));
+        assert!(v.check("11010519491231002X"));
+        // Same digits, wrong check character (2 ≠ X).
+        assert!(!v.check("110105194912310029"));
+        // A check X in a digit position.
+        assert!(!v.check("1101051949123X002X"));
+    }
+
+    #[test]
+    fn gb11643_rejects_bad_dates_regions_and_lengths() {
+        let v = Validator::Gb11643;
+        // Each of these has the right MOD 11-2 check character for its first 17 digits, so
+        // only the named field makes it fail.
+        assert_eq!(gb11643_check_char(b"11010519990230001"), b'5');
+        assert!(!v.check("110105199902300015"), "30 February");
+        assert_eq!(gb11643_check_char(b"11010519991301001"), b'3');
+        assert!(!v.check("110105199913010013"), "month 13");
+        assert_eq!(gb11643_check_char(b"11010519000229001"), b'7');
+        assert!(!v.check("110105190002290017"), "1900 is not a leap year");
+        assert_eq!(gb11643_check_char(b"11010520000229001"), b'3');
+        assert!(v.check("110105200002290013"), "2000 is a leap year");
+        assert_eq!(gb11643_check_char(b"11010517991231001"), b'6');
+        assert!(!v.check("110105179912310016"), "before 1800");
+        assert_eq!(gb11643_check_char(b"99010519900101001"), b'4');
+        assert!(!v.check("990105199001010014"), "region 99");
+        assert_eq!(gb11643_check_char(b"10010519900101001"), b'9');
+        assert!(!v.check("100105199001010019"), "region 10");
+        assert_eq!(gb11643_check_char(b"81000019900101001"), b'9');
+        assert!(v.check("810000199001010019"), "Hong Kong residence permit");
+        assert!(!v.check("11010519491231002"));
+        assert!(!v.check("11010519491231002XX"));
+        assert!(!v.check(""));
+        assert!(
+            !v.check("１１０１０５１９４９１２３１００２Ｘ"),
+            "full-width digits"
+        );
+        assert!(!v.check("身份证11010519491231002X"));
+    }
+
+    #[test]
+    fn gb11643_legacy_15_digits() {
+        let v = Validator::Gb11643;
+        assert!(v.check("110105491231002"));
+        assert!(v.check("110105 491231 002"));
+        assert!(!v.check("110105490230002"), "30 February 1949");
+        assert!(!v.check("110105491331002"), "month 13");
+        assert!(!v.check("990105491231002"), "region 99");
+        assert!(
+            !v.check("11010549123100X"),
+            "no check character in the legacy form"
+        );
+    }
+
+    #[test]
+    fn gb11643_normaliser_upgrades_legacy_ids() {
+        let n = Normaliser::Gb11643;
+        // 110105 491231 002 → 110105 19491231 002 + check. Σ digit·weight:
+        // 1·7 + 1·9 + 0·10 + 1·5 + 0·8 + 5·4 + 1·2 + 9·1 + 4·6 + 9·3 + 1·7 + 2·9 + 3·10
+        // + 1·5 + 0·8 + 0·4 + 2·2 = 167; 167 mod 11 = 2; "10X98765432"[2] = X.
+        assert_eq!(n.apply("110105491231002"), "11010519491231002X");
+        assert_eq!(n.apply("110105-491231-002"), "11010519491231002X");
+        // The upgraded ID and the 18-digit ID of the same person give one key.
+        assert_eq!(n.apply("11010519491231002x"), "11010519491231002X");
+        assert!(Validator::Gb11643.check(&n.apply("110105491231002")));
+        // An invalid 15-digit number is not upgraded (no fabricated check character).
+        assert_eq!(n.apply("110105491331002"), "110105491331002");
+        assert_eq!(n.apply("440113 20141005 001x"), "44011320141005001X");
+    }
+
+    #[test]
+    fn birth_date_and_age() {
+        assert_eq!(
+            resident_id_birth_date("11010519491231002X"),
+            Some(date(1949, 12, 31))
+        );
+        assert_eq!(
+            resident_id_birth_date("44011320141005001X"),
+            Some(date(2014, 10, 5))
+        );
+        assert_eq!(resident_id_birth_date("110105199902300015"), None);
+        assert_eq!(resident_id_birth_date("110105491231002"), None);
+        assert_eq!(resident_id_birth_date("11010519491231002X0"), None);
+        assert_eq!(resident_id_birth_date("1101051949123100é"), None);
+        assert_eq!(resident_id_birth_date("身份证号码身份"), None);
+        assert_eq!(resident_id_birth_date(""), None);
+    }
+
+    #[test]
+    fn age_on_the_14th_birthday() {
+        let born = date(2014, 10, 5);
+        assert_eq!(age_on(born, date(2028, 10, 4)), 13);
+        assert_eq!(age_on(born, date(2028, 10, 5)), 14);
+        assert_eq!(age_on(born, date(2028, 10, 6)), 14);
+        assert_eq!(age_on(born, born), 0);
+        assert_eq!(
+            age_on(born, date(2000, 1, 1)),
+            0,
+            "reference date before birth"
+        );
+        assert_eq!(age_on(date(1949, 12, 31), date(2025, 1, 1)), 75);
+    }
+
+    #[test]
+    fn age_on_for_29_february_births() {
+        let born = date(2012, 2, 29);
+        // 2026 is a common year: still 13 on 28 February, 14 from 1 March.
+        assert_eq!(age_on(born, date(2026, 2, 28)), 13);
+        assert_eq!(age_on(born, date(2026, 3, 1)), 14);
+        // 2028 is a leap year: still 15 on 28 February, 16 on the 29th itself.
+        assert_eq!(age_on(born, date(2028, 2, 28)), 15);
+        assert_eq!(age_on(born, date(2028, 2, 29)), 16);
+    }
+
+    #[test]
+    fn luhn_cards() {
+        let v = Validator::Luhn;
+        for card in [
+            "6222021234567890128",     // UnionPay, 19 digits
+            "6200000000000005",        // UnionPay test card
+            "8171999927660000",        // UnionPay 81 range
+            "4111111111111111",        // Visa
+            "4222222222222",           // Visa, 13 digits
+            "5555555555554444",        // Mastercard
+            "2221000000000009",        // Mastercard 2-series
+            "378282246310005",         // AmEx
+            "3530111333300000",        // JCB
+            "6011111111111117",        // Discover
+            "30569309025904",          // Diners, 14 digits
+            "4111 1111 1111 1111",     // separators
+            "6222-0212-3456-7890-128", // 4-4-4-4-3
+        ] {
+            assert!(v.check(card), "{card}");
+        }
+    }
+
+    #[test]
+    fn luhn_rejects() {
+        let v = Validator::Luhn;
+        assert!(!v.check("4111111111111112"), "bad check digit");
+        assert!(!v.check("6222021234567890123"), "bad check digit");
+        // Pass Luhn but are not in a card range.
+        assert!(luhn(b"1000000000000008"));
+        assert!(!v.check("1000000000000008"), "order number");
+        assert!(luhn(b"9999999999999995"));
+        assert!(!v.check("9999999999999995"));
+        assert!(luhn(b"71234567890123455"));
+        assert!(!v.check("71234567890123455"));
+        // Right range, wrong length.
+        assert!(luhn(b"411111111111116"));
+        assert!(!v.check("411111111111116"), "Visa has no 15-digit cards");
+        assert!(luhn(b"37828224631003"));
+        assert!(!v.check("37828224631003"), "AmEx is 15 digits");
+        assert!(!v.check("42222222222"), "too short");
+        assert!(!v.check("62220212345678901211"), "20 digits");
+        assert!(!v.check("4111x111111111111"));
+        assert!(!v.check(""));
+    }
+
+    #[test]
+    fn mobile_blocks() {
+        let v = Validator::CnMobile;
+        for ok in [
+            "13812345678",
+            "14512345678",
+            "15012345678",
+            "16212345678",
+            "16512345678",
+            "17012345678",
+            "17812345678",
+            "18912345678",
+            "19212345678",
+            "19312345678",
+            "19912345678",
+        ] {
+            assert!(v.check(ok), "{ok}");
+        }
+        for bad in [
+            "14012345678", // IoT
+            "14412345678",
+            "15412345678",
+            "16012345678",
+            "16312345678",
+            "17912345678",
+            "19412345678",
+            "12012345678",
+            "11012345678",
+            "23812345678",
+        ] {
+            assert!(!v.check(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn mobile_separators_and_country_code() {
+        let v = Validator::CnMobile;
+        for ok in [
+            "138 1234 5678",
+            "138-1234-5678",
+            "+8613812345678",
+            "+86 13812345678",
+            "+86-138-1234-5678",
+            "0086 138 1234 5678",
+            "008613812345678",
+        ] {
+            assert!(v.check(ok), "{ok}");
+        }
+        for bad in [
+            "138 12345678",
+            "1381234 5678",
+            "138 1234-5678",
+            "1381 234 5678",
+            "138  1234 5678",
+            "8613812345678",
+            "+86  13812345678",
+            "+85 13812345678",
+            "1381234567",
+            "138123456789",
+            "+86",
+            "",
+        ] {
+            assert!(!v.check(bad), "{bad}");
+        }
+        let n = Normaliser::CnMobile;
+        assert_eq!(n.apply("+86 138-1234-5678"), "13812345678");
+        assert_eq!(n.apply("0086 138 1234 5678"), "13812345678");
+        assert_eq!(n.apply("13812345678"), "13812345678");
+    }
+
+    #[test]
+    fn emails() {
+        let v = Validator::Email;
+        for ok in [
+            "zhang.san@example.com",
+            "a@b.co",
+            "Li_Si+tag@mail.example.com.cn",
+            "wang-wu@xn--fiqs8s.cn",
+            "o'brien@example.ie",
+        ] {
+            assert!(v.check(ok), "{ok}");
+        }
+        let long_local = "x".repeat(65) + "@example.com";
+        let long_label = format!("a@{}.com", "d".repeat(64));
+        for bad in [
+            "example@localhost",
+            "user@localhost",
+            ".zhang@example.com",
+            "zhang.@example.com",
+            "zhang..san@example.com",
+            "@example.com",
+            "zhang@",
+            "zhang@example.c",
+            "zhang@example.c0m",
+            "zhang@-example.com",
+            "zhang@example-.com",
+            "zhang@ex..ample.com",
+            "zhang@example.com.",
+            "zhang@@example.com",
+            "zhang@exa_mple.com",
+            "zhang san@example.com",
+            "张三@example.com",
+            long_local.as_str(),
+            long_label.as_str(),
+        ] {
+            assert!(!v.check(bad), "{bad}");
+        }
+        assert_eq!(
+            Normaliser::Lowercase.apply(" Zhang.San@Example.COM "),
+            "zhang.san@example.com"
+        );
+    }
+
+    #[test]
+    fn simple_normalisers() {
+        assert_eq!(
+            Normaliser::Digits.apply("6222 0212-3456 7890"),
+            "6222021234567890"
+        );
+        assert_eq!(Normaliser::UpperAlnum.apply("e-1234 5678"), "E12345678");
+        assert_eq!(Normaliser::UpperAlnum.apply("护照E12345678"), "E12345678");
+        assert_eq!(Normaliser::Lowercase.apply("ÄB@x.de"), "äb@x.de");
+    }
+
+    #[test]
+    fn maskers() {
+        assert_eq!(Masker::Id.mask("11010519491231002X"), "110105********002X");
+        assert_eq!(Masker::Mobile.mask("13812345678"), "138****5678");
+        assert_eq!(Masker::Email.mask("zhang@example.com"), "z***@example.com");
+        assert_eq!(Masker::Card.mask("6222021234561234"), "622202******1234");
+        assert_eq!(Masker::Card.mask("4222222222222"), "422222***2222");
+        assert_eq!(Masker::Document.mask("E12345678"), "E******78");
+    }
+
+    #[test]
+    fn maskers_star_short_input_entirely() {
+        assert_eq!(Masker::Id.mask("1101051234"), "**********");
+        assert_eq!(Masker::Id.mask("1101051234567"), "*************");
+        assert_eq!(Masker::Id.mask("11010512345678"), "110105****5678");
+        assert_eq!(Masker::Mobile.mask("1381234567"), "**********");
+        assert_eq!(Masker::Card.mask("622202123456"), "************");
+        assert_eq!(Masker::Document.mask("E1234"), "*****");
+        assert_eq!(Masker::Document.mask("E12345"), "E***45");
+        assert_eq!(Masker::Email.mask("a@example.com"), "***@example.com");
+        assert_eq!(Masker::Email.mask("no-at-sign"), "**********");
+        assert_eq!(Masker::Email.mask("@example.com"), "************");
+        assert_eq!(Masker::Email.mask("zhang@"), "******");
+        for m in Masker::ALL {
+            assert_eq!(m.mask(""), "");
+        }
+    }
+
+    #[test]
+    fn maskers_work_on_chars() {
+        assert_eq!(Masker::Document.mask("护照号码甲乙丙"), "护****乙丙");
+        assert_eq!(Masker::Email.mask("张三@例子.中国"), "张***@例子.中国");
+        assert_eq!(Masker::Id.mask("身份证"), "***");
+        assert_eq!(
+            Masker::Mobile.mask("１３８１２３４５６７８"),
+            "１３８****５６７８"
+        );
+        // Too short to mask: starred one for one, so the output never holds an input char.
+        for m in [Masker::Id, Masker::Mobile, Masker::Card, Masker::Document] {
+            for s in ["é", "👩‍👩‍👧", "a\u{301}bc", "\u{0}", "@@"] {
+                assert_eq!(m.mask(s), "*".repeat(s.chars().count()));
+            }
+        }
+    }
+
+    #[test]
+    fn nothing_panics_on_odd_input() {
+        let odd = [
+            "",
+            " ",
+            "-",
+            "+86",
+            "0086",
+            "x",
+            "X",
+            "é",
+            "身份证号",
+            "１２３",
+            "\u{0}",
+            "@",
+            ".",
+            "@.",
+            "a@.",
+            "+86 ",
+            "0086-",
+            "138 1234 567é",
+            "é1381234567",
+            "1101051949123100é",
+            "11010519491231002é",
+            "11010549123100é",
+        ];
+        for s in odd {
+            for v in Validator::ALL {
+                let _ = v.check(s);
+            }
+            for n in Normaliser::ALL {
+                let _ = n.apply(s);
+            }
+            for m in Masker::ALL {
+                let _ = m.mask(s);
+            }
+            let _ = resident_id_birth_date(s);
+        }
+    }
+}

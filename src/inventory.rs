@@ -1,0 +1,460 @@
+//! The inventory: per-source accumulation of findings and the `pipl-scan/inventory/v1` document.
+//!
+//! Workers each fill their own [`SourceAcc`] (one per file chunk) and merge them when the file is
+//! done, so the hot path takes no lock. [`build`] then turns the per-file results into the
+//! serialisable [`Inventory`], whose shape is documented in `schema/inventory-v1.schema.json` and
+//! the README. Only masked samples and keyed sketches ever enter it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::detect::{DetectorSet, Finding, Standard};
+use crate::sketch::{Estimate, Sketch, SketchKey};
+use crate::subject::Subject;
+
+pub const SCHEMA: &str = "pipl-scan/inventory/v1";
+
+/// Masked samples kept per field and detector.
+const MAX_SAMPLES: usize = 3;
+
+/// What one detector found in one field of one source.
+#[derive(Debug, Clone, Default)]
+pub struct DetAcc {
+    pub matches: u64,
+    pub distinct: Sketch,
+    pub samples: Vec<String>,
+}
+
+impl DetAcc {
+    fn merge(&mut self, other: DetAcc) {
+        self.matches += other.matches;
+        self.distinct.merge(&other.distinct);
+        for s in other.samples {
+            if self.samples.len() >= MAX_SAMPLES {
+                break;
+            }
+            if !self.samples.contains(&s) {
+                self.samples.push(s);
+            }
+        }
+    }
+}
+
+/// Findings and subject sketches of one source (or one chunk of it).
+#[derive(Debug, Clone, Default)]
+pub struct SourceAcc {
+    pub records: u64,
+    pub unidentified_records: u64,
+    pub subjects: Sketch,
+    /// Indexed by [`Standard::index`].
+    pub sensitive: [Sketch; 2],
+    pub minors: Sketch,
+    /// Field name → detector index → accumulation.
+    pub fields: BTreeMap<String, BTreeMap<usize, DetAcc>>,
+}
+
+impl SourceAcc {
+    /// Adds one record: its findings, each with the field it was found in, and its subject.
+    pub fn add_record(
+        &mut self,
+        set: &DetectorSet,
+        key: &SketchKey,
+        findings: &[(&str, Finding)],
+        subject: &Subject,
+    ) {
+        for (field, f) in findings {
+            let d = set.get(f.detector);
+            let slot = match self.fields.get_mut(*field) {
+                Some(m) => m,
+                None => self.fields.entry((*field).to_string()).or_default(),
+            };
+            let acc = slot.entry(f.detector).or_default();
+            acc.matches += 1;
+            acc.distinct.insert_hash(key.hash(keyed_value(&d.id, &f.normalised).as_bytes()));
+            if acc.samples.len() < MAX_SAMPLES {
+                let masked = d.masker.mask(&f.normalised);
+                if !acc.samples.contains(&masked) {
+                    acc.samples.push(masked);
+                }
+            }
+        }
+        match &subject.key {
+            Some(k) => {
+                let h = key.hash(k.as_bytes());
+                self.subjects.insert_hash(h);
+                for st in Standard::ALL {
+                    if subject.sensitive[st.index()] {
+                        self.sensitive[st.index()].insert_hash(h);
+                    }
+                }
+                if subject.minor {
+                    self.minors.insert_hash(h);
+                }
+            }
+            None if !findings.is_empty() => self.unidentified_records += 1,
+            None => {}
+        }
+    }
+
+    pub fn merge(&mut self, other: SourceAcc) {
+        self.records += other.records;
+        self.unidentified_records += other.unidentified_records;
+        self.subjects.merge(&other.subjects);
+        for (a, b) in self.sensitive.iter_mut().zip(other.sensitive.iter()) {
+            a.merge(b);
+        }
+        self.minors.merge(&other.minors);
+        for (field, dets) in other.fields {
+            let slot = self.fields.entry(field).or_default();
+            for (di, acc) in dets {
+                slot.entry(di).or_default().merge(acc);
+            }
+        }
+    }
+
+    pub fn has_findings(&self) -> bool {
+        !self.fields.is_empty()
+    }
+}
+
+/// The value sketched per detector: the same string as a subject key, so both count alike.
+fn keyed_value(detector: &str, normalised: &str) -> String {
+    format!("{detector}:{normalised}")
+}
+
+/// How far a file was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Read to the end.
+    Scanned,
+    /// Read in part; `reason` says where and why it stopped. Its findings are counted.
+    Partial,
+    /// Not read, on purpose (too large, binary, special file…); `reason` says why.
+    Skipped,
+    /// Could not be read at all; `reason` has the error.
+    Unreadable,
+}
+
+/// The outcome of one file, as the scanner hands it to [`build`].
+#[derive(Debug)]
+pub struct FileResult {
+    pub path: String,
+    pub format: String,
+    pub encoding: Option<String>,
+    pub bytes: u64,
+    pub status: Status,
+    pub reason: Option<String>,
+    pub acc: SourceAcc,
+}
+
+// ---- the document ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Inventory {
+    pub schema: String,
+    pub tool: Tool,
+    pub scan: ScanInfo,
+    pub totals: Totals,
+    pub sources: Vec<SourceEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScanInfo {
+    pub started_at: String,
+    pub finished_at: String,
+    pub roots: Vec<String>,
+    pub reference_date: String,
+    /// The standard the headline `sensitive_subjects` figure uses.
+    pub sensitivity: String,
+    pub sketch: SketchInfo,
+    pub files_scanned: u64,
+    pub files_partial: u64,
+    pub files_skipped: u64,
+    pub files_unreadable: u64,
+    pub bytes_scanned: u64,
+    /// False when any file was skipped, partial or unreadable, or the walk hit an error.
+    pub complete: bool,
+    pub errors: Vec<ErrorEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SketchInfo {
+    /// HyperLogLog implementation and format: sketches are Apache DataSketches HLL images.
+    pub format: String,
+    pub lg_k: u8,
+    /// Inputs are hashed with a secret key; this fingerprint (not the key) tells which one, so
+    /// only sketches made with the same key are merged.
+    pub key_id: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorEntry {
+    pub path: String,
+    pub error: String,
+}
+
+/// A distinct count with its 95% interval and, where it can be merged later, its sketch.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Count {
+    pub estimate: u64,
+    pub low: u64,
+    pub high: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sketch: Option<String>,
+}
+
+impl Count {
+    fn of(s: &Sketch, with_sketch: bool) -> Count {
+        let Estimate {
+            estimate,
+            low,
+            high,
+        } = s.estimate();
+        Count {
+            estimate,
+            low,
+            high,
+            sketch: (with_sketch && !s.is_empty()).then(|| s.to_base64()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Totals {
+    pub subjects: Count,
+    pub sensitive_subjects: Count,
+    pub minor_subjects: Count,
+    pub sensitive_subjects_by_standard: BTreeMap<String, Count>,
+    /// The largest per-identifier distinct count: no fewer people than this are in the data.
+    pub subjects_lower_bound: u64,
+    pub unidentified_records: u64,
+    pub records: u64,
+    pub categories: Vec<CategoryEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CategoryEntry {
+    pub detector: String,
+    pub name: String,
+    pub name_zh: String,
+    pub category: String,
+    /// Sensitive under the scan's chosen standard.
+    pub sensitive: bool,
+    pub sensitive_by_standard: BTreeMap<String, bool>,
+    pub identifier: bool,
+    pub matches: u64,
+    pub distinct: Estimate,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SourceEntry {
+    pub path: String,
+    pub format: String,
+    pub encoding: Option<String>,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub records: u64,
+    pub bytes: u64,
+    pub subjects: Count,
+    pub sensitive_subjects: Count,
+    pub sensitive_subjects_by_standard: BTreeMap<String, Count>,
+    pub minor_subjects: Count,
+    pub unidentified_records: u64,
+    pub categories: Vec<CategoryEntry>,
+    pub fields: Vec<FieldEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FieldEntry {
+    pub name: String,
+    pub categories: Vec<FieldCategory>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FieldCategory {
+    pub detector: String,
+    pub matches: u64,
+    pub distinct: Estimate,
+    /// Masked: a sample never shows the middle of a value.
+    pub samples: Vec<String>,
+}
+
+/// Everything [`build`] needs besides the per-file results.
+pub struct ScanMeta {
+    pub started_at: String,
+    pub finished_at: String,
+    pub roots: Vec<String>,
+    pub reference_date: String,
+    pub sensitivity: Standard,
+    pub key_id: String,
+    pub lg_k: u8,
+    /// Errors of the walk itself (missing roots, loops, unreadable directories).
+    pub walk_errors: Vec<ErrorEntry>,
+}
+
+fn by_standard(sketches: &[Sketch; 2], with_sketch: bool) -> BTreeMap<String, Count> {
+    Standard::ALL
+        .iter()
+        .map(|st| (st.id().to_string(), Count::of(&sketches[st.index()], with_sketch)))
+        .collect()
+}
+
+fn category_entries(
+    set: &DetectorSet,
+    chosen: Standard,
+    per_detector: &BTreeMap<usize, DetAcc>,
+) -> Vec<CategoryEntry> {
+    per_detector
+        .iter()
+        .map(|(&di, acc)| {
+            let d = set.get(di);
+            CategoryEntry {
+                detector: d.id.clone(),
+                name: d.names.en.clone(),
+                name_zh: d.names.zh.clone(),
+                category: d.category.clone(),
+                sensitive: d.sensitive.under(chosen),
+                sensitive_by_standard: Standard::ALL
+                    .iter()
+                    .map(|st| (st.id().to_string(), d.sensitive.under(*st)))
+                    .collect(),
+                identifier: d.identifier,
+                matches: acc.matches,
+                distinct: acc.distinct.estimate(),
+            }
+        })
+        .collect()
+}
+
+/// Per-detector accumulation across all fields of a source.
+fn per_detector(acc: &SourceAcc) -> BTreeMap<usize, DetAcc> {
+    let mut out: BTreeMap<usize, DetAcc> = BTreeMap::new();
+    for dets in acc.fields.values() {
+        for (&di, a) in dets {
+            out.entry(di).or_default().merge(a.clone());
+        }
+    }
+    out
+}
+
+/// Assembles the inventory document from per-file results (in any order; sorted by path here).
+pub fn build(set: &DetectorSet, meta: ScanMeta, mut files: Vec<FileResult>) -> Inventory {
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let chosen = meta.sensitivity;
+    let mut total = SourceAcc::default();
+    let mut total_dets: BTreeMap<usize, DetAcc> = BTreeMap::new();
+    let mut errors = meta.walk_errors;
+    let (mut scanned, mut partial, mut skipped, mut unreadable, mut bytes) = (0, 0, 0, 0, 0);
+    let mut sources = Vec::with_capacity(files.len());
+    for f in files {
+        match f.status {
+            Status::Scanned => scanned += 1,
+            Status::Partial => partial += 1,
+            Status::Skipped => skipped += 1,
+            Status::Unreadable => unreadable += 1,
+        }
+        if matches!(f.status, Status::Scanned | Status::Partial) {
+            bytes += f.bytes;
+        }
+        if matches!(f.status, Status::Partial | Status::Unreadable)
+            && let Some(r) = &f.reason
+        {
+            errors.push(ErrorEntry {
+                path: f.path.clone(),
+                error: r.clone(),
+            });
+        }
+        let dets = per_detector(&f.acc);
+        for (di, a) in &dets {
+            total_dets.entry(*di).or_default().merge(a.clone());
+        }
+        let entry = SourceEntry {
+            path: f.path,
+            format: f.format,
+            encoding: f.encoding,
+            status: f.status,
+            reason: f.reason,
+            records: f.acc.records,
+            bytes: f.bytes,
+            subjects: Count::of(&f.acc.subjects, true),
+            sensitive_subjects: Count::of(&f.acc.sensitive[chosen.index()], true),
+            sensitive_subjects_by_standard: by_standard(&f.acc.sensitive, true),
+            minor_subjects: Count::of(&f.acc.minors, true),
+            unidentified_records: f.acc.unidentified_records,
+            categories: category_entries(set, chosen, &dets),
+            fields: f
+                .acc
+                .fields
+                .iter()
+                .map(|(name, dets)| FieldEntry {
+                    name: name.clone(),
+                    categories: dets
+                        .iter()
+                        .map(|(&di, a)| FieldCategory {
+                            detector: set.get(di).id.clone(),
+                            matches: a.matches,
+                            distinct: a.distinct.estimate(),
+                            samples: a.samples.clone(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        };
+        total.merge(f.acc);
+        sources.push(entry);
+    }
+    let lower_bound = total_dets
+        .iter()
+        .filter(|(di, _)| set.get(**di).identifier)
+        .map(|(_, a)| a.distinct.estimate().estimate)
+        .max()
+        .unwrap_or(0);
+    Inventory {
+        schema: SCHEMA.to_string(),
+        tool: Tool {
+            name: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+        scan: ScanInfo {
+            started_at: meta.started_at,
+            finished_at: meta.finished_at,
+            roots: meta.roots,
+            reference_date: meta.reference_date,
+            sensitivity: chosen.id().to_string(),
+            sketch: SketchInfo {
+                format: "apache-datasketches-hll8".to_string(),
+                lg_k: meta.lg_k,
+                key_id: meta.key_id,
+                hash: "siphash-1-3-64-keyed".to_string(),
+            },
+            files_scanned: scanned,
+            files_partial: partial,
+            files_skipped: skipped,
+            files_unreadable: unreadable,
+            bytes_scanned: bytes,
+            complete: partial == 0 && skipped == 0 && unreadable == 0 && errors.is_empty(),
+            errors,
+        },
+        totals: Totals {
+            subjects: Count::of(&total.subjects, true),
+            sensitive_subjects: Count::of(&total.sensitive[chosen.index()], true),
+            minor_subjects: Count::of(&total.minors, true),
+            sensitive_subjects_by_standard: by_standard(&total.sensitive, true),
+            subjects_lower_bound: lower_bound,
+            unidentified_records: total.unidentified_records,
+            records: total.records,
+            categories: category_entries(set, chosen, &total_dets),
+        },
+        sources,
+    }
+}

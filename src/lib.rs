@@ -1,0 +1,21 @@
+//! pipl-scan finds personal information (PI) in files, counts the distinct people it concerns
+//! and writes the data inventory a China cross-border transfer filing is built on.
+//!
+//! Data flows one way through the modules, each with one job:
+//!
+//! * [`walk`] — finds the files under the roots (globs, symlink policy, special files);
+//! * [`read`] — turns a file into records (lines of text for now);
+//! * [`detect`] — the data-defined detectors and the one-pass multi-pattern matcher;
+//! * [`subject`] — a record's findings → its subject key and its sensitive / minor flags;
+//! * [`sketch`] — keyed HyperLogLog sketches that count distinct subjects and merge;
+//! * [`inventory`] — aggregation into the `pipl-scan/inventory/v1` document;
+//! * [`scan`] — drives the pipeline in parallel and collects per-file statuses.
+
+pub mod cli;
+pub mod detect;
+pub mod inventory;
+pub mod read;
+pub mod scan;
+pub mod sketch;
+pub mod subject;
+pub mod walk;

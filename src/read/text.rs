@@ -1,0 +1,197 @@
+//! Plain text: every line is a record.
+//!
+//! Small files are read into memory; large ones are memory-mapped (see [`super::mapped`] for how
+//! a file truncated under the map is survived). A large file is split into chunks at line
+//! boundaries that are scanned in parallel; since lines are records and no pattern matches a
+//! newline, a chunk boundary never cuts a match or a record. Line boundaries are looked up only
+//! around matches, as ripgrep does: a line without PI costs only the matcher's pass over it and
+//! the newline count.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use super::Ctx;
+use super::mapped::Mapped;
+use crate::detect::Finding;
+use crate::inventory::SourceAcc;
+use crate::subject;
+
+/// Files at least this large are memory-mapped; smaller ones are read (a map costs more than a
+/// read for small files).
+pub const MMAP_THRESHOLD: u64 = 4 << 20;
+
+/// Target chunk size for parallel scanning of one file.
+pub const CHUNK: usize = 4 << 20;
+
+/// If no newline occurs within this distance after a chunk's target end, the line is cut at a
+/// byte that no pattern can contain (see [`cut_point`]).
+const MAX_LINE_SEARCH: usize = 1 << 20;
+
+/// The field name under which findings in plain text are recorded.
+pub const FIELD: &str = "text";
+
+/// The bytes of one file, owned or mapped.
+pub enum Data {
+    Owned(Vec<u8>),
+    Mapped(Mapped),
+}
+
+impl Data {
+    /// Opens a file found by the walk with size `size`.
+    pub fn open(path: &Path, size: u64) -> Result<Data, OpenError> {
+        let file = File::open(path).map_err(|e| OpenError::new(path, "open", e))?;
+        if size >= MMAP_THRESHOLD {
+            return Mapped::new(&file, path)
+                .map(Data::Mapped)
+                .map_err(|e| OpenError::new(path, "memory-map", e));
+        }
+        let mut buf = Vec::with_capacity(size as usize + 1);
+        // `take` bounds a file that grew since the walk: we read what the walk saw, plus one byte
+        // to notice growth, so memory stays bounded by --max-file-size.
+        file.take(size + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| OpenError::new(path, "read", e))?;
+        Ok(Data::Owned(buf))
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Data::Owned(v) => v,
+            Data::Mapped(m) => m.bytes(),
+        }
+    }
+
+    /// After scanning: `Err(message)` when the file changed under us so that part of it was not
+    /// read (a mapped file that shrank: the missing pages were read as zeros).
+    pub fn finish(self, path: &Path) -> Result<(), String> {
+        match self {
+            Data::Owned(_) => Ok(()),
+            Data::Mapped(m) => m.finish(path),
+        }
+    }
+}
+
+/// A file that could not be opened or read, with the path and the failing step.
+#[derive(Debug)]
+pub struct OpenError {
+    pub message: String,
+}
+
+impl OpenError {
+    fn new(path: &Path, step: &str, e: std::io::Error) -> OpenError {
+        let message = if e.kind() == std::io::ErrorKind::NotFound {
+            format!(
+                "{}: vanished before it could be read ({e})",
+                path.display()
+            )
+        } else {
+            format!("{}: cannot {step}: {e}", path.display())
+        };
+        OpenError { message }
+    }
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Scans text: chunks in parallel, one accumulator each, merged at the end.
+pub fn scan_text(bytes: &[u8], ctx: &Ctx) -> SourceAcc {
+    let chunks = split(bytes, CHUNK);
+    let mut acc = if chunks.len() == 1 {
+        scan_chunk(bytes, ctx)
+    } else {
+        chunks
+            .into_par_iter()
+            .map(|(s, e)| scan_chunk(&bytes[s..e], ctx))
+            .reduce(SourceAcc::default, |mut a, b| {
+                a.merge(b);
+                a
+            })
+    };
+    // The last line counts even without a trailing newline.
+    if bytes.last().is_some_and(|&b| b != b'\n') {
+        acc.records += 1;
+    }
+    acc
+}
+
+/// Chunk boundaries: about `target` bytes each, ending just after a newline where one is near.
+pub fn split(bytes: &[u8], target: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        let want = start + target;
+        if want >= bytes.len() {
+            out.push((start, bytes.len()));
+            break;
+        }
+        let end = cut_point(bytes, want);
+        out.push((start, end));
+        start = end;
+    }
+    out
+}
+
+/// Where to end a chunk at or after `want`: after the next newline, or failing one within
+/// [`MAX_LINE_SEARCH`], before the next byte that no detector pattern contains (a control byte
+/// or punctuation that is not part of emails or separators).
+fn cut_point(bytes: &[u8], want: usize) -> usize {
+    let limit = (want + MAX_LINE_SEARCH).min(bytes.len());
+    if let Some(i) = memchr::memchr(b'\n', &bytes[want..limit]) {
+        return want + i + 1;
+    }
+    let safe = |b: u8| matches!(b, b'\t' | b'\r' | b',' | b';' | b'"' | b'\'' | b'|' | b'<' | b'>');
+    bytes[want..]
+        .iter()
+        .position(|&b| safe(b))
+        .map_or(bytes.len(), |i| want + i)
+}
+
+/// Scans one chunk of whole lines.
+fn scan_chunk(chunk: &[u8], ctx: &Ctx) -> SourceAcc {
+    let mut acc = SourceAcc {
+        records: bytecount::count(chunk, b'\n') as u64,
+        ..SourceAcc::default()
+    };
+    let mut record: Vec<(&str, Finding)> = Vec::new();
+    let mut line_end = 0usize;
+    let flush = |record: &mut Vec<(&str, Finding)>, acc: &mut SourceAcc| {
+        if record.is_empty() {
+            return;
+        }
+        let subject = subject::classify(ctx.set, record.iter().map(|(_, f)| f), ctx.reference);
+        acc.add_record(ctx.set, ctx.key, record, &subject);
+        record.clear();
+    };
+    ctx.set.find(chunk, &[], |f| {
+        if f.start >= line_end {
+            flush(&mut record, &mut acc);
+            line_end = memchr::memchr(b'\n', &chunk[f.end..]).map_or(chunk.len(), |i| f.end + i);
+        }
+        record.push((FIELD, f));
+    });
+    flush(&mut record, &mut acc);
+    acc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_ends_chunks_after_newlines_and_covers_everything() {
+        let text = b"aaaa\nbbbb\ncccc\ndddd";
+        let chunks = split(text, 6);
+        assert_eq!(chunks, vec![(0, 10), (10, 19)]);
+        let one_line = b"13812345678,13912345678,13712345678";
+        let chunks = split(one_line, 5);
+        assert_eq!(chunks[0], (0, 11), "cut before the comma, not inside a number");
+        assert_eq!(chunks.last().unwrap().1, one_line.len());
+    }
+}

@@ -1,0 +1,115 @@
+//! Drives the pipeline: walk → read → detect → subject → inventory, in parallel.
+//!
+//! Files are handed from the (sequential, streaming) walk to rayon's pool with `par_bridge`; each
+//! file produces its own result with its own sketches, and results are merged once, at the end,
+//! so no lock is taken on the hot path. Every file gets a status, and problems are recorded and
+//! skipped past, never raised: a scan of a file share must not stop at its first bad file.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::NaiveDate;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+
+use crate::detect::{DetectorSet, Standard};
+use crate::inventory::{self, ErrorEntry, FileResult, Inventory, ScanMeta, SourceAcc, Status};
+use crate::read::{self, Ctx};
+use crate::sketch::{DEFAULT_LG_K, SketchKey};
+use crate::walk::{Entry, WalkError, WalkOptions, Walker};
+
+pub struct ScanConfig {
+    pub walk: WalkOptions,
+    pub reference_date: NaiveDate,
+    pub sensitivity: Standard,
+    pub key: SketchKey,
+    /// Draw a progress bar on stderr.
+    pub progress: bool,
+}
+
+enum Outcome {
+    File(FileResult),
+    WalkError(ErrorEntry),
+}
+
+/// Scans every root and builds the inventory.
+pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError> {
+    let started_at = now();
+    let walker = Walker::new(cfg.walk.clone())?;
+    let ctx = Ctx {
+        set,
+        key: &cfg.key,
+        reference: cfg.reference_date,
+    };
+    let bar = progress_bar(cfg.progress);
+    let files_done = AtomicU64::new(0);
+    let outcomes: Vec<Outcome> = walker
+        .entries()
+        .par_bridge()
+        .map(|entry| {
+            let out = match entry {
+                Entry::File { path, size } => Outcome::File(read::read_file(&path, size, &ctx)),
+                Entry::Skipped { path, reason } => Outcome::File(FileResult {
+                    path: path.display().to_string(),
+                    format: reason.kind().to_string(),
+                    encoding: None,
+                    bytes: 0,
+                    status: Status::Skipped,
+                    reason: Some(reason.to_string()),
+                    acc: SourceAcc::default(),
+                }),
+                Entry::Error { path, message } => Outcome::WalkError(ErrorEntry {
+                    path: path.display().to_string(),
+                    error: message,
+                }),
+            };
+            if let Some(bar) = &bar {
+                let n = files_done.fetch_add(1, Ordering::Relaxed) + 1;
+                if let Outcome::File(f) = &out {
+                    bar.inc(f.bytes);
+                }
+                bar.set_message(format!("{n} files"));
+            }
+            out
+        })
+        .collect();
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let mut files = Vec::new();
+    let mut walk_errors = Vec::new();
+    for o in outcomes {
+        match o {
+            Outcome::File(f) => files.push(f),
+            Outcome::WalkError(e) => walk_errors.push(e),
+        }
+    }
+    walk_errors.sort_by(|a, b| a.path.cmp(&b.path));
+    let meta = ScanMeta {
+        started_at,
+        finished_at: now(),
+        roots: cfg.walk.roots.iter().map(|r| r.display().to_string()).collect(),
+        reference_date: cfg.reference_date.to_string(),
+        sensitivity: cfg.sensitivity,
+        key_id: cfg.key.id(),
+        lg_k: DEFAULT_LG_K,
+        walk_errors,
+    };
+    Ok(inventory::build(set, meta, files))
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn progress_bar(enabled: bool) -> Option<ProgressBar> {
+    if !enabled {
+        return None;
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg}, {bytes} read ({bytes_per_sec}) {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    Some(bar)
+}

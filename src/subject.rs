@@ -1,0 +1,119 @@
+//! A record's findings → at most one subject key, plus its sensitive and minor flags.
+//!
+//! The legal thresholds count *people*, not rows, so each record (a line, a row, a JSON object)
+//! is reduced to one key: its highest-priority identifier, normalised and prefixed with the
+//! detector id (`cn-resident-id:11010519491231002X`). A record with PI but no identifier is an
+//! *unidentified record*: counted, but not as a subject. See DESIGN.md, "The subject model".
+
+use chrono::NaiveDate;
+
+use crate::detect::validators::{age_on, resident_id_birth_date};
+use crate::detect::{DetectorSet, Finding, Standard};
+
+/// Age below which all of a person's PI is sensitive (PIPL Art. 28, 31).
+pub const MINOR_AGE: u32 = 14;
+
+/// What one record contributes to the subject counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
+    /// `detector-id:normalised-value` of the highest-priority identifier, if any.
+    pub key: Option<String>,
+    /// Sensitive under each [`Standard`], indexed by [`Standard::index`].
+    pub sensitive: [bool; 2],
+    /// A resident ID in the record shows a person under 14 on the reference date.
+    pub minor: bool,
+}
+
+/// Classifies one record. `findings` is every finding of the record, in any order.
+pub fn classify<'a>(
+    set: &DetectorSet,
+    findings: impl IntoIterator<Item = &'a Finding>,
+    reference: NaiveDate,
+) -> Subject {
+    let mut best: Option<&Finding> = None;
+    let mut sensitive = [false; 2];
+    let mut minor = false;
+    for f in findings {
+        let d = set.get(f.detector);
+        for st in Standard::ALL {
+            sensitive[st.index()] |= d.sensitive.under(st);
+        }
+        if d.normaliser == crate::detect::validators::Normaliser::Gb11643
+            && let Some(birth) = resident_id_birth_date(&f.normalised)
+            && birth <= reference
+            && age_on(birth, reference) < MINOR_AGE
+        {
+            minor = true;
+        }
+        if d.identifier {
+            // Detectors are sorted by descending priority, so a lower index wins; among equal
+            // detectors the smallest normalised value, so the choice does not depend on order.
+            let better = match best {
+                None => true,
+                Some(b) => (f.detector, &f.normalised) < (b.detector, &b.normalised),
+            };
+            if better {
+                best = Some(f);
+            }
+        }
+    }
+    if minor {
+        // All personal information of a minor under 14 is sensitive under both standards.
+        sensitive = [true; 2];
+    }
+    Subject {
+        key: best.map(|f| format!("{}:{}", set.get(f.detector).id, f.normalised)),
+        sensitive,
+        minor,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn highest_priority_identifier_is_the_key() {
+        let set = DetectorSet::load(None).unwrap();
+        let text = "张三 13812345678 zhang@example.com 11010519491231002X";
+        let f = set.find_all(text);
+        assert_eq!(f.len(), 3, "{f:?}");
+        let s = classify(&set, &f, date("2026-11-25"));
+        assert_eq!(s.key.as_deref(), Some("cn-resident-id:11010519491231002X"));
+        // A bare ID number is sensitive under GB/T 35273-2020 only.
+        assert_eq!(
+            s.sensitive,
+            [false, true],
+            "index 0 = gbt45574-2025, 1 = gbt35273-2020"
+        );
+        assert!(!s.minor);
+    }
+
+    #[test]
+    fn mobile_beats_email_and_no_identifier_means_no_key() {
+        let set = DetectorSet::load(None).unwrap();
+        let f = set.find_all("a@example.com, +86 138-1234-5678");
+        let s = classify(&set, &f, date("2026-11-25"));
+        assert_eq!(s.key.as_deref(), Some("cn-mobile:13812345678"));
+        assert_eq!(s.sensitive, [false, false]);
+        let s = classify(&set, &[] as &[Finding], date("2026-11-25"));
+        assert_eq!(s.key, None);
+    }
+
+    #[test]
+    fn minors_are_sensitive_under_both_standards() {
+        let set = DetectorSet::load(None).unwrap();
+        // Born 2014-10-05; 44011320141005001X is a valid ID from REGULATION.md.
+        let f = set.find_all("44011320141005001X");
+        assert_eq!(f.len(), 1);
+        let day_before_14 = classify(&set, &f, date("2028-10-04"));
+        assert!(day_before_14.minor);
+        assert_eq!(day_before_14.sensitive, [true, true]);
+        let birthday_14 = classify(&set, &f, date("2028-10-05"));
+        assert!(!birthday_14.minor);
+    }
+}
