@@ -4,6 +4,7 @@
 //! looks binary is skipped with a reason rather than scanned as noise.
 
 pub mod mapped;
+pub mod records;
 pub mod text;
 
 use std::path::Path;
