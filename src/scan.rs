@@ -28,6 +28,8 @@ pub struct ScanConfig {
 
 enum Outcome {
     File(FileResult),
+    /// A file and, for an archive, its members.
+    Files(Vec<FileResult>),
     WalkError(ErrorEntry),
 }
 
@@ -47,7 +49,7 @@ pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError>
         .par_bridge()
         .map(|entry| {
             let out = match entry {
-                Entry::File { path, size } => Outcome::File(read::read_file(&path, size, &ctx)),
+                Entry::File { path, size } => Outcome::Files(read::read_source(&path, size, &ctx)),
                 Entry::Skipped { path, reason } => Outcome::File(FileResult {
                     path: path.display().to_string(),
                     format: reason.kind().to_string(),
@@ -64,8 +66,10 @@ pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError>
             };
             if let Some(bar) = &bar {
                 let n = files_done.fetch_add(1, Ordering::Relaxed) + 1;
-                if let Outcome::File(f) = &out {
-                    bar.inc(f.bytes);
+                match &out {
+                    Outcome::File(f) => bar.inc(f.bytes),
+                    Outcome::Files(fs) => bar.inc(fs.iter().map(|f| f.bytes).sum()),
+                    Outcome::WalkError(_) => {}
                 }
                 bar.set_message(format!("{n} files"));
             }
@@ -80,6 +84,7 @@ pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError>
     for o in outcomes {
         match o {
             Outcome::File(f) => files.push(f),
+            Outcome::Files(fs) => files.extend(fs),
             Outcome::WalkError(e) => walk_errors.push(e),
         }
     }

@@ -3,8 +3,14 @@
 //! One module per format. For now every file is read as text (lines are records); a file that
 //! looks binary is skipped with a reason rather than scanned as noise.
 
+pub mod columnar;
+pub mod container;
 pub mod mapped;
+pub mod parquet;
 pub mod records;
+pub mod sniff;
+pub mod sqldump;
+pub mod sqlite;
 pub mod text;
 
 use std::path::Path;
@@ -25,6 +31,11 @@ pub struct Ctx<'a> {
 /// Bytes examined to decide whether a file is binary.
 const SNIFF_LEN: usize = 8192;
 
+/// Reads one regular file found by the walk: one result, or one per member of an archive.
+pub fn read_source(path: &Path, size: u64, ctx: &Ctx) -> Vec<FileResult> {
+    container::read_path(path, size, ctx).unwrap_or_else(|| vec![read_file(path, size, ctx)])
+}
+
 /// Reads one regular file found by the walk. Never panics on bad input: every problem becomes
 /// the file's status and reason.
 pub fn read_file(path: &Path, size: u64, ctx: &Ctx) -> FileResult {
@@ -43,6 +54,10 @@ pub fn read_file(path: &Path, size: u64, ctx: &Ctx) -> FileResult {
         Err(e) => {
             return result(Status::Unreadable, Some(e.to_string()), 0, SourceAcc::default());
         }
+    };
+    let data = match columnar::read(path, data, ctx) {
+        Ok(r) => return r,
+        Err(d) => d,
     };
     let bytes = data.bytes();
     let len = bytes.len() as u64;

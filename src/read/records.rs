@@ -47,6 +47,42 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         self.fields.len() - 1
     }
 
+    /// Registers a field whose header hints come from `header` rather than the whole name: for
+    /// qualified names such as `customer.email` (SQL) or `orders[].card_no`, where a table name
+    /// like `passport_applications` must not make every column of the table look like a passport.
+    pub fn field_with_header(&mut self, name: &str, header: &str) -> usize {
+        if let Some(i) = self.fields.iter().position(|f| f.name == name) {
+            return i;
+        }
+        self.fields.push(Field {
+            name: name.to_string(),
+            hinted: self.ctx.set.header_hints(header),
+        });
+        self.fields.len() - 1
+    }
+
+    /// Runs the detectors over one value of a field without recording anything: for readers
+    /// that scan a distinct value once and reuse its findings for every record that holds it
+    /// (Parquet dictionaries). Record the result with [`RecordScanner::record_findings`].
+    pub fn find(&self, fid: usize, value: &[u8], out: &mut Vec<Finding>) {
+        self.ctx.set.find(value, &self.fields[fid].hinted, |f| out.push(f));
+    }
+
+    /// Adds one record whose findings were made by [`RecordScanner::find`].
+    pub fn record_findings<'f>(&mut self, findings: impl IntoIterator<Item = (usize, &'f Finding)>) {
+        self.acc.records += 1;
+        self.findings.clear();
+        self.findings
+            .extend(findings.into_iter().map(|(fid, f)| (fid, f.clone())));
+        self.add_findings();
+    }
+
+    /// Counts records known to hold nothing a detector could find (all their values empty or
+    /// of types that cannot hold PI), without scanning them.
+    pub fn empty_records(&mut self, n: u64) {
+        self.acc.records += n;
+    }
+
     pub fn field_name(&self, id: usize) -> &str {
         &self.fields[id].name
     }
@@ -60,6 +96,11 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             let findings = &mut self.findings;
             self.ctx.set.find(value, hinted, |f| findings.push((fid, f)));
         }
+        self.add_findings();
+    }
+
+    /// Turns the findings of the current record into its subject and accumulates them.
+    fn add_findings(&mut self) {
         if self.findings.is_empty() {
             return;
         }
