@@ -59,7 +59,12 @@ pub fn read_path(path: &Path, size: u64, ctx: &Ctx) -> Option<Vec<FileResult>> {
     read_path_with(path, size, ctx, Limits::default())
 }
 
-pub fn read_path_with(path: &Path, size: u64, ctx: &Ctx, limits: Limits) -> Option<Vec<FileResult>> {
+pub fn read_path_with(
+    path: &Path,
+    size: u64,
+    ctx: &Ctx,
+    limits: Limits,
+) -> Option<Vec<FileResult>> {
     let display = path.display().to_string();
     let mut head = Vec::with_capacity(sniff::HEAD_LEN);
     let opened = std::fs::File::open(path)
@@ -162,7 +167,12 @@ struct State<'c, 'a> {
 /// The name a compressed stream's content would have: `x.csv.gz` → `x.csv`, `x.tgz` → `x.tar`.
 fn inner_name(name: &str) -> String {
     let lower = name.to_ascii_lowercase();
-    for (suffix, repl) in [(".tgz", ".tar"), (".tbz2", ".tar"), (".txz", ".tar"), (".tzst", ".tar")] {
+    for (suffix, repl) in [
+        (".tgz", ".tar"),
+        (".tbz2", ".tar"),
+        (".txz", ".tar"),
+        (".tzst", ".tar"),
+    ] {
         if lower.ends_with(suffix) {
             return format!("{}{repl}", &name[..name.len() - suffix.len()]);
         }
@@ -256,13 +266,21 @@ impl State<'_, '_> {
                         }
                         Err(e) => self.out.push(FileResult {
                             bytes: len,
-                            ..result(display, "sqlite", Status::Unreadable, Some(format!("{display}: {e}")))
+                            ..result(
+                                display,
+                                "sqlite",
+                                Status::Unreadable,
+                                Some(format!("{display}: {e}")),
+                            )
                         }),
                     }
                 }
             }
             Some(Kind::SqlDump(d)) => {
-                let mut counter = ByteCount { inner: &mut whole, n: 0 };
+                let mut counter = ByteCount {
+                    inner: &mut whole,
+                    n: 0,
+                };
                 let (acc, err) = sqldump::scan(&mut counter, d, self.ctx);
                 let n = counter.n;
                 self.push_scan(display, d.format(), Some("utf-8"), n, acc, err);
@@ -402,7 +420,10 @@ impl State<'_, '_> {
                         display,
                         "tar",
                         Status::Partial,
-                        Some(format!("{display}: stopped after {} member(s): {m}", self.members)),
+                        Some(format!(
+                            "{display}: stopped after {} member(s): {m}",
+                            self.members
+                        )),
                     ));
                     return;
                 }
@@ -410,7 +431,10 @@ impl State<'_, '_> {
             if !entry.header().entry_type().is_file() {
                 continue;
             }
-            let member = entry.path().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+            let member = entry
+                .path()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let inner = format!("{display}!{member}");
             if !self.count_member(display) {
                 return;
@@ -421,7 +445,10 @@ impl State<'_, '_> {
                     display,
                     "tar",
                     Status::Partial,
-                    Some(format!("{display}: {}", bomb_error(self.allowed, self.disk_size))),
+                    Some(format!(
+                        "{display}: {}",
+                        bomb_error(self.allowed, self.disk_size)
+                    )),
                 ));
                 return;
             }
@@ -497,7 +524,10 @@ impl State<'_, '_> {
                     display,
                     "zip",
                     Status::Partial,
-                    Some(format!("{display}: {}", bomb_error(self.allowed, self.disk_size))),
+                    Some(format!(
+                        "{display}: {}",
+                        bomb_error(self.allowed, self.disk_size)
+                    )),
                 ));
                 return;
             }
@@ -537,7 +567,10 @@ const TEXT_BLOCK: usize = 4 << 20;
 /// Scans a text stream block by block, each block ending after a newline. Returns what was found,
 /// the bytes read, the offset of a NUL byte in the first 8 KiB (a binary file, not scanned) and
 /// a read error, if any.
-pub fn scan_text_stream(r: &mut dyn Read, ctx: &Ctx) -> (SourceAcc, u64, Option<usize>, Option<String>) {
+pub fn scan_text_stream(
+    r: &mut dyn Read,
+    ctx: &Ctx,
+) -> (SourceAcc, u64, Option<usize>, Option<String>) {
     let mut acc = SourceAcc::default();
     let mut buf: Vec<u8> = Vec::with_capacity(TEXT_BLOCK * 2);
     let mut total = 0u64;

@@ -48,7 +48,8 @@ const MAX_ERRORS: usize = 5;
 
 /// Does `head` start like a Parquet file?
 pub fn sniff(head: &[u8]) -> bool {
-    head.starts_with(b"PAR1")
+    // `PARE`: a file with an encrypted footer, which gets its own message.
+    head.starts_with(b"PAR1") || head.starts_with(b"PARE")
 }
 
 /// Scans a Parquet file. `open` gives an independent reader of the whole file each time it is
@@ -94,8 +95,18 @@ where
         Err(e) => return fail(format!("cannot read the footer (file metadata): {e}")),
     };
     let schema = meta.parquet_schema();
+    // The Arrow reader cannot project part of a map: a root holding a map is read whole.
+    let map_roots: Vec<bool> = meta
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| has_map(f.data_type()))
+        .collect();
     let leaves: Vec<usize> = (0..schema.num_columns())
-        .filter(|&i| pi_capable(schema.column(i).as_ref()))
+        .filter(|&i| {
+            let root = schema.get_column_root_idx(i);
+            map_roots.get(root).copied().unwrap_or(false) || pi_capable(schema.column(i).as_ref())
+        })
         .collect();
     let row_groups = meta.metadata().num_row_groups();
     let total_rows: u64 = meta
@@ -126,13 +137,18 @@ where
     let results: Vec<(SourceAcc, Option<String>)> = (0..row_groups)
         .into_par_iter()
         .map(|rg| {
-            catch_unwind(AssertUnwindSafe(|| scan_row_group(open, &meta, &mask, rg, ctx)))
-                .unwrap_or_else(|p| {
-                    (
-                        SourceAcc::default(),
-                        Some(format!("row group {rg}: reader failed: {}", panic_message(&p))),
-                    )
-                })
+            catch_unwind(AssertUnwindSafe(|| {
+                scan_row_group(open, &meta, &mask, rg, ctx)
+            }))
+            .unwrap_or_else(|p| {
+                (
+                    SourceAcc::default(),
+                    Some(format!(
+                        "row group {rg}: reader failed: {}",
+                        panic_message(&p)
+                    )),
+                )
+            })
         })
         .collect();
     let mut acc = SourceAcc::default();
@@ -149,7 +165,10 @@ where
             .collect::<Vec<_>>()
             .join("; ");
         if n > MAX_ERRORS {
-            m.push_str(&format!("; and {} more row group(s) with errors", n - MAX_ERRORS));
+            m.push_str(&format!(
+                "; and {} more row group(s) with errors",
+                n - MAX_ERRORS
+            ));
         }
         format!("{m} ({} of {total_rows} rows read)", acc.records)
     });
@@ -167,6 +186,13 @@ fn check_magic<T: ChunkReader>(r: &T) -> Option<String> {
     }
     let head = r.get_bytes(0, 4).ok()?;
     let tail = r.get_bytes(len - 4, 4).ok()?;
+    if head.as_ref() == b"PARE" || tail.as_ref() == b"PARE" {
+        return Some(
+            "encrypted Parquet file (Parquet Modular Encryption, encrypted footer `PARE`): \
+             cannot be read without its decryption keys; scan a decrypted copy"
+                .to_string(),
+        );
+    }
     if head.as_ref() != b"PAR1" {
         return Some(format!(
             "not a Parquet file: wrong magic {:?} at offset 0 (expected \"PAR1\")",
@@ -175,11 +201,6 @@ fn check_magic<T: ChunkReader>(r: &T) -> Option<String> {
     }
     match tail.as_ref() {
         b"PAR1" => None,
-        b"PARE" => Some(
-            "encrypted Parquet file (encrypted footer, PARE): cannot be read without its \
-             decryption keys; scan a decrypted copy"
-                .to_string(),
-        ),
         other => Some(format!(
             "truncated or corrupt Parquet file: no footer magic at the end (found {:?} at \
              offset {}, expected \"PAR1\")",
@@ -229,6 +250,17 @@ fn pi_capable(c: &ColumnDescriptor) -> bool {
     physical && !not_pi_logical && !not_pi_converted
 }
 
+fn has_map(dt: &DataType) -> bool {
+    match dt {
+        DataType::Map(_, _) => true,
+        DataType::Struct(fs) => fs.iter().any(|f| has_map(f.data_type())),
+        DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
+            has_map(f.data_type())
+        }
+        _ => false,
+    }
+}
+
 /// The file's Arrow schema with dictionary types for the string and binary columns (top level
 /// or inside structs) whose first row group has a dictionary page; `None` if there are none.
 fn dictionary_hint(meta: &ArrowReaderMetadata, leaves: &[usize]) -> Option<Arc<Schema>> {
@@ -266,7 +298,8 @@ fn hint_field(
             if dict_paths.contains(&path) =>
         {
             *changed = true;
-            let dt = DataType::Dictionary(Box::new(DataType::Int32), Box::new(f.data_type().clone()));
+            let dt =
+                DataType::Dictionary(Box::new(DataType::Int32), Box::new(f.data_type().clone()));
             Arc::new(f.as_ref().clone().with_data_type(dt))
         }
         DataType::Struct(children) => {
@@ -294,7 +327,12 @@ where
     let mut rows = RowGroupScan::new(ctx);
     let reader = match open() {
         Ok(r) => r,
-        Err(e) => return (SourceAcc::default(), Some(format!("row group {rg}: cannot open: {e}"))),
+        Err(e) => {
+            return (
+                SourceAcc::default(),
+                Some(format!("row group {rg}: cannot open: {e}")),
+            );
+        }
     };
     let built = ParquetRecordBatchReaderBuilder::new_with_metadata(reader, meta.clone())
         .with_projection(mask.clone())
@@ -410,7 +448,12 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
                     row,
                     l.values().len(),
                 );
-                self.visit(l.values().as_ref(), &format!("{path}[]"), leaf, Some(&child));
+                self.visit(
+                    l.values().as_ref(),
+                    &format!("{path}[]"),
+                    leaf,
+                    Some(&child),
+                );
             }
             DataType::LargeList(_) => {
                 let l = arr.as_list::<i64>();
@@ -420,13 +463,23 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
                     row,
                     l.values().len(),
                 );
-                self.visit(l.values().as_ref(), &format!("{path}[]"), leaf, Some(&child));
+                self.visit(
+                    l.values().as_ref(),
+                    &format!("{path}[]"),
+                    leaf,
+                    Some(&child),
+                );
             }
             DataType::FixedSizeList(_, n) => {
                 let l = arr.as_fixed_size_list();
                 let n = *n as usize;
                 let child = list_rows((0..=l.len()).map(|i| i * n), l, row, l.values().len());
-                self.visit(l.values().as_ref(), &format!("{path}[]"), leaf, Some(&child));
+                self.visit(
+                    l.values().as_ref(),
+                    &format!("{path}[]"),
+                    leaf,
+                    Some(&child),
+                );
             }
             DataType::Map(_, _) => {
                 let m = arr.as_map();
@@ -436,8 +489,18 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
                     row,
                     m.entries().len(),
                 );
-                self.visit(m.keys().as_ref(), &format!("{path}.key"), leaf, Some(&child));
-                self.visit(m.values().as_ref(), &format!("{path}.value"), leaf, Some(&child));
+                self.visit(
+                    m.keys().as_ref(),
+                    &format!("{path}.key"),
+                    leaf,
+                    Some(&child),
+                );
+                self.visit(
+                    m.values().as_ref(),
+                    &format!("{path}.value"),
+                    leaf,
+                    Some(&child),
+                );
             }
             DataType::Dictionary(_, _) => self.dictionary(arr, path, leaf, &row),
             DataType::Utf8 => {
@@ -552,7 +615,10 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
         let fid = self.fid(path, leaf);
         let data = values.to_data();
         let id = (
-            data.buffers().iter().map(|b| b.as_ptr() as usize).fold(0, |a, p| a ^ p),
+            data.buffers()
+                .iter()
+                .map(|b| b.as_ptr() as usize)
+                .fold(0, |a, p| a ^ p),
             values.len(),
         );
         let stale = self.dicts.get(&fid).is_none_or(|c| c.id != id);

@@ -65,11 +65,16 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
     /// that scan a distinct value once and reuse its findings for every record that holds it
     /// (Parquet dictionaries). Record the result with [`RecordScanner::record_findings`].
     pub fn find(&self, fid: usize, value: &[u8], out: &mut Vec<Finding>) {
-        self.ctx.set.find(value, &self.fields[fid].hinted, |f| out.push(f));
+        self.ctx
+            .set
+            .find(value, &self.fields[fid].hinted, |f| out.push(f));
     }
 
     /// Adds one record whose findings were made by [`RecordScanner::find`].
-    pub fn record_findings<'f>(&mut self, findings: impl IntoIterator<Item = (usize, &'f Finding)>) {
+    pub fn record_findings<'f>(
+        &mut self,
+        findings: impl IntoIterator<Item = (usize, &'f Finding)>,
+    ) {
         self.acc.records += 1;
         self.findings.clear();
         self.findings
@@ -94,7 +99,9 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         for (fid, value) in values {
             let hinted = &self.fields[fid].hinted;
             let findings = &mut self.findings;
-            self.ctx.set.find(value, hinted, |f| findings.push((fid, f)));
+            self.ctx
+                .set
+                .find(value, hinted, |f| findings.push((fid, f)));
         }
         self.add_findings();
     }

@@ -7,8 +7,8 @@
 
 use std::path::Path;
 
-use super::{parquet, sqldump, sqlite};
 pub use super::sqldump::Dialect;
+use super::{parquet, sqldump, sqlite};
 
 /// A stream compression format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,7 +112,9 @@ fn is_office_zip(head: &[u8]) -> bool {
     }
     let name_len = u16::from_le_bytes([head[26], head[27]]) as usize;
     let name = head.get(30..30 + name_len).unwrap_or(&[]);
-    name == b"[Content_Types].xml" || name == b"mimetype" || name.starts_with(b"_rels/")
+    name == b"[Content_Types].xml"
+        || name == b"mimetype"
+        || name.starts_with(b"_rels/")
         || name.starts_with(b"docProps/")
 }
 
@@ -124,16 +126,28 @@ mod tests {
     fn formats_are_recognised_by_content_whatever_the_name() {
         assert_eq!(kind("x.dat", b"PAR1\x15\x04"), Some(Kind::Parquet));
         assert_eq!(kind("app", b"SQLite format 3\0rest"), Some(Kind::Sqlite));
-        assert_eq!(kind("a.bin", &[0x1f, 0x8b, 8, 0]), Some(Kind::Compressed(Codec::Gzip)));
         assert_eq!(
-            kind("dump", b"-- MySQL dump 10.13\n/*!40101 SET NAMES utf8 */;\n"),
+            kind("a.bin", &[0x1f, 0x8b, 8, 0]),
+            Some(Kind::Compressed(Codec::Gzip))
+        );
+        assert_eq!(
+            kind(
+                "dump",
+                b"-- MySQL dump 10.13\n/*!40101 SET NAMES utf8 */;\n"
+            ),
             Some(Kind::SqlDump(Dialect::MySql))
         );
         assert_eq!(
-            kind("dump.txt", b"--\n-- PostgreSQL database dump\n--\n\nSET x = 0;\n"),
+            kind(
+                "dump.txt",
+                b"--\n-- PostgreSQL database dump\n--\n\nSET x = 0;\n"
+            ),
             Some(Kind::SqlDump(Dialect::Postgres))
         );
-        assert!(matches!(kind("db.dump", b"PGDMP\x01\x0e"), Some(Kind::BinaryDump(_))));
+        assert!(matches!(
+            kind("db.dump", b"PGDMP\x01\x0e"),
+            Some(Kind::BinaryDump(_))
+        ));
     }
 
     #[test]
@@ -145,7 +159,10 @@ mod tests {
 
     #[test]
     fn a_name_claims_a_format_so_that_a_bad_file_gets_its_precise_error() {
-        assert_eq!(kind("lake/part-0.parquet", b"not parquet"), Some(Kind::Parquet));
+        assert_eq!(
+            kind("lake/part-0.parquet", b"not parquet"),
+            Some(Kind::Parquet)
+        );
         assert_eq!(kind("x.xlsx", b"PK\x03\x04rest"), None);
     }
 }

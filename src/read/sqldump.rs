@@ -699,8 +699,16 @@ impl<R: Read> Parser<'_, '_, R> {
             let quoted = matches!(self.lx.peek(), Some(b'`' | b'"' | b'['));
             if let Some(id) = self.ident() {
                 const NOT_COLUMNS: &[&str] = &[
-                    "CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "FULLTEXT", "SPATIAL",
-                    "EXCLUDE", "LIKE", "PERIOD",
+                    "CONSTRAINT",
+                    "PRIMARY",
+                    "UNIQUE",
+                    "FOREIGN",
+                    "CHECK",
+                    "FULLTEXT",
+                    "SPATIAL",
+                    "EXCLUDE",
+                    "LIKE",
+                    "PERIOD",
                 ];
                 let upper = id.to_ascii_uppercase();
                 let index = matches!(upper.as_str(), "KEY" | "INDEX")
@@ -862,7 +870,9 @@ impl<R: Read> Parser<'_, '_, R> {
             .iter()
             .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80));
         let opener = match tag_len {
-            Some(n) if la.get(1 + n) == Some(&b'$') && !la.get(1).is_some_and(u8::is_ascii_digit) => {
+            Some(n)
+                if la.get(1 + n) == Some(&b'$') && !la.get(1).is_some_and(u8::is_ascii_digit) =>
+            {
                 la[..n + 2].to_vec()
             }
             _ => {
@@ -1234,7 +1244,9 @@ impl<R: Read> Parser<'_, '_, R> {
         // Options (`WITH (FORMAT csv)`) are rare in dumps; pg_dump always writes text format.
         let mut rest = Vec::new();
         self.lx.read_line(&mut rest, 4096);
-        let csv = String::from_utf8_lossy(&rest).to_ascii_lowercase().contains("csv");
+        let csv = String::from_utf8_lossy(&rest)
+            .to_ascii_lowercase()
+            .contains("csv");
         let t = self.table_index(&key);
         let mut fids = self.statement_fids(t, listed.as_deref());
         let mut line = Vec::new();
@@ -1281,7 +1293,10 @@ impl<R: Read> Parser<'_, '_, R> {
             }
             if csv || memchr::memchr(b'\\', field).is_none() {
                 let f = if csv {
-                    field.strip_prefix(b"\"").and_then(|f| f.strip_suffix(b"\"")).unwrap_or(field)
+                    field
+                        .strip_prefix(b"\"")
+                        .and_then(|f| f.strip_suffix(b"\""))
+                        .unwrap_or(field)
                 } else {
                     field
                 };
@@ -1324,7 +1339,10 @@ fn looks_like_index(la: &[u8]) -> bool {
         }
     }
     skip_ws(&mut i);
-    la.get(i) == Some(&b'(') || la[i.min(la.len())..].to_ascii_uppercase().starts_with(b"USING")
+    la.get(i) == Some(&b'(')
+        || la[i.min(la.len())..]
+            .to_ascii_uppercase()
+            .starts_with(b"USING")
 }
 
 /// COPY text format escapes: `\b \f \n \r \t \v`, `\ooo` octal, `\xhh` hex, else the byte itself.

@@ -123,9 +123,7 @@ fn scan_table(conn: &Connection, table: &str, rs: &mut RecordScanner) -> Result<
             Ok(Some(r)) => r,
             Ok(None) => return Ok(()),
             Err(e) => {
-                return Err(format!(
-                    "table `{table}`: stopped after {n} rows: {e}"
-                ));
+                return Err(format!("table `{table}`: stopped after {n} rows: {e}"));
             }
         };
         n += 1;
