@@ -137,7 +137,11 @@ print(n, best)
         .output()
         .map_err(|e| format!("python3: {e}"))?;
     if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("").to_string());
+        return Err(String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .last()
+            .unwrap_or("")
+            .to_string());
     }
     let s = String::from_utf8_lossy(&out.stdout);
     let mut it = s.split_whitespace();
@@ -145,7 +149,9 @@ print(n, best)
     if rows != ROWS {
         return Err(format!("duckdb matched {rows} rows, expected {ROWS}"));
     }
-    it.next().and_then(|x| x.parse().ok()).ok_or_else(|| "no time".to_string())
+    it.next()
+        .and_then(|x| x.parse().ok())
+        .ok_or_else(|| "no time".to_string())
 }
 
 fn compare_with_duckdb() {
@@ -163,7 +169,9 @@ fn compare_with_duckdb() {
                 "parquet vs duckdb ({name}, {ROWS} rows): pipl-scan {ours:.3} s, duckdb regexp count {duck:.3} s, ratio pipl-scan/duckdb = {:.2}",
                 ours / duck
             ),
-            Err(e) => println!("parquet vs duckdb ({name}): pipl-scan {ours:.3} s; duckdb skipped: {e}"),
+            Err(e) => {
+                println!("parquet vs duckdb ({name}): pipl-scan {ours:.3} s; duckdb skipped: {e}")
+            }
         }
     }
 }

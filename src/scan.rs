@@ -27,7 +27,6 @@ pub struct ScanConfig {
 }
 
 enum Outcome {
-    File(FileResult),
     /// A file and, for an archive, its members.
     Files(Vec<FileResult>),
     WalkError(ErrorEntry),
@@ -50,7 +49,7 @@ pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError>
         .map(|entry| {
             let out = match entry {
                 Entry::File { path, size } => Outcome::Files(read::read_source(&path, size, &ctx)),
-                Entry::Skipped { path, reason } => Outcome::File(FileResult {
+                Entry::Skipped { path, reason } => Outcome::Files(vec![FileResult {
                     path: path.display().to_string(),
                     format: reason.kind().to_string(),
                     encoding: None,
@@ -58,7 +57,7 @@ pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError>
                     status: Status::Skipped,
                     reason: Some(reason.to_string()),
                     acc: SourceAcc::default(),
-                }),
+                }]),
                 Entry::Error { path, message } => Outcome::WalkError(ErrorEntry {
                     path: path.display().to_string(),
                     error: message,
@@ -67,7 +66,6 @@ pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError>
             if let Some(bar) = &bar {
                 let n = files_done.fetch_add(1, Ordering::Relaxed) + 1;
                 match &out {
-                    Outcome::File(f) => bar.inc(f.bytes),
                     Outcome::Files(fs) => bar.inc(fs.iter().map(|f| f.bytes).sum()),
                     Outcome::WalkError(_) => {}
                 }
@@ -83,7 +81,6 @@ pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError>
     let mut walk_errors = Vec::new();
     for o in outcomes {
         match o {
-            Outcome::File(f) => files.push(f),
             Outcome::Files(fs) => files.extend(fs),
             Outcome::WalkError(e) => walk_errors.push(e),
         }

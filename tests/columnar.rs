@@ -149,7 +149,9 @@ fn dictionary_encoding_gives_the_same_answer_as_plain() {
     with_ctx(|ctx| {
         let (ra, rb) = (read(&a, ctx), read(&b, ctx));
         assert_eq!(answer(&ra[0].acc), answer(&rb[0].acc));
-        let per_field = |r: &FileResult| -> Vec<(String, Vec<(usize, u64, u64)>)> {
+        // (field, [(detector, matches, distinct)])
+        type PerField = Vec<(String, Vec<(usize, u64, u64)>)>;
+        let per_field = |r: &FileResult| -> PerField {
             r.acc
                 .fields
                 .iter()

@@ -244,10 +244,11 @@ impl State<'_, '_> {
                 }
             }
             Some(Kind::Tar) => self.tar(display, &mut whole, depth + 1),
-            Some(Kind::Zip) => match self.in_memory(display, &mut whole) {
-                Some(buf) => self.zip(display, Cursor::new(&buf[..]), depth + 1),
-                None => {}
-            },
+            Some(Kind::Zip) => {
+                if let Some(buf) = self.in_memory(display, &mut whole) {
+                    self.zip(display, Cursor::new(&buf[..]), depth + 1);
+                }
+            }
             Some(Kind::Parquet) => {
                 if let Some(buf) = self.in_memory(display, &mut whole) {
                     let bytes = bytes::Bytes::from(buf);

@@ -117,8 +117,10 @@ where
         .sum();
     if leaves.is_empty() {
         // Nothing that can hold PI: the rows are records, found empty without decoding a page.
-        let mut acc = SourceAcc::default();
-        acc.records = total_rows;
+        let acc = SourceAcc {
+            records: total_rows,
+            ..SourceAcc::default()
+        };
         return (acc, None);
     }
     let mask = ProjectionMask::leaves(schema, leaves.iter().copied());
@@ -355,6 +357,18 @@ where
                 return (rows.finish(), Some(error));
             }
         }
+    }
+    // A file whose footer disagrees with itself (a row group's row count against the file's)
+    // can make the reader stop early without an error: say so rather than report a short read
+    // as complete.
+    let declared = meta.metadata().row_group(rg).num_rows().max(0) as u64;
+    if read < declared {
+        let file_rows = meta.metadata().file_metadata().num_rows();
+        let error = format!(
+            "row group {rg}: the reader returned {read} of the {declared} rows the row group \
+             declares (the file metadata declares {file_rows} rows in all)"
+        );
+        return (rows.finish(), Some(error));
     }
     (rows.finish(), None)
 }
