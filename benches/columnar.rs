@@ -45,6 +45,8 @@ fn input(name: &str) -> PathBuf {
         "mysql.sql" => drop(support::write_mysqldump(&tmp, people, 1000)),
         "pg.sql" => drop(support::write_pgdump(&tmp, people, support::PgStyle::Copy)),
         "app.db" => drop(support::write_sqlite(&tmp, people)),
+        "orders.parquet" => drop(support::write_orders_parquet(&tmp, ROWS)),
+        "orders.sql" => drop(support::write_orders_mysqldump(&tmp, ROWS)),
         _ => unreachable!(),
     }
     std::fs::rename(&tmp, &path).unwrap();
@@ -98,6 +100,19 @@ fn parquet_snappy_plain(b: Bencher) {
     bench_file(b, "plain.parquet", true);
 }
 
+/// A PI-sparse table: ten string columns per row, one of them an e-mail.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn parquet_orders_sparse_pi(b: Bencher) {
+    let path = input("orders.parquet");
+    b.counter(ItemsCount::new(ROWS * 10)).bench(|| scan(&path));
+}
+
+/// The same orders as a mysqldump.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn mysqldump_orders_sparse_pi(b: Bencher) {
+    bench_file(b, "orders.sql", false);
+}
+
 #[divan::bench(sample_count = 3, sample_size = 1)]
 fn mysqldump(b: Bencher) {
     bench_file(b, "mysql.sql", false);
@@ -111,6 +126,40 @@ fn pg_dump_copy(b: Bencher) {
 #[divan::bench(sample_count = 3, sample_size = 1)]
 fn sqlite_table(b: Bencher) {
     bench_file(b, "app.db", false);
+}
+
+/// Counts rows; the tokenizer alone, without detection.
+struct CountRows(u64);
+
+impl pipl_scan::read::sqldump::RowSink for CountRows {
+    fn field(&mut self, _name: &str, _header: &str) -> usize {
+        0
+    }
+    fn row<'v>(&mut self, _values: impl Iterator<Item = (usize, &'v [u8])>) {
+        self.0 += 1;
+    }
+}
+
+fn bench_tokenizer(b: Bencher, name: &str, dialect: pipl_scan::read::sqldump::Dialect) {
+    let path = input(name);
+    let bytes = std::fs::read(&path).unwrap();
+    b.counter(BytesCount::new(bytes.len() as u64)).bench(|| {
+        let mut rows = CountRows(0);
+        pipl_scan::read::sqldump::tokenize(&bytes[..], dialect, &mut rows).unwrap();
+        assert!(rows.0 >= ROWS);
+    });
+}
+
+/// The mysqldump tokenizer alone (no detection): what the byte scanner costs.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn mysqldump_tokenizer_only(b: Bencher) {
+    bench_tokenizer(b, "mysql.sql", pipl_scan::read::sqldump::Dialect::MySql);
+}
+
+/// The pg_dump tokenizer alone (no detection).
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn pg_dump_tokenizer_only(b: Bencher) {
+    bench_tokenizer(b, "pg.sql", pipl_scan::read::sqldump::Dialect::Postgres);
 }
 
 /// DuckDB counting rows whose ID, e-mail or phone column matches a regexp, over the same file,

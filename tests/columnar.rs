@@ -538,3 +538,23 @@ fn corpus_dumps_give_their_ground_truth() {
         assert!(!r[0].acc.has_findings());
     });
 }
+
+#[test]
+fn pi_sparse_order_tables_count_one_subject_per_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let pq = dir.path().join("orders.parquet");
+    let sql = dir.path().join("orders.sql");
+    let e1 = support::write_orders_parquet(&pq, 3000);
+    let e2 = support::write_orders_mysqldump(&sql, 3000);
+    with_ctx(|ctx| {
+        for (path, e, field) in [(&pq, e1, "buyer_email"), (&sql, e2, "orders.buyer_email")] {
+            let r = read(path, ctx);
+            assert_eq!(r[0].acc.records, e.records);
+            // 3000 distinct keys: past the sketch's exact range, so within its 95% bounds.
+            let est = r[0].acc.subjects.estimate();
+            assert!(est.low <= e.subjects && e.subjects <= est.high, "{est:?}");
+            let fields: Vec<&String> = r[0].acc.fields.keys().collect();
+            assert_eq!(fields, [field], "{}", path.display());
+        }
+    });
+}

@@ -432,13 +432,18 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
         let mut hits = std::mem::take(&mut self.hits);
         hits.sort_by_key(|h| h.0);
         let mut with_findings = 0u64;
-        for group in hits.chunk_by(|a, b| a.0 == b.0) {
+        let mut group = Vec::new();
+        let mut it = hits.drain(..).peekable();
+        while let Some((row, fid, f)) = it.next() {
+            group.push((fid, f));
+            while let Some((_, fid, f)) = it.next_if(|h| h.0 == row) {
+                group.push((fid, f));
+            }
             with_findings += 1;
-            self.rs
-                .record_findings(group.iter().map(|(_, fid, f)| (*fid, f)));
+            self.rs.record_findings(group.drain(..));
         }
+        drop(it);
         self.rs.empty_records(n - with_findings);
-        hits.clear();
         self.hits = hits;
     }
 
@@ -627,6 +632,28 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
             return;
         }
         let fid = self.fid(path, leaf);
+        let keys = d.normalized_keys();
+        // A dictionary about as large as the batch (a high-cardinality column whose dictionary
+        // the writer kept, or a fallback dictionary rebuilt per batch) saves nothing: scan each
+        // row's value directly instead of caching findings per value.
+        if values.len() * 2 > keys.len() {
+            let mut found = std::mem::take(&mut self.scratch);
+            for (i, &k) in keys.iter().enumerate() {
+                let r = row(i);
+                if arr.is_null(i) || d.keys().is_null(i) || r == u32::MAX {
+                    continue;
+                }
+                if let Some(v) = value_bytes(values.as_ref(), k)
+                    && !v.is_empty()
+                {
+                    found.clear();
+                    self.rs.find(fid, v, &mut found);
+                    self.hits.extend(found.drain(..).map(|f| (r, fid, f)));
+                }
+            }
+            self.scratch = found;
+            return;
+        }
         let data = values.to_data();
         let id = (
             data.buffers()
@@ -646,7 +673,6 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
                 },
             );
         }
-        let keys = d.normalized_keys();
         let mut cache = self.dicts.remove(&fid).expect("inserted above");
         let mut scratch = std::mem::take(&mut self.scratch);
         for (i, &k) in keys.iter().enumerate() {

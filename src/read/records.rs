@@ -71,14 +71,10 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
     }
 
     /// Adds one record whose findings were made by [`RecordScanner::find`].
-    pub fn record_findings<'f>(
-        &mut self,
-        findings: impl IntoIterator<Item = (usize, &'f Finding)>,
-    ) {
+    pub fn record_findings(&mut self, findings: impl IntoIterator<Item = (usize, Finding)>) {
         self.acc.records += 1;
         self.findings.clear();
-        self.findings
-            .extend(findings.into_iter().map(|(fid, f)| (fid, f.clone())));
+        self.findings.extend(findings);
         self.add_findings();
     }
 

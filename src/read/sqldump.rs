@@ -22,6 +22,8 @@
 
 use std::cell::Cell;
 use std::io::{self, Read};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex, RwLock};
 
 use super::Ctx;
 use super::records::RecordScanner;
@@ -165,37 +167,206 @@ pub fn binary_dump_message(head: &[u8]) -> Option<String> {
     None
 }
 
-/// Scans a dump read from `input`. Returns what was found and, when the dump is damaged or
-/// could not be read to its end, a message saying where reading stopped.
-pub fn scan<R: Read>(input: R, dialect: Dialect, ctx: &Ctx) -> (SourceAcc, Option<String>) {
+/// Where the tokenizer delivers rows: the detectors (a [`RecordScanner`]), a pipeline to
+/// detector threads, or anything else (the benchmark counts them).
+pub trait RowSink {
+    /// Registers a field, `table.column` with header hints from `column`; returns its id.
+    fn field(&mut self, name: &str, header: &str) -> usize;
+    /// One row as (field id, value) pairs; empty values are left out.
+    fn row<'v>(&mut self, values: impl Iterator<Item = (usize, &'v [u8])>);
+}
+
+impl RowSink for RecordScanner<'_, '_> {
+    fn field(&mut self, name: &str, header: &str) -> usize {
+        self.field_with_header(name, header)
+    }
+    fn row<'v>(&mut self, values: impl Iterator<Item = (usize, &'v [u8])>) {
+        self.record(values);
+    }
+}
+
+/// Tokenizes a dump, handing every row to `sink`. `Ok(n)`: read to the end, `n` values were
+/// longer than [`MAX_VALUE`] and scanned only in part; `Err`: where and why reading stopped.
+pub fn tokenize<R: Read, S: RowSink>(
+    input: R,
+    dialect: Dialect,
+    sink: &mut S,
+) -> Result<u64, String> {
     let mut p = Parser {
         lx: Lexer::new(input),
         dialect,
         backslash: dialect == Dialect::MySql,
         delimiter: b";".to_vec(),
-        rs: RecordScanner::new(ctx),
+        rs: sink,
         tables: Vec::new(),
         row: Vec::new(),
         spans: Vec::new(),
         truncated_values: 0,
         value_full: false,
     };
-    let result = p.run();
-    let truncated = p.truncated_values;
-    let acc = p.rs.finish();
-    let mut msg = result.err();
-    if truncated > 0 {
-        let note = format!(
-            "{truncated} value(s) longer than {} MiB were scanned only in their first {} MiB",
-            MAX_VALUE >> 20,
-            MAX_VALUE >> 20
-        );
-        msg = Some(match msg {
-            Some(m) => format!("{m}; {note}"),
-            None => note,
-        });
+    p.run().map(|()| p.truncated_values)
+}
+
+/// Rows handed to the detector threads at a time (bytes of values).
+const BATCH_BYTES: usize = 1 << 20;
+
+/// A batch of rows for a detector thread: values back to back, each value's field and span, and
+/// where each row's values end.
+#[derive(Default)]
+struct Batch {
+    data: Vec<u8>,
+    values: Vec<(usize, usize, usize)>,
+    row_ends: Vec<usize>,
+}
+
+/// Field names by id, shared with the detector threads (each registers them in its own scanner
+/// when it first meets an id).
+type Registry = Arc<RwLock<Vec<(String, String)>>>;
+
+/// A [`RowSink`] that batches rows and sends them to detector threads.
+struct Pipeline {
+    registry: Registry,
+    names: std::collections::HashMap<String, usize>,
+    batch: Batch,
+    tx: Option<SyncSender<Batch>>,
+}
+
+impl RowSink for Pipeline {
+    fn field(&mut self, name: &str, header: &str) -> usize {
+        if let Some(&id) = self.names.get(name) {
+            return id;
+        }
+        let mut reg = self.registry.write().unwrap_or_else(|e| e.into_inner());
+        reg.push((name.to_string(), header.to_string()));
+        let id = reg.len() - 1;
+        self.names.insert(name.to_string(), id);
+        id
     }
-    (acc, msg)
+
+    fn row<'v>(&mut self, values: impl Iterator<Item = (usize, &'v [u8])>) {
+        for (fid, v) in values {
+            let s = self.batch.data.len();
+            self.batch.data.extend_from_slice(v);
+            self.batch.values.push((fid, s, self.batch.data.len()));
+        }
+        self.batch.row_ends.push(self.batch.values.len());
+        if self.batch.data.len() >= BATCH_BYTES || self.batch.row_ends.len() >= 16_384 {
+            self.flush();
+        }
+    }
+}
+
+impl Pipeline {
+    fn flush(&mut self) {
+        if self.batch.row_ends.is_empty() {
+            return;
+        }
+        let b = std::mem::take(&mut self.batch);
+        if let Some(tx) = &self.tx
+            && tx.send(b).is_err()
+        {
+            // Every detector thread is gone (it panicked): stop sending; the join reports it.
+            self.tx = None;
+        }
+    }
+}
+
+/// A detector thread: scans batches until the tokenizer hangs up.
+fn detect_batches(ctx: &Ctx, rx: &Mutex<Receiver<Batch>>, registry: &Registry) -> SourceAcc {
+    let mut rs = RecordScanner::new(ctx);
+    let mut local: Vec<Option<usize>> = Vec::new();
+    loop {
+        let msg = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+        let Ok(b) = msg else { break };
+        let mut start = 0;
+        for &end in &b.row_ends {
+            for &(fid, _, _) in &b.values[start..end] {
+                if local.get(fid).copied().flatten().is_none() {
+                    let reg = registry.read().unwrap_or_else(|e| e.into_inner());
+                    let (name, header) = &reg[fid];
+                    if local.len() <= fid {
+                        local.resize(fid + 1, None);
+                    }
+                    local[fid] = Some(rs.field_with_header(name, header));
+                }
+            }
+            let ids = &local;
+            rs.record(
+                b.values[start..end]
+                    .iter()
+                    .map(|&(fid, s, e)| (ids[fid].unwrap_or(0), &b.data[s..e])),
+            );
+            start = end;
+        }
+    }
+    rs.finish()
+}
+
+/// Scans a dump read from `input`. Returns what was found and, when the dump is damaged or
+/// could not be read to its end, a message saying where reading stopped.
+///
+/// The tokenizer runs on the calling thread and hands batches of rows to detector threads
+/// through a bounded channel (memory stays at a few batches): detection, not tokenizing, is
+/// what costs on PI-dense tables.
+pub fn scan<R: Read>(input: R, dialect: Dialect, ctx: &Ctx) -> (SourceAcc, Option<String>) {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let (result, acc) = if workers < 2 {
+        let mut rs = RecordScanner::new(ctx);
+        let r = tokenize(input, dialect, &mut rs);
+        (r, rs.finish())
+    } else {
+        let (tx, rx) = sync_channel::<Batch>(workers * 2);
+        let rx = Mutex::new(rx);
+        let registry: Registry = Arc::default();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|_| {
+                    let (rx, registry) = (&rx, &registry);
+                    scope.spawn(move || detect_batches(ctx, rx, registry))
+                })
+                .collect();
+            let mut sink = Pipeline {
+                registry: registry.clone(),
+                names: Default::default(),
+                batch: Batch::default(),
+                tx: Some(tx),
+            };
+            let mut r = tokenize(input, dialect, &mut sink);
+            sink.flush();
+            drop(sink);
+            let mut acc = SourceAcc::default();
+            for h in handles {
+                match h.join() {
+                    Ok(a) => acc.merge(a),
+                    Err(p) => {
+                        let m = format!(
+                            "detector thread failed: {}",
+                            super::parquet::panic_message(&p)
+                        );
+                        r = Err(match r {
+                            Err(e) => format!("{e}; {m}"),
+                            Ok(_) => m,
+                        });
+                    }
+                }
+            }
+            (r, acc)
+        })
+    };
+    match result {
+        Ok(0) => (acc, None),
+        Ok(n) => (
+            acc,
+            Some(format!(
+                "{n} value(s) longer than {} MiB were scanned only in their first {} MiB",
+                MAX_VALUE >> 20,
+                MAX_VALUE >> 20
+            )),
+        ),
+        Err(e) => (acc, Some(e)),
+    }
 }
 
 // ---- the byte stream -------------------------------------------------------------------------
@@ -383,13 +554,13 @@ struct Table {
     listed: Option<(Vec<String>, Vec<usize>)>,
 }
 
-struct Parser<'c, 'a, R> {
+struct Parser<'s, R, S> {
     lx: Lexer<R>,
     dialect: Dialect,
     /// Do backslashes escape in plain `'…'` strings?
     backslash: bool,
     delimiter: Vec<u8>,
-    rs: RecordScanner<'c, 'a>,
+    rs: &'s mut S,
     tables: Vec<Table>,
     /// The current row's values, back to back, and each value's (column, start, end).
     row: Vec<u8>,
@@ -405,7 +576,7 @@ fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
 }
 
-impl<R: Read> Parser<'_, '_, R> {
+impl<R: Read, S: RowSink> Parser<'_, R, S> {
     fn run(&mut self) -> Res<()> {
         loop {
             self.skip_trivia();
@@ -620,7 +791,7 @@ impl<R: Read> Parser<'_, '_, R> {
         let key = table.key.clone();
         let fids: Vec<usize> = cols
             .iter()
-            .map(|c| self.rs.field_with_header(&format!("{key}.{c}"), c))
+            .map(|c| self.rs.field(&format!("{key}.{c}"), c))
             .collect();
         match listed {
             None => self.tables[t].fids = fids.clone(),
@@ -633,7 +804,7 @@ impl<R: Read> Parser<'_, '_, R> {
         let key = &self.tables[t].key;
         let header = format!("column {}", i + 1);
         let name = format!("{key}.{header}");
-        self.rs.field_with_header(&name, &header)
+        self.rs.field(&name, &header)
     }
 
     /// `SET standard_conforming_strings = off` turns on backslash escapes in PostgreSQL strings.
@@ -1222,7 +1393,7 @@ impl<R: Read> Parser<'_, '_, R> {
             fids.push(self.extra_fid(t, col));
         }
         let row = &self.row;
-        self.rs.record(
+        self.rs.row(
             self.spans
                 .iter()
                 .filter(|(_, s, e)| e > s)
