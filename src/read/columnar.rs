@@ -6,6 +6,7 @@
 //! the text path (or another reader) can have them. Compressed files and archives are handled a
 //! step earlier, by [`super::container`], because they yield one result per member.
 
+use std::io::Read;
 use std::path::Path;
 
 use super::sniff::{self, Kind};
@@ -53,21 +54,20 @@ pub fn read(path: &Path, data: Data, ctx: &Ctx) -> Result<FileResult, Data> {
             Err(e) => done("sqlite", None, SourceAcc::default(), Some(e)),
         },
         Kind::SqlDump(dialect) => {
-            let (acc, mut err) = sqldump::scan(bytes, dialect, ctx);
-            if let Err(m) = data.finish(path) {
-                err = Some(match err {
-                    Some(e) => format!("{e}; {m}"),
-                    None => m,
-                });
-            }
-            let mut r = done(dialect.format(), Some("utf-8"), acc, err);
-            // The path is already in the mapped file's message.
-            if let Some(reason) = &mut r.reason
-                && reason.matches(&display).count() > 1
-            {
-                *reason = reason.replacen(&format!("{display}: "), "", 1);
-            }
-            return Ok(r);
+            let (acc, err) = match data {
+                Data::Owned(_) => sqldump::scan(bytes, dialect, ctx),
+                // A large dump is streamed through the tokenizer's buffer with read(2) rather
+                // than through the map, so that resident memory stays at a few MiB whatever its
+                // size (mapped pages count as resident once touched).
+                Data::Mapped(_) => {
+                    drop(data);
+                    match std::fs::File::open(path) {
+                        Ok(f) => sqldump::scan(f.take(len), dialect, ctx),
+                        Err(e) => (SourceAcc::default(), Some(format!("cannot open: {e}"))),
+                    }
+                }
+            };
+            return Ok(done(dialect.format(), Some("utf-8"), acc, err));
         }
         Kind::BinaryDump(m) => done("binary_dump", None, SourceAcc::default(), Some(m)),
         _ => unreachable!("filtered above"),
