@@ -391,6 +391,8 @@ struct RowGroupScan<'c, 'a> {
     hits: Vec<(u32, usize, Finding)>,
     scratch: Vec<Finding>,
     text: String,
+    /// Distinct dictionary values scanned (each once per dictionary).
+    dict_values_scanned: u64,
 }
 
 impl<'c, 'a> RowGroupScan<'c, 'a> {
@@ -402,6 +404,7 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
             hits: Vec::new(),
             scratch: Vec::new(),
             text: String::new(),
+            dict_values_scanned: 0,
         }
     }
 
@@ -687,6 +690,7 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
                 {
                     self.rs.find(fid, v, &mut scratch);
                 }
+                self.dict_values_scanned += 1;
                 cache.found[k] = Some(scratch.drain(..).collect());
             }
             let found = cache.found[k].as_deref().unwrap_or(&[]);
@@ -734,4 +738,79 @@ fn list_rows(
         }
     }
     child
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::DetectorSet;
+    use crate::sketch::SketchKey;
+    use arrow_array::{DictionaryArray, StringArray, types::Int32Type};
+
+    fn ctx_parts() -> (DetectorSet, SketchKey) {
+        (DetectorSet::load(None).unwrap(), SketchKey::random())
+    }
+
+    #[test]
+    fn a_dictionary_value_is_scanned_once_however_many_rows_hold_it() {
+        let (set, key) = ctx_parts();
+        let ctx = Ctx {
+            set: &set,
+            key: &key,
+            reference: chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+        };
+        let values = StringArray::from(vec!["a@example.com", "b@example.com", "none"]);
+        let keys: Vec<i32> = (0..3000).map(|i| i % 3).collect();
+        let dict = DictionaryArray::<Int32Type>::try_new(keys.into(), Arc::new(values)).unwrap();
+        let schema = Arc::new(Schema::new(vec![Field::new(
+            "email",
+            dict.data_type().clone(),
+            false,
+        )]));
+        let batch = RecordBatch::try_new(schema, vec![Arc::new(dict)]).unwrap();
+        let mut scan = RowGroupScan::new(&ctx);
+        scan.batch(&batch);
+        scan.batch(&batch);
+        assert_eq!(
+            scan.dict_values_scanned, 3,
+            "once per value, across batches"
+        );
+        let acc = scan.finish();
+        assert_eq!(acc.records, 6000);
+        assert_eq!(acc.subjects.estimate().estimate, 2);
+        let email = set.index_of("email").unwrap();
+        assert_eq!(acc.fields["email"][&email].matches, 4000);
+    }
+
+    #[test]
+    fn dictionary_encoded_string_columns_are_read_as_dictionaries() {
+        use parquet::arrow::ArrowWriter;
+        let strings = StringArray::from((0..1000).map(|i| ["x", "y"][i % 2]).collect::<Vec<_>>());
+        let schema = Arc::new(Schema::new(vec![Field::new("s", DataType::Utf8, false)]));
+        let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(strings)]).unwrap();
+        let mut buf = Vec::new();
+        let mut w = ArrowWriter::try_new(&mut buf, schema, None).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let bytes = bytes::Bytes::from(buf);
+        let meta = ArrowReaderMetadata::load(&bytes, ArrowReaderOptions::new()).unwrap();
+        let hinted = dictionary_hint(&meta, &[0]).expect("the writer made a dictionary page");
+        assert!(matches!(
+            hinted.field(0).data_type(),
+            DataType::Dictionary(_, _)
+        ));
+        let meta = ArrowReaderMetadata::try_new(
+            meta.metadata().clone(),
+            ArrowReaderOptions::new().with_schema(hinted),
+        )
+        .unwrap();
+        let mut reader = ParquetRecordBatchReaderBuilder::new_with_metadata(bytes, meta)
+            .build()
+            .unwrap();
+        let b = reader.next().unwrap().unwrap();
+        assert!(matches!(
+            b.column(0).data_type(),
+            DataType::Dictionary(_, _)
+        ));
+    }
 }

@@ -1510,10 +1510,15 @@ fn looks_like_index(la: &[u8]) -> bool {
         }
     }
     skip_ws(&mut i);
-    la.get(i) == Some(&b'(')
-        || la[i.min(la.len())..]
-            .to_ascii_uppercase()
-            .starts_with(b"USING")
+    if la.get(i) == Some(&b'(') {
+        // `key varchar(3)`: a type's parentheses hold a length, an index's hold column names.
+        i += 1;
+        skip_ws(&mut i);
+        return !la.get(i).is_some_and(u8::is_ascii_digit);
+    }
+    la[i.min(la.len())..]
+        .to_ascii_uppercase()
+        .starts_with(b"USING")
 }
 
 /// COPY text format escapes: `\b \f \n \r \t \v`, `\ooo` octal, `\xhh` hex, else the byte itself.
@@ -1557,5 +1562,100 @@ fn unescape_copy(field: &[u8], out: &mut Vec<u8>) {
             }
             other => out.push(other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Collects rows as (field name, value) pairs.
+    #[derive(Default)]
+    struct Rows {
+        names: Vec<String>,
+        rows: Vec<Vec<(String, Vec<u8>)>>,
+    }
+
+    impl RowSink for Rows {
+        fn field(&mut self, name: &str, _header: &str) -> usize {
+            self.names.push(name.to_string());
+            self.names.len() - 1
+        }
+        fn row<'v>(&mut self, values: impl Iterator<Item = (usize, &'v [u8])>) {
+            let r = values
+                .map(|(f, v)| (self.names[f].clone(), v.to_vec()))
+                .collect();
+            self.rows.push(r);
+        }
+    }
+
+    fn rows(dump: &str, dialect: Dialect) -> (Vec<Vec<(String, String)>>, Result<u64, String>) {
+        let mut sink = Rows::default();
+        let r = tokenize(dump.as_bytes(), dialect, &mut sink);
+        let rows = sink
+            .rows
+            .into_iter()
+            .map(|r| {
+                r.into_iter()
+                    .map(|(n, v)| (n, String::from_utf8_lossy(&v).into_owned()))
+                    .collect()
+            })
+            .collect();
+        (rows, r)
+    }
+
+    fn pair(n: &str, v: &str) -> (String, String) {
+        (n.to_string(), v.to_string())
+    }
+
+    #[test]
+    fn copy_text_format_escapes_and_nulls() {
+        let dump = "COPY public.t (a, b, c) FROM stdin;\nx\\ty\t\\N\t\\101\\x42\\\\\n\\.\n";
+        let (r, res) = rows(dump, Dialect::Postgres);
+        assert_eq!(res, Ok(0));
+        assert_eq!(r, vec![vec![pair("t.a", "x\ty"), pair("t.c", "AB\\")]]);
+    }
+
+    #[test]
+    fn postgres_strings_follow_standard_conforming_strings() {
+        let dump = "CREATE TABLE t (a text);\nINSERT INTO t VALUES ('a\\nb'), (E'a\\nb');\n\
+                    SET standard_conforming_strings = off;\nINSERT INTO t VALUES ('a\\nb');\n";
+        let (r, _) = rows(dump, Dialect::Postgres);
+        let vals: Vec<&str> = r.iter().map(|row| row[0].1.as_str()).collect();
+        assert_eq!(vals, ["a\\nb", "a\nb", "a\nb"]);
+    }
+
+    #[test]
+    fn dollar_quoted_bodies_and_comments_hide_their_inserts() {
+        let dump = "CREATE FUNCTION f() RETURNS void AS $body$ INSERT INTO t VALUES ('no'); $body$;\n\
+                    /* INSERT INTO t VALUES ('no'); */ -- INSERT INTO t VALUES ('no');\n\
+                    INSERT INTO t VALUES ('yes', $$dollar$$, 'x'::text);\n";
+        let (r, res) = rows(dump, Dialect::Postgres);
+        assert_eq!(res, Ok(0));
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0][0], pair("t.column 1", "yes"));
+        assert_eq!(r[0][2], pair("t.column 3", "x"));
+    }
+
+    #[test]
+    fn create_table_names_columns_but_not_keys() {
+        let dump = "CREATE TABLE `u` (`id` int, key varchar(3), `name` text, PRIMARY KEY (`id`), \
+                    KEY `k` (`name`), UNIQUE KEY `u1` (`key`), CONSTRAINT `c` CHECK (id > 0));\n\
+                    INSERT INTO `u` VALUES (1,'k','n');\n";
+        let (r, _) = rows(dump, Dialect::MySql);
+        let names: Vec<&str> = r[0].iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["u.id", "u.key", "u.name"]);
+    }
+
+    #[test]
+    fn a_cut_row_is_reported_with_its_position() {
+        let dump = "INSERT INTO `t` VALUES (1,'a'),\n(2,'b'";
+        let (r, res) = rows(dump, Dialect::MySql);
+        assert_eq!(r.len(), 1);
+        let e = res.unwrap_err();
+        assert!(
+            e.contains("cut off inside row 2") && e.contains("line 2"),
+            "{e}"
+        );
     }
 }
