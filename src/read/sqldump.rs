@@ -1589,7 +1589,10 @@ mod tests {
         }
     }
 
-    fn rows(dump: &str, dialect: Dialect) -> (Vec<Vec<(String, String)>>, Result<u64, String>) {
+    /// Each row's (field, value) pairs.
+    type Table = Vec<Vec<(String, String)>>;
+
+    fn rows(dump: &str, dialect: Dialect) -> (Table, Result<u64, String>) {
         let mut sink = Rows::default();
         let r = tokenize(dump.as_bytes(), dialect, &mut sink);
         let rows = sink
