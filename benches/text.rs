@@ -70,7 +70,7 @@ fn generate(path: &Path, mb: usize) {
         for _ in 0..16 {
             out.push(char::from(b"0123456789abcdef"[(rng.next() % 16) as usize]));
         }
-        if line % 100 == 0 {
+        if line.is_multiple_of(100) {
             match line / 100 % 4 {
                 0 => {
                     let mut b = String::from("110105");

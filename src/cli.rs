@@ -251,7 +251,7 @@ fn print_summary(inv: &Inventory, path: &Path) {
         t.records, t.unidentified_records
     );
     let mut cats: Vec<_> = t.categories.iter().collect();
-    cats.sort_by(|a, b| b.matches.cmp(&a.matches));
+    cats.sort_by_key(|c| std::cmp::Reverse(c.matches));
     if !cats.is_empty() {
         let _ = writeln!(out, "  top categories:");
         for c in cats.iter().take(5) {
@@ -288,7 +288,7 @@ fn list(dir: Option<&Path>, json: bool) -> Result<ExitCode> {
     }
     writeln!(
         out,
-        "{:<16} {:<18} {:<8} {:<5} {:<5} {:<4} NAMES",
+        "{:<16} {:<18} {:<8} {:<5} {:<5} {:<5} NAMES",
         "ID", "CATEGORY", "PRIORITY", "SPI45", "SPI35", "IDENT"
     )?;
     for d in set.detectors() {
