@@ -124,7 +124,17 @@ impl Detector {
         };
         let before = window_before(hay, start, self.window);
         let after = window_after(hay, end, self.window);
-        ac.is_match(&hay[before..start]) || ac.is_match(&hay[end..after])
+        // An ASCII keyword must be a word of its own: "mtp" inside "smtp" is not the keyword.
+        let standalone = |s: usize, e: usize| {
+            let starts_word = hay[s].is_ascii_alphanumeric();
+            let ends_word = hay[e - 1].is_ascii_alphanumeric();
+            !(starts_word && s > 0 && is_word_byte(hay[s - 1]))
+                && !(ends_word && e < hay.len() && is_word_byte(hay[e]))
+        };
+        [(before, start), (end, after)].into_iter().any(|(lo, hi)| {
+            ac.find_iter(&hay[lo..hi])
+                .any(|m| standalone(lo + m.start(), lo + m.end()))
+        })
     }
 
     /// Does a column header name this detector? Case-insensitive, ignoring spaces, `_` and `-`.
@@ -271,6 +281,16 @@ mod tests {
         let end = "护照号码:E1234".len();
         assert_eq!(window_after(s, end, 5), end); // newline right after
         assert_eq!(window_after(b"ab", 0, 1), 1);
+    }
+
+    #[test]
+    fn ascii_keywords_must_stand_alone() {
+        let set = DetectorSet::load(None).unwrap();
+        let found = |t: &str| set.find_all(t).len();
+        assert_eq!(found("passport E12345678"), 1);
+        assert_eq!(found("Passport: E12345678"), 1);
+        assert_eq!(found("nopassports E12345678"), 0);
+        assert_eq!(found("护照E12345678"), 1, "Chinese keywords need no boundary");
     }
 
     #[test]
