@@ -126,10 +126,10 @@ impl Detector {
         let after = window_after(hay, end, self.window);
         // An ASCII keyword must be a word of its own: "mtp" inside "smtp" is not the keyword.
         let standalone = |s: usize, e: usize| {
-            let starts_word = hay[s].is_ascii_alphanumeric();
-            let ends_word = hay[e - 1].is_ascii_alphanumeric();
-            !(starts_word && s > 0 && is_word_byte(hay[s - 1]))
-                && !(ends_word && e < hay.len() && is_word_byte(hay[e]))
+            let glued_before = hay[s].is_ascii_alphanumeric() && s > 0 && is_word_byte(hay[s - 1]);
+            let glued_after =
+                hay[e - 1].is_ascii_alphanumeric() && e < hay.len() && is_word_byte(hay[e]);
+            !glued_before && !glued_after
         };
         [(before, start), (end, after)].into_iter().any(|(lo, hi)| {
             ac.find_iter(&hay[lo..hi])
@@ -290,7 +290,11 @@ mod tests {
         assert_eq!(found("passport E12345678"), 1);
         assert_eq!(found("Passport: E12345678"), 1);
         assert_eq!(found("nopassports E12345678"), 0);
-        assert_eq!(found("护照E12345678"), 1, "Chinese keywords need no boundary");
+        assert_eq!(
+            found("护照E12345678"),
+            1,
+            "Chinese keywords need no boundary"
+        );
     }
 
     #[test]

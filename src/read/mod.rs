@@ -70,7 +70,7 @@ pub fn read_file(path: &Path, size: u64, ctx: &Ctx) -> FileResult {
         Err(e) if e.error_len().is_none() => "utf-8",
         Err(_) => "unknown",
     };
-    let acc = text::scan_text(bytes, ctx);
+    let acc = text::scan_text(bytes, ctx, &|s, e| data.release(s, e));
     let (status, reason) = match data.finish(path) {
         Ok(()) => (Status::Scanned, None),
         Err(msg) => (Status::Partial, Some(msg)),
