@@ -153,7 +153,11 @@ pub fn generate(root: &Path) {
     let mut lines = Vec::new();
     let mut people = Vec::new();
     for i in 0..30 {
-        let year = if i < 2 { 2015 } else { 1960 + rng.below(45) as u32 };
+        let year = if i < 2 {
+            2015
+        } else {
+            1960 + rng.below(45) as u32
+        };
         let id = resident_id(&mut rng, year);
         let m = mobile(&mut rng);
         let email = format!("user{i:02}@example.com");
@@ -222,7 +226,11 @@ pub fn generate(root: &Path) {
         },
         &lines,
     );
-    writeln!(summary, "app.log subjects=27 (7 shared with customers_zh.txt)").unwrap();
+    writeln!(
+        summary,
+        "app.log subjects=27 (7 shared with customers_zh.txt)"
+    )
+    .unwrap();
 
     // payments.txt: 12 people with a UnionPay card and a phone; bank cards are sensitive under
     // both standards. Order numbers are 16-digit runs that are not card numbers (prefix 20).
@@ -306,7 +314,10 @@ pub fn generate(root: &Path) {
         format!("order {}{}", "20", rng.digits(16)),
         "sha1 3f786850e387550fdab836ed7e6dc881de23001b".to_string(),
         "phone-shaped but 12x: 12812345678".to_string(),
-        format!("digits inside a longer run: 9{}9", resident_id(&mut rng, 1990)),
+        format!(
+            "digits inside a longer run: 9{}9",
+            resident_id(&mut rng, 1990)
+        ),
         format!("letters glued: X{}", mobile(&mut rng)),
     ];
     let fps = write(&dir, "false_positives.txt", Expect::default(), &lines);

@@ -17,7 +17,11 @@ use crate::sketch::SketchKey;
 use crate::walk::WalkOptions;
 
 #[derive(Debug, Parser)]
-#[command(name = "pipl-scan", version, about = "Find personal information and count the people it concerns, for China cross-border data-transfer filings.")]
+#[command(
+    name = "pipl-scan",
+    version,
+    about = "Find personal information and count the people it concerns, for China cross-border data-transfer filings."
+)]
 pub struct Args {
     #[command(subcommand)]
     pub command: Command,
@@ -236,7 +240,11 @@ fn print_summary(inv: &Inventory, path: &Path) {
             let _ = writeln!(out, "    under {std_id}:   {}", fmt_count(c));
         }
     }
-    let _ = writeln!(out, "  minors (<14):        {}", fmt_count(&t.minor_subjects));
+    let _ = writeln!(
+        out,
+        "  minors (<14):        {}",
+        fmt_count(&t.minor_subjects)
+    );
     let _ = writeln!(
         out,
         "  records: {}, unidentified records with PI: {}",

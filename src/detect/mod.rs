@@ -329,7 +329,14 @@ impl DetectorSet {
         None
     }
 
-    fn check(&self, hay: &[u8], s: usize, e: usize, pid: usize, hinted: &[bool]) -> Option<Finding> {
+    fn check(
+        &self,
+        hay: &[u8],
+        s: usize,
+        e: usize,
+        pid: usize,
+        hinted: &[bool],
+    ) -> Option<Finding> {
         if e < hay.len() && is_word_byte(hay[e]) {
             return None;
         }

@@ -41,7 +41,12 @@ pub fn read_file(path: &Path, size: u64, ctx: &Ctx) -> FileResult {
     let data = match text::Data::open(path, size) {
         Ok(d) => d,
         Err(e) => {
-            return result(Status::Unreadable, Some(e.to_string()), 0, SourceAcc::default());
+            return result(
+                Status::Unreadable,
+                Some(e.to_string()),
+                0,
+                SourceAcc::default(),
+            );
         }
     };
     let bytes = data.bytes();
@@ -50,7 +55,9 @@ pub fn read_file(path: &Path, size: u64, ctx: &Ctx) -> FileResult {
     if let Some(pos) = memchr::memchr(0, head) {
         let mut r = result(
             Status::Skipped,
-            Some(format!("binary file (NUL byte at offset {pos}); no reader for its format")),
+            Some(format!(
+                "binary file (NUL byte at offset {pos}); no reader for its format"
+            )),
             len,
             SourceAcc::default(),
         );

@@ -58,7 +58,9 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         for (fid, value) in values {
             let hinted = &self.fields[fid].hinted;
             let findings = &mut self.findings;
-            self.ctx.set.find(value, hinted, |f| findings.push((fid, f)));
+            self.ctx
+                .set
+                .find(value, hinted, |f| findings.push((fid, f)));
         }
         if self.findings.is_empty() {
             return;
