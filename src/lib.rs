@@ -15,6 +15,7 @@
 
 pub mod assess;
 pub mod cli;
+pub mod cli_compliance;
 pub mod detect;
 pub mod inventory;
 pub mod read;

@@ -172,12 +172,14 @@ pub fn approval(
     } else {
         match m.status {
             Status::NotStarted => ApprovalState::NotStarted,
+            _ if m.kind.is_some_and(|k| !satisfies(k, required)) => ApprovalState::WrongMechanism,
+            Status::Applied if m.kind == Some(MechanismKind::StandardContract) => {
+                ApprovalState::Valid
+            }
             Status::Applied => ApprovalState::Pending,
             Status::Refused => ApprovalState::Refused,
             Status::Approved => {
-                if m.kind.is_some_and(|k| !satisfies(k, required)) {
-                    ApprovalState::WrongMechanism
-                } else if valid_through.is_some_and(|v| today > v) {
+                if valid_through.is_some_and(|v| today > v) {
                     ApprovalState::Expired
                 } else if extension_deadline.is_some_and(|d| today > d) {
                     ApprovalState::ExtensionLate
@@ -226,6 +228,22 @@ pub fn coverage(
 ) -> Option<Uncovered> {
     if required <= Mechanism::Exempt {
         return None;
+    }
+    // A standard contract covers transfers from the day it takes effect (`applied_on`, the
+    // signing); filing follows within 10 working days and is not an approval to wait for.
+    if m.status != Status::NotStarted && m.kind.is_some_and(|k| !satisfies(k, required)) {
+        return Some(Uncovered::WrongMechanism);
+    }
+    let contract = m.kind == Some(MechanismKind::StandardContract);
+    if contract
+        && matches!(m.status, Status::Applied | Status::Approved)
+        && satisfies(MechanismKind::StandardContract, required)
+    {
+        let effective = m.applied_on.or(m.approved_on);
+        return match effective {
+            Some(e) if sent_on >= e => None,
+            _ => Some(Uncovered::BeforeApproval),
+        };
     }
     match m.status {
         Status::NotStarted => Some(Uncovered::NotStarted),

@@ -161,7 +161,8 @@ pub struct MechanismStatus {
     #[serde(default)]
     pub status: Status,
     /// The application was submitted (security assessment, certification) or the contract
-    /// signed (standard contract).
+    /// signed and took effect (standard contract: it covers transfers from that day, and must be
+    /// filed within 10 working days).
     #[serde(default, deserialize_with = "de_date")]
     pub applied_on: Option<NaiveDate>,
     /// The assessment was passed, the certificate issued, or the contract took effect and was

@@ -265,7 +265,7 @@ pub static RULES: &[Rule] = &[
         residual: false,
         basis_en: "Provisions Art. 8",
         basis_zh: "《规定》第八条",
-        text_en: "sensitive PI of fewer than 10,000 individuals provided abroad since 1 January of the current year ",
+        text_en: "sensitive PI of any number of individuals provided abroad since 1 January of the current year",
         text_zh: "自当年1月1日起累计向境外提供敏感个人信息（不满1万人即须订立标准合同或认证）",
     },
     Rule {
