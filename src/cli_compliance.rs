@@ -301,7 +301,10 @@ fn print_assessment(a: &Assessment, l: Lang, written: &[PathBuf]) {
         let _ = writeln!(
             o,
             "  {}: {} → {}",
-            l.t("UNDETERMINED (a figure straddles a threshold); plan for", "尚未确定（数量区间跨越标准）；请按此准备"),
+            l.t(
+                "UNDETERMINED (a figure straddles a threshold); plan for",
+                "尚未确定（数量区间跨越标准）；请按此准备"
+            ),
             l.t(d.mechanism.name_en(), d.mechanism.name_zh()),
             l.t(m.name_en(), m.name_zh())
         );
@@ -354,7 +357,8 @@ fn print_assessment(a: &Assessment, l: Lang, written: &[PathBuf]) {
             )
         );
     }
-    for (id, dd) in &a.by_standard {
+    for sd in &a.by_standard {
+        let (id, dd) = (&sd.standard, &sd.decision);
         if *id != a.sensitivity {
             let om = dd.conservative();
             let _ = writeln!(
@@ -380,9 +384,13 @@ fn print_assessment(a: &Assessment, l: Lang, written: &[PathBuf]) {
                 ap.flow,
                 l.t("valid through", "有效期至"),
                 l.t("start extension by", "建议启动延期"),
-                ap.recommended_start.map(|d| d.to_string()).unwrap_or_default(),
+                ap.recommended_start
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
                 l.t("apply no later than", "延期申请截止"),
-                ap.extension_deadline.map(|d| d.to_string()).unwrap_or_default(),
+                ap.extension_deadline
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
             );
         }
     }
@@ -446,7 +454,9 @@ pub fn run_ledger(cmd: LedgerCommand) -> Result<ExitCode> {
                 sources: selected.len() as u64,
                 sketches: &sk,
             })?;
-            let year = l.union(sent_on.year()..=sent_on.year(), Some(&flow))?.figures();
+            let year = l
+                .union(sent_on.year()..=sent_on.year(), Some(&flow))?
+                .figures();
             println!(
                 "ledger {}: entry #{id}, flow `{flow}`, sent {sent_on}: {} people ({} sources); {} year to date: {} people",
                 ledger.display(),
@@ -464,7 +474,10 @@ pub fn run_ledger(cmd: LedgerCommand) -> Result<ExitCode> {
             json,
         } => {
             if !ledger.exists() {
-                bail!("no ledger at {} (create one with `ledger add`)", ledger.display());
+                bail!(
+                    "no ledger at {} (create one with `ledger add`)",
+                    ledger.display()
+                );
             }
             let l = Ledger::open(&ledger)?;
             let year = year.unwrap_or_else(|| today().year());
@@ -523,11 +536,7 @@ pub fn run_ledger(cmd: LedgerCommand) -> Result<ExitCode> {
                 writeln!(
                     o,
                     "  #{:<5} {} {:<20} {:>10} people  {}",
-                    e.id,
-                    e.sent_on,
-                    e.flow,
-                    e.figures.subjects.estimate,
-                    e.inventory
+                    e.id, e.sent_on, e.flow, e.figures.subjects.estimate, e.inventory
                 )?;
             }
             Ok(ExitCode::SUCCESS)

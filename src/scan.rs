@@ -26,6 +26,8 @@ pub struct ScanConfig {
     pub progress: bool,
 }
 
+// Outcomes are moved once from a worker into a Vec; boxing would cost an allocation per file.
+#[allow(clippy::large_enum_variant)]
 enum Outcome {
     File(FileResult),
     WalkError(ErrorEntry),

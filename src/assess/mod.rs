@@ -130,7 +130,7 @@ pub struct Assessment {
     /// The headline decision, under [`Assessment::sensitivity`].
     pub decision: Decision,
     /// The decision under each standard, in [`Standard::ALL`] order.
-    pub by_standard: Vec<(String, Decision)>,
+    pub by_standard: Vec<StandardDecision>,
     /// The two standards lead to different mechanisms.
     pub standards_differ: bool,
     pub approvals: Vec<Approval>,
@@ -139,12 +139,20 @@ pub struct Assessment {
     pub exit_code: u8,
 }
 
+/// The decision under one sensitivity standard.
+#[derive(Debug, Clone, Serialize)]
+pub struct StandardDecision {
+    pub standard: String,
+    #[serde(flatten)]
+    pub decision: Decision,
+}
+
 impl Assessment {
     pub fn decision_under(&self, st: Standard) -> Option<&Decision> {
         self.by_standard
             .iter()
-            .find(|(id, _)| id == st.id())
-            .map(|(_, d)| d)
+            .find(|d| d.standard == st.id())
+            .map(|d| &d.decision)
     }
 }
 
@@ -338,19 +346,17 @@ pub fn assess(
         transferred_sensitive: transferred_fig.sensitive(st),
         processed: processed_fig.subjects,
     };
-    let by_standard: Vec<(String, Decision)> = Standard::ALL
+    let by_standard: Vec<StandardDecision> = Standard::ALL
         .iter()
-        .map(|st| {
-            (
-                st.id().to_string(),
-                rules::assess_facts(regime, &facts_for(*st)),
-            )
+        .map(|st| StandardDecision {
+            standard: st.id().to_string(),
+            decision: rules::assess_facts(regime, &facts_for(*st)),
         })
         .collect();
     let decision = rules::assess_facts(regime, &facts_for(chosen));
     let standards_differ = by_standard
         .windows(2)
-        .any(|w| w[0].1.conservative() != w[1].1.conservative());
+        .any(|w| w[0].decision.conservative() != w[1].decision.conservative());
 
     let required = decision.conservative();
     let cal = WorkCalendar::new(&profile.calendar);

@@ -477,7 +477,7 @@ impl Decision {
 /// Evaluates `facts` under `regime` at the estimates and at both bounds.
 pub fn assess_facts(regime: Regime, facts: &Facts) -> Decision {
     let (mechanism, mut fired) = evaluate(regime, facts, Bound::Estimate);
-    fired.sort_by(|a, b| b.mechanism.cmp(&a.mechanism));
+    fired.sort_by_key(|r| std::cmp::Reverse(r.mechanism));
     let (mechanism_low, _) = evaluate(regime, facts, Bound::Low);
     let (mechanism_high, _) = evaluate(regime, facts, Bound::High);
     let mut straddles = Vec::new();

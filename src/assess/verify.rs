@@ -187,6 +187,15 @@ fn evidence(inv: &Inventory, detector: Option<&str>, keep: impl Fn(&str) -> bool
     out
 }
 
+/// `31 (exact)` or `9,950 (95%: 9,800–10,100)`.
+fn found_text(e: Estimate) -> String {
+    if e.low == e.high {
+        format!("{} (exact)", e.estimate)
+    } else {
+        format!("{} (95%: {}–{})", e.estimate, e.low, e.high)
+    }
+}
+
 fn understated(declared: Option<u64>, found: Estimate) -> Option<u64> {
     declared.filter(|d| *d < found.low)
 }
@@ -232,8 +241,8 @@ pub fn verify(inv: &Inventory, decl: &Declaration) -> Result<Verification> {
                         kind: Kind::UnderstatedVolume,
                         item: format!("category {}", c.detector),
                         message: format!(
-                            "declared {v}, found {} (95%: {}–{}): understated beyond the estimate's bounds",
-                            c.distinct.estimate, c.distinct.low, c.distinct.high
+                            "declared {v}, found {}: understated beyond the estimate's bounds",
+                            found_text(c.distinct)
                         ),
                         declared: Some(v),
                         found: Some(c.distinct),
@@ -318,10 +327,7 @@ pub fn verify(inv: &Inventory, decl: &Declaration) -> Result<Verification> {
             out.push(Discrepancy {
                 kind: Kind::UnderstatedVolume,
                 item: format!("source {}", d.path),
-                message: format!(
-                    "declared {v} people, found {} (95%: {}–{})",
-                    found.estimate, found.low, found.high
-                ),
+                message: format!("declared {v} people, found {}", found_text(found)),
                 declared: Some(v),
                 found: Some(found),
                 evidence: evidence(inv, None, |p| m.matches(p, roots)),
@@ -361,10 +367,7 @@ pub fn verify(inv: &Inventory, decl: &Declaration) -> Result<Verification> {
                 out.push(Discrepancy {
                     kind: Kind::UnderstatedVolume,
                     item: format!("flow {}", f.name),
-                    message: format!(
-                        "declared {v} {what}, found {} (95%: {}–{})",
-                        found.estimate, found.low, found.high
-                    ),
+                    message: format!("declared {v} {what}, found {}", found_text(found)),
                     declared: Some(v),
                     found: Some(found),
                     evidence: evidence(inv, None, |p| m.matches(p, roots)),
@@ -396,10 +399,7 @@ pub fn verify(inv: &Inventory, decl: &Declaration) -> Result<Verification> {
                 out.push(Discrepancy {
                     kind: Kind::UnderstatedVolume,
                     item: "totals".into(),
-                    message: format!(
-                        "declared {v} {what}, found {} (95%: {}–{})",
-                        found.estimate, found.low, found.high
-                    ),
+                    message: format!("declared {v} {what}, found {}", found_text(found)),
                     declared: Some(v),
                     found: Some(found),
                     evidence: Vec::new(),

@@ -33,7 +33,12 @@ pub fn bars(title: &str, bars: &[Bar]) -> String {
     if bars.is_empty() {
         return String::new();
     }
-    let max = bars.iter().map(|b| b.high.max(b.value)).max().unwrap_or(0).max(1);
+    let max = bars
+        .iter()
+        .map(|b| b.high.max(b.value))
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let plot_w = WIDTH - LABEL_W - VALUE_W;
     let height = 28 + ROW_H * bars.len() as u32 + 8;
     let mut s = format!(
@@ -85,16 +90,32 @@ mod tests {
         let svg = bars(
             "T",
             &[
-                Bar { label: "a<b".into(), value: 100, low: 100, high: 100 },
-                Bar { label: "c".into(), value: 50, low: 40, high: 60 },
+                Bar {
+                    label: "a<b".into(),
+                    value: 100,
+                    low: 100,
+                    high: 100,
+                },
+                Bar {
+                    label: "c".into(),
+                    value: 50,
+                    low: 40,
+                    high: 60,
+                },
             ],
         );
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains("a&lt;b"));
         let plot = WIDTH - LABEL_W - VALUE_W;
         assert!(svg.contains(&format!("width=\"{plot}\"")), "{svg}");
-        assert!(svg.contains(&format!("width=\"{}\"", plot / 2 + plot % 2)) || svg.contains(&format!("width=\"{}\"", plot / 2)));
-        assert!(svg.contains("<line"), "interval drawn for the open estimate");
+        assert!(
+            svg.contains(&format!("width=\"{}\"", plot / 2 + plot % 2))
+                || svg.contains(&format!("width=\"{}\"", plot / 2))
+        );
+        assert!(
+            svg.contains("<line"),
+            "interval drawn for the open estimate"
+        );
         assert_eq!(bars("T", &[]), "");
     }
 

@@ -15,7 +15,12 @@ use crate::assess::{Assessment, Note};
 use crate::detect::Standard;
 
 fn yes_no(b: bool, l: Lang) -> String {
-    if b { l.t("yes", "是") } else { l.t("no", "否") }.to_string()
+    if b {
+        l.t("yes", "是")
+    } else {
+        l.t("no", "否")
+    }
+    .to_string()
 }
 
 fn mech_name(m: Mechanism, l: Lang) -> &'static str {
@@ -52,7 +57,10 @@ pub fn build(input: &Input) -> Result<Doc> {
                 .map(|p| p.organisation.name.clone())
                 .unwrap_or_else(|| l.t("(no profile given)", "（未提供画像文件）").to_string()),
         ],
-        vec![l.t("Scanned roots", "扫描范围").to_string(), inv.scan.roots.join(", ")],
+        vec![
+            l.t("Scanned roots", "扫描范围").to_string(),
+            inv.scan.roots.join(", "),
+        ],
         vec![
             l.t("Scan finished", "扫描完成时间").to_string(),
             inv.scan.finished_at.clone(),
@@ -71,12 +79,16 @@ pub fn build(input: &Input) -> Result<Doc> {
             yes_no(inv.scan.complete, l),
         ],
         vec![
-            l.t("Sensitivity standard", "敏感个人信息判定标准").to_string(),
+            l.t("Sensitivity standard", "敏感个人信息判定标准")
+                .to_string(),
             std_name(&chosen, l),
         ],
     ];
     if let Some(a) = input.assessment {
-        meta.push(vec![l.t("Assessment date", "评估日期").to_string(), a.date.to_string()]);
+        meta.push(vec![
+            l.t("Assessment date", "评估日期").to_string(),
+            a.date.to_string(),
+        ]);
         meta.push(vec![
             l.t("Regime", "适用规则").to_string(),
             l.t(a.regime.name_en(), a.regime.name_zh()).to_string(),
@@ -91,7 +103,10 @@ pub fn build(input: &Input) -> Result<Doc> {
         format!("{} (pipl-scan {})", input.generated_at, inv.tool.version),
     ]);
     d.h(2, "summary", l.t("Summary", "概况"));
-    d.table(vec![l.t("Item", "项目").into(), l.t("Value", "内容").into()], meta);
+    d.table(
+        vec![l.t("Item", "项目").into(), l.t("Value", "内容").into()],
+        meta,
+    );
     let t = &inv.totals;
     d.table(
         vec![
@@ -99,23 +114,51 @@ pub fn build(input: &Input) -> Result<Doc> {
             l.t("Estimate (95% bounds)", "估计值（95%区间）").into(),
         ],
         vec![
-            vec![l.t("People (subjects)", "个人（主体）").into(), fmt_count(&t.subjects)],
             vec![
-                format!("{} [{}]", l.t("People with sensitive PI", "涉及敏感个人信息的个人"), std_name(&chosen, l)),
-                t.sensitive_subjects_by_standard.get(&chosen).map(fmt_count).unwrap_or_default(),
+                l.t("People (subjects)", "个人（主体）").into(),
+                fmt_count(&t.subjects),
             ],
             vec![
-                format!("{} [{}]", l.t("People with sensitive PI", "涉及敏感个人信息的个人"), std_name(&other, l)),
-                t.sensitive_subjects_by_standard.get(&other).map(fmt_count).unwrap_or_default(),
+                format!(
+                    "{} [{}]",
+                    l.t("People with sensitive PI", "涉及敏感个人信息的个人"),
+                    std_name(&chosen, l)
+                ),
+                t.sensitive_subjects_by_standard
+                    .get(&chosen)
+                    .map(fmt_count)
+                    .unwrap_or_default(),
             ],
-            vec![l.t("Minors under 14", "不满十四周岁未成年人").into(), fmt_count(&t.minor_subjects)],
             vec![
-                l.t("Lower bound of people (largest identifier count)", "人数下限（最大标识符去重数）").into(),
+                format!(
+                    "{} [{}]",
+                    l.t("People with sensitive PI", "涉及敏感个人信息的个人"),
+                    std_name(&other, l)
+                ),
+                t.sensitive_subjects_by_standard
+                    .get(&other)
+                    .map(fmt_count)
+                    .unwrap_or_default(),
+            ],
+            vec![
+                l.t("Minors under 14", "不满十四周岁未成年人").into(),
+                fmt_count(&t.minor_subjects),
+            ],
+            vec![
+                l.t(
+                    "Lower bound of people (largest identifier count)",
+                    "人数下限（最大标识符去重数）",
+                )
+                .into(),
                 thousands(t.subjects_lower_bound),
             ],
             vec![l.t("Records", "记录数").into(), thousands(t.records)],
             vec![
-                l.t("Records with PI but no identifier", "含个人信息但无标识符的记录").into(),
+                l.t(
+                    "Records with PI but no identifier",
+                    "含个人信息但无标识符的记录",
+                )
+                .into(),
                 thousands(t.unidentified_records),
             ],
         ],
@@ -145,12 +188,20 @@ pub fn build(input: &Input) -> Result<Doc> {
                     if f.exemption.id() == "none" {
                         "—".into()
                     } else {
-                        format!("{} ({})", f.exemption.id(), l.t(f.exemption.basis_en(), f.exemption.basis_zh()))
+                        format!(
+                            "{} ({})",
+                            f.exemption.id(),
+                            l.t(f.exemption.basis_en(), f.exemption.basis_zh())
+                        )
                     },
                     yes_no(f.counted, l),
                     f.sources.len().to_string(),
                     fmt_estimate(&f.inventory.subjects),
-                    format!("{} ({})", fmt_estimate(&f.ledger.subjects), f.ledger_entries),
+                    format!(
+                        "{} ({})",
+                        fmt_estimate(&f.ledger.subjects),
+                        f.ledger_entries
+                    ),
                     fmt_estimate(&f.cumulative.subjects),
                     fmt_estimate(&f.cumulative.sensitive(std_of(&a.sensitivity))),
                 ]
@@ -159,15 +210,21 @@ pub fn build(input: &Input) -> Result<Doc> {
         d.table(
             vec![
                 l.t("Flow", "数据流").into(),
-                l.t("Recipient (country/region)", "境外接收方（国家/地区）").into(),
+                l.t("Recipient (country/region)", "境外接收方（国家/地区）")
+                    .into(),
                 l.t("Purpose", "目的").into(),
                 l.t("Exemption claimed", "主张的豁免").into(),
                 l.t("Counted", "计入累计").into(),
                 l.t("Sources with PI", "含个人信息的数据源").into(),
                 l.t("People in this inventory", "本清单人数").into(),
-                l.t("People in the ledger (entries)", "台账人数（记录数）").into(),
+                l.t("People in the ledger (entries)", "台账人数（记录数）")
+                    .into(),
                 l.t("People, cumulative", "累计人数").into(),
-                format!("{} [{}]", l.t("Sensitive, cumulative", "敏感，累计"), std_name(&a.sensitivity, l)),
+                format!(
+                    "{} [{}]",
+                    l.t("Sensitive, cumulative", "敏感，累计"),
+                    std_name(&a.sensitivity, l)
+                ),
             ],
             rows,
         );
@@ -197,7 +254,11 @@ pub fn build(input: &Input) -> Result<Doc> {
 
     // ---- sources and charts --------------------------------------------------------------
     d.h(2, "sources", l.t("Sources", "数据源"));
-    let with_pi: Vec<_> = inv.sources.iter().filter(|s| !s.categories.is_empty()).collect();
+    let with_pi: Vec<_> = inv
+        .sources
+        .iter()
+        .filter(|s| !s.categories.is_empty())
+        .collect();
     let cat_bars: Vec<Bar> = t
         .categories
         .iter()
@@ -257,8 +318,14 @@ pub fn build(input: &Input) -> Result<Doc> {
                     },
                     thousands(s.records),
                     fmt_count(&s.subjects),
-                    s.sensitive_subjects_by_standard.get(&chosen).map(fmt_count).unwrap_or_default(),
-                    s.sensitive_subjects_by_standard.get(&other).map(fmt_count).unwrap_or_default(),
+                    s.sensitive_subjects_by_standard
+                        .get(&chosen)
+                        .map(fmt_count)
+                        .unwrap_or_default(),
+                    s.sensitive_subjects_by_standard
+                        .get(&other)
+                        .map(fmt_count)
+                        .unwrap_or_default(),
                     fmt_count(&s.minor_subjects),
                 ]
             })
@@ -285,7 +352,10 @@ pub fn build(input: &Input) -> Result<Doc> {
         d.blocks.push(Block::Code {
             lang: "mermaid".into(),
             caption: l
-                .t("The same diagram as Mermaid text:", "同一流程图的 Mermaid 文本：")
+                .t(
+                    "The same diagram as Mermaid text:",
+                    "同一流程图的 Mermaid 文本：",
+                )
                 .to_string(),
             text: diagram::mermaid(&g, l),
         });
@@ -300,7 +370,8 @@ pub fn build(input: &Input) -> Result<Doc> {
             l.t("Documents for:", "适用程序："),
             mech_name(m, l)
         ));
-        d.blocks.push(Block::Checklist(super::filing::checklist(m, l)));
+        d.blocks
+            .push(Block::Checklist(super::filing::checklist(m, l)));
         d.h(3, "timeline", l.t("Realistic timeline", "实际时间预期"));
         d.list(filing::timeline(m, l));
     }
@@ -326,7 +397,11 @@ fn item_row(r: &DataItemRow, l: Lang) -> Vec<String> {
     let distinct = if r.exact_union {
         fmt_estimate(&r.distinct)
     } else {
-        format!("{}–{} *", thousands(r.distinct.low), thousands(r.distinct.high))
+        format!(
+            "{}–{} *",
+            thousands(r.distinct.low),
+            thousands(r.distinct.high)
+        )
     };
     vec![
         r.flow
@@ -355,14 +430,21 @@ fn figure_rows(a: &Assessment, dec: &Decision, l: Lang) -> Vec<Vec<String>> {
     let f = &dec.facts;
     let mut rows = vec![
         vec![
-            l.t("People whose PI is provided abroad (counted flows, cumulative)", "向境外提供个人信息的个人（计入的数据流，累计）").into(),
+            l.t(
+                "People whose PI is provided abroad (counted flows, cumulative)",
+                "向境外提供个人信息的个人（计入的数据流，累计）",
+            )
+            .into(),
             fmt_estimate(&f.transferred),
             thresholds(a.regime, crate::assess::rules::Figure::TransferredSubjects),
         ],
         vec![
             format!(
                 "{} [{}]",
-                l.t("People whose sensitive PI is provided abroad", "向境外提供敏感个人信息的个人"),
+                l.t(
+                    "People whose sensitive PI is provided abroad",
+                    "向境外提供敏感个人信息的个人"
+                ),
                 std_name(&a.sensitivity, l)
             ),
             fmt_estimate(&f.transferred_sensitive),
@@ -371,7 +453,11 @@ fn figure_rows(a: &Assessment, dec: &Decision, l: Lang) -> Vec<Vec<String>> {
     ];
     if a.regime == Regime::Measures2022 {
         rows.push(vec![
-            l.t("People whose PI is processed (whole inventory)", "处理个人信息的个人（全部清单）").into(),
+            l.t(
+                "People whose PI is processed (whole inventory)",
+                "处理个人信息的个人（全部清单）",
+            )
+            .into(),
             fmt_estimate(&f.processed),
             thresholds(a.regime, crate::assess::rules::Figure::ProcessedSubjects),
         ]);
@@ -401,14 +487,22 @@ fn determination(d: &mut Doc, a: &Assessment, l: Lang) {
     let m = dec.conservative();
     let title = if dec.undetermined() {
         format!(
-            "{} {}",
-            l.t("Undetermined — plan for:", "尚未确定——请按以下程序准备："),
+            "{}{}",
+            l.t("Undetermined — plan for: ", "尚未确定——请按以下程序准备："),
             mech_name(m, l)
         )
     } else {
-        format!("{} {}", l.t("Required:", "结论："), mech_name(dec.mechanism, l))
+        format!(
+            "{}{}",
+            l.t("Required: ", "结论："),
+            mech_name(dec.mechanism, l)
+        )
     };
-    let basis: Vec<&str> = dec.fired.iter().map(|r| l.t(r.basis_en, r.basis_zh)).collect();
+    let basis: Vec<&str> = dec
+        .fired
+        .iter()
+        .map(|r| l.t(r.basis_en, r.basis_zh))
+        .collect();
     let detail = if basis.is_empty() {
         l.t(
             "No personal information or important data is provided abroad by the flows of the profile.",
@@ -467,7 +561,11 @@ fn determination(d: &mut Doc, a: &Assessment, l: Lang) {
         figure_rows(a, dec, l),
     );
     let mut flags = vec![
-        format!("{}: {}", l.t("CIIO", "关键信息基础设施运营者"), yes_no(dec.facts.ciio, l)),
+        format!(
+            "{}: {}",
+            l.t("CIIO", "关键信息基础设施运营者"),
+            yes_no(dec.facts.ciio, l)
+        ),
         format!(
             "{}: {}",
             l.t("Important data provided abroad", "向境外提供重要数据"),
@@ -510,16 +608,25 @@ fn determination(d: &mut Doc, a: &Assessment, l: Lang) {
     }
 
     // Both standards side by side.
-    d.h(3, "standards", l.t("Both sensitivity standards", "两项敏感个人信息标准对照"));
+    d.h(
+        3,
+        "standards",
+        l.t("Both sensitivity standards", "两项敏感个人信息标准对照"),
+    );
     d.table(
         vec![
             l.t("Standard", "标准").into(),
-            l.t("People with sensitive PI provided abroad", "向境外提供敏感个人信息的人数").into(),
+            l.t(
+                "People with sensitive PI provided abroad",
+                "向境外提供敏感个人信息的人数",
+            )
+            .into(),
             l.t("Mechanism", "程序").into(),
         ],
         a.by_standard
             .iter()
-            .map(|(id, dd)| {
+            .map(|sd| {
+                let (id, dd) = (&sd.standard, &sd.decision);
                 vec![
                     std_name(id, l),
                     fmt_estimate(&dd.facts.transferred_sensitive),
@@ -552,13 +659,23 @@ fn state_text(s: ApprovalState, l: Lang) -> &'static str {
     match s {
         ApprovalState::NotNeeded => l.t("not needed", "无需"),
         ApprovalState::NotStarted => l.t("NOT STARTED", "未启动"),
-        ApprovalState::Pending => l.t("PENDING — in process is not approval", "审查中——受理不等于通过"),
+        ApprovalState::Pending => l.t(
+            "PENDING — in process is not approval",
+            "审查中——受理不等于通过",
+        ),
         ApprovalState::Refused => l.t("REFUSED", "未通过"),
         ApprovalState::Valid => l.t("valid", "有效"),
-        ApprovalState::ExtensionDue => l.t("valid — start the extension now", "有效——请立即启动延期"),
-        ApprovalState::ExtensionLate => l.t("valid — the extension deadline has passed", "有效——已过延期申请截止日"),
+        ApprovalState::ExtensionDue => {
+            l.t("valid — start the extension now", "有效——请立即启动延期")
+        }
+        ApprovalState::ExtensionLate => l.t(
+            "valid — the extension deadline has passed",
+            "有效——已过延期申请截止日",
+        ),
         ApprovalState::Expired => l.t("EXPIRED", "已过期"),
-        ApprovalState::WrongMechanism => l.t("WRONG MECHANISM for what is required", "所办程序与要求不符"),
+        ApprovalState::WrongMechanism => {
+            l.t("WRONG MECHANISM for what is required", "所办程序与要求不符")
+        }
     }
 }
 
@@ -569,7 +686,10 @@ fn uncovered_text(u: Uncovered, l: Lang) -> &'static str {
         Uncovered::BeforeApproval => l.t("sent before the approval", "在通过前出境"),
         Uncovered::Refused => l.t("sent after the application was refused", "申报未通过后出境"),
         Uncovered::Expired => l.t("sent after the approval expired", "有效期届满后出境"),
-        Uncovered::WrongMechanism => l.t("sent under a weaker mechanism than required", "以低于要求的程序出境"),
+        Uncovered::WrongMechanism => l.t(
+            "sent under a weaker mechanism than required",
+            "以低于要求的程序出境",
+        ),
     }
 }
 
@@ -584,8 +704,10 @@ fn calendar(d: &mut Doc, a: &Assessment, l: Lang) {
             l.t("Applied", "申报日").into(),
             l.t("Approved", "通过日").into(),
             l.t("Valid through", "有效期至").into(),
+            l.t("File contract by", "合同备案截止日").into(),
             l.t("Start extension (recommended)", "建议启动延期").into(),
-            l.t("Last day to apply for extension", "延期申请截止日").into(),
+            l.t("Last day to apply for extension", "延期申请截止日")
+                .into(),
             l.t("State", "当前状态").into(),
         ],
         a.approvals
@@ -593,11 +715,14 @@ fn calendar(d: &mut Doc, a: &Assessment, l: Lang) {
             .map(|ap| {
                 vec![
                     ap.flow.clone(),
-                    ap.kind.map(|k| k.id().to_string()).unwrap_or_else(|| "—".into()),
+                    ap.kind
+                        .map(|k| k.id().to_string())
+                        .unwrap_or_else(|| "—".into()),
                     ap.status.id().to_string(),
                     opt(ap.applied_on),
                     opt(ap.approved_on),
                     opt(ap.valid_through),
+                    opt(ap.filing_deadline),
                     opt(ap.recommended_start),
                     opt(ap.extension_deadline),
                     state_text(ap.state, l).to_string(),

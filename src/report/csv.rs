@@ -52,5 +52,5 @@ pub fn render(input: &Input) -> Result<Vec<u8>> {
             &r.flows.join(" | "),
         ])?;
     }
-    Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }

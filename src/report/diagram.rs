@@ -106,7 +106,12 @@ fn clip(s: &str, n: usize) -> String {
 }
 
 pub fn svg(g: &Graph, lang: Lang) -> String {
-    let rows = g.sources.len().max(g.flows.len()).max(g.recipients.len()).max(1) as u32;
+    let rows = g
+        .sources
+        .len()
+        .max(g.flows.len())
+        .max(g.recipients.len())
+        .max(1) as u32;
     let width = 3 * COL_W + 2 * GAP + 2;
     let height = TOP + rows * ROW + 8;
     let x = |col: u32| 1 + col * (COL_W + GAP);
@@ -173,7 +178,14 @@ pub fn svg(g: &Graph, lang: Lang) -> String {
         ));
     };
     for (i, (path, n)) in g.sources.iter().enumerate() {
-        node(0, y(g.sources.len(), i), "#eef6ff", 3, path, &format!("{} {people}", thousands(*n)));
+        node(
+            0,
+            y(g.sources.len(), i),
+            "#eef6ff",
+            3,
+            path,
+            &format!("{} {people}", thousands(*n)),
+        );
     }
     for (i, (name, ex, _)) in g.flows.iter().enumerate() {
         let sub = if ex == "none" {
@@ -184,7 +196,14 @@ pub fn svg(g: &Graph, lang: Lang) -> String {
         node(1, y(g.flows.len(), i), "#fff4e5", 18, name, &sub);
     }
     for (i, (label, _)) in g.recipients.iter().enumerate() {
-        node(2, y(g.recipients.len(), i), "#fdecea", 3, label, lang.t("outside China", "境外"));
+        node(
+            2,
+            y(g.recipients.len(), i),
+            "#fdecea",
+            3,
+            label,
+            lang.t("outside China", "境外"),
+        );
     }
     s.push_str("</svg>");
     s

@@ -5,20 +5,41 @@
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {
     /// A heading; level 1 is the title.
-    Heading { level: u8, text: String, id: String },
+    Heading {
+        level: u8,
+        text: String,
+        id: String,
+    },
     Paragraph(String),
     /// The determination, displayed prominently; `tone` is the mechanism id (for CSS).
-    Verdict { tone: String, title: String, detail: String },
+    Verdict {
+        tone: String,
+        title: String,
+        detail: String,
+    },
     /// A warning or a note that must not be missed.
-    Callout { warning: bool, text: String },
-    Table { head: Vec<String>, rows: Vec<Vec<String>> },
+    Callout {
+        warning: bool,
+        text: String,
+    },
+    Table {
+        head: Vec<String>,
+        rows: Vec<Vec<String>>,
+    },
     List(Vec<String>),
     /// A checklist: each item with its state label (`pipl-scan`, `partly`, `you`).
     Checklist(Vec<(ChecklistState, String, String)>),
     /// Preformatted text (Mermaid, DOT); `lang` is the markdown fence tag.
-    Code { lang: String, caption: String, text: String },
+    Code {
+        lang: String,
+        caption: String,
+        text: String,
+    },
     /// An inline SVG image (HTML only; markdown shows `alt` instead).
-    Svg { svg: String, alt: String },
+    Svg {
+        svg: String,
+        alt: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -115,7 +115,13 @@ pub fn checklist(m: Mechanism, lang: Lang) -> Vec<(ChecklistState, String, Strin
     };
     items
         .iter()
-        .map(|(state, en, zh)| (*state, state_label(*state, lang).to_string(), lang.t(en, zh).to_string()))
+        .map(|(state, en, zh)| {
+            (
+                *state,
+                state_label(*state, lang).to_string(),
+                lang.t(en, zh).to_string(),
+            )
+        })
         .collect()
 }
 

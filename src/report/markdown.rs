@@ -59,12 +59,20 @@ pub fn render(doc: &Doc) -> String {
             }
             Block::Checklist(items) => {
                 for (state, label, item) in items {
-                    let mark = if *state == ChecklistState::Supplied { "x" } else { " " };
+                    let mark = if *state == ChecklistState::Supplied {
+                        "x"
+                    } else {
+                        " "
+                    };
                     out.push_str(&format!("- [{mark}] {} — *{}*\n", text(item), text(label)));
                 }
                 out.push('\n');
             }
-            Block::Code { lang, caption, text: t } => {
+            Block::Code {
+                lang,
+                caption,
+                text: t,
+            } => {
                 out.push_str(&format!("{}\n\n```{lang}\n{t}\n```\n\n", text(caption)));
             }
             Block::Svg { alt, .. } => {

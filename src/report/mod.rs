@@ -130,7 +130,10 @@ pub fn write(dir: &Path, formats: &[Format], input: &Input) -> Result<Vec<PathBu
     std::fs::create_dir_all(dir)
         .with_context(|| format!("creating output folder {}", dir.display()))?;
     let mut written = Vec::new();
-    let doc = if formats.iter().any(|f| matches!(f, Format::Md | Format::Html)) {
+    let doc = if formats
+        .iter()
+        .any(|f| matches!(f, Format::Md | Format::Html))
+    {
         Some(content::build(input)?)
     } else {
         None
@@ -177,7 +180,7 @@ pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

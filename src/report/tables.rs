@@ -30,7 +30,10 @@ pub struct FieldRow {
 }
 
 /// The flows (by name) whose globs select each source path.
-pub fn flows_by_source(inv: &Inventory, profile: Option<&Profile>) -> BTreeMap<String, Vec<String>> {
+pub fn flows_by_source(
+    inv: &Inventory,
+    profile: Option<&Profile>,
+) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let Some(p) = profile else { return out };
     for f in &p.flows {
@@ -178,8 +181,16 @@ fn items_for(
             name_en: c0.name.clone(),
             name_zh: c0.name_zh.clone(),
             category: c0.category.clone(),
-            sensitive: c0.sensitive_by_standard.get(&chosen).copied().unwrap_or(false),
-            sensitive_other: c0.sensitive_by_standard.get(&other).copied().unwrap_or(false),
+            sensitive: c0
+                .sensitive_by_standard
+                .get(&chosen)
+                .copied()
+                .unwrap_or(false),
+            sensitive_other: c0
+                .sensitive_by_standard
+                .get(&other)
+                .copied()
+                .unwrap_or(false),
             distinct,
             exact_union,
             matches: hits.iter().map(|(_, c)| c.matches).sum(),
@@ -196,7 +207,11 @@ fn items_for(
 /// largest of them and by their sum.
 fn bounded(hits: &[(&SourceEntry, &crate::inventory::CategoryEntry)]) -> Estimate {
     let low = hits.iter().map(|(_, c)| c.distinct.low).max().unwrap_or(0);
-    let est = hits.iter().map(|(_, c)| c.distinct.estimate).max().unwrap_or(0);
+    let est = hits
+        .iter()
+        .map(|(_, c)| c.distinct.estimate)
+        .max()
+        .unwrap_or(0);
     let high = hits.iter().map(|(_, c)| c.distinct.high).sum();
     Estimate {
         estimate: est,

@@ -79,15 +79,23 @@ fn markdown(v: &Verification) -> String {
             "| {} | {} | {} | {} | {} |",
             d.kind.id(),
             d.item.replace('|', "\\|"),
-            d.declared.map(|n| n.to_string()).unwrap_or_else(|| "—".into()),
-            d.found.as_ref().map(fmt_estimate).unwrap_or_else(|| "—".into()),
+            d.declared
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| "—".into()),
+            d.found
+                .as_ref()
+                .map(fmt_estimate)
+                .unwrap_or_else(|| "—".into()),
             d.message.replace('|', "\\|")
         );
     }
     let _ = writeln!(s, "\n## Evidence\n");
     for d in v.discrepancies.iter().filter(|d| !d.evidence.is_empty()) {
         let _ = writeln!(s, "### {} — {}\n", d.kind.id(), d.item);
-        let _ = writeln!(s, "| Source | Field | Detector | Matches | Masked samples |");
+        let _ = writeln!(
+            s,
+            "| Source | Field | Detector | Matches | Masked samples |"
+        );
         let _ = writeln!(s, "|---|---|---|---|---|");
         for e in &d.evidence {
             let _ = writeln!(

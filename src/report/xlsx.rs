@@ -36,7 +36,14 @@ struct Sheet {
 }
 
 fn yn(b: bool, l: Lang) -> Cell {
-    Cell::Text(if b { l.t("yes", "是") } else { l.t("no", "否") }.to_string())
+    Cell::Text(
+        if b {
+            l.t("yes", "是")
+        } else {
+            l.t("no", "否")
+        }
+        .to_string(),
+    )
 }
 
 /// The sheets, in order; shared with the tests, which read them back.
@@ -48,37 +55,103 @@ fn sheets(input: &Input) -> Vec<Sheet> {
     if let Some(a) = input.assessment {
         let d = &a.decision;
         let mut rows: Vec<Vec<Cell>> = vec![
-            vec![l.t("Organisation", "单位").into(), a.organisation.clone().into()],
-            vec![l.t("Assessment date", "评估日期").into(), a.date.to_string().into()],
-            vec![l.t("Regime", "适用规则").into(), l.t(a.regime.name_en(), a.regime.name_zh()).into()],
-            vec![l.t("Counting window from", "累计计算起始日").into(), a.window_start.to_string().into()],
-            vec![l.t("Sensitivity standard", "敏感个人信息标准").into(), a.sensitivity.clone().into()],
+            vec![
+                l.t("Organisation", "单位").into(),
+                a.organisation.clone().into(),
+            ],
+            vec![
+                l.t("Assessment date", "评估日期").into(),
+                a.date.to_string().into(),
+            ],
+            vec![
+                l.t("Regime", "适用规则").into(),
+                l.t(a.regime.name_en(), a.regime.name_zh()).into(),
+            ],
+            vec![
+                l.t("Counting window from", "累计计算起始日").into(),
+                a.window_start.to_string().into(),
+            ],
+            vec![
+                l.t("Sensitivity standard", "敏感个人信息标准").into(),
+                a.sensitivity.clone().into(),
+            ],
             vec![
                 l.t("Mechanism at the estimates", "按估计值的程序").into(),
                 l.t(d.mechanism.name_en(), d.mechanism.name_zh()).into(),
             ],
             vec![
-                l.t("Mechanism to plan for (high bounds)", "应准备的程序（按区间上限）").into(),
-                l.t(d.conservative().name_en(), d.conservative().name_zh()).into(),
+                l.t(
+                    "Mechanism to plan for (high bounds)",
+                    "应准备的程序（按区间上限）",
+                )
+                .into(),
+                l.t(d.conservative().name_en(), d.conservative().name_zh())
+                    .into(),
             ],
-            vec![l.t("Undetermined (straddles a threshold)", "尚未确定（跨越标准）").into(), yn(d.undetermined(), l)],
-            vec![l.t("People provided abroad", "出境人数").into(), d.facts.transferred.estimate.into()],
-            vec![l.t("  95% low", "  95%下限").into(), d.facts.transferred.low.into()],
-            vec![l.t("  95% high", "  95%上限").into(), d.facts.transferred.high.into()],
             vec![
-                format!("{} [{}]", l.t("People with sensitive PI provided abroad", "出境敏感个人信息人数"), a.sensitivity).into(),
+                l.t(
+                    "Undetermined (straddles a threshold)",
+                    "尚未确定（跨越标准）",
+                )
+                .into(),
+                yn(d.undetermined(), l),
+            ],
+            vec![
+                l.t("People provided abroad", "出境人数").into(),
+                d.facts.transferred.estimate.into(),
+            ],
+            vec![
+                l.t("  95% low", "  95%下限").into(),
+                d.facts.transferred.low.into(),
+            ],
+            vec![
+                l.t("  95% high", "  95%上限").into(),
+                d.facts.transferred.high.into(),
+            ],
+            vec![
+                format!(
+                    "{} [{}]",
+                    l.t(
+                        "People with sensitive PI provided abroad",
+                        "出境敏感个人信息人数"
+                    ),
+                    a.sensitivity
+                )
+                .into(),
                 d.facts.transferred_sensitive.estimate.into(),
             ],
-            vec![l.t("  95% low", "  95%下限").into(), d.facts.transferred_sensitive.low.into()],
-            vec![l.t("  95% high", "  95%上限").into(), d.facts.transferred_sensitive.high.into()],
-            vec![l.t("People processed (whole inventory)", "处理人数（全部清单）").into(), d.facts.processed.estimate.into()],
-            vec![l.t("Standards lead to different mechanisms", "两项标准结论不同").into(), yn(a.standards_differ, l)],
-            vec![l.t("Exit code", "退出码").into(), (a.exit_code as u64).into()],
+            vec![
+                l.t("  95% low", "  95%下限").into(),
+                d.facts.transferred_sensitive.low.into(),
+            ],
+            vec![
+                l.t("  95% high", "  95%上限").into(),
+                d.facts.transferred_sensitive.high.into(),
+            ],
+            vec![
+                l.t("People processed (whole inventory)", "处理人数（全部清单）")
+                    .into(),
+                d.facts.processed.estimate.into(),
+            ],
+            vec![
+                l.t("Standards lead to different mechanisms", "两项标准结论不同")
+                    .into(),
+                yn(a.standards_differ, l),
+            ],
+            vec![
+                l.t("Exit code", "退出码").into(),
+                (a.exit_code as u64).into(),
+            ],
         ];
         for r in &d.fired {
             rows.push(vec![
                 format!("{} {}", l.t("Rule", "规则"), r.id).into(),
-                format!("{} — {}", l.t(r.text_en, r.text_zh), l.t(r.basis_en, r.basis_zh)).into(),
+                format!(
+                    "{} — {}",
+                    l.t(r.text_en, r.text_zh),
+                    l.t(r.basis_en, r.basis_zh)
+                )
+                .into(),
             ]);
         }
         for n in &a.notes {
@@ -285,7 +358,9 @@ fn sheets(input: &Input) -> Vec<Sheet> {
                 })
                 .collect(),
         });
-        let opt = |d: Option<chrono::NaiveDate>| -> Cell { d.map(|d| d.to_string()).unwrap_or_default().into() };
+        let opt = |d: Option<chrono::NaiveDate>| -> Cell {
+            d.map(|d| d.to_string()).unwrap_or_default().into()
+        };
         out.push(Sheet {
             name: l.t("Calendar", "审批日历").into(),
             head: [
@@ -295,6 +370,7 @@ fn sheets(input: &Input) -> Vec<Sheet> {
                 l.t("Applied", "申报日"),
                 l.t("Approved", "通过日"),
                 l.t("Valid through", "有效期至"),
+                l.t("File contract by", "合同备案截止日"),
                 l.t("Start extension (recommended)", "建议启动延期"),
                 l.t("Last day to apply for extension", "延期申请截止日"),
                 l.t("State", "当前状态"),
@@ -313,6 +389,7 @@ fn sheets(input: &Input) -> Vec<Sheet> {
                         opt(ap.applied_on),
                         opt(ap.approved_on),
                         opt(ap.valid_through),
+                        opt(ap.filing_deadline),
                         opt(ap.recommended_start),
                         opt(ap.extension_deadline),
                         serde_json::to_value(ap.state)
@@ -326,7 +403,10 @@ fn sheets(input: &Input) -> Vec<Sheet> {
         });
         out.push(Sheet {
             name: l.t("Filing pack", "申报材料").into(),
-            head: vec![l.t("Supplied by", "提供方").into(), l.t("Document", "材料").into()],
+            head: vec![
+                l.t("Supplied by", "提供方").into(),
+                l.t("Document", "材料").into(),
+            ],
             rows: filing::checklist(a.decision.conservative(), l)
                 .into_iter()
                 .map(|(_, label, item)| vec![label.into(), item.into()])
