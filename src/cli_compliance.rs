@@ -193,6 +193,15 @@ pub fn assess_and_report(
     quiet: bool,
 ) -> Result<ExitCode> {
     let profile = Profile::load(profile_path)?;
+    // Reading a ledger never creates one: a mistyped path must not pass for an empty year.
+    if let Some(p) = &opts.ledger
+        && !p.exists()
+    {
+        bail!(
+            "no ledger at {} (create one with `ledger add`)",
+            p.display()
+        );
+    }
     let ledger = opts.ledger.as_deref().map(Ledger::open).transpose()?;
     let a = assess(
         inv,

@@ -1014,3 +1014,67 @@ fn the_readme_walkthrough_works() {
         assert!(out.join(f).is_file(), "{f} missing");
     }
 }
+
+#[test]
+fn scan_with_a_profile_assesses_and_without_one_writes_inventory_reports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let key = write(tmp.path(), "k", KEY_HEX);
+    let profile = Path::new(ROOT).join("examples/pipl-scan.toml");
+    let out = tmp.path().join("a");
+    let o = run(
+        Path::new(ROOT),
+        &[
+            "scan",
+            "fixtures",
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+            "--key-file",
+            key.to_str().unwrap(),
+            "--profile",
+            profile.to_str().unwrap(),
+            "--format",
+            "md,json",
+        ],
+    );
+    assert_eq!(code(&o), 10, "{}", stderr(&o));
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("Required: Standard contract filing"), "{md}");
+    assert!(out.join("assessment.json").is_file() && out.join("inventory.json").is_file());
+    // Without a profile: the reports carry the inventory, no determination, and exit 0.
+    let out = tmp.path().join("b");
+    let o = run(
+        Path::new(ROOT),
+        &[
+            "scan",
+            "fixtures",
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+            "--key-file",
+            key.to_str().unwrap(),
+            "--format",
+            "md,csv",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("No organisation profile was given"), "{md}");
+    assert!(md.contains("(not transferred)"));
+    assert!(out.join("inventory.csv").is_file());
+    // A ledger path that does not exist is an error, not an empty year.
+    let o = run(
+        tmp.path(),
+        &[
+            "assess",
+            out.join("inventory.json").to_str().unwrap(),
+            "--profile",
+            profile.to_str().unwrap(),
+            "--ledger",
+            "no-such-ledger.db",
+        ],
+    );
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("no ledger at"), "{}", stderr(&o));
+    assert!(!tmp.path().join("no-such-ledger.db").exists());
+}

@@ -10,6 +10,7 @@ use super::doc::{Block, Doc};
 use super::tables::{self, DataItemRow};
 use super::{Input, Lang, diagram, filing, fmt_estimate, thousands};
 use crate::assess::calendar::{ApprovalState, EXTENSION_WORKING_DAYS, Uncovered};
+use crate::assess::profile::{MechanismKind, Status};
 use crate::assess::rules::{Decision, Mechanism, RULES, Regime};
 use crate::assess::{Assessment, Note};
 use crate::detect::Standard;
@@ -510,23 +511,29 @@ fn determination(d: &mut Doc, a: &Assessment, l: Lang) {
         )
         .to_string()
     } else {
-        format!("{} {}", l.t("Legal basis:", "法律依据："), basis.join("; "))
+        format!(
+            "{}{}",
+            l.t("Legal basis: ", "法律依据："),
+            basis.join(l.t("; ", "；"))
+        )
     };
     d.blocks.push(Block::Verdict {
         tone: m.id().to_string(),
         title,
         detail,
     });
-    d.p(format!(
-        "{} {} ({}). {}",
-        l.t("Decided under", "依据"),
-        l.t(a.regime.name_en(), a.regime.name_zh()),
-        std_name(&a.sensitivity, l),
-        l.t(
-            "Thresholds count people (not records), cumulatively over the counting window.",
-            "各项标准按人数（而非记录数）计算，在累计计算期间内累计。"
-        )
-    ));
+    d.p(match l {
+        Lang::En => format!(
+            "Decided under the {} ({}). Thresholds count people (not records), cumulatively over the counting window.",
+            a.regime.name_en(),
+            std_name(&a.sensitivity, l)
+        ),
+        Lang::ZhCn => format!(
+            "依据{}（敏感个人信息按 {} 判定）。各项标准按人数（而非记录数）计算，在累计计算期间内累计。",
+            a.regime.name_zh(),
+            std_name(&a.sensitivity, l)
+        ),
+    });
     d.h(3, "rules", l.t("Rules that fired", "触发的规则"));
     if dec.fired.is_empty() {
         d.p(l.t("None.", "无。"));
@@ -693,6 +700,25 @@ fn uncovered_text(u: Uncovered, l: Lang) -> &'static str {
     }
 }
 
+fn kind_text(k: Option<MechanismKind>, l: Lang) -> String {
+    match k {
+        None => "—",
+        Some(MechanismKind::SecurityAssessment) => l.t("security assessment", "安全评估"),
+        Some(MechanismKind::StandardContract) => l.t("standard contract", "标准合同"),
+        Some(MechanismKind::Certification) => l.t("certification", "认证"),
+    }
+    .to_string()
+}
+
+fn status_text(s: Status, l: Lang) -> &'static str {
+    match s {
+        Status::NotStarted => l.t("not started", "未启动"),
+        Status::Applied => l.t("applied / signed", "已申报/已签订"),
+        Status::Approved => l.t("approved", "已通过"),
+        Status::Refused => l.t("refused", "未通过"),
+    }
+}
+
 fn calendar(d: &mut Doc, a: &Assessment, l: Lang) {
     d.h(2, "calendar", l.t("Approval calendar", "审批日历"));
     let opt = |x: Option<chrono::NaiveDate>| x.map(|d| d.to_string()).unwrap_or_else(|| "—".into());
@@ -715,10 +741,8 @@ fn calendar(d: &mut Doc, a: &Assessment, l: Lang) {
             .map(|ap| {
                 vec![
                     ap.flow.clone(),
-                    ap.kind
-                        .map(|k| k.id().to_string())
-                        .unwrap_or_else(|| "—".into()),
-                    ap.status.id().to_string(),
+                    kind_text(ap.kind, l),
+                    status_text(ap.status, l).to_string(),
                     opt(ap.applied_on),
                     opt(ap.approved_on),
                     opt(ap.valid_through),
