@@ -170,6 +170,7 @@ fn run_scan(a: ScanArgs) -> Result<ExitCode> {
             .context("starting worker threads")?;
     }
     let set = DetectorSet::load(a.detectors.as_deref())?;
+    crate::cli_compliance::before_scan(&a.compliance)?;
     std::fs::create_dir_all(&a.output)
         .with_context(|| format!("creating output folder {}", a.output.display()))?;
     let key_path = a

@@ -301,8 +301,26 @@ fn a_figure_straddling_a_threshold_is_undetermined_and_says_how_to_settle() {
     assert_eq!(d["mechanism_high"], "security-assessment");
     assert_eq!(d["straddles"][0]["threshold"], 10_000);
     assert!(
-        out.contains("UNDETERMINED") && out.contains("exact distinct count"),
+        out.contains("UNDETERMINED") && out.contains("--precision 21"),
         "{out}"
+    );
+    // The same people sketched at precision 21 are counted exactly: the figure decides.
+    let mut fine = Sketch::with_lg_k(21).unwrap();
+    for i in 0..10_000u32 {
+        fine.insert(&key, format!("cn-resident-id:synthetic-{i}").as_bytes());
+    }
+    assert!(
+        fine.estimate().high - fine.estimate().low < 10,
+        "{:?}",
+        fine.estimate()
+    );
+    with_synthetic_source(&mut inv, "payments.txt", &fine);
+    std::fs::write(&inv_path, serde_json::to_vec(&inv).unwrap()).unwrap();
+    let (c, v, _) = assess_json(tmp.path(), &inv_path, &p, &[]);
+    assert_eq!(c, 11, "settled: security assessment");
+    assert_eq!(
+        v["assessment"]["decision"]["facts"]["transferred_sensitive"]["estimate"],
+        10_000
     );
     // Well below the threshold the same sketch size decides.
     let mut small = Sketch::new();
@@ -1077,4 +1095,61 @@ fn scan_with_a_profile_assesses_and_without_one_writes_inventory_reports() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("no ledger at"), "{}", stderr(&o));
     assert!(!tmp.path().join("no-such-ledger.db").exists());
+}
+
+#[test]
+fn scan_precision_21_keeps_its_precision_through_the_assessment() {
+    let tmp = tempfile::tempdir().unwrap();
+    let key = write(tmp.path(), "k", KEY_HEX);
+    let out = tmp.path().join("p21");
+    let o = run(
+        Path::new(ROOT),
+        &[
+            "scan",
+            "fixtures",
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+            "--key-file",
+            key.to_str().unwrap(),
+            "--precision",
+            "21",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let inv: Inventory =
+        serde_json::from_slice(&std::fs::read(out.join("inventory.json")).unwrap()).unwrap();
+    assert_eq!(inv.scan.sketch.lg_k, 21);
+    let s = Sketch::from_base64(inv.totals.subjects.sketch.as_deref().unwrap()).unwrap();
+    assert_eq!(s.lg_k(), 21);
+    // A flow's union keeps 21 (an accumulator must not fall back to the default 14).
+    let one = &inv
+        .sources
+        .iter()
+        .find(|s| s.path.ends_with("payments.txt"))
+        .unwrap()
+        .subjects;
+    let mut acc = pipl_scan::assess::figures::SubjectSketches::empty();
+    let src = inv
+        .sources
+        .iter()
+        .find(|s| s.path.ends_with("payments.txt"))
+        .unwrap();
+    acc.merge(&pipl_scan::assess::figures::SubjectSketches::of_source(&inv, src).unwrap())
+        .unwrap();
+    assert_eq!(acc.subjects.lg_k(), 21);
+    assert_eq!(acc.figures().subjects.estimate, one.estimate);
+    let o = run(
+        Path::new(ROOT),
+        &[
+            "scan",
+            "fixtures",
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+            "--precision",
+            "22",
+        ],
+    );
+    assert_eq!(code(&o), 2, "precision above 21 is refused");
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::detect::Standard;
 use crate::inventory::{Count, Inventory, SourceEntry};
-use crate::sketch::{Estimate, Sketch};
+use crate::sketch::{Estimate, MAX_LG_K, Sketch};
 
 /// The sketches behind one population: everyone, the sensitive subjects under each standard,
 /// the minors.
@@ -29,12 +29,16 @@ pub struct SubjectSketches {
 }
 
 impl SubjectSketches {
+    /// An empty accumulator. It starts at the largest precision, so that a union takes the
+    /// precision of its inputs (a union has the smallest precision of what it merged) instead
+    /// of degrading `--precision 21` sketches to the default.
     pub fn empty() -> Self {
+        let top = || Sketch::with_lg_k(MAX_LG_K).unwrap_or_default();
         Self {
             key_id: None,
-            subjects: Sketch::new(),
-            sensitive: [Sketch::new(), Sketch::new()],
-            minors: Sketch::new(),
+            subjects: top(),
+            sensitive: [top(), top()],
+            minors: top(),
         }
     }
 
@@ -105,11 +109,11 @@ impl SubjectSketches {
             (None, Some(b)) => self.key_id = Some(b.clone()),
             _ => {}
         }
-        self.subjects.merge(&other.subjects);
+        union_into(&mut self.subjects, &other.subjects);
         for (a, b) in self.sensitive.iter_mut().zip(other.sensitive.iter()) {
-            a.merge(b);
+            union_into(a, b);
         }
-        self.minors.merge(&other.minors);
+        union_into(&mut self.minors, &other.minors);
         Ok(())
     }
 
@@ -122,6 +126,13 @@ impl SubjectSketches {
                 .collect(),
             minors: self.minors.estimate(),
         }
+    }
+}
+
+/// Unions `b` into `a`, skipping an empty `b`: merging nothing must not lower `a`'s precision.
+pub fn union_into(a: &mut Sketch, b: &Sketch) {
+    if !b.is_empty() {
+        a.merge(b);
     }
 }
 

@@ -279,7 +279,7 @@ impl Ledger {
             } else {
                 bail!("ledger entry {id}: unknown sketch kind `{kind}`");
             };
-            slot.merge(&s);
+            super::figures::union_into(slot, &s);
         }
         Ok(out)
     }
