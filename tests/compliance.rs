@@ -1153,3 +1153,67 @@ fn scan_precision_21_keeps_its_precision_through_the_assessment() {
     );
     assert_eq!(code(&o), 2, "precision above 21 is refused");
 }
+
+#[test]
+fn thousands_of_sources_give_readable_reports_and_a_valid_workbook() {
+    let (tmp, inv) = scan_fixtures();
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&inv).unwrap()).unwrap();
+    let with_pi: Vec<serde_json::Value> = v["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| !s["categories"].as_array().unwrap().is_empty())
+        .cloned()
+        .collect();
+    let mut many = Vec::new();
+    for i in 0..1500 {
+        for s in &with_pi {
+            let mut s = s.clone();
+            let name = s["path"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_string();
+            s["path"] = serde_json::json!(format!("share/dept{i:04}/{name}"));
+            many.push(s);
+        }
+    }
+    v["sources"] = serde_json::json!(many);
+    let big = tmp.path().join("big.json");
+    std::fs::write(&big, serde_json::to_vec(&v).unwrap()).unwrap();
+    let profile = Path::new(ROOT).join("examples/pipl-scan.toml");
+    let out = tmp.path().join("big");
+    let o = run(
+        tmp.path(),
+        &[
+            "assess",
+            big.to_str().unwrap(),
+            "--profile",
+            profile.to_str().unwrap(),
+            "--format",
+            "md,xlsx",
+            "-o",
+            out.to_str().unwrap(),
+            "-q",
+        ],
+    );
+    // The same people in every copy: the union still counts 49.
+    assert_eq!(code(&o), 10, "{}", stderr(&o));
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("+2,988 more sources"), "diagram overflow node");
+    assert!(
+        md.contains("+1,490 more sources (inventory.csv)"),
+        "data-item locations cut"
+    );
+    assert!(md.contains("People per source (largest 30 / 6,000)"));
+    assert!(md.contains("| crm-to-hq | Example Holding GmbH (Germany) |"));
+    assert!(
+        md.contains("| 49 | 0 (0) | 49 | 14 |"),
+        "flow figures are unions"
+    );
+    // The workbook opens: cells past Excel's limit were cut, not refused.
+    let dump = xlsx_dump(&out.join("inventory.xlsx"));
+    assert!(dump.contains("cut at Excel's cell limit"));
+}

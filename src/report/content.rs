@@ -270,7 +270,16 @@ pub fn build(input: &Input) -> Result<Doc> {
             high: c.distinct.high,
         })
         .collect();
-    let src_bars: Vec<Bar> = with_pi
+    // The largest sources only: a share of thousands of files would make an unreadable chart.
+    let mut largest = with_pi.clone();
+    largest.sort_by(|a, b| {
+        b.subjects
+            .estimate
+            .cmp(&a.subjects.estimate)
+            .then(a.path.cmp(&b.path))
+    });
+    largest.truncate(MAX_BARS);
+    let src_bars: Vec<Bar> = largest
         .iter()
         .map(|s| Bar {
             label: s.path.clone(),
@@ -287,7 +296,17 @@ pub fn build(input: &Input) -> Result<Doc> {
             alt: c1.to_string(),
         });
     }
-    let c2 = l.t("People per source", "各数据源人数");
+    let c2 = if with_pi.len() > MAX_BARS {
+        format!(
+            "{} ({} {MAX_BARS} / {})",
+            l.t("People per source", "各数据源人数"),
+            l.t("largest", "最大的"),
+            thousands(with_pi.len() as u64)
+        )
+    } else {
+        l.t("People per source", "各数据源人数").to_string()
+    };
+    let c2 = c2.as_str();
     let svg = charts::bars(c2, &src_bars);
     if !svg.is_empty() {
         d.blocks.push(Block::Svg {
@@ -382,6 +401,12 @@ pub fn build(input: &Input) -> Result<Doc> {
     Ok(d)
 }
 
+/// Bars in the per-source chart.
+const MAX_BARS: usize = 30;
+
+/// Sources listed per data item in the report (inventory.csv and the xlsx list them all).
+const MAX_LOCATIONS: usize = 10;
+
 fn std_of(id: &str) -> Standard {
     Standard::from_id(id).unwrap_or(Standard::Gbt45574_2025)
 }
@@ -413,11 +438,25 @@ fn item_row(r: &DataItemRow, l: Lang) -> Vec<String> {
         yes_no(r.sensitive_other, l),
         distinct,
         thousands(r.matches),
-        r.locations
-            .iter()
-            .map(|(s, f)| format!("{s}: {}", f.join(", ")))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        {
+            let mut shown: Vec<String> = r
+                .locations
+                .iter()
+                .take(MAX_LOCATIONS)
+                .map(|(s, f)| format!("{s}: {}", f.join(", ")))
+                .collect();
+            if r.locations.len() > MAX_LOCATIONS {
+                shown.push(format!(
+                    "… +{} {}",
+                    thousands((r.locations.len() - MAX_LOCATIONS) as u64),
+                    l.t(
+                        "more sources (inventory.csv)",
+                        "个其他数据源（见 inventory.csv）"
+                    )
+                ));
+            }
+            shown.join("\n")
+        },
         r.purpose.clone(),
         if r.recipient.is_empty() {
             String::new()

@@ -6,33 +6,71 @@ use super::html::escape;
 use super::{Input, Lang, thousands};
 
 pub struct Graph {
-    /// Source path and its subjects.
-    pub sources: Vec<(String, u64)>,
+    /// Source nodes: label and second line (people, or how many sources an overflow node holds).
+    pub sources: Vec<(String, String)>,
     /// Flow name, its exemption id, and the indices of its sources.
     pub flows: Vec<(String, String, Vec<usize>)>,
     /// Recipient label and the indices of the flows feeding it.
     pub recipients: Vec<(String, Vec<usize>)>,
 }
 
+/// Source nodes drawn one by one; the rest share one "+N more" node, so a flow fed by thousands
+/// of files still gives a readable diagram (inventory.csv lists them all).
+pub const MAX_SOURCE_NODES: usize = 12;
+
 pub fn graph(input: &Input) -> Option<Graph> {
     let p = input.profile?;
+    if p.flows.is_empty() {
+        return None;
+    }
+    let l = input.lang;
     let inv = input.inventory;
     let by_source = super::tables::flows_by_source(inv, Some(p));
-    let mut sources: Vec<(String, u64)> = Vec::new();
+    // Sources with PI that feed a flow, largest first.
+    let mut feeding: Vec<(&crate::inventory::SourceEntry, &Vec<String>)> = inv
+        .sources
+        .iter()
+        .filter(|s| !s.categories.is_empty())
+        .filter_map(|s| by_source.get(&s.path).map(|f| (s, f)))
+        .collect();
+    feeding.sort_by(|a, b| {
+        b.0.subjects
+            .estimate
+            .cmp(&a.0.subjects.estimate)
+            .then(a.0.path.cmp(&b.0.path))
+    });
+    let shown = feeding.len().min(MAX_SOURCE_NODES);
+    let mut sources: Vec<(String, String)> = feeding[..shown]
+        .iter()
+        .map(|(s, _)| {
+            (
+                s.path.clone(),
+                format!("{} {}", thousands(s.subjects.estimate), l.t("people", "人")),
+            )
+        })
+        .collect();
+    let rest = feeding.len() - shown;
+    if rest > 0 {
+        sources.push((
+            format!(
+                "+{} {}",
+                thousands(rest as u64),
+                l.t("more sources", "个其他数据源")
+            ),
+            l.t("listed in inventory.csv", "见 inventory.csv")
+                .to_string(),
+        ));
+    }
     let mut flows = Vec::new();
     let mut recipients: Vec<(String, Vec<usize>)> = Vec::new();
     for (fi, f) in p.flows.iter().enumerate() {
-        let mut idx = Vec::new();
-        for s in inv.sources.iter().filter(|s| !s.categories.is_empty()) {
-            if by_source.get(&s.path).is_some_and(|v| v.contains(&f.name)) {
-                let i = match sources.iter().position(|(p, _)| *p == s.path) {
-                    Some(i) => i,
-                    None => {
-                        sources.push((s.path.clone(), s.subjects.estimate));
-                        sources.len() - 1
-                    }
-                };
-                idx.push(i);
+        let mut idx: Vec<usize> = Vec::new();
+        for (i, (_, names)) in feeding.iter().enumerate() {
+            if names.contains(&f.name) {
+                let node = i.min(shown);
+                if !idx.contains(&node) {
+                    idx.push(node);
+                }
             }
         }
         flows.push((f.name.clone(), f.exemption.id().to_string(), idx));
@@ -41,9 +79,6 @@ pub fn graph(input: &Input) -> Option<Graph> {
             Some((_, v)) => v.push(fi),
             None => recipients.push((label, vec![fi])),
         }
-    }
-    if flows.is_empty() {
-        return None;
     }
     Some(Graph {
         sources,
@@ -57,13 +92,12 @@ fn mermaid_label(s: &str) -> String {
 }
 
 pub fn mermaid(g: &Graph, lang: Lang) -> String {
-    let people = lang.t("people", "人");
     let mut out = String::from("flowchart LR\n");
-    for (i, (path, n)) in g.sources.iter().enumerate() {
+    for (i, (label, second)) in g.sources.iter().enumerate() {
         out.push_str(&format!(
-            "  s{i}[\"{}<br/>{} {people}\"]\n",
-            mermaid_label(path),
-            thousands(*n)
+            "  s{i}[\"{}<br/>{}\"]\n",
+            mermaid_label(label),
+            mermaid_label(second)
         ));
     }
     for (i, (name, exemption, _)) in g.flows.iter().enumerate() {
@@ -163,7 +197,6 @@ pub fn svg(g: &Graph, lang: Lang) -> String {
             ));
         }
     }
-    let people = lang.t("people", "人");
     let mut node = |col: u32, yy: u32, fill: &str, rx: u32, l1: &str, l2: &str| {
         s.push_str(&format!(
             "<rect x=\"{}\" y=\"{yy}\" width=\"{COL_W}\" height=\"{BOX_H}\" rx=\"{rx}\" fill=\"{fill}\" stroke=\"#59636e\"/>\
@@ -177,15 +210,8 @@ pub fn svg(g: &Graph, lang: Lang) -> String {
             escape(&clip(l2, 40))
         ));
     };
-    for (i, (path, n)) in g.sources.iter().enumerate() {
-        node(
-            0,
-            y(g.sources.len(), i),
-            "#eef6ff",
-            3,
-            path,
-            &format!("{} {people}", thousands(*n)),
-        );
+    for (i, (label, second)) in g.sources.iter().enumerate() {
+        node(0, y(g.sources.len(), i), "#eef6ff", 3, label, second);
     }
     for (i, (name, ex, _)) in g.flows.iter().enumerate() {
         let sub = if ex == "none" {

@@ -416,6 +416,21 @@ fn sheets(input: &Input) -> Vec<Sheet> {
     out
 }
 
+/// Excel refuses a cell longer than 32,767 characters (a data item held in thousands of files
+/// lists them all); such a cell is cut, and says so.
+const MAX_CELL_CHARS: usize = 32_767;
+
+fn clip_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().count() <= MAX_CELL_CHARS {
+        return s.into();
+    }
+    let mark = " … (cut at Excel's cell limit; inventory.csv has it all)";
+    let keep = MAX_CELL_CHARS - mark.chars().count();
+    let mut out: String = s.chars().take(keep).collect();
+    out.push_str(mark);
+    out.into()
+}
+
 pub fn render(input: &Input) -> Result<Vec<u8>> {
     let mut wb = Workbook::new();
     // A fixed creation time (the scan's date) keeps the file reproducible.
@@ -460,7 +475,7 @@ pub fn render(input: &Input) -> Result<Vec<u8>> {
             for (c, cell) in row.iter().enumerate() {
                 match cell {
                     Cell::Text(s) => {
-                        ws.write_string(r, c as u16, s)?;
+                        ws.write_string(r, c as u16, clip_cell(s))?;
                     }
                     Cell::Num(n) => {
                         ws.write_number(r, c as u16, *n as f64)?;
@@ -473,4 +488,18 @@ pub fn render(input: &Input) -> Result<Vec<u8>> {
         ws.autofilter(0, 0, sheet.rows.len() as u32, last_col)?;
     }
     Ok(wb.save_to_buffer()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_are_cut_at_excels_limit_and_say_so() {
+        assert_eq!(clip_cell("short"), "short");
+        let long = "a".repeat(40_000);
+        let c = clip_cell(&long);
+        assert_eq!(c.chars().count(), MAX_CELL_CHARS);
+        assert!(c.ends_with("inventory.csv has it all)"));
+    }
 }
