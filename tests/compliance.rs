@@ -1120,6 +1120,14 @@ fn scan_precision_21_keeps_its_precision_through_the_assessment() {
     let inv: Inventory =
         serde_json::from_slice(&std::fs::read(out.join("inventory.json")).unwrap()).unwrap();
     assert_eq!(inv.scan.sketch.lg_k, 21);
+    // Still a valid inventory v1.
+    let schema: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(Path::new(ROOT).join("schema/inventory-v1.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("inventory.json")).unwrap()).unwrap();
+    assert!(jsonschema::validator_for(&schema).unwrap().is_valid(&doc));
     let s = Sketch::from_base64(inv.totals.subjects.sketch.as_deref().unwrap()).unwrap();
     assert_eq!(s.lg_k(), 21);
     // A flow's union keeps 21 (an accumulator must not fall back to the default 14).

@@ -7,7 +7,7 @@
 //! report alike. Nothing here reads files other than its inputs or touches the network: the HTML
 //! carries its CSS and SVG charts inline and has no script.
 //!
-//! * [`tables`] — the data-item, field, source and flow tables;
+//! * [`doc`] — the document model; [`tables`] — the data-item, field, source and flow tables;
 //! * [`content`] — the report's sections; [`filing`] — the filing pack and timeline;
 //!   [`diagram`] — the data-flow diagram (SVG and Mermaid); [`charts`] — SVG bar charts;
 //! * [`markdown`], [`html`], [`csv`], [`xlsx`], [`json`] — one writer per format;
