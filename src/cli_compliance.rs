@@ -419,13 +419,15 @@ fn print_assessment(a: &Assessment, l: Lang, written: &[PathBuf]) {
     for g in &a.guard {
         let _ = writeln!(
             o,
-            "  ! {} {}: {} #{} {} {:?}",
+            "  ! {} {}: {} #{} ({}, {} {}): {}",
             l.t("flow", "数据流"),
             g.flow,
             l.t("ledger entry", "台账记录"),
             g.entry,
             g.sent_on,
-            g.reason
+            g.subjects,
+            l.t("people", "人"),
+            report::content::uncovered_text(g.reason, l)
         );
     }
     for n in &a.notes {

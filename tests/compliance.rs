@@ -510,6 +510,36 @@ fn the_guard_flags_data_sent_while_an_assessment_was_pending() {
     let g = &v["assessment"]["guard"][0];
     assert_eq!(g["reason"], "pending");
     assert_eq!(g["sent_on"], "2026-05-01");
+    assert!(
+        out.contains("sent while the application was pending"),
+        "{out}"
+    );
+    let md_dir = tmp.path().join("md");
+    let o = run(
+        tmp.path(),
+        &[
+            "assess",
+            inv.to_str().unwrap(),
+            "--profile",
+            p.to_str().unwrap(),
+            "--ledger",
+            ledger.to_str().unwrap(),
+            "--date",
+            "2026-12-01",
+            "--format",
+            "md",
+            "-o",
+            md_dir.to_str().unwrap(),
+            "-q",
+        ],
+    );
+    assert_eq!(code(&o), 13);
+    let md = std::fs::read_to_string(md_dir.join("report.md")).unwrap();
+    assert!(
+        md.contains("1 ledger entries show data sent without the mechanism"),
+        "{md}"
+    );
+    assert!(md.contains("| crm | #1 | 2026-05-01 |"), "{md}");
     // Once approved before the send date, the same entry is covered, and the calendar runs.
     let approved = p.with_file_name("p2.toml");
     std::fs::write(

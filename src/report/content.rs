@@ -561,6 +561,16 @@ fn determination(d: &mut Doc, a: &Assessment, l: Lang) {
         title,
         detail,
     });
+    if !a.guard.is_empty() {
+        d.warn(format!(
+            "{} {}",
+            thousands(a.guard.len() as u64),
+            l.t(
+                "ledger entries show data sent without the mechanism it required (see the pending-transfer guard below). In process is not approval.",
+                "条台账记录显示未完成所需程序即出境（见下文出境合规核查）。受理不等于通过。"
+            )
+        ));
+    }
     d.p(match l {
         Lang::En => format!(
             "Decided under the {} ({}). Thresholds count people (not records), cumulatively over the counting window.",
@@ -725,7 +735,7 @@ fn state_text(s: ApprovalState, l: Lang) -> &'static str {
     }
 }
 
-fn uncovered_text(u: Uncovered, l: Lang) -> &'static str {
+pub fn uncovered_text(u: Uncovered, l: Lang) -> &'static str {
     match u {
         Uncovered::NotStarted => l.t("sent with no mechanism started", "未启动任何程序即出境"),
         Uncovered::Pending => l.t("sent while the application was pending", "申报审查期间出境"),
