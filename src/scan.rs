@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use crate::detect::{DetectorSet, Standard};
 use crate::inventory::{self, ErrorEntry, FileResult, Inventory, ScanMeta, SourceAcc, Status};
 use crate::read::{self, Ctx};
-use crate::sketch::{DEFAULT_LG_K, SketchKey};
+use crate::sketch::SketchKey;
 use crate::walk::{Entry, WalkError, WalkOptions, Walker};
 
 pub struct ScanConfig {
@@ -26,6 +26,7 @@ pub struct ScanConfig {
     pub progress: bool,
 }
 
+// Outcomes are moved once from a worker into a Vec; boxing would cost an allocation per file.
 enum Outcome {
     File(Box<FileResult>),
     WalkError(ErrorEntry),
@@ -98,7 +99,7 @@ pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError>
         reference_date: cfg.reference_date.to_string(),
         sensitivity: cfg.sensitivity,
         key_id: cfg.key.id(),
-        lg_k: DEFAULT_LG_K,
+        lg_k: crate::sketch::default_lg_k(),
         walk_errors,
     };
     Ok(inventory::build(set, meta, files))
