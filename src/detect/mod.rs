@@ -11,6 +11,7 @@
 //! on either side are not ASCII letters or digits.
 
 pub mod load;
+pub mod person;
 pub mod validators;
 
 use regex_automata::{Anchored, Input, MatchKind, PatternID, meta, util::syntax};
@@ -80,6 +81,11 @@ pub struct PatternDef {
     /// The format has no check character: count it only with a context keyword or header hint.
     #[serde(default)]
     pub requires_context: bool,
+    /// The value has no shape of its own (a name, an address): the pattern is matched against
+    /// a whole field value, and only in a field whose header names the detector. Such patterns
+    /// are left out of the text matcher (they would fire on every run of Hanzi).
+    #[serde(default)]
+    pub requires_header: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -200,6 +206,8 @@ pub struct DetectorSet {
     regex: meta::Regex,
     /// For each pattern id: (detector index, pattern index within the detector).
     owners: Vec<(usize, usize)>,
+    /// Header-driven patterns: (detector index, pattern index, whole-value matcher).
+    header_only: Vec<(usize, usize, meta::Regex)>,
 }
 
 impl DetectorSet {
@@ -214,8 +222,19 @@ impl DetectorSet {
         detectors.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
         let mut patterns = Vec::new();
         let mut owners = Vec::new();
+        let mut header_only = Vec::new();
         for (di, d) in detectors.iter().enumerate() {
             for (pi, p) in d.patterns.iter().enumerate() {
+                if p.requires_header {
+                    let whole = meta::Regex::new(&format!(r"\A(?:{})\z", p.regex)).map_err(|e| {
+                        LoadError::Build {
+                            id: d.id.clone(),
+                            message: e.to_string(),
+                        }
+                    })?;
+                    header_only.push((di, pi, whole));
+                    continue;
+                }
                 patterns.push(p.regex.as_str());
                 owners.push((di, pi));
             }
@@ -241,6 +260,7 @@ impl DetectorSet {
             detectors,
             regex,
             owners,
+            header_only,
         })
     }
 
@@ -275,6 +295,9 @@ impl DetectorSet {
     /// Calls `on` for every finding in `hay`, in order. `hinted[i]` says that the field's header
     /// names detector `i`, which stands in for a context keyword; pass `&[]` for plain text.
     pub fn find(&self, hay: &[u8], hinted: &[bool], mut on: impl FnMut(Finding)) {
+        if hinted.iter().any(|&h| h) {
+            self.find_header_only(hay, hinted, &mut on);
+        }
         let mut at = 0;
         while at < hay.len() {
             let Some(m) = self.regex.search(&Input::new(hay).range(at..)) else {
@@ -297,6 +320,38 @@ impl DetectorSet {
                 }
             }
         }
+    }
+
+    /// Header-driven detectors named by the field's header: the whole (trimmed) value is matched
+    /// and validated, at most one finding per detector.
+    fn find_header_only(&self, hay: &[u8], hinted: &[bool], on: &mut impl FnMut(Finding)) {
+        let Ok(text) = std::str::from_utf8(hay) else {
+            return;
+        };
+        let value = text.trim();
+        let start = text.len() - text.trim_start().len();
+        let mut last = usize::MAX;
+        for (di, _, re) in &self.header_only {
+            if *di == last || !hinted.get(*di).copied().unwrap_or(false) || !re.is_match(value) {
+                continue;
+            }
+            let d = &self.detectors[*di];
+            if d.validator.is_some_and(|v| !v.check(value)) {
+                continue;
+            }
+            last = *di;
+            on(Finding {
+                detector: *di,
+                start,
+                end: start + value.len(),
+                normalised: d.normaliser.apply(value),
+            });
+        }
+    }
+
+    /// Does this detector count only under a header that names it?
+    pub fn is_header_driven(&self, di: usize) -> bool {
+        self.detectors[di].patterns.iter().all(|p| p.requires_header)
     }
 
     /// The first pattern, in priority order, that yields a valid finding at `s`.
@@ -373,7 +428,16 @@ impl DetectorSet {
                 .map(|t| (t, true))
                 .chain(d.examples.no_match.iter().map(|t| (t, false)))
             {
-                let found = self.find_all(text).iter().any(|f| f.detector == di);
+                // A header-driven detector's examples are values under a header that names it.
+                let found = if self.is_header_driven(di) {
+                    let mut hinted = vec![false; self.detectors.len()];
+                    hinted[di] = true;
+                    let mut hit = false;
+                    self.find(text.as_bytes(), &hinted, |f| hit |= f.detector == di);
+                    hit
+                } else {
+                    self.find_all(text).iter().any(|f| f.detector == di)
+                };
                 if found != should {
                     failures.push(ExampleFailure {
                         detector: d.id.clone(),
