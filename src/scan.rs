@@ -24,6 +24,8 @@ pub struct ScanConfig {
     pub key: SketchKey,
     /// Draw a progress bar on stderr.
     pub progress: bool,
+    /// Thresholds for classifying the fields of tables.
+    pub classify: crate::classify::ClassifyConfig,
 }
 
 enum Outcome {
@@ -93,6 +95,7 @@ pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError>
         key_id: cfg.key.id(),
         lg_k: DEFAULT_LG_K,
         walk_errors,
+        classify: cfg.classify,
     };
     Ok(inventory::build(set, meta, files))
 }

@@ -3,6 +3,7 @@
 //! One module per format. For now every file is read as text (lines are records); a file that
 //! looks binary is skipped with a reason rather than scanned as noise.
 
+pub mod encoding;
 pub mod mapped;
 pub mod records;
 pub mod text;

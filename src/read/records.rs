@@ -4,9 +4,11 @@
 //! their fields once ([`RecordScanner::field`], which also works out which detectors the header
 //! names) and then hand over one record at a time as `(field id, value)` pairs. Each value is
 //! scanned on its own, with the field's header hints standing in for context keywords, and the
-//! record's findings together give its one subject (see [`crate::subject`]).
+//! record's findings together give its one subject (see [`crate::subject`]). Per field it also
+//! keeps the [`FieldStats`] that [`crate::classify`] decides a column's kind from.
 
 use super::Ctx;
+use crate::classify::{self, FieldStats};
 use crate::detect::Finding;
 use crate::inventory::SourceAcc;
 use crate::subject;
@@ -15,6 +17,7 @@ struct Field {
     name: String,
     /// One flag per detector: does the header name it?
     hinted: Vec<bool>,
+    stats: FieldStats,
 }
 
 /// Accumulates the findings of one source (or one part of it, merged later).
@@ -40,9 +43,20 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         if let Some(i) = self.fields.iter().position(|f| f.name == name) {
             return i;
         }
+        // `email_count` names what is counted, not what the column holds: no hints.
+        let hinted = if classify::is_count_header(name) {
+            vec![false; self.ctx.set.len()]
+        } else {
+            self.ctx.set.header_hints(name)
+        };
+        let stats = FieldStats {
+            hinted: (0..hinted.len()).filter(|&d| hinted[d]).collect(),
+            ..FieldStats::default()
+        };
         self.fields.push(Field {
             name: name.to_string(),
-            hinted: self.ctx.set.header_hints(name),
+            hinted,
+            stats,
         });
         self.fields.len() - 1
     }
@@ -56,9 +70,34 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         self.acc.records += 1;
         self.findings.clear();
         for (fid, value) in values {
-            let hinted = &self.fields[fid].hinted;
+            let field = &mut self.fields[fid];
+            let trimmed = value.trim_ascii();
+            if trimmed.is_empty() {
+                continue;
+            }
+            let st = &mut field.stats;
+            st.values += 1;
+            if classify::is_small_int(trimmed) {
+                st.small_ints += 1;
+                // Six digits or fewer hold no identifier, and no header-driven value is a number.
+                continue;
+            }
+            if classify::is_damaged_number(trimmed) {
+                st.damaged_numbers += 1;
+                continue;
+            }
             let findings = &mut self.findings;
-            self.ctx.set.find(value, hinted, |f| findings.push((fid, f)));
+            let before = findings.len();
+            self.ctx
+                .set
+                .find(value, &field.hinted, |f| findings.push((fid, f)));
+            // Count the value once per detector that matched in it.
+            for i in before..findings.len() {
+                let d = findings[i].1.detector;
+                if !findings[before..i].iter().any(|(_, f)| f.detector == d) {
+                    *st.validated.entry(d).or_default() += 1;
+                }
+            }
         }
         if self.findings.is_empty() {
             return;
@@ -77,8 +116,27 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             .add_record(self.ctx.set, self.ctx.key, &named, &subject);
     }
 
-    pub fn finish(self) -> SourceAcc {
+    pub fn finish(mut self) -> SourceAcc {
+        for f in self.fields {
+            if f.stats.values > 0 || !f.stats.hinted.is_empty() {
+                self.acc
+                    .field_stats
+                    .entry(f.name)
+                    .or_default()
+                    .merge(&f.stats);
+            }
+        }
         self.acc
+    }
+
+    /// Adds a warning about the source (kept with its accumulation).
+    pub fn warn(&mut self, message: String) {
+        self.acc.warnings.push(message);
+    }
+
+    /// Records read so far.
+    pub fn records(&self) -> u64 {
+        self.acc.records
     }
 }
 
