@@ -417,6 +417,13 @@ impl DetectorSet {
         out
     }
 
+    /// Every finding in `bytes`, as one record without header hints.
+    pub fn find_all_bytes(&self, bytes: &[u8]) -> Vec<Finding> {
+        let mut out = Vec::new();
+        self.find(bytes, &[], |f| out.push(f));
+        out
+    }
+
     /// Runs every detector's own `match` / `no_match` examples through the whole set.
     pub fn check_examples(&self) -> Vec<ExampleFailure> {
         let mut failures = Vec::new();

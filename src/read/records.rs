@@ -24,6 +24,8 @@ struct Field {
 pub struct RecordScanner<'c, 'a> {
     ctx: &'c Ctx<'a>,
     fields: Vec<Field>,
+    /// Field name → id (JSON records have many fields, looked up per record).
+    index: std::collections::HashMap<String, usize>,
     acc: SourceAcc,
     findings: Vec<(usize, Finding)>,
 }
@@ -33,6 +35,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         RecordScanner {
             ctx,
             fields: Vec::new(),
+            index: std::collections::HashMap::new(),
             acc: SourceAcc::default(),
             findings: Vec::new(),
         }
@@ -40,9 +43,10 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
 
     /// Registers a field and returns its id; the same name always gets the same id.
     pub fn field(&mut self, name: &str) -> usize {
-        if let Some(i) = self.fields.iter().position(|f| f.name == name) {
+        if let Some(&i) = self.index.get(name) {
             return i;
         }
+        self.index.insert(name.to_string(), self.fields.len());
         // `email_count` names what is counted, not what the column holds: no hints.
         let hinted = if classify::is_count_header(name) {
             vec![false; self.ctx.set.len()]
@@ -132,6 +136,11 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
     /// Adds a warning about the source (kept with its accumulation).
     pub fn warn(&mut self, message: String) {
         self.acc.warnings.push(message);
+    }
+
+    /// Merges what another reader (e.g. a text fallback) found in the same source.
+    pub fn merge_acc(&mut self, other: SourceAcc) {
+        self.acc.merge(other);
     }
 
     /// Records read so far.
