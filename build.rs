@@ -14,7 +14,10 @@ fn main() {
     for p in &files {
         println!("cargo:rerun-if-changed={}", p.display());
         let name = p.file_name().unwrap().to_string_lossy();
-        out.push_str(&format!("    ({name:?}, include_str!({:?})),\n", p.display().to_string()));
+        out.push_str(&format!(
+            "    ({name:?}, include_str!({:?})),\n",
+            p.display().to_string()
+        ));
     }
     out.push(']');
     let dest = Path::new(&env::var("OUT_DIR").unwrap()).join("embedded_detectors.rs");

@@ -9,6 +9,9 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+#[path = "tabular/mod.rs"]
+mod tabular;
+
 /// xorshift64*: deterministic, so the fixtures are reproducible byte for byte.
 struct Rng(u64);
 
@@ -153,7 +156,11 @@ pub fn generate(root: &Path) {
     let mut lines = Vec::new();
     let mut people = Vec::new();
     for i in 0..30 {
-        let year = if i < 2 { 2015 } else { 1960 + rng.below(45) as u32 };
+        let year = if i < 2 {
+            2015
+        } else {
+            1960 + rng.below(45) as u32
+        };
         let id = resident_id(&mut rng, year);
         let m = mobile(&mut rng);
         let email = format!("user{i:02}@example.com");
@@ -222,7 +229,11 @@ pub fn generate(root: &Path) {
         },
         &lines,
     );
-    writeln!(summary, "app.log subjects=27 (7 shared with customers_zh.txt)").unwrap();
+    writeln!(
+        summary,
+        "app.log subjects=27 (7 shared with customers_zh.txt)"
+    )
+    .unwrap();
 
     // payments.txt: 12 people with a UnionPay card and a phone; bank cards are sensitive under
     // both standards. Order numbers are 16-digit runs that are not card numbers (prefix 20).
@@ -306,7 +317,10 @@ pub fn generate(root: &Path) {
         format!("order {}{}", "20", rng.digits(16)),
         "sha1 3f786850e387550fdab836ed7e6dc881de23001b".to_string(),
         "phone-shaped but 12x: 12812345678".to_string(),
-        format!("digits inside a longer run: 9{}9", resident_id(&mut rng, 1990)),
+        format!(
+            "digits inside a longer run: 9{}9",
+            resident_id(&mut rng, 1990)
+        ),
         format!("letters glued: X{}", mobile(&mut rng)),
     ];
     let fps = write(&dir, "false_positives.txt", Expect::default(), &lines);
@@ -314,7 +328,15 @@ pub fn generate(root: &Path) {
 
     // Whole tree: subjects overlap only through the 7 phone-only people of customers_zh.txt and
     // app.log.
-    let files = [customers, applog, payments, documents, fps];
+    // fixtures/tabular (tables of every format and encoding): its people are its own.
+    let tab = tabular::generate(&root.join("tabular"));
+    writeln!(
+        summary,
+        "tabular/ subjects={} (see tabular/EXPECTED)",
+        tab.subjects
+    )
+    .unwrap();
+    let files = [customers, applog, payments, documents, fps, tab];
     let sum = |f: fn(&Expect) -> u64| files.iter().map(f).sum::<u64>();
     let total = Expect {
         subjects: sum(|e| e.subjects) - 7,

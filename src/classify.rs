@@ -203,7 +203,14 @@ mod tests {
         for ok in ["1.10105E+17", "1.1010519491231E17", "6.22202e+18", "4E+15"] {
             assert!(is_damaged_number(ok.as_bytes()), "{ok}");
         }
-        for no in ["1.5E+3", "110105194912310000", "E+17", "1.E+17", "12.3E+17", "1.1E+20"] {
+        for no in [
+            "1.5E+3",
+            "110105194912310000",
+            "E+17",
+            "1.E+17",
+            "12.3E+17",
+            "1.1E+20",
+        ] {
             assert!(!is_damaged_number(no.as_bytes()), "{no}");
         }
         assert!(is_small_int(b" 42 ") && is_small_int(b"-7") && !is_small_int(b"1234567"));

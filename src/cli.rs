@@ -17,7 +17,11 @@ use crate::sketch::SketchKey;
 use crate::walk::WalkOptions;
 
 #[derive(Debug, Parser)]
-#[command(name = "pipl-scan", version, about = "Find personal information and count the people it concerns, for China cross-border data-transfer filings.")]
+#[command(
+    name = "pipl-scan",
+    version,
+    about = "Find personal information and count the people it concerns, for China cross-border data-transfer filings."
+)]
 pub struct Args {
     #[command(subcommand)]
     pub command: Command,
@@ -105,7 +109,9 @@ pub struct ScanArgs {
 fn parse_share(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
-        _ => Err(format!("`{s}` is not a share between 0 and 1 (example: 0.6)")),
+        _ => Err(format!(
+            "`{s}` is not a share between 0 and 1 (example: 0.6)"
+        )),
     }
 }
 
@@ -254,7 +260,11 @@ fn print_summary(inv: &Inventory, path: &Path) {
             let _ = writeln!(out, "    under {std_id}:   {}", fmt_count(c));
         }
     }
-    let _ = writeln!(out, "  minors (<14):        {}", fmt_count(&t.minor_subjects));
+    let _ = writeln!(
+        out,
+        "  minors (<14):        {}",
+        fmt_count(&t.minor_subjects)
+    );
     let _ = writeln!(
         out,
         "  records: {}, unidentified records with PI: {}",

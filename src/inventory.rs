@@ -76,7 +76,8 @@ impl SourceAcc {
             };
             let acc = slot.entry(f.detector).or_default();
             acc.matches += 1;
-            acc.distinct.insert_hash(key.hash(keyed_value(&d.id, &f.normalised).as_bytes()));
+            acc.distinct
+                .insert_hash(key.hash(keyed_value(&d.id, &f.normalised).as_bytes()));
             if acc.samples.len() < MAX_SAMPLES {
                 let masked = d.masker.mask(&f.normalised);
                 if !acc.samples.contains(&masked) {
@@ -329,7 +330,12 @@ pub struct ScanMeta {
 fn by_standard(sketches: &[Sketch; 2], with_sketch: bool) -> BTreeMap<String, Count> {
     Standard::ALL
         .iter()
-        .map(|st| (st.id().to_string(), Count::of(&sketches[st.index()], with_sketch)))
+        .map(|st| {
+            (
+                st.id().to_string(),
+                Count::of(&sketches[st.index()], with_sketch),
+            )
+        })
         .collect()
 }
 
@@ -409,7 +415,9 @@ fn field_entries(set: &DetectorSet, cfg: &ClassifyConfig, acc: &SourceAcc) -> Ve
                     .collect(),
                 values: stats.map(|st| st.values),
                 classified_as,
-                warnings: stats.map(|st| classify::warnings(set, st)).unwrap_or_default(),
+                warnings: stats
+                    .map(|st| classify::warnings(set, st))
+                    .unwrap_or_default(),
             }
         })
         .collect()

@@ -89,7 +89,12 @@ pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError>
     let meta = ScanMeta {
         started_at,
         finished_at: now(),
-        roots: cfg.walk.roots.iter().map(|r| r.display().to_string()).collect(),
+        roots: cfg
+            .walk
+            .roots
+            .iter()
+            .map(|r| r.display().to_string())
+            .collect(),
         reference_date: cfg.reference_date.to_string(),
         sensitivity: cfg.sensitivity,
         key_id: cfg.key.id(),

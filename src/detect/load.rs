@@ -94,7 +94,10 @@ pub fn parse_detector(file: &str, text: &str) -> Result<Detector, LoadError> {
         ));
     }
     if raw.patterns.is_empty() {
-        return Err(field("patterns", "at least one [[patterns]] entry is required".into()));
+        return Err(field(
+            "patterns",
+            "at least one [[patterns]] entry is required".into(),
+        ));
     }
     for p in &raw.patterns {
         check_regex(&p.regex).map_err(|m| field("patterns.regex", m))?;
@@ -104,7 +107,10 @@ pub fn parse_detector(file: &str, text: &str) -> Result<Detector, LoadError> {
         Some(name) => Some(Validator::from_name(name).ok_or_else(|| {
             field(
                 "validator",
-                format!("unknown validator `{name}` (known: {})", Validator::NAMES.join(", ")),
+                format!(
+                    "unknown validator `{name}` (known: {})",
+                    Validator::NAMES.join(", ")
+                ),
             )
         })?),
     };

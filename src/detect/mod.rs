@@ -226,12 +226,13 @@ impl DetectorSet {
         for (di, d) in detectors.iter().enumerate() {
             for (pi, p) in d.patterns.iter().enumerate() {
                 if p.requires_header {
-                    let whole = meta::Regex::new(&format!(r"\A(?:{})\z", p.regex)).map_err(|e| {
-                        LoadError::Build {
-                            id: d.id.clone(),
-                            message: e.to_string(),
-                        }
-                    })?;
+                    let whole =
+                        meta::Regex::new(&format!(r"\A(?:{})\z", p.regex)).map_err(|e| {
+                            LoadError::Build {
+                                id: d.id.clone(),
+                                message: e.to_string(),
+                            }
+                        })?;
                     header_only.push((di, pi, whole));
                     continue;
                 }
@@ -351,7 +352,10 @@ impl DetectorSet {
 
     /// Does this detector count only under a header that names it?
     pub fn is_header_driven(&self, di: usize) -> bool {
-        self.detectors[di].patterns.iter().all(|p| p.requires_header)
+        self.detectors[di]
+            .patterns
+            .iter()
+            .all(|p| p.requires_header)
     }
 
     /// The first pattern, in priority order, that yields a valid finding at `s`.
@@ -384,7 +388,14 @@ impl DetectorSet {
         None
     }
 
-    fn check(&self, hay: &[u8], s: usize, e: usize, pid: usize, hinted: &[bool]) -> Option<Finding> {
+    fn check(
+        &self,
+        hay: &[u8],
+        s: usize,
+        e: usize,
+        pid: usize,
+        hinted: &[bool],
+    ) -> Option<Finding> {
         if e < hay.len() && is_word_byte(hay[e]) {
             return None;
         }

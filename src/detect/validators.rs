@@ -52,8 +52,14 @@ impl Validator {
         Self::Address,
     ];
     /// The names a detector file may use, in the order of [`Validator::ALL`].
-    pub const NAMES: &'static [&'static str] =
-        &["gb11643", "luhn", "cn-mobile", "email", "cn-name", "address"];
+    pub const NAMES: &'static [&'static str] = &[
+        "gb11643",
+        "luhn",
+        "cn-mobile",
+        "email",
+        "cn-name",
+        "address",
+    ];
 
     /// The validator called `name`, or `None` if there is none.
     pub fn from_name(name: &str) -> Option<Self> {
@@ -114,8 +120,14 @@ impl Normaliser {
         Self::Squash,
     ];
     /// The names a detector file may use, in the order of [`Normaliser::ALL`].
-    pub const NAMES: &'static [&'static str] =
-        &["gb11643", "cn-mobile", "lowercase", "digits", "upper-alnum", "squash"];
+    pub const NAMES: &'static [&'static str] = &[
+        "gb11643",
+        "cn-mobile",
+        "lowercase",
+        "digits",
+        "upper-alnum",
+        "squash",
+    ];
 
     /// The normaliser called `name`, or `None` if there is none.
     pub fn from_name(name: &str) -> Option<Self> {
@@ -191,8 +203,9 @@ impl Masker {
         Self::Address,
     ];
     /// The names a detector file may use, in the order of [`Masker::ALL`].
-    pub const NAMES: &'static [&'static str] =
-        &["id", "mobile", "email", "card", "document", "name", "address"];
+    pub const NAMES: &'static [&'static str] = &[
+        "id", "mobile", "email", "card", "document", "name", "address",
+    ];
 
     /// The masker called `name`, or `None` if there is none.
     pub fn from_name(name: &str) -> Option<Self> {

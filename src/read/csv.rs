@@ -178,7 +178,8 @@ impl<'c, 'a> Parser<'c, 'a> {
             start = end;
         }
         swallowed.extend_from_slice(&self.out[start.min(self.out_len)..self.out_len]);
-        self.scanner.merge_acc(text::scan_text(&swallowed, self.ctx));
+        self.scanner
+            .merge_acc(text::scan_text(&swallowed, self.ctx));
         self.out_len = 0;
         self.nends = 0;
         self.text_mode = true;
@@ -271,9 +272,16 @@ mod tests {
         assert_eq!(out.problem, None);
         assert_eq!(out.acc.records, 2);
         assert_eq!(out.acc.subjects.estimate().estimate, 2);
-        assert!(out.acc.fields.contains_key("手机号"), "{:?}", out.acc.fields.keys());
+        assert!(
+            out.acc.fields.contains_key("手机号"),
+            "{:?}",
+            out.acc.fields.keys()
+        );
         assert!(out.acc.fields.contains_key("column 4"));
-        assert!(out.acc.fields.contains_key("姓名"), "names under a 姓名 header count");
+        assert!(
+            out.acc.fields.contains_key("姓名"),
+            "names under a 姓名 header count"
+        );
     }
 
     #[test]
@@ -292,7 +300,10 @@ mod tests {
         }
         let (out, _) = run(csv.as_bytes());
         let p = out.problem.expect("runaway reported");
-        assert!(p.starts_with("line 3: a quoted field opens and is never closed"), "{p}");
+        assert!(
+            p.starts_with("line 3: a quoted field opens and is never closed"),
+            "{p}"
+        );
         // 1 CSV record before the stray quote + 51 lines scanned as text.
         assert_eq!(out.acc.subjects.estimate().estimate, 52);
     }

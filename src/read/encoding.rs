@@ -57,7 +57,11 @@ pub fn detect(head: &[u8], complete: bool) -> Detected {
     // GBK and GB18030 share a decoder in encoding_rs; call it GB18030 only when 4-byte
     // sequences say so is not worth the cost: record `gbk`, the name users know.
     Detected {
-        encoding: if enc == encoding_rs::GB18030 { GBK } else { enc },
+        encoding: if enc == encoding_rs::GB18030 {
+            GBK
+        } else {
+            enc
+        },
         bom: 0,
     }
 }
@@ -238,7 +242,10 @@ mod tests {
 
     #[test]
     fn invalid_gbk_bytes_are_counted_with_their_offset() {
-        let mut gbk = GBK.encode(&"姓名：张伟，地址：北京市朝阳区\n".repeat(30)).0.into_owned();
+        let mut gbk = GBK
+            .encode(&"姓名：张伟，地址：北京市朝阳区\n".repeat(30))
+            .0
+            .into_owned();
         let bad_at = 20;
         gbk.insert(bad_at, 0xFF); // never valid in GBK, put between two characters
         gbk.push(0x81); // a lead byte cut by the end of the file
@@ -248,7 +255,10 @@ mod tests {
         assert_eq!(stats.first_malformed_at, Some(bad_at as u64));
         assert!(text.contains('\u{FFFD}'));
         let msg = stats.message(&det).unwrap();
-        assert!(msg.contains("2 invalid GBK byte sequences (first at byte offset 20)"), "{msg}");
+        assert!(
+            msg.contains("2 invalid GBK byte sequences (first at byte offset 20)"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -22,7 +22,9 @@ pub enum SheetKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Text,
-    Csv { delimiter: u8 },
+    Csv {
+        delimiter: u8,
+    },
     Json,
     JsonLines,
     Sheet(SheetKind),
@@ -178,7 +180,11 @@ const DELIMITERS: [u8; 4] = [b',', b'\t', b';', b'|'];
 /// The delimiter that occurs the same number of times (at least once) on every line of the
 /// head, counted outside double quotes; with `strict`, at least three lines must agree.
 fn sniff_delimiter(head: &str, complete: bool, strict: bool) -> Option<u8> {
-    let mut lines: Vec<&str> = head.lines().filter(|l| !l.trim().is_empty()).take(30).collect();
+    let mut lines: Vec<&str> = head
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(30)
+        .collect();
     if !complete && lines.len() > 1 && !head.ends_with('\n') {
         lines.pop(); // cut by the end of the head
     }
@@ -226,20 +232,44 @@ mod tests {
     fn text_formats_by_content_and_extension() {
         let p = Path::new;
         let csv = "姓名,手机号,邮箱\n张伟,13812345678,a@b.cn\n李娜,13912345678,c@d.cn\n";
-        assert_eq!(sniff_text(p("export.txt"), csv, true), Format::Csv { delimiter: b',' });
+        assert_eq!(
+            sniff_text(p("export.txt"), csv, true),
+            Format::Csv { delimiter: b',' }
+        );
         let tsv = csv.replace(',', "\t");
-        assert_eq!(sniff_text(p("x.dat"), &tsv, true), Format::Csv { delimiter: b'\t' });
+        assert_eq!(
+            sniff_text(p("x.dat"), &tsv, true),
+            Format::Csv { delimiter: b'\t' }
+        );
         let semi = csv.replace(',', ";");
-        assert_eq!(sniff_text(p("x.csv"), &semi, true), Format::Csv { delimiter: b';' });
-        assert_eq!(sniff_text(p("x.txt"), "a, b\nno commas here\n", true), Format::Text);
-        assert_eq!(sniff_text(p("app.log"), "INFO a=1\nWARN b=2\nINFO c\n", true), Format::Text);
+        assert_eq!(
+            sniff_text(p("x.csv"), &semi, true),
+            Format::Csv { delimiter: b';' }
+        );
+        assert_eq!(
+            sniff_text(p("x.txt"), "a, b\nno commas here\n", true),
+            Format::Text
+        );
+        assert_eq!(
+            sniff_text(p("app.log"), "INFO a=1\nWARN b=2\nINFO c\n", true),
+            Format::Text
+        );
         let jsonl = "{\"a\":1}\n{\"a\":2}\n";
         assert_eq!(sniff_text(p("x.log"), jsonl, true), Format::JsonLines);
-        assert_eq!(sniff_text(p("x.txt"), "[{\"a\":1},\n{\"a\":2}]", true), Format::Json);
-        assert_eq!(sniff_text(p("x.json"), "{\n \"a\": 1\n}\n", true), Format::Json);
+        assert_eq!(
+            sniff_text(p("x.txt"), "[{\"a\":1},\n{\"a\":2}]", true),
+            Format::Json
+        );
+        assert_eq!(
+            sniff_text(p("x.json"), "{\n \"a\": 1\n}\n", true),
+            Format::Json
+        );
         // Quoted delimiters do not count.
         let quoted = "a,b\n\"x,y\",z\n\"1,2,3\",4\n";
-        assert_eq!(sniff_text(p("q.txt"), quoted, true), Format::Csv { delimiter: b',' });
+        assert_eq!(
+            sniff_text(p("q.txt"), quoted, true),
+            Format::Csv { delimiter: b',' }
+        );
     }
 
     #[test]

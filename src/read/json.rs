@@ -40,7 +40,10 @@ pub fn scan_json(bytes: &[u8], det: &Detected, lines: bool, ctx: &Ctx) -> JsonOu
         &bytes[det.bom.min(bytes.len())..]
     } else if bytes.len() <= MAX_DOCUMENT {
         // JSON is UTF-8 by its RFC; UTF-16 exports exist and are small enough to decode whole.
-        decoded = det.encoding.decode_without_bom_handling(&bytes[det.bom..]).0;
+        decoded = det
+            .encoding
+            .decode_without_bom_handling(&bytes[det.bom..])
+            .0;
         decoded.as_bytes()
     } else {
         return JsonOutcome {
@@ -116,10 +119,7 @@ fn scan_lines_chunk(
             bad += 1;
             problems.push(LineProblem {
                 offset,
-                message: format!(
-                    "longer than {} MiB; scanned as plain text",
-                    MAX_LINE >> 20
-                ),
+                message: format!("longer than {} MiB; scanned as plain text", MAX_LINE >> 20),
             });
             fallback.merge(text::scan_text(line, ctx));
             continue;
@@ -153,7 +153,10 @@ fn scan_lines_chunk(
 
 fn record(r: &mut RecordScanner, fields: &[(String, Vec<u8>)]) {
     let ids: Vec<usize> = fields.iter().map(|(p, _)| r.field(p)).collect();
-    r.record(ids.into_iter().zip(fields.iter().map(|(_, v)| v.as_slice())));
+    r.record(
+        ids.into_iter()
+            .zip(fields.iter().map(|(_, v)| v.as_slice())),
+    );
 }
 
 /// Appends `(path, value)` for every scalar under `v` (strings and numbers; not booleans and
@@ -352,7 +355,10 @@ mod tests {
         assert_eq!(out.acc.records, 2);
         assert_eq!(out.acc.subjects.estimate().estimate, 2);
         let names: Vec<&String> = out.acc.fields.keys().collect();
-        assert!(names.contains(&&"user.contact.phone".to_string()), "{names:?}");
+        assert!(
+            names.contains(&&"user.contact.phone".to_string()),
+            "{names:?}"
+        );
     }
 
     #[test]
@@ -370,10 +376,16 @@ mod tests {
     fn truncated_json_keeps_what_came_before() {
         let out = run(r#"[{"mobile":"13812345678"},{"mobile":"1391234"#, false);
         let p = out.problem.unwrap();
-        assert!(p.contains("ends mid-document at line 1") && p.contains("after 1 complete"), "{p}");
+        assert!(
+            p.contains("ends mid-document at line 1") && p.contains("after 1 complete"),
+            "{p}"
+        );
         assert_eq!(out.acc.subjects.estimate().estimate, 1);
         let out = run("{\"a\":\"13812345678\"}\n{\"a\":\"139", true);
         let p = out.problem.unwrap();
-        assert!(p.starts_with("line 2: the JSON record ends mid-value"), "{p}");
+        assert!(
+            p.starts_with("line 2: the JSON record ends mid-value"),
+            "{p}"
+        );
     }
 }

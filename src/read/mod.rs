@@ -8,8 +8,8 @@
 pub mod csv;
 pub mod encoding;
 pub mod format;
-pub mod mapped;
 pub mod json;
+pub mod mapped;
 pub mod records;
 pub mod sheet;
 pub mod text;
@@ -50,7 +50,12 @@ pub fn read_file(path: &Path, size: u64, ctx: &Ctx) -> FileResult {
     let data = match text::Data::open(path, size) {
         Ok(d) => d,
         Err(e) => {
-            return result(Status::Unreadable, Some(e.to_string()), 0, SourceAcc::default());
+            return result(
+                Status::Unreadable,
+                Some(e.to_string()),
+                0,
+                SourceAcc::default(),
+            );
         }
     };
     let bytes = data.bytes();
@@ -73,7 +78,9 @@ pub fn read_file(path: &Path, size: u64, ctx: &Ctx) -> FileResult {
     if let Some(pos) = memchr::memchr(0, head).filter(|_| !utf16) {
         let mut r = result(
             Status::Skipped,
-            Some(format!("binary file (NUL byte at offset {pos}); no reader for its format")),
+            Some(format!(
+                "binary file (NUL byte at offset {pos}); no reader for its format"
+            )),
             len,
             SourceAcc::default(),
         );
@@ -109,7 +116,10 @@ pub fn read_file(path: &Path, size: u64, ctx: &Ctx) -> FileResult {
 /// Plain text in any encoding: UTF-8 is scanned in place, the rest decoded piece by piece.
 fn scan_any_text(bytes: &[u8], det: &encoding::Detected, ctx: &Ctx) -> (SourceAcc, Option<String>) {
     if det.is_utf8() {
-        return (text::scan_text(&bytes[det.bom.min(bytes.len())..], ctx), None);
+        return (
+            text::scan_text(&bytes[det.bom.min(bytes.len())..], ctx),
+            None,
+        );
     }
     let mut acc = SourceAcc::default();
     let stats = encoding::decode_pieces(bytes, det, text::CHUNK, |piece| {

@@ -501,19 +501,17 @@ impl SheetRows {
             let id = match self.columns[c] {
                 Some(id) => id,
                 None => {
-                    let id = book
-                        .scanner
-                        .field(&format!("{}!{}", self.sheet, column_letters(c as u32)));
+                    let id =
+                        book.scanner
+                            .field(&format!("{}!{}", self.sheet, column_letters(c as u32)));
                     self.columns[c] = Some(id);
                     id
                 }
             };
             ids.push(id);
         }
-        book.scanner.record(
-            ids.into_iter()
-                .zip(row.iter().map(|(_, v)| v.as_slice())),
-        );
+        book.scanner
+            .record(ids.into_iter().zip(row.iter().map(|(_, v)| v.as_slice())));
     }
 }
 
@@ -525,7 +523,9 @@ mod tests {
     fn numbers_are_written_as_digits_or_damaged_e_notation() {
         assert_eq!(float_text(13812345678.0), "13812345678");
         assert_eq!(float_text(110105194912310002.0), "1.1010519491231E17");
-        assert!(crate::classify::is_damaged_number(float_text(1.10105e17).as_bytes()));
+        assert!(crate::classify::is_damaged_number(
+            float_text(1.10105e17).as_bytes()
+        ));
         assert_eq!(float_text(12.5), "12.5");
         assert_eq!(column_letters(0), "A");
         assert_eq!(column_letters(25), "Z");

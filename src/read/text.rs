@@ -83,10 +83,7 @@ pub struct OpenError {
 impl OpenError {
     fn new(path: &Path, step: &str, e: std::io::Error) -> OpenError {
         let message = if e.kind() == std::io::ErrorKind::NotFound {
-            format!(
-                "{}: vanished before it could be read ({e})",
-                path.display()
-            )
+            format!("{}: vanished before it could be read ({e})", path.display())
         } else {
             format!("{}: cannot {step}: {e}", path.display())
         };
@@ -146,7 +143,12 @@ fn cut_point(bytes: &[u8], want: usize) -> usize {
     if let Some(i) = memchr::memchr(b'\n', &bytes[want..limit]) {
         return want + i + 1;
     }
-    let safe = |b: u8| matches!(b, b'\t' | b'\r' | b',' | b';' | b'"' | b'\'' | b'|' | b'<' | b'>');
+    let safe = |b: u8| {
+        matches!(
+            b,
+            b'\t' | b'\r' | b',' | b';' | b'"' | b'\'' | b'|' | b'<' | b'>'
+        )
+    };
     bytes[want..]
         .iter()
         .position(|&b| safe(b))
@@ -191,7 +193,11 @@ mod tests {
         assert_eq!(chunks, vec![(0, 10), (10, 19)]);
         let one_line = b"13812345678,13912345678,13712345678";
         let chunks = split(one_line, 5);
-        assert_eq!(chunks[0], (0, 11), "cut before the comma, not inside a number");
+        assert_eq!(
+            chunks[0],
+            (0, 11),
+            "cut before the comma, not inside a number"
+        );
         assert_eq!(chunks.last().unwrap().1, one_line.len());
     }
 }
