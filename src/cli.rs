@@ -271,7 +271,7 @@ fn print_summary(inv: &Inventory, path: &Path) {
         t.records, t.unidentified_records
     );
     let mut cats: Vec<_> = t.categories.iter().collect();
-    cats.sort_by(|a, b| b.matches.cmp(&a.matches));
+    cats.sort_by_key(|c| std::cmp::Reverse(c.matches));
     if !cats.is_empty() {
         let _ = writeln!(out, "  top categories:");
         for c in cats.iter().take(5) {

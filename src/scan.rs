@@ -29,7 +29,7 @@ pub struct ScanConfig {
 }
 
 enum Outcome {
-    File(FileResult),
+    File(Box<FileResult>),
     WalkError(ErrorEntry),
 }
 
@@ -49,8 +49,10 @@ pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError>
         .par_bridge()
         .map(|entry| {
             let out = match entry {
-                Entry::File { path, size } => Outcome::File(read::read_file(&path, size, &ctx)),
-                Entry::Skipped { path, reason } => Outcome::File(FileResult {
+                Entry::File { path, size } => {
+                    Outcome::File(Box::new(read::read_file(&path, size, &ctx)))
+                }
+                Entry::Skipped { path, reason } => Outcome::File(Box::new(FileResult {
                     path: path.display().to_string(),
                     format: reason.kind().to_string(),
                     encoding: None,
@@ -58,7 +60,7 @@ pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError>
                     status: Status::Skipped,
                     reason: Some(reason.to_string()),
                     acc: SourceAcc::default(),
-                }),
+                })),
                 Entry::Error { path, message } => Outcome::WalkError(ErrorEntry {
                     path: path.display().to_string(),
                     error: message,
@@ -81,7 +83,7 @@ pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError>
     let mut walk_errors = Vec::new();
     for o in outcomes {
         match o {
-            Outcome::File(f) => files.push(f),
+            Outcome::File(f) => files.push(*f),
             Outcome::WalkError(e) => walk_errors.push(e),
         }
     }

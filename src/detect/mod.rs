@@ -514,6 +514,34 @@ mod tests {
     }
 
     #[test]
+    fn every_detector_passes_its_own_examples() {
+        let set = DetectorSet::load(None).unwrap();
+        let failures = set.check_examples();
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
+
+    #[test]
+    fn header_driven_detectors_need_a_naming_header() {
+        let set = DetectorSet::load(None).unwrap();
+        let name = set.index_of("cn-name").unwrap();
+        let address = set.index_of("address").unwrap();
+        assert!(set.is_header_driven(name) && set.is_header_driven(address));
+        assert!(!set.is_header_driven(set.index_of("cn-mobile").unwrap()));
+        // In text, or under another header, a name is just Hanzi.
+        assert!(set.find_all("客户张伟，地址北京市朝阳区建国路88号").is_empty());
+        let hinted = set.header_hints("姓名");
+        let mut found = Vec::new();
+        set.find(" 张伟 ".as_bytes(), &hinted, |f| found.push(f));
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].detector, found[0].start, found[0].end), (name, 1, 7));
+        assert_eq!(found[0].normalised, "张伟");
+        let hinted = set.header_hints("备注");
+        let mut n = 0;
+        set.find("张伟".as_bytes(), &hinted, |_| n += 1);
+        assert_eq!(n, 0);
+    }
+
+    #[test]
     fn header_matching_ignores_case_and_separators() {
         let set = DetectorSet::load(None).unwrap();
         let id = set.get(set.index_of("cn-resident-id").unwrap());
