@@ -528,12 +528,18 @@ mod tests {
         assert!(set.is_header_driven(name) && set.is_header_driven(address));
         assert!(!set.is_header_driven(set.index_of("cn-mobile").unwrap()));
         // In text, or under another header, a name is just Hanzi.
-        assert!(set.find_all("客户张伟，地址北京市朝阳区建国路88号").is_empty());
+        assert!(
+            set.find_all("客户张伟，地址北京市朝阳区建国路88号")
+                .is_empty()
+        );
         let hinted = set.header_hints("姓名");
         let mut found = Vec::new();
         set.find(" 张伟 ".as_bytes(), &hinted, |f| found.push(f));
         assert_eq!(found.len(), 1);
-        assert_eq!((found[0].detector, found[0].start, found[0].end), (name, 1, 7));
+        assert_eq!(
+            (found[0].detector, found[0].start, found[0].end),
+            (name, 1, 7)
+        );
         assert_eq!(found[0].normalised, "张伟");
         let hinted = set.header_hints("备注");
         let mut n = 0;

@@ -81,6 +81,19 @@ const ADDRESS_WORDS: &[&str] = &[
     "组",
 ];
 
+/// How many distinct [`ADDRESS_WORDS`] occur in `s` (one automaton pass, not one search each).
+fn count_address_words(s: &str) -> usize {
+    static AC: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    let ac = AC.get_or_init(|| {
+        aho_corasick::AhoCorasick::new(ADDRESS_WORDS).expect("fixed word list compiles")
+    });
+    let mut seen = 0u32;
+    for m in ac.find_overlapping_iter(s) {
+        seen |= 1 << m.pattern().as_usize();
+    }
+    seen.count_ones() as usize
+}
+
 /// The provinces and direct-controlled municipalities, which may open an address without `省`.
 const PROVINCES: &[&str] = &[
     "北京",
@@ -132,7 +145,7 @@ pub fn is_address(raw: &str) -> bool {
     if hanzi * 2 < n {
         return false;
     }
-    let levels = ADDRESS_WORDS.iter().filter(|w| s.contains(*w)).count();
+    let levels = count_address_words(&s);
     let province = PROVINCES.iter().any(|p| s.starts_with(p));
     levels >= 2 || (province && levels >= 1)
 }
