@@ -191,6 +191,15 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
     }
 }
 
+/// Counts one value once per detector that matched in it.
+fn count_validated(st: &mut FieldStats, findings: &[(usize, Finding)]) {
+    for (i, (_, f)) in findings.iter().enumerate() {
+        if !findings[..i].iter().any(|(_, g)| g.detector == f.detector) {
+            *st.validated.entry(f.detector).or_default() += 1;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,14 +229,5 @@ mod tests {
         assert_eq!(acc.records, 3);
         assert_eq!(acc.subjects.estimate().estimate, 3);
         assert_eq!(acc.fields.len(), 3, "{:?}", acc.fields.keys());
-    }
-}
-
-/// Counts one value once per detector that matched in it.
-fn count_validated(st: &mut FieldStats, findings: &[(usize, Finding)]) {
-    for (i, (_, f)) in findings.iter().enumerate() {
-        if !findings[..i].iter().any(|(_, g)| g.detector == f.detector) {
-            *st.validated.entry(f.detector).or_default() += 1;
-        }
     }
 }
