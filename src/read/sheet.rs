@@ -87,22 +87,10 @@ pub fn read_container(
     {
         return SheetOutcome::failed(Status::Unreadable, msg);
     }
-    let mut book = Book::new(ctx);
-    let res = catch_unwind(AssertUnwindSafe(|| read_book(bytes, kind, &mut book)));
-    let problem = match res {
-        Ok(Ok(())) => book.problem.take(),
-        Ok(Err(e)) => Some(e),
-        Err(panic) => Some(format!(
-            "the {} reader failed on malformed content ({}); nothing after that point was read",
-            kind_name(kind),
-            panic_message(&panic)
-        )),
-    };
-    let read_anything = book.cells > 0;
-    let acc = book.scanner.finish();
+    let (acc, problem, cells) = read_pipelined(bytes, kind, ctx);
     let status = if problem.is_none() {
         Status::Scanned
-    } else if read_anything {
+    } else if cells > 0 {
         Status::Partial
     } else {
         Status::Unreadable
@@ -195,26 +183,124 @@ fn read_whole_by_calamine(entry: &str, kind: SheetKind) -> bool {
     }
 }
 
-/// A workbook being read: the records so far and the cells counted against the cap.
-struct Book<'c, 'a> {
-    scanner: RecordScanner<'c, 'a>,
-    ctx: &'c Ctx<'a>,
-    cells: u64,
-    problem: Option<String>,
+/// What the reading thread hands to the scanning thread.
+enum Event {
+    Sheet(String),
+    /// Non-empty cells `(row, column, text)`, in row order.
+    Cells(Vec<(u32, u32, Vec<u8>)>),
+    EndSheet,
 }
 
-impl<'c, 'a> Book<'c, 'a> {
-    fn new(ctx: &'c Ctx<'a>) -> Self {
-        Book {
-            scanner: RecordScanner::new(ctx),
-            ctx,
-            cells: 0,
-            problem: None,
+/// Cells per batch sent between the threads; with [`CHANNEL_BATCHES`] in flight this bounds
+/// the memory between them.
+const BATCH: usize = 4096;
+const CHANNEL_BATCHES: usize = 8;
+
+/// The reading side: calamine's cells, batched and counted against [`MAX_CELLS`].
+struct Emitter {
+    tx: std::sync::mpsc::SyncSender<Event>,
+    batch: Vec<(u32, u32, Vec<u8>)>,
+    sheet: String,
+    cells: u64,
+    /// Set when the cap was reached.
+    capped: Option<String>,
+}
+
+impl Emitter {
+    fn sheet(&mut self, name: &str) {
+        self.sheet = name.to_string();
+        let _ = self.tx.send(Event::Sheet(name.to_string()));
+    }
+
+    /// Adds a cell; `false` when reading must stop (cap reached, or the scanner has gone).
+    fn cell(&mut self, r: u32, c: u32, v: Option<Vec<u8>>) -> bool {
+        self.cells += 1;
+        if self.cells > MAX_CELLS {
+            self.capped = Some(format!(
+                "stopped at {MAX_CELLS} cells (sheet `{}`, row {}): the rest of the workbook was \
+                 not read",
+                self.sheet,
+                r + 1
+            ));
+            return false;
         }
+        if let Some(v) = v
+            && !v.trim_ascii().is_empty()
+        {
+            self.batch.push((r, c, v));
+            if self.batch.len() >= BATCH {
+                let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+                return self.tx.send(Event::Cells(full)).is_ok();
+            }
+        }
+        true
+    }
+
+    fn end_sheet(&mut self) {
+        if !self.batch.is_empty() {
+            let _ = self.tx.send(Event::Cells(std::mem::take(&mut self.batch)));
+        }
+        let _ = self.tx.send(Event::EndSheet);
     }
 }
 
-fn read_book(bytes: &[u8], kind: SheetKind, book: &mut Book) -> Result<(), String> {
+/// Reads a workbook: calamine parses on one thread while the detectors scan the rows it has
+/// produced on this one, so a workbook costs about the longer of the two, not their sum.
+fn read_pipelined(bytes: &[u8], kind: SheetKind, ctx: &Ctx) -> (SourceAcc, Option<String>, u64) {
+    let (tx, rx) = std::sync::mpsc::sync_channel(CHANNEL_BATCHES);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let mut em = Emitter {
+                tx,
+                batch: Vec::with_capacity(BATCH),
+                sheet: String::new(),
+                cells: 0,
+                capped: None,
+            };
+            let res = catch_unwind(AssertUnwindSafe(|| read_book(bytes, kind, &mut em)));
+            let problem = match res {
+                Ok(Ok(())) => em.capped.take(),
+                Ok(Err(e)) => Some(e),
+                Err(panic) => Some(format!(
+                    "the {} reader failed on malformed content ({}); nothing after that point \
+                     was read",
+                    kind_name(kind),
+                    panic_message(&panic)
+                )),
+            };
+            (problem, em.cells)
+        });
+        let mut scanner = RecordScanner::new(ctx);
+        let mut rows: Option<SheetRows> = None;
+        for ev in rx {
+            match ev {
+                Event::Sheet(name) => rows = Some(SheetRows::new(&name)),
+                Event::Cells(cells) => {
+                    if let Some(rows) = rows.as_mut() {
+                        for (r, c, v) in cells {
+                            rows.push(&mut scanner, ctx, r, c, v);
+                        }
+                    }
+                }
+                Event::EndSheet => {
+                    if let Some(rows) = rows.take() {
+                        rows.finish(&mut scanner, ctx);
+                    }
+                }
+            }
+        }
+        // A sheet cut short by an error still has its rows scanned.
+        if let Some(rows) = rows.take() {
+            rows.finish(&mut scanner, ctx);
+        }
+        let (problem, cells) = reader
+            .join()
+            .unwrap_or_else(|_| (Some("the spreadsheet reader thread failed".to_string()), 0));
+        (scanner.finish(), problem, cells)
+    })
+}
+
+fn read_book(bytes: &[u8], kind: SheetKind, em: &mut Emitter) -> Result<(), String> {
     let name = kind_name(kind);
     let open_err = |e: &dyn std::fmt::Display| {
         let msg = e.to_string();
@@ -226,72 +312,52 @@ fn read_book(bytes: &[u8], kind: SheetKind, book: &mut Book) -> Result<(), Strin
         }
     };
     let cur = Cursor::new(bytes);
+    // xlsx and xlsb have the same streaming reader API but no common trait for it.
+    macro_rules! stream_sheets {
+        ($wb:expr) => {{
+            let mut wb = $wb;
+            for sheet in worksheets(&wb) {
+                let mut cells = match wb.worksheet_cells_reader(&sheet) {
+                    Ok(c) => c,
+                    Err(e) => return Err(format!("sheet `{sheet}`: {}", open_err(&e))),
+                };
+                em.sheet(&sheet);
+                loop {
+                    match cells.next_cell() {
+                        Ok(Some(c)) => {
+                            let (r, col) = c.get_position();
+                            if !em.cell(r, col, cell_ref(c.get_value())) {
+                                em.end_sheet();
+                                return Ok(());
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            em.end_sheet();
+                            return Err(format!("sheet `{sheet}`: corrupt {name}: {e}"));
+                        }
+                    }
+                }
+                em.end_sheet();
+            }
+        }};
+    }
     match kind {
         SheetKind::Xlsx | SheetKind::Xlsm => {
-            let mut wb: Xlsx<_> = Xlsx::new(cur).map_err(|e| open_err(&e))?;
-            for sheet in worksheets(&wb) {
-                let mut cells = match wb.worksheet_cells_reader(&sheet) {
-                    Ok(c) => c,
-                    Err(e) => return Err(format!("sheet `{sheet}`: {}", open_err(&e))),
-                };
-                let mut rows = SheetRows::new(&sheet);
-                loop {
-                    match cells.next_cell() {
-                        Ok(Some(c)) => {
-                            let (r, col) = c.get_position();
-                            if !rows.push(book, r, col, cell_ref(c.get_value())) {
-                                break;
-                            }
-                        }
-                        Ok(None) => break,
-                        Err(e) => {
-                            rows.finish(book);
-                            return Err(format!("sheet `{sheet}`: corrupt {name}: {e}"));
-                        }
-                    }
-                }
-                rows.finish(book);
-                if book.problem.is_some() {
-                    break;
-                }
-            }
+            let wb: Xlsx<_> = Xlsx::new(cur).map_err(|e| open_err(&e))?;
+            stream_sheets!(wb);
         }
         SheetKind::Xlsb => {
-            let mut wb: Xlsb<_> = Xlsb::new(cur).map_err(|e| open_err(&e))?;
-            for sheet in worksheets(&wb) {
-                let mut cells = match wb.worksheet_cells_reader(&sheet) {
-                    Ok(c) => c,
-                    Err(e) => return Err(format!("sheet `{sheet}`: {}", open_err(&e))),
-                };
-                let mut rows = SheetRows::new(&sheet);
-                loop {
-                    match cells.next_cell() {
-                        Ok(Some(c)) => {
-                            let (r, col) = c.get_position();
-                            if !rows.push(book, r, col, cell_ref(c.get_value())) {
-                                break;
-                            }
-                        }
-                        Ok(None) => break,
-                        Err(e) => {
-                            rows.finish(book);
-                            return Err(format!("sheet `{sheet}`: corrupt {name}: {e}"));
-                        }
-                    }
-                }
-                rows.finish(book);
-                if book.problem.is_some() {
-                    break;
-                }
-            }
+            let wb: Xlsb<_> = Xlsb::new(cur).map_err(|e| open_err(&e))?;
+            stream_sheets!(wb);
         }
         SheetKind::Xls => {
             let wb: Xls<_> = Xls::new(cur).map_err(|e| open_err(&e))?;
-            read_ranges(wb, book, name)?;
+            read_ranges(wb, em, name)?;
         }
         SheetKind::Ods => {
             let wb: Ods<_> = Ods::new(cur).map_err(|e| open_err(&e))?;
-            read_ranges(wb, book, name)?;
+            read_ranges(wb, em, name)?;
         }
     }
     Ok(())
@@ -309,7 +375,7 @@ fn worksheets<RS: Read + Seek, R: Reader<RS>>(wb: &R) -> Vec<String> {
 /// xls and ods: calamine has parsed the sheets already; read their ranges row by row.
 fn read_ranges<RS: Read + Seek, R: Reader<RS>>(
     mut wb: R,
-    book: &mut Book,
+    em: &mut Emitter,
     name: &str,
 ) -> Result<(), String>
 where
@@ -322,21 +388,19 @@ where
         let Some((r0, c0)) = range.start() else {
             continue;
         };
-        let mut rows = SheetRows::new(&sheet);
-        'rows: for (i, row) in range.rows().enumerate() {
+        em.sheet(&sheet);
+        for (i, row) in range.rows().enumerate() {
             for (j, v) in row.iter().enumerate() {
                 if matches!(v, Data::Empty) {
                     continue;
                 }
-                if !rows.push(book, r0 + i as u32, c0 + j as u32, cell_data(v)) {
-                    break 'rows;
+                if !em.cell(r0 + i as u32, c0 + j as u32, cell_data(v)) {
+                    em.end_sheet();
+                    return Ok(());
                 }
             }
         }
-        rows.finish(book);
-        if book.problem.is_some() {
-            break;
-        }
+        em.end_sheet();
     }
     Ok(())
 }
@@ -416,55 +480,39 @@ impl SheetRows {
         }
     }
 
-    /// Adds a cell; `false` when the workbook's cell cap is reached (the reason is set).
-    fn push(&mut self, book: &mut Book, r: u32, c: u32, v: Option<Vec<u8>>) -> bool {
-        book.cells += 1;
-        if book.cells > MAX_CELLS {
-            book.problem = Some(format!(
-                "stopped at {MAX_CELLS} cells (sheet `{}`, row {}): the rest of the workbook was \
-                 not read",
-                self.sheet,
-                r + 1
-            ));
-            return false;
-        }
+    fn push(&mut self, sc: &mut RecordScanner, ctx: &Ctx, r: u32, c: u32, v: Vec<u8>) {
         if self.row != Some(r) {
-            self.end_row(book);
+            self.end_row(sc, ctx);
             self.row = Some(r);
         }
-        if let Some(v) = v
-            && !v.trim_ascii().is_empty()
-        {
-            self.cells.push((c, v));
-        }
-        true
+        self.cells.push((c, v));
     }
 
-    fn end_row(&mut self, book: &mut Book) {
+    fn end_row(&mut self, sc: &mut RecordScanner, ctx: &Ctx) {
         if self.cells.is_empty() {
             return;
         }
         let row = std::mem::take(&mut self.cells);
         if self.header_known {
-            self.record(book, &row);
+            self.record(sc, &row);
             return;
         }
         self.pending.push(row);
         if self.pending.len() >= HEADER_SEARCH {
-            self.decide_header(book);
+            self.decide_header(sc, ctx);
         }
     }
 
-    fn finish(mut self, book: &mut Book) {
-        self.end_row(book);
+    fn finish(mut self, sc: &mut RecordScanner, ctx: &Ctx) {
+        self.end_row(sc, ctx);
         if !self.header_known {
-            self.decide_header(book);
+            self.decide_header(sc, ctx);
         }
     }
 
     /// The header is the first held-back row of text labels at least half as wide as the
     /// widest row; rows above it (titles) are records like the rows below.
-    fn decide_header(&mut self, book: &mut Book) {
+    fn decide_header(&mut self, sc: &mut RecordScanner, ctx: &Ctx) {
         self.header_known = true;
         let pending = std::mem::take(&mut self.pending);
         let widest = pending.iter().map(Vec::len).max().unwrap_or(0);
@@ -472,13 +520,13 @@ impl SheetRows {
             let cells: Vec<&[u8]> = row.iter().map(|(_, v)| v.as_slice()).collect();
             (row.len() >= 2 || widest == 1)
                 && row.len() * 2 >= widest
-                && looks_like_header(&cells, book.ctx)
+                && looks_like_header(&cells, ctx)
         });
         for (i, row) in pending.iter().enumerate() {
             if Some(i) == header {
                 for (c, v) in row {
                     let label = String::from_utf8_lossy(v.trim_ascii());
-                    let id = book.scanner.field(&format!("{}!{}", self.sheet, label));
+                    let id = sc.field(&format!("{}!{}", self.sheet, label));
                     let c = *c as usize;
                     if self.columns.len() <= c {
                         self.columns.resize(c + 1, None);
@@ -486,12 +534,12 @@ impl SheetRows {
                     self.columns[c] = Some(id);
                 }
             } else {
-                self.record(book, row);
+                self.record(sc, row);
             }
         }
     }
 
-    fn record(&mut self, book: &mut Book, row: &[(u32, Vec<u8>)]) {
+    fn record(&mut self, sc: &mut RecordScanner, row: &[(u32, Vec<u8>)]) {
         let mut ids = Vec::with_capacity(row.len());
         for (c, _) in row {
             let c = *c as usize;
@@ -501,17 +549,14 @@ impl SheetRows {
             let id = match self.columns[c] {
                 Some(id) => id,
                 None => {
-                    let id =
-                        book.scanner
-                            .field(&format!("{}!{}", self.sheet, column_letters(c as u32)));
+                    let id = sc.field(&format!("{}!{}", self.sheet, column_letters(c as u32)));
                     self.columns[c] = Some(id);
                     id
                 }
             };
             ids.push(id);
         }
-        book.scanner
-            .record(ids.into_iter().zip(row.iter().map(|(_, v)| v.as_slice())));
+        sc.record(ids.into_iter().zip(row.iter().map(|(_, v)| v.as_slice())));
     }
 }
 
