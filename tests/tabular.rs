@@ -230,6 +230,9 @@ fn fields_are_classified_and_damaged_id_columns_reported() {
         "a phone stored as a number"
     );
     assert_eq!(classified(xlsx, "员工花名册!身份证号"), ["cn-resident-id"]);
+    // Short hints (姓名, 邮箱) match the header label, not the sheet-prefixed field name.
+    assert_eq!(classified(xlsx, "员工花名册!姓名"), ["cn-name"]);
+    assert!(classified(xlsx, "员工花名册!工号").is_empty());
     let damaged = xlsx
         .fields
         .iter()
@@ -248,6 +251,7 @@ fn fields_are_classified_and_damaged_id_columns_reported() {
     let jl = source(&inv, files[4]);
     assert_eq!(classified(jl, "user.contact.phone"), ["cn-mobile"]);
     assert_eq!(classified(jl, "orders[].card_no"), ["bank-card"]);
+    assert_eq!(classified(jl, "user.name"), ["cn-name"]);
     // No raw value anywhere in the document.
     let text = serde_json::to_string(&inv).unwrap();
     let raw = std::fs::read_to_string(dir.join(files[0])).unwrap();

@@ -152,7 +152,10 @@ fn scan_lines_chunk(
 }
 
 fn record(r: &mut RecordScanner, fields: &[(String, Vec<u8>)]) {
-    let ids: Vec<usize> = fields.iter().map(|(p, _)| r.field(p)).collect();
+    let ids: Vec<usize> = fields
+        .iter()
+        .map(|(p, _)| r.field_labeled(p, label(p)))
+        .collect();
     r.record(
         ids.into_iter()
             .zip(fields.iter().map(|(_, v)| v.as_slice())),
@@ -186,6 +189,12 @@ fn flatten(v: &Value, path: &mut String, out: &mut Vec<(String, Vec<u8>)>) {
         Value::Number(n) => out.push((path_or_root(path), n.to_string().into_bytes())),
         Value::Bool(_) | Value::Null => {}
     }
+}
+
+/// The last key of a path (`orders[].card_no` → `card_no`), which is what header hints match.
+fn label(path: &str) -> &str {
+    let p = path.trim_end_matches("[]");
+    p.rsplit(['.', ']']).next().unwrap_or(p)
 }
 
 fn path_or_root(path: &str) -> String {
@@ -366,6 +375,10 @@ mod tests {
         let arr = r#"[{"mobile":"13812345678"},{"mobile":"13912345678"},{"x":1}]"#;
         let out = run(arr, false);
         assert_eq!((out.acc.records, out.problem), (3, None));
+        assert_eq!(
+            (label("a.b[].xm"), label("xm"), label("tags[]")),
+            ("xm", "xm", "tags")
+        );
         let doc = r#"{"code":0,"data":{"list":[{"sjh":"13812345678"},{"sjh":"13912345678"}]}}"#;
         let out = run(doc, false);
         assert!(out.acc.fields.contains_key("data.list[].sjh"));

@@ -52,15 +52,22 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
 
     /// Registers a field and returns its id; the same name always gets the same id.
     pub fn field(&mut self, name: &str) -> usize {
+        self.field_labeled(name, name)
+    }
+
+    /// Registers a field whose header hints come from `label`, not from its whole name: a
+    /// sheet's `员工!姓名` is labelled `姓名`, a JSON path `data.list[].xm` is labelled `xm`
+    /// (short hints must match a label exactly).
+    pub fn field_labeled(&mut self, name: &str, label: &str) -> usize {
         if let Some(&i) = self.index.get(name) {
             return i;
         }
         self.index.insert(name.to_string(), self.fields.len());
         // `email_count` names what is counted, not what the column holds: no hints.
-        let hinted = if classify::is_count_header(name) {
+        let hinted = if classify::is_count_header(label) {
             vec![false; self.ctx.set.len()]
         } else {
-            self.ctx.set.header_hints(name)
+            self.ctx.set.header_hints(label)
         };
         let stats = FieldStats {
             hinted: (0..hinted.len()).filter(|&d| hinted[d]).collect(),

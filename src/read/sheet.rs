@@ -526,7 +526,7 @@ impl SheetRows {
             if Some(i) == header {
                 for (c, v) in row {
                     let label = String::from_utf8_lossy(v.trim_ascii());
-                    let id = sc.field(&format!("{}!{}", self.sheet, label));
+                    let id = sc.field_labeled(&format!("{}!{}", self.sheet, label), &label);
                     let c = *c as usize;
                     if self.columns.len() <= c {
                         self.columns.resize(c + 1, None);
