@@ -113,7 +113,7 @@ fn committed_fixtures_are_what_the_generator_writes() {
         );
         n += 1;
     }
-    assert_eq!(n, 11, "10 tables and EXPECTED");
+    assert_eq!(n, 12, "11 fixtures and EXPECTED");
 }
 
 #[test]
@@ -137,7 +137,7 @@ fn every_tabular_fixture_gives_its_stated_answer() {
         );
         checked += 1;
     }
-    assert_eq!(checked, 10, "one line per fixture");
+    assert_eq!(checked, 11, "one line per fixture");
     let all = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| env.read(&e.unwrap().path()))
@@ -172,6 +172,7 @@ fn formats_and_encodings_are_told_by_content() {
         ("payroll_5_subjects.dat", "xlsx", None),
         ("mailing_3_subjects.xlsm", "xlsm", None),
         ("roster_4_subjects.ods", "ods", None),
+        ("travel_notes_gbk_3_subjects.txt", "text", Some("gbk")),
     ];
     for (file, format, encoding) in cases {
         let r = env.read(&dir.join(file));

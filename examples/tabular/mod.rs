@@ -487,6 +487,34 @@ pub fn generate(dir: &Path) -> Expect {
         "ods",
     );
 
+    // travel_notes_gbk_3_subjects.txt: plain text in GBK. Passport numbers count only next to
+    // their keyword (护照号码), which matches only once the text is decoded.
+    let ps = people(&mut rng, 1200, 3);
+    let mut text = String::new();
+    for p in &ps {
+        writeln!(
+            text,
+            "旅客{}，护照号码：E{}，已登记。",
+            p.name,
+            rng.digits(8)
+        )
+        .unwrap();
+    }
+    text.push_str("备注：零件编号 E12345678 已入库。\n");
+    let (gbk, _, bad) = encoding_rs::GBK.encode(&text);
+    assert!(!bad);
+    put(
+        "travel_notes_gbk_3_subjects.txt",
+        gbk.into_owned(),
+        Expect {
+            subjects: 3,
+            sens35273: 3,
+            records: 4,
+            ..Expect::default()
+        },
+        "gbk plain text",
+    );
+
     total.subjects -= shared;
     total.sens35273 -= shared; // the shared people have their ID in both files
     let mut body = String::from(

@@ -61,7 +61,7 @@ pub fn read_file(path: &Path, size: u64, ctx: &Ctx) -> FileResult {
     let bytes = data.bytes();
     let len = bytes.len() as u64;
     if let Some(fmt) = format::sniff_container(path, bytes) {
-        let out = sheet::read_container(path, bytes, fmt, ctx);
+        let out = sheet::read_container(bytes, fmt, ctx);
         let (status, reason) = match (data.finish(path), out.problem) {
             (Err(msg), _) => (Status::Partial, Some(msg)),
             (Ok(()), None) => (Status::Scanned, None),

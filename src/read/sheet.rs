@@ -58,12 +58,7 @@ impl SheetOutcome {
 }
 
 /// Reads a zip or OLE container that [`super::format::sniff_container`] recognised.
-pub fn read_container(
-    _path: &std::path::Path,
-    bytes: &[u8],
-    fmt: Format,
-    ctx: &Ctx,
-) -> SheetOutcome {
+pub fn read_container(bytes: &[u8], fmt: Format, ctx: &Ctx) -> SheetOutcome {
     let kind = match fmt {
         Format::Sheet(k) => k,
         Format::EncryptedWorkbook(_) => {
