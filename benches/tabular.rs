@@ -224,6 +224,10 @@ fn main() {
             let p = write("export.csv", text.as_bytes());
             let (d, n) = best(|| run(&p));
             report(&format!("csv utf-8 {rows} rows"), text.len(), n, d);
+            let (d, n) = best(|| {
+                pool.install(|| pipl_scan::read::text::scan_text(text.as_bytes(), &ctx).records)
+            });
+            report("  same bytes as plain text", text.len(), n, d);
         }
         if on("csv gbk") {
             let gbk = encoding_rs::GBK.encode(&text).0.into_owned();

@@ -129,6 +129,11 @@ pub fn warnings(set: &DetectorSet, stats: &FieldStats) -> Vec<String> {
 /// `1.10105E+17`, `1.1010519491231E17`, `6.22202E+18`: a mantissa and an exponent of 15–19.
 pub fn is_damaged_number(value: &[u8]) -> bool {
     let v = value.trim_ascii();
+    // `1.1010519491231E17` is the longest form: anything longer, or not opening with a digit,
+    // is not one (most values are rejected here without a scan).
+    if v.len() > 24 || !v.first().is_some_and(u8::is_ascii_digit) {
+        return false;
+    }
     let Some(e) = v.iter().position(|&b| b == b'E' || b == b'e') else {
         return false;
     };

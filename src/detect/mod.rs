@@ -325,7 +325,7 @@ impl DetectorSet {
 
     /// Header-driven detectors named by the field's header: the whole (trimmed) value is matched
     /// and validated, at most one finding per detector.
-    fn find_header_only(&self, hay: &[u8], hinted: &[bool], on: &mut impl FnMut(Finding)) {
+    pub fn find_header_only(&self, hay: &[u8], hinted: &[bool], on: &mut impl FnMut(Finding)) {
         let Ok(text) = std::str::from_utf8(hay) else {
             return;
         };

@@ -32,7 +32,7 @@ fn is_hanzi(c: char) -> bool {
 /// given-name Hanzi, with no other characters. Names of ethnic minorities written with a middle
 /// dot (`买买提·艾力`) are accepted when each part is 1–6 Hanzi and the whole is at most 12.
 pub fn is_cn_name(raw: &str) -> bool {
-    let s: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    let s = squashed(raw);
     if s.contains(['·', '•', '・']) {
         let parts: Vec<&str> = s.split(['·', '•', '・']).collect();
         return parts.len() >= 2
@@ -41,14 +41,25 @@ pub fn is_cn_name(raw: &str) -> bool {
                 .iter()
                 .all(|p| (1..=6).contains(&p.chars().count()) && p.chars().all(is_hanzi));
     }
-    let chars: Vec<char> = s.chars().collect();
-    if !(2..=4).contains(&chars.len()) || !chars.iter().all(|&c| is_hanzi(c)) {
+    let n = s.chars().count();
+    if !(2..=4).contains(&n) || !s.chars().all(is_hanzi) {
         return false;
     }
+    // Hanzi of the basic block and extension A are 3 bytes in UTF-8.
     let set = surnames();
-    let first: String = chars[..1].iter().collect();
-    let two: String = chars[..2].iter().collect();
-    (chars.len() >= 3 && set.contains(two.as_str())) || set.contains(first.as_str())
+    (n >= 3 && set.contains(&s[..6])) || set.contains(&s[..3])
+}
+
+/// `raw` without whitespace, borrowed when it has none (the common case).
+fn squashed(raw: &str) -> std::borrow::Cow<'_, str> {
+    if raw.chars().any(char::is_whitespace) {
+        raw.chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .into()
+    } else {
+        raw.into()
+    }
 }
 
 /// Administrative and street-level words; an address names at least two of them.
@@ -136,7 +147,7 @@ const PROVINCES: &[&str] = &[
 /// administrative or street levels (`省` `市` `区` `路` `号` …), or opening with a province and
 /// naming one more.
 pub fn is_address(raw: &str) -> bool {
-    let s: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    let s = squashed(raw);
     let n = s.chars().count();
     if !(6..=120).contains(&n) {
         return false;

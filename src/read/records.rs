@@ -17,9 +17,12 @@ struct Field {
     name: String,
     /// One flag per detector: does the header name it?
     hinted: Vec<bool>,
-    /// The header names a detector whose patterns need context or a header, so the field's
-    /// values are searched on their own with its hints; others share one search per record.
+    /// The header names a detector whose patterns need context, so the field's values are
+    /// searched on their own with its hints; others share one search per record.
     own_search: bool,
+    /// The header names a header-driven detector (a name, an address): each value is also
+    /// matched whole against it.
+    header_driven: bool,
     stats: FieldStats,
 }
 
@@ -78,12 +81,17 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             set.get(d)
                 .patterns
                 .iter()
-                .any(|p| p.requires_context || p.requires_header)
+                .any(|p| p.requires_context && !p.requires_header)
         });
+        let header_driven = stats
+            .hinted
+            .iter()
+            .any(|&d| set.get(d).patterns.iter().any(|p| p.requires_header));
         self.fields.push(Field {
             name: name.to_string(),
             hinted,
             own_search,
+            header_driven,
             stats,
         });
         self.fields.len() - 1
@@ -121,6 +129,14 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                 continue;
             }
             if !field.own_search {
+                if field.header_driven {
+                    let findings = &mut self.findings;
+                    let before = findings.len();
+                    self.ctx
+                        .set
+                        .find_header_only(value, &field.hinted, &mut |f| findings.push((fid, f)));
+                    count_validated(st, &findings[before..]);
+                }
                 self.joint_fields.push((self.joint.len(), fid));
                 self.joint.extend_from_slice(value);
                 self.joint.push(b'\n');
