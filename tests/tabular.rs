@@ -158,6 +158,30 @@ fn every_tabular_fixture_gives_its_stated_answer() {
 }
 
 #[test]
+fn the_whole_fixture_tree_gives_the_root_expectation() {
+    // fixtures/EXPECTED sums the text fixtures and fixtures/tabular (people are disjoint).
+    let env = Env::new();
+    let files = walkdir::WalkDir::new(root().join("fixtures"))
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| env.read(e.path()))
+        .collect();
+    let expected = std::fs::read_to_string(root().join("fixtures/EXPECTED")).unwrap();
+    let (want, _) = parse_expect(expected.lines().next().unwrap());
+    let t = env.inventory(files).totals;
+    let got = [
+        t.subjects.estimate,
+        t.sensitive_subjects_by_standard["gbt45574-2025"].estimate,
+        t.sensitive_subjects_by_standard["gbt35273-2020"].estimate,
+        t.minor_subjects.estimate,
+        t.unidentified_records,
+        t.records,
+    ];
+    assert_eq!(got, want);
+}
+
+#[test]
 fn formats_and_encodings_are_told_by_content() {
     let env = Env::new();
     let dir = root().join("fixtures/tabular");
