@@ -109,6 +109,22 @@ pub struct ScanArgs {
     pub strict: bool,
     #[command(flatten)]
     pub compliance: crate::cli_compliance::ScanProfileArgs,
+    /// Tables: share (0–1) of a field's non-empty values that must validate for the field to be
+    /// classified as a detector's column.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.6, value_parser = parse_share)]
+    pub classify_threshold: f64,
+    /// Tables: distinct valid values a field needs to be classified by its values alone.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub classify_min_distinct: u64,
+}
+
+fn parse_share(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "`{s}` is not a share between 0 and 1 (example: 0.6)"
+        )),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -192,6 +208,10 @@ fn run_scan(a: ScanArgs) -> Result<ExitCode> {
         sensitivity: a.sensitivity.into(),
         key,
         progress: !a.quiet && std::io::stderr().is_terminal(),
+        classify: crate::classify::ClassifyConfig {
+            threshold: a.classify_threshold,
+            min_distinct: a.classify_min_distinct,
+        },
     };
     let inv = scan(&cfg, &set)?;
     let path = a.output.join("inventory.json");

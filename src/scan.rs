@@ -24,6 +24,8 @@ pub struct ScanConfig {
     pub key: SketchKey,
     /// Draw a progress bar on stderr.
     pub progress: bool,
+    /// Thresholds for classifying the fields of tables.
+    pub classify: crate::classify::ClassifyConfig,
 }
 
 // Outcomes are moved once from a worker into a Vec; boxing would cost an allocation per file.
@@ -101,6 +103,7 @@ pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError>
         key_id: cfg.key.id(),
         lg_k: crate::sketch::default_lg_k(),
         walk_errors,
+        classify: cfg.classify,
     };
     Ok(inventory::build(set, meta, files))
 }

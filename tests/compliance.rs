@@ -35,7 +35,7 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// Scans the fixtures (from the repository root, so paths read `fixtures/text/…`) into a fresh
+/// Scans the text fixtures (from the repository root, so paths read `fixtures/text/…`) into a fresh
 /// temporary folder with the fixed key; returns the folder and the inventory path.
 fn scan_fixtures() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
@@ -46,7 +46,7 @@ fn scan_fixtures() -> (tempfile::TempDir, PathBuf) {
         Path::new(ROOT),
         &[
             "scan",
-            "fixtures",
+            "fixtures/text",
             "-q",
             "-o",
             out.to_str().unwrap(),
@@ -1073,7 +1073,7 @@ fn scan_with_a_profile_assesses_and_without_one_writes_inventory_reports() {
         Path::new(ROOT),
         &[
             "scan",
-            "fixtures",
+            "fixtures/text",
             "-q",
             "-o",
             out.to_str().unwrap(),
@@ -1095,7 +1095,7 @@ fn scan_with_a_profile_assesses_and_without_one_writes_inventory_reports() {
         Path::new(ROOT),
         &[
             "scan",
-            "fixtures",
+            "fixtures/text",
             "-q",
             "-o",
             out.to_str().unwrap(),
@@ -1136,7 +1136,7 @@ fn scan_precision_21_keeps_its_precision_through_the_assessment() {
         Path::new(ROOT),
         &[
             "scan",
-            "fixtures",
+            "fixtures/text",
             "-q",
             "-o",
             out.to_str().unwrap(),
@@ -1181,7 +1181,7 @@ fn scan_precision_21_keeps_its_precision_through_the_assessment() {
         Path::new(ROOT),
         &[
             "scan",
-            "fixtures",
+            "fixtures/text",
             "-q",
             "-o",
             out.to_str().unwrap(),

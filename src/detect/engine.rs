@@ -78,6 +78,8 @@ pub struct DetectorSet {
     keywords: Option<meta::Regex>,
     /// Characters around a keyword hit searched for context patterns.
     ctx_reach: usize,
+    /// Header-driven patterns: (detector index, pattern index, whole-value matcher).
+    header_only: Vec<(usize, usize, meta::Regex)>,
 }
 
 impl DetectorSet {
@@ -94,10 +96,20 @@ impl DetectorSet {
         let mut numeric_min_len = usize::MAX;
         let mut keywords: Vec<String> = Vec::new();
         let mut widest = 0;
+        let mut header_only = Vec::new();
         for (di, d) in detectors.iter().enumerate() {
             for (pi, p) in d.patterns.iter().enumerate() {
                 let entry = (p.regex.clone(), (di, pi));
-                if p.requires_context {
+                if p.requires_header {
+                    let whole =
+                        meta::Regex::new(&format!(r"\A(?:{})\z", p.regex)).map_err(|e| {
+                            LoadError::Build {
+                                id: d.id.clone(),
+                                message: e.to_string(),
+                            }
+                        })?;
+                    header_only.push((di, pi, whole));
+                } else if p.requires_context {
                     context.push(entry);
                     widest = widest.max(d.window);
                     for k in &d.keywords {
@@ -143,6 +155,7 @@ impl DetectorSet {
             context: Group::build(context).map_err(build_err)?,
             keywords,
             ctx_reach: widest + CTX_MATCH_MARGIN,
+            header_only,
             detectors,
         })
     }
@@ -179,6 +192,11 @@ impl DetectorSet {
     /// field's header names detector `i`, which stands in for a context keyword; pass `&[]` for
     /// plain text. Overlapping candidates resolve to the higher-priority detector.
     pub fn find(&self, hay: &[u8], hinted: &[bool], mut on: impl FnMut(Finding)) {
+        // Header-driven findings span the whole value and stand beside what is inside it (an
+        // address may hold a phone number): they take no part in overlap resolution.
+        if hinted.iter().any(|&h| h) {
+            self.find_header_only(hay, hinted, &mut on);
+        }
         let mut found: Vec<Finding> = Vec::new();
         if let Some(g) = &self.numeric {
             numeric::tokens(hay, self.numeric_min_len, |ts, te| {
@@ -247,6 +265,41 @@ impl DetectorSet {
         if let Some(k) = kept {
             on(k);
         }
+    }
+
+    /// Header-driven detectors named by the field's header: the whole (trimmed) value is matched
+    /// and validated, at most one finding per detector.
+    pub fn find_header_only(&self, hay: &[u8], hinted: &[bool], on: &mut impl FnMut(Finding)) {
+        let Ok(text) = std::str::from_utf8(hay) else {
+            return;
+        };
+        let value = text.trim();
+        let start = text.len() - text.trim_start().len();
+        let mut last = usize::MAX;
+        for (di, _, re) in &self.header_only {
+            if *di == last || !hinted.get(*di).copied().unwrap_or(false) || !re.is_match(value) {
+                continue;
+            }
+            let d = &self.detectors[*di];
+            if d.validator.is_some_and(|v| !v.check(value)) {
+                continue;
+            }
+            last = *di;
+            on(Finding {
+                detector: *di,
+                start,
+                end: start + value.len(),
+                normalised: d.normaliser.apply(value),
+            });
+        }
+    }
+
+    /// Does this detector count only under a header that names it?
+    pub fn is_header_driven(&self, di: usize) -> bool {
+        self.detectors[di]
+            .patterns
+            .iter()
+            .all(|p| p.requires_header)
     }
 
     /// Every valid finding of a group's patterns within `hay[lo..hi]`.

@@ -13,6 +13,7 @@
 mod engine;
 pub mod load;
 mod numeric;
+pub mod person;
 pub mod validators;
 
 use serde::{Deserialize, Serialize};
@@ -81,6 +82,11 @@ pub struct PatternDef {
     /// The format has no check character: count it only with a context keyword or header hint.
     #[serde(default)]
     pub requires_context: bool,
+    /// The value has no shape of its own (a name, an address): the pattern is matched against
+    /// a whole field value, and only in a field whose header names the detector. Such patterns
+    /// are left out of the text matcher (they would fire on every run of Hanzi).
+    #[serde(default)]
+    pub requires_header: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -214,6 +220,13 @@ impl DetectorSet {
         out
     }
 
+    /// Every finding in `bytes`, as one record without header hints.
+    pub fn find_all_bytes(&self, bytes: &[u8]) -> Vec<Finding> {
+        let mut out = Vec::new();
+        self.find(bytes, &[], |f| out.push(f));
+        out
+    }
+
     /// Runs every detector's own `match` / `no_match` examples through the whole set.
     pub fn check_examples(&self) -> Vec<ExampleFailure> {
         let mut failures = Vec::new();
@@ -225,7 +238,16 @@ impl DetectorSet {
                 .map(|t| (t, true))
                 .chain(d.examples.no_match.iter().map(|t| (t, false)))
             {
-                let found = self.find_all(text).iter().any(|f| f.detector == di);
+                // A header-driven detector's examples are values under a header that names it.
+                let found = if self.is_header_driven(di) {
+                    let mut hinted = vec![false; self.detectors.len()];
+                    hinted[di] = true;
+                    let mut hit = false;
+                    self.find(text.as_bytes(), &hinted, |f| hit |= f.detector == di);
+                    hit
+                } else {
+                    self.find_all(text).iter().any(|f| f.detector == di)
+                };
                 if found != should {
                     failures.push(ExampleFailure {
                         detector: d.id.clone(),
@@ -295,6 +317,40 @@ mod tests {
             1,
             "Chinese keywords need no boundary"
         );
+    }
+
+    #[test]
+    fn every_detector_passes_its_own_examples() {
+        let set = DetectorSet::load(None).unwrap();
+        let failures = set.check_examples();
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
+
+    #[test]
+    fn header_driven_detectors_need_a_naming_header() {
+        let set = DetectorSet::load(None).unwrap();
+        let name = set.index_of("cn-name").unwrap();
+        let address = set.index_of("address").unwrap();
+        assert!(set.is_header_driven(name) && set.is_header_driven(address));
+        assert!(!set.is_header_driven(set.index_of("cn-mobile").unwrap()));
+        // In text, or under another header, a name is just Hanzi.
+        assert!(
+            set.find_all("客户张伟，地址北京市朝阳区建国路88号")
+                .is_empty()
+        );
+        let hinted = set.header_hints("姓名");
+        let mut found = Vec::new();
+        set.find(" 张伟 ".as_bytes(), &hinted, |f| found.push(f));
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].detector, found[0].start, found[0].end),
+            (name, 1, 7)
+        );
+        assert_eq!(found[0].normalised, "张伟");
+        let hinted = set.header_hints("备注");
+        let mut n = 0;
+        set.find("张伟".as_bytes(), &hinted, |_| n += 1);
+        assert_eq!(n, 0);
     }
 
     #[test]

@@ -104,9 +104,18 @@ impl std::fmt::Display for OpenError {
     }
 }
 
-/// Scans text: chunks in parallel, one accumulator each, merged at the end. `release(s, e)` is
-/// called once a chunk has been scanned and its bytes are no longer needed.
-pub fn scan_text(bytes: &[u8], ctx: &Ctx, release: &(dyn Fn(usize, usize) + Sync)) -> SourceAcc {
+/// Scans text: chunks in parallel, one accumulator each, merged at the end.
+pub fn scan_text(bytes: &[u8], ctx: &Ctx) -> SourceAcc {
+    scan_text_releasing(bytes, ctx, &|_, _| {})
+}
+
+/// [`scan_text`], calling `release(s, e)` once the chunk `s..e` has been scanned and its bytes
+/// are no longer needed (a mapped file gives those pages back).
+pub fn scan_text_releasing(
+    bytes: &[u8],
+    ctx: &Ctx,
+    release: &(dyn Fn(usize, usize) + Sync),
+) -> SourceAcc {
     let chunks = split(bytes, CHUNK);
     let mut acc = if chunks.len() == 1 {
         scan_chunk(bytes, ctx)
