@@ -9,6 +9,9 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+#[path = "tabular/mod.rs"]
+mod tabular;
+
 /// xorshift64*: deterministic, so the fixtures are reproducible byte for byte.
 struct Rng(u64);
 
@@ -325,7 +328,15 @@ pub fn generate(root: &Path) {
 
     // Whole tree: subjects overlap only through the 7 phone-only people of customers_zh.txt and
     // app.log.
-    let files = [customers, applog, payments, documents, fps];
+    // fixtures/tabular (tables of every format and encoding): its people are its own.
+    let tab = tabular::generate(&root.join("tabular"));
+    writeln!(
+        summary,
+        "tabular/ subjects={} (see tabular/EXPECTED)",
+        tab.subjects
+    )
+    .unwrap();
+    let files = [customers, applog, payments, documents, fps, tab];
     let sum = |f: fn(&Expect) -> u64| files.iter().map(f).sum::<u64>();
     let total = Expect {
         subjects: sum(|e| e.subjects) - 7,

@@ -2,6 +2,7 @@
 //!
 //! Exit codes (documented in the README): 0 done; 1 with `--strict` when any file was skipped,
 //! partial or unreadable; 2 a usage or fatal error (bad flag, bad detector file, no output dir).
+//! With `--profile`, `scan` exits with the assessment's code (see [`crate::cli_compliance`]).
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -36,6 +37,15 @@ pub enum Command {
         #[command(subcommand)]
         command: DetectorsCommand,
     },
+    /// Decide the transfer mechanism for an inventory and an organisation profile; write reports.
+    Assess(crate::cli_compliance::AssessArgs),
+    /// The cumulative outbound ledger: record exports, show year-to-date figures.
+    Ledger {
+        #[command(subcommand)]
+        command: crate::cli_compliance::LedgerCommand,
+    },
+    /// Check a declaration (declared.toml) against an inventory, for auditors.
+    Verify(crate::cli_compliance::VerifyArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -97,6 +107,24 @@ pub struct ScanArgs {
     /// Exit with code 1 when any file was skipped, partial or unreadable.
     #[arg(long)]
     pub strict: bool,
+    #[command(flatten)]
+    pub compliance: crate::cli_compliance::ScanProfileArgs,
+    /// Tables: share (0–1) of a field's non-empty values that must validate for the field to be
+    /// classified as a detector's column.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.6, value_parser = parse_share)]
+    pub classify_threshold: f64,
+    /// Tables: distinct valid values a field needs to be classified by its values alone.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub classify_min_distinct: u64,
+}
+
+fn parse_share(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "`{s}` is not a share between 0 and 1 (example: 0.6)"
+        )),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -144,6 +172,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             DetectorsCommand::List { detectors, json } => list(detectors.as_deref(), json),
             DetectorsCommand::Test { detectors } => test(detectors.as_deref()),
         },
+        Command::Assess(a) => crate::cli_compliance::run_assess(a),
+        Command::Ledger { command } => crate::cli_compliance::run_ledger(command),
+        Command::Verify(a) => crate::cli_compliance::run_verify(a),
     }
 }
 
@@ -155,6 +186,7 @@ fn run_scan(a: ScanArgs) -> Result<ExitCode> {
             .context("starting worker threads")?;
     }
     let set = DetectorSet::load(a.detectors.as_deref())?;
+    crate::cli_compliance::before_scan(&a.compliance)?;
     std::fs::create_dir_all(&a.output)
         .with_context(|| format!("creating output folder {}", a.output.display()))?;
     let key_path = a
@@ -176,6 +208,10 @@ fn run_scan(a: ScanArgs) -> Result<ExitCode> {
         sensitivity: a.sensitivity.into(),
         key,
         progress: !a.quiet && std::io::stderr().is_terminal(),
+        classify: crate::classify::ClassifyConfig {
+            threshold: a.classify_threshold,
+            min_distinct: a.classify_min_distinct,
+        },
     };
     let inv = scan(&cfg, &set)?;
     let path = a.output.join("inventory.json");
@@ -184,10 +220,17 @@ fn run_scan(a: ScanArgs) -> Result<ExitCode> {
         print_summary(&inv, &path);
     }
     let failed = !inv.scan.complete;
+    let assessed = crate::cli_compliance::after_scan(
+        &inv,
+        &a.compliance,
+        &a.output,
+        cfg.reference_date,
+        a.quiet,
+    )?;
     Ok(if a.strict && failed {
         ExitCode::from(1)
     } else {
-        ExitCode::SUCCESS
+        assessed.unwrap_or(ExitCode::SUCCESS)
     })
 }
 
@@ -288,7 +331,7 @@ fn list(dir: Option<&Path>, json: bool) -> Result<ExitCode> {
     }
     writeln!(
         out,
-        "{:<16} {:<18} {:<8} {:<5} {:<5} {:<4} NAMES",
+        "{:<16} {:<18} {:<8} {:<5} {:<5} {:<5} NAMES",
         "ID", "CATEGORY", "PRIORITY", "SPI45", "SPI35", "IDENT"
     )?;
     for d in set.detectors() {

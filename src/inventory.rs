@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::classify::{self, ClassifyConfig, FieldStats};
 use crate::detect::{DetectorSet, Finding, Standard};
 use crate::sketch::{Estimate, Sketch, SketchKey};
 use crate::subject::Subject;
@@ -52,6 +53,10 @@ pub struct SourceAcc {
     pub minors: Sketch,
     /// Field name → detector index → accumulation.
     pub fields: BTreeMap<String, BTreeMap<usize, DetAcc>>,
+    /// Field name → what a structured reader saw in it, for classification (tables only).
+    pub field_stats: BTreeMap<String, FieldStats>,
+    /// Problems that did not stop the source (e.g. invalid bytes replaced while decoding).
+    pub warnings: Vec<String>,
 }
 
 impl SourceAcc {
@@ -112,6 +117,10 @@ impl SourceAcc {
                 slot.entry(di).or_default().merge(acc);
             }
         }
+        for (field, st) in other.field_stats {
+            self.field_stats.entry(field).or_default().merge(&st);
+        }
+        self.warnings.extend(other.warnings);
     }
 
     pub fn has_findings(&self) -> bool {
@@ -184,6 +193,9 @@ pub struct ScanInfo {
     /// False when any file was skipped, partial or unreadable, or the walk hit an error.
     pub complete: bool,
     pub errors: Vec<ErrorEntry>,
+    /// The thresholds tables' fields were classified with.
+    #[serde(default)]
+    pub classification: ClassifyConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -273,12 +285,23 @@ pub struct SourceEntry {
     pub unidentified_records: u64,
     pub categories: Vec<CategoryEntry>,
     pub fields: Vec<FieldEntry>,
+    /// Problems that did not stop the source (tables: decoding, damaged columns…).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FieldEntry {
     pub name: String,
     pub categories: Vec<FieldCategory>,
+    /// Tables: non-empty values read in the field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<u64>,
+    /// Tables: the detectors this field *is* a column of (see `classify`), by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classified_as: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -301,6 +324,7 @@ pub struct ScanMeta {
     pub lg_k: u8,
     /// Errors of the walk itself (missing roots, loops, unreadable directories).
     pub walk_errors: Vec<ErrorEntry>,
+    pub classify: ClassifyConfig,
 }
 
 fn by_standard(sketches: &[Sketch; 2], with_sketch: bool) -> BTreeMap<String, Count> {
@@ -353,6 +377,52 @@ fn per_detector(acc: &SourceAcc) -> BTreeMap<usize, DetAcc> {
     out
 }
 
+/// A source's fields: those with findings, and those of tables with a warning.
+fn field_entries(set: &DetectorSet, cfg: &ClassifyConfig, acc: &SourceAcc) -> Vec<FieldEntry> {
+    let empty = BTreeMap::new();
+    let mut names: Vec<&String> = acc.fields.keys().collect();
+    for (name, st) in &acc.field_stats {
+        if st.damaged_numbers > 0 && !acc.fields.contains_key(name) {
+            names.push(name);
+        }
+    }
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            let dets = acc.fields.get(name).unwrap_or(&empty);
+            let stats = acc.field_stats.get(name);
+            let classified_as = stats
+                .map(|st| {
+                    classify::classify(st, cfg, |d| {
+                        dets.get(&d).map_or(0, |a| a.distinct.estimate().estimate)
+                    })
+                    .into_iter()
+                    .map(|d| set.get(d).id.clone())
+                    .collect()
+                })
+                .unwrap_or_default();
+            FieldEntry {
+                name: name.clone(),
+                categories: dets
+                    .iter()
+                    .map(|(&di, a)| FieldCategory {
+                        detector: set.get(di).id.clone(),
+                        matches: a.matches,
+                        distinct: a.distinct.estimate(),
+                        samples: a.samples.clone(),
+                    })
+                    .collect(),
+                values: stats.map(|st| st.values),
+                classified_as,
+                warnings: stats
+                    .map(|st| classify::warnings(set, st))
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
 /// Assembles the inventory document from per-file results (in any order; sorted by path here).
 pub fn build(set: &DetectorSet, meta: ScanMeta, mut files: Vec<FileResult>) -> Inventory {
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -398,23 +468,8 @@ pub fn build(set: &DetectorSet, meta: ScanMeta, mut files: Vec<FileResult>) -> I
             minor_subjects: Count::of(&f.acc.minors, true),
             unidentified_records: f.acc.unidentified_records,
             categories: category_entries(set, chosen, &dets),
-            fields: f
-                .acc
-                .fields
-                .iter()
-                .map(|(name, dets)| FieldEntry {
-                    name: name.clone(),
-                    categories: dets
-                        .iter()
-                        .map(|(&di, a)| FieldCategory {
-                            detector: set.get(di).id.clone(),
-                            matches: a.matches,
-                            distinct: a.distinct.estimate(),
-                            samples: a.samples.clone(),
-                        })
-                        .collect(),
-                })
-                .collect(),
+            fields: field_entries(set, &meta.classify, &f.acc),
+            warnings: f.acc.warnings.clone(),
         };
         total.merge(f.acc);
         sources.push(entry);
@@ -450,6 +505,7 @@ pub fn build(set: &DetectorSet, meta: ScanMeta, mut files: Vec<FileResult>) -> I
             bytes_scanned: bytes,
             complete: partial == 0 && skipped == 0 && unreadable == 0 && errors.is_empty(),
             errors,
+            classification: meta.classify,
         },
         totals: Totals {
             subjects: Count::of(&total.subjects, true),

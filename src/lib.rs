@@ -5,16 +5,23 @@
 //!
 //! * [`walk`] — finds the files under the roots (globs, symlink policy, special files);
 //! * [`read`] — turns a file into records (lines of text for now);
+//! * [`classify`] — which detectors a table's column is (share of valid values, header hints);
 //! * [`detect`] — the data-defined detectors and the one-pass multi-pattern matcher;
 //! * [`subject`] — a record's findings → its subject key and its sensitive / minor flags;
 //! * [`sketch`] — keyed HyperLogLog sketches that count distinct subjects and merge;
 //! * [`inventory`] — aggregation into the `pipl-scan/inventory/v1` document;
-//! * [`scan`] — drives the pipeline in parallel and collects per-file statuses.
+//! * [`scan`] — drives the pipeline in parallel and collects per-file statuses;
+//! * [`assess`] — thresholds and mechanisms per regime, the cumulative ledger, verification;
+//! * [`report`] — the filing reports (markdown, HTML, CSV, xlsx, JSON) in Chinese and English.
 
+pub mod assess;
+pub mod classify;
 pub mod cli;
+pub mod cli_compliance;
 pub mod detect;
 pub mod inventory;
 pub mod read;
+pub mod report;
 pub mod scan;
 pub mod sketch;
 pub mod subject;

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use crate::detect::{DetectorSet, Standard};
 use crate::inventory::{self, ErrorEntry, FileResult, Inventory, ScanMeta, SourceAcc, Status};
 use crate::read::{self, Ctx};
-use crate::sketch::{DEFAULT_LG_K, SketchKey};
+use crate::sketch::SketchKey;
 use crate::walk::{Entry, WalkError, WalkOptions, Walker};
 
 pub struct ScanConfig {
@@ -24,9 +24,13 @@ pub struct ScanConfig {
     pub key: SketchKey,
     /// Draw a progress bar on stderr.
     pub progress: bool,
+    /// Thresholds for classifying the fields of tables.
+    pub classify: crate::classify::ClassifyConfig,
 }
 
+// Outcomes are moved once from a worker into a Vec; boxing would cost an allocation per file.
 enum Outcome {
+    File(Box<FileResult>),
     /// A file and, for an archive, its members.
     Files(Vec<FileResult>),
     WalkError(ErrorEntry),
@@ -49,7 +53,7 @@ pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError>
         .map(|entry| {
             let out = match entry {
                 Entry::File { path, size } => Outcome::Files(read::read_source(&path, size, &ctx)),
-                Entry::Skipped { path, reason } => Outcome::Files(vec![FileResult {
+                Entry::Skipped { path, reason } => Outcome::File(Box::new(FileResult {
                     path: path.display().to_string(),
                     format: reason.kind().to_string(),
                     encoding: None,
@@ -57,7 +61,7 @@ pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError>
                     status: Status::Skipped,
                     reason: Some(reason.to_string()),
                     acc: SourceAcc::default(),
-                }]),
+                })),
                 Entry::Error { path, message } => Outcome::WalkError(ErrorEntry {
                     path: path.display().to_string(),
                     error: message,
@@ -66,6 +70,7 @@ pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError>
             if let Some(bar) = &bar {
                 let n = files_done.fetch_add(1, Ordering::Relaxed) + 1;
                 match &out {
+                    Outcome::File(f) => bar.inc(f.bytes),
                     Outcome::Files(fs) => bar.inc(fs.iter().map(|f| f.bytes).sum()),
                     Outcome::WalkError(_) => {}
                 }
@@ -81,6 +86,7 @@ pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError>
     let mut walk_errors = Vec::new();
     for o in outcomes {
         match o {
+            Outcome::File(f) => files.push(*f),
             Outcome::Files(fs) => files.extend(fs),
             Outcome::WalkError(e) => walk_errors.push(e),
         }
@@ -98,8 +104,9 @@ pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError>
         reference_date: cfg.reference_date.to_string(),
         sensitivity: cfg.sensitivity,
         key_id: cfg.key.id(),
-        lg_k: DEFAULT_LG_K,
+        lg_k: crate::sketch::default_lg_k(),
         walk_errors,
+        classify: cfg.classify,
     };
     Ok(inventory::build(set, meta, files))
 }

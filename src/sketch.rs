@@ -45,6 +45,7 @@ use std::fmt;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -63,6 +64,25 @@ pub const MIN_LG_K: u8 = 14;
 
 /// Largest precision DataSketches supports (a 2 MiB sketch, about 0.07 % error).
 pub const MAX_LG_K: u8 = 21;
+
+/// The precision [`Sketch::new`] uses: [`DEFAULT_LG_K`] unless a scan asked for more with
+/// `--precision` ([`set_default_lg_k`]). Process-wide because sketches are made deep inside every
+/// reader, and a scan uses one precision throughout.
+static SCAN_LG_K: AtomicU8 = AtomicU8::new(DEFAULT_LG_K);
+
+/// Sets the precision of the sketches [`Sketch::new`] makes from now on; `lg_k` must be in
+/// [`MIN_LG_K`]`..=`[`MAX_LG_K`]. At 21 a sketch counts exactly (coupon mode) up to 196 608
+/// distinct inputs and to ±0.14 % (95 %) above, at up to 2 MiB per sketch instead of 16 KiB.
+pub fn set_default_lg_k(lg_k: u8) -> Result<(), SketchError> {
+    check_lg_k(lg_k)?;
+    SCAN_LG_K.store(lg_k, Ordering::Relaxed);
+    Ok(())
+}
+
+/// The precision [`Sketch::new`] uses.
+pub fn default_lg_k() -> u8 {
+    SCAN_LG_K.load(Ordering::Relaxed)
+}
 
 /// Length of a key in hex digits.
 const KEY_HEX_LEN: usize = 32;
@@ -358,14 +378,18 @@ pub struct Sketch {
     /// Kept as a union rather than a bare sketch so that merging a small sketch into a large one
     /// costs the small one's size: a scan merges one sketch per file into its totals. Its
     /// internal sketch ("gadget") always has 8-bit registers and is updated like a plain sketch.
-    union: HllUnion,
+    /// `None` until the first value: a scan keeps several sketches per file, most of files
+    /// without personal data, and an empty one then costs a pointer instead of a union.
+    union: Option<Box<HllUnion>>,
+    lg_k: u8,
 }
 
 impl Sketch {
-    /// An empty sketch with [`DEFAULT_LG_K`].
+    /// An empty sketch with [`default_lg_k`] ([`DEFAULT_LG_K`] unless changed).
     pub fn new() -> Self {
         Self {
-            union: new_union(DEFAULT_LG_K),
+            union: None,
+            lg_k: default_lg_k(),
         }
     }
 
@@ -373,20 +397,23 @@ impl Sketch {
     /// [`MIN_LG_K`]`..=`[`MAX_LG_K`].
     pub fn with_lg_k(lg_k: u8) -> Result<Self, SketchError> {
         check_lg_k(lg_k)?;
-        Ok(Self {
-            union: new_union(lg_k),
-        })
+        Ok(Self { union: None, lg_k })
     }
 
     /// The precision: the sketch has `2^lg_k` registers once it leaves coupon mode.
     pub fn lg_k(&self) -> u8 {
-        self.union.lg_config_k()
+        self.lg_k
+    }
+
+    fn union_mut(&mut self) -> &mut HllUnion {
+        let lg_k = self.lg_k;
+        self.union.get_or_insert_with(|| Box::new(new_union(lg_k)))
     }
 
     /// Counts an already keyed hash (from [`SketchKey::hash`]).
     #[inline]
     pub fn insert_hash(&mut self, h: u64) {
-        self.union
+        self.union_mut()
             .update_value(raw_bytes::from_slice(&h.to_le_bytes()));
     }
 
@@ -402,27 +429,36 @@ impl Sketch {
     /// Merging sketches of different precision gives the smaller precision, as every union of
     /// HLL sketches must. The caller checks that both were made with the same [`SketchKey`].
     pub fn merge(&mut self, other: &Sketch) {
-        if other.union.is_empty() && other.lg_k() >= self.lg_k() {
+        if other.is_empty() && other.lg_k() >= self.lg_k() {
             return;
         }
-        let other_sketch = other.union.to_sketch(HllType::Hll8);
+        let other_sketch = other.to_sketch();
         if other.lg_k() >= self.lg_k() {
             // A larger other is downsampled by the union; its coupons, if it has no registers
             // yet, fit any precision.
-            self.union.update(&other_sketch);
+            self.union_mut().update(&other_sketch);
         } else {
             // Adding coupons to this union would keep its larger precision: start from the
             // smaller one instead.
             let mut union = new_union(other.lg_k());
-            union.update(&self.union.to_sketch(HllType::Hll8));
+            union.update(&self.to_sketch());
             union.update(&other_sketch);
-            self.union = union;
+            self.union = Some(Box::new(union));
+            self.lg_k = other.lg_k();
         }
     }
 
     /// Whether nothing has been counted.
     pub fn is_empty(&self) -> bool {
-        self.union.is_empty()
+        self.union.as_ref().is_none_or(|u| u.is_empty())
+    }
+
+    /// The current contents as a plain sketch.
+    fn to_sketch(&self) -> HllSketch {
+        match &self.union {
+            Some(u) => u.to_sketch(HllType::Hll8),
+            None => new_union(self.lg_k).to_sketch(HllType::Hll8),
+        }
     }
 
     /// The distinct count, with 95 % bounds; see [`Estimate`].
@@ -457,7 +493,10 @@ impl Sketch {
         let mut union = new_union(lg_k);
         // Copies the registers and recomputes the summaries the header claims.
         union.update(&sketch);
-        Ok(Self { union })
+        Ok(Self {
+            union: Some(Box::new(union)),
+            lg_k,
+        })
     }
 
     /// [`to_bytes`](Self::to_bytes) as standard base64 with padding.
@@ -476,8 +515,11 @@ impl Sketch {
     /// The sketch in a form that depends only on its contents: in HLL mode, a union result,
     /// whose estimate comes from the registers alone.
     fn canonical(&self) -> HllSketch {
-        let sketch = self.union.to_sketch(HllType::Hll8);
-        let mut union = self.union.clone();
+        let Some(union) = &self.union else {
+            return self.to_sketch();
+        };
+        let sketch = union.to_sketch(HllType::Hll8);
+        let mut union = union.as_ref().clone();
         // Merging a sketch into itself changes no register or coupon, but in HLL mode it marks
         // the history as out of order, which switches DataSketches to the composite estimator.
         union.update(&sketch);

@@ -141,6 +141,12 @@ pub fn parse_detector(file: &str, text: &str) -> Result<Detector, LoadError> {
             "a pattern requires context but the detector has no keywords or header hints".into(),
         ));
     }
+    if raw.patterns.iter().any(|p| p.requires_header) && raw.header_hints.is_empty() {
+        return Err(field(
+            "header_hints",
+            "a pattern requires a header but the detector has no header hints".into(),
+        ));
+    }
     if raw.examples.matches.is_empty() || raw.examples.no_match.is_empty() {
         return Err(field(
             "examples",

@@ -10,10 +10,12 @@
 //! a digit run inside a longer digit run must not match. So a candidate counts only when the bytes
 //! on either side are not ASCII letters or digits.
 
+mod engine;
 pub mod load;
+mod numeric;
+pub mod person;
 pub mod validators;
 
-use regex_automata::{Anchored, Input, MatchKind, PatternID, meta, util::syntax};
 use serde::{Deserialize, Serialize};
 
 pub use load::LoadError;
@@ -80,6 +82,11 @@ pub struct PatternDef {
     /// The format has no check character: count it only with a context keyword or header hint.
     #[serde(default)]
     pub requires_context: bool,
+    /// The value has no shape of its own (a name, an address): the pattern is matched against
+    /// a whole field value, and only in a field whose header names the detector. Such patterns
+    /// are left out of the text matcher (they would fire on every run of Hanzi).
+    #[serde(default)]
+    pub requires_header: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -117,13 +124,23 @@ pub struct Detector {
 
 impl Detector {
     /// Does a context keyword occur within `window` characters of `hay[start..end]`, on its line?
-    fn has_context(&self, hay: &[u8], start: usize, end: usize) -> bool {
+    pub(crate) fn has_context(&self, hay: &[u8], start: usize, end: usize) -> bool {
         let Some(ac) = &self.context else {
             return false;
         };
         let before = window_before(hay, start, self.window);
         let after = window_after(hay, end, self.window);
-        ac.is_match(&hay[before..start]) || ac.is_match(&hay[end..after])
+        // An ASCII keyword must be a word of its own: "mtp" inside "smtp" is not the keyword.
+        let standalone = |s: usize, e: usize| {
+            let glued_before = hay[s].is_ascii_alphanumeric() && s > 0 && is_word_byte(hay[s - 1]);
+            let glued_after =
+                hay[e - 1].is_ascii_alphanumeric() && e < hay.len() && is_word_byte(hay[e]);
+            !glued_before && !glued_after
+        };
+        [(before, start), (end, after)].into_iter().any(|(lo, hi)| {
+            ac.find_iter(&hay[lo..hi])
+                .any(|m| standalone(lo + m.start(), lo + m.end()))
+        })
     }
 
     /// Does a column header name this detector? Case-insensitive, ignoring spaces, `_` and `-`.
@@ -145,7 +162,7 @@ fn squash(s: &str) -> String {
 }
 
 /// Start of the window of `chars` characters before `pos`, not crossing a newline.
-fn window_before(hay: &[u8], pos: usize, chars: usize) -> usize {
+pub(crate) fn window_before(hay: &[u8], pos: usize, chars: usize) -> usize {
     let mut i = pos;
     let mut n = 0;
     while i > 0 && n < chars {
@@ -163,7 +180,7 @@ fn window_before(hay: &[u8], pos: usize, chars: usize) -> usize {
 }
 
 /// End of the window of `chars` characters after `pos`, not crossing a newline.
-fn window_after(hay: &[u8], pos: usize, chars: usize) -> usize {
+pub(crate) fn window_after(hay: &[u8], pos: usize, chars: usize) -> usize {
     let mut i = pos;
     let mut n = 0;
     while i < hay.len() && hay[i] != b'\n' {
@@ -179,7 +196,7 @@ fn window_after(hay: &[u8], pos: usize, chars: usize) -> usize {
 }
 
 #[inline]
-fn is_word_byte(b: u8) -> bool {
+pub(crate) fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric()
 }
 
@@ -193,179 +210,20 @@ pub struct Finding {
     pub normalised: String,
 }
 
-/// All detectors, ordered by descending priority, with their patterns in one matcher.
-#[derive(Debug)]
-pub struct DetectorSet {
-    detectors: Vec<Detector>,
-    regex: meta::Regex,
-    /// For each pattern id: (detector index, pattern index within the detector).
-    owners: Vec<(usize, usize)>,
-}
+pub use engine::DetectorSet;
 
 impl DetectorSet {
-    /// The embedded catalogue plus (adding or overriding by id) the files of `dir`.
-    pub fn load(dir: Option<&std::path::Path>) -> Result<DetectorSet, LoadError> {
-        DetectorSet::new(load::load_detectors(dir)?)
-    }
-
-    pub fn new(mut detectors: Vec<Detector>) -> Result<DetectorSet, LoadError> {
-        // Highest priority first: with leftmost-first semantics, when several patterns match at
-        // the same position the matcher reports the one listed first.
-        detectors.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
-        let mut patterns = Vec::new();
-        let mut owners = Vec::new();
-        for (di, d) in detectors.iter().enumerate() {
-            for (pi, p) in d.patterns.iter().enumerate() {
-                patterns.push(p.regex.as_str());
-                owners.push((di, pi));
-            }
-        }
-        let regex = meta::Regex::builder()
-            // Byte-oriented: files are not always valid UTF-8, and `\d` must mean ASCII digits.
-            .syntax(syntax::Config::new().unicode(false).utf8(false))
-            .configure(
-                meta::Config::new()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .utf8_empty(false),
-            )
-            .build_many(&patterns)
-            .map_err(|e| LoadError::Build {
-                id: detectors
-                    .iter()
-                    .map(|d| d.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(","),
-                message: e.to_string(),
-            })?;
-        Ok(DetectorSet {
-            detectors,
-            regex,
-            owners,
-        })
-    }
-
-    pub fn detectors(&self) -> &[Detector] {
-        &self.detectors
-    }
-
-    pub fn len(&self) -> usize {
-        self.detectors.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.detectors.is_empty()
-    }
-
-    pub fn get(&self, i: usize) -> &Detector {
-        &self.detectors[i]
-    }
-
-    pub fn index_of(&self, id: &str) -> Option<usize> {
-        self.detectors.iter().position(|d| d.id == id)
-    }
-
-    /// Which detectors a column header names (one flag per detector).
-    pub fn header_hints(&self, header: &str) -> Vec<bool> {
-        self.detectors
-            .iter()
-            .map(|d| d.header_matches(header))
-            .collect()
-    }
-
-    /// Calls `on` for every finding in `hay`, in order. `hinted[i]` says that the field's header
-    /// names detector `i`, which stands in for a context keyword; pass `&[]` for plain text.
-    pub fn find(&self, hay: &[u8], hinted: &[bool], mut on: impl FnMut(Finding)) {
-        let mut at = 0;
-        while at < hay.len() {
-            let Some(m) = self.regex.search(&Input::new(hay).range(at..)) else {
-                break;
-            };
-            let s = m.start();
-            match self.accept_at(hay, s, m.pattern(), m.end(), hinted) {
-                Some(f) => {
-                    at = f.end.max(s + 1);
-                    on(f);
-                }
-                None => {
-                    // A match starting inside a run of letters/digits fails its left boundary, so
-                    // the next candidate can only start after this run.
-                    let mut next = s + 1;
-                    while next < hay.len() && is_word_byte(hay[next]) && is_word_byte(hay[s]) {
-                        next += 1;
-                    }
-                    at = next;
-                }
-            }
-        }
-    }
-
-    /// The first pattern, in priority order, that yields a valid finding at `s`.
-    fn accept_at(
-        &self,
-        hay: &[u8],
-        s: usize,
-        first: PatternID,
-        first_end: usize,
-        hinted: &[bool],
-    ) -> Option<Finding> {
-        if s > 0 && is_word_byte(hay[s - 1]) {
-            return None;
-        }
-        if let Some(f) = self.check(hay, s, first_end, first.as_usize(), hinted) {
-            return Some(f);
-        }
-        // Other patterns may match at the same start (an 18-digit run that is not a valid ID may
-        // be a valid 19-digit card's prefix, an `H` number may be a permit, not a passport).
-        for pid in (first.as_usize() + 1)..self.owners.len() {
-            let input = Input::new(hay)
-                .range(s..)
-                .anchored(Anchored::Pattern(PatternID::new_unchecked(pid)));
-            if let Some(m) = self.regex.search(&input)
-                && let Some(f) = self.check(hay, s, m.end(), pid, hinted)
-            {
-                return Some(f);
-            }
-        }
-        None
-    }
-
-    fn check(
-        &self,
-        hay: &[u8],
-        s: usize,
-        e: usize,
-        pid: usize,
-        hinted: &[bool],
-    ) -> Option<Finding> {
-        if e < hay.len() && is_word_byte(hay[e]) {
-            return None;
-        }
-        let (di, pi) = self.owners[pid];
-        let d = &self.detectors[di];
-        let raw = std::str::from_utf8(&hay[s..e]).ok()?;
-        if let Some(v) = d.validator
-            && !v.check(raw)
-        {
-            return None;
-        }
-        if d.patterns[pi].requires_context
-            && !hinted.get(di).copied().unwrap_or(false)
-            && !d.has_context(hay, s, e)
-        {
-            return None;
-        }
-        Some(Finding {
-            detector: di,
-            start: s,
-            end: e,
-            normalised: d.normaliser.apply(raw),
-        })
-    }
-
     /// Every finding in `text`, as one record without header hints.
     pub fn find_all(&self, text: &str) -> Vec<Finding> {
         let mut out = Vec::new();
         self.find(text.as_bytes(), &[], |f| out.push(f));
+        out
+    }
+
+    /// Every finding in `bytes`, as one record without header hints.
+    pub fn find_all_bytes(&self, bytes: &[u8]) -> Vec<Finding> {
+        let mut out = Vec::new();
+        self.find(bytes, &[], |f| out.push(f));
         out
     }
 
@@ -380,7 +238,16 @@ impl DetectorSet {
                 .map(|t| (t, true))
                 .chain(d.examples.no_match.iter().map(|t| (t, false)))
             {
-                let found = self.find_all(text).iter().any(|f| f.detector == di);
+                // A header-driven detector's examples are values under a header that names it.
+                let found = if self.is_header_driven(di) {
+                    let mut hinted = vec![false; self.detectors.len()];
+                    hinted[di] = true;
+                    let mut hit = false;
+                    self.find(text.as_bytes(), &hinted, |f| hit |= f.detector == di);
+                    hit
+                } else {
+                    self.find_all(text).iter().any(|f| f.detector == di)
+                };
                 if found != should {
                     failures.push(ExampleFailure {
                         detector: d.id.clone(),
@@ -436,6 +303,54 @@ mod tests {
         let end = "护照号码:E1234".len();
         assert_eq!(window_after(s, end, 5), end); // newline right after
         assert_eq!(window_after(b"ab", 0, 1), 1);
+    }
+
+    #[test]
+    fn ascii_keywords_must_stand_alone() {
+        let set = DetectorSet::load(None).unwrap();
+        let found = |t: &str| set.find_all(t).len();
+        assert_eq!(found("passport E12345678"), 1);
+        assert_eq!(found("Passport: E12345678"), 1);
+        assert_eq!(found("nopassports E12345678"), 0);
+        assert_eq!(
+            found("护照E12345678"),
+            1,
+            "Chinese keywords need no boundary"
+        );
+    }
+
+    #[test]
+    fn every_detector_passes_its_own_examples() {
+        let set = DetectorSet::load(None).unwrap();
+        let failures = set.check_examples();
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
+
+    #[test]
+    fn header_driven_detectors_need_a_naming_header() {
+        let set = DetectorSet::load(None).unwrap();
+        let name = set.index_of("cn-name").unwrap();
+        let address = set.index_of("address").unwrap();
+        assert!(set.is_header_driven(name) && set.is_header_driven(address));
+        assert!(!set.is_header_driven(set.index_of("cn-mobile").unwrap()));
+        // In text, or under another header, a name is just Hanzi.
+        assert!(
+            set.find_all("客户张伟，地址北京市朝阳区建国路88号")
+                .is_empty()
+        );
+        let hinted = set.header_hints("姓名");
+        let mut found = Vec::new();
+        set.find(" 张伟 ".as_bytes(), &hinted, |f| found.push(f));
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].detector, found[0].start, found[0].end),
+            (name, 1, 7)
+        );
+        assert_eq!(found[0].normalised, "张伟");
+        let hinted = set.header_hints("备注");
+        let mut n = 0;
+        set.find("张伟".as_bytes(), &hinted, |_| n += 1);
+        assert_eq!(n, 0);
     }
 
     #[test]

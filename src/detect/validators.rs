@@ -34,13 +34,32 @@ pub enum Validator {
     CnMobile,
     /// A plausible personal email address (no `user@localhost`).
     Email,
+    /// A Chinese personal name: 2–4 Hanzi (up to 6 for compound surnames and `·` names)
+    /// starting with a known surname. Header-driven: see [`super::person`].
+    CnName,
+    /// A mainland postal address: names a province, city, district or street level.
+    Address,
 }
 
 impl Validator {
     /// Every validator, in the order of [`Validator::NAMES`].
-    pub const ALL: &'static [Self] = &[Self::Gb11643, Self::Luhn, Self::CnMobile, Self::Email];
+    pub const ALL: &'static [Self] = &[
+        Self::Gb11643,
+        Self::Luhn,
+        Self::CnMobile,
+        Self::Email,
+        Self::CnName,
+        Self::Address,
+    ];
     /// The names a detector file may use, in the order of [`Validator::ALL`].
-    pub const NAMES: &'static [&'static str] = &["gb11643", "luhn", "cn-mobile", "email"];
+    pub const NAMES: &'static [&'static str] = &[
+        "gb11643",
+        "luhn",
+        "cn-mobile",
+        "email",
+        "cn-name",
+        "address",
+    ];
 
     /// The validator called `name`, or `None` if there is none.
     pub fn from_name(name: &str) -> Option<Self> {
@@ -54,6 +73,8 @@ impl Validator {
             Self::Luhn => "luhn",
             Self::CnMobile => "cn-mobile",
             Self::Email => "email",
+            Self::CnName => "cn-name",
+            Self::Address => "address",
         }
     }
 
@@ -65,6 +86,8 @@ impl Validator {
             Self::Luhn => is_payment_card(raw),
             Self::CnMobile => cn_mobile_digits(raw).is_some(),
             Self::Email => is_email(raw),
+            Self::CnName => super::person::is_cn_name(raw),
+            Self::Address => super::person::is_address(raw),
         }
     }
 }
@@ -82,6 +105,8 @@ pub enum Normaliser {
     Digits,
     /// ASCII letters and digits only, upper-cased (passports, permits).
     UpperAlnum,
+    /// Whitespace removed (names and addresses, where spacing is not significant).
+    Squash,
 }
 
 impl Normaliser {
@@ -92,10 +117,17 @@ impl Normaliser {
         Self::Lowercase,
         Self::Digits,
         Self::UpperAlnum,
+        Self::Squash,
     ];
     /// The names a detector file may use, in the order of [`Normaliser::ALL`].
-    pub const NAMES: &'static [&'static str] =
-        &["gb11643", "cn-mobile", "lowercase", "digits", "upper-alnum"];
+    pub const NAMES: &'static [&'static str] = &[
+        "gb11643",
+        "cn-mobile",
+        "lowercase",
+        "digits",
+        "upper-alnum",
+        "squash",
+    ];
 
     /// The normaliser called `name`, or `None` if there is none.
     pub fn from_name(name: &str) -> Option<Self> {
@@ -110,6 +142,7 @@ impl Normaliser {
             Self::Lowercase => "lowercase",
             Self::Digits => "digits",
             Self::UpperAlnum => "upper-alnum",
+            Self::Squash => "squash",
         }
     }
 
@@ -134,6 +167,7 @@ impl Normaliser {
                 .filter(char::is_ascii_alphanumeric)
                 .map(|c| c.to_ascii_uppercase())
                 .collect(),
+            Self::Squash => raw.chars().filter(|c| !c.is_whitespace()).collect(),
         }
     }
 }
@@ -151,6 +185,10 @@ pub enum Masker {
     Card,
     /// First character (the document series) and last 2: `E******78`.
     Document,
+    /// The surname only: `张**`.
+    Name,
+    /// The first 6 characters (province and city at most): `广东省深圳市*********`.
+    Address,
 }
 
 impl Masker {
@@ -161,9 +199,13 @@ impl Masker {
         Self::Email,
         Self::Card,
         Self::Document,
+        Self::Name,
+        Self::Address,
     ];
     /// The names a detector file may use, in the order of [`Masker::ALL`].
-    pub const NAMES: &'static [&'static str] = &["id", "mobile", "email", "card", "document"];
+    pub const NAMES: &'static [&'static str] = &[
+        "id", "mobile", "email", "card", "document", "name", "address",
+    ];
 
     /// The masker called `name`, or `None` if there is none.
     pub fn from_name(name: &str) -> Option<Self> {
@@ -178,6 +220,8 @@ impl Masker {
             Self::Email => "email",
             Self::Card => "card",
             Self::Document => "document",
+            Self::Name => "name",
+            Self::Address => "address",
         }
     }
 
@@ -195,6 +239,13 @@ impl Masker {
             // A 9-character passport or permit hides 6.
             Self::Document => keep_ends(normalised, 1, 2, 3),
             Self::Email => mask_email(normalised),
+            // A name hides all but its first character (the surname, or half a compound one).
+            Self::Name => keep_ends(normalised, 1, 0, 1),
+            // An address keeps its first 6 characters (province / city), never more than half.
+            Self::Address => {
+                let n = normalised.chars().count();
+                keep_ends(normalised, 6.min(n / 2), 0, 1)
+            }
         }
     }
 }

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use memmap2::Mmap;
+use memmap2::{Advice, Mmap, UncheckedAdvice};
 
 /// Maps open at once; more than the scan's threads ever hold.
 const SLOTS: usize = 256;
@@ -99,6 +99,8 @@ impl Mapped {
         if map.is_empty() {
             return Ok(Mapped { map, slot: None });
         }
+        // Read-ahead helps a front-to-back scan; failure to advise is harmless.
+        let _ = map.advise(Advice::Sequential);
         let start = map.as_ptr() as usize;
         let slot = loop {
             let free = (0..SLOTS).find(|&i| {
@@ -125,9 +127,27 @@ impl Mapped {
         &self.map
     }
 
+    /// Drops the pages of `start..end` from this process's resident set once they are scanned,
+    /// so scanning a file larger than memory keeps a bounded footprint (the data stays in the
+    /// page cache for other readers).
+    pub fn release(&self, start: usize, end: usize) {
+        let page = PAGE.load(Ordering::Relaxed);
+        let lo = start.div_ceil(page) * page;
+        let hi = (end / page) * page;
+        if hi > lo {
+            // SAFETY: no reference into `lo..hi` outlives the scan of its chunk, which has
+            // returned; MADV_DONTNEED on a shared file mapping only makes later reads fault the
+            // pages in again from the file.
+            let _ = unsafe {
+                self.map
+                    .unchecked_advise_range(UncheckedAdvice::DontNeed, lo, hi - lo)
+            };
+        }
+    }
+
     /// Unregisters the map; `Err` says how the file shrank if pages were read as zeros.
     pub fn finish(mut self, path: &Path) -> Result<(), String> {
-        let damaged = self.release();
+        let damaged = self.unregister();
         if damaged {
             let now = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
             return Err(format!(
@@ -140,7 +160,7 @@ impl Mapped {
         Ok(())
     }
 
-    fn release(&mut self) -> bool {
+    fn unregister(&mut self) -> bool {
         match self.slot.take() {
             Some(i) => {
                 let damaged = DAMAGED[i].load(Ordering::Acquire);
@@ -157,7 +177,7 @@ impl Mapped {
 impl Drop for Mapped {
     fn drop(&mut self) {
         // Unregister before memmap2 unmaps, so the handler never touches a dead range.
-        self.release();
+        self.unregister();
     }
 }
 

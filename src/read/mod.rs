@@ -1,13 +1,22 @@
 //! Readers: a file → records of fields, fed to the detectors.
 //!
-//! One module per format. For now every file is read as text (lines are records); a file that
-//! looks binary is skipped with a reason rather than scanned as noise.
+//! One module per format, chosen by [`format`] from the content (then the extension): text
+//! (lines are records), CSV/TSV, JSON / JSON Lines and spreadsheets (records of named fields).
+//! Text and CSV in another encoding than UTF-8 are decoded on the way ([`encoding`]). A file
+//! that looks binary is skipped with a reason rather than scanned as noise. Parquet, SQLite and
+//! SQL dumps are recognised first ([`columnar`]); compressed files and archives are opened a step
+//! earlier, in [`read_source`], since they yield one result per member ([`container`]).
 
 pub mod columnar;
 pub mod container;
+pub mod csv;
+pub mod encoding;
+pub mod format;
+pub mod json;
 pub mod mapped;
 pub mod parquet;
 pub mod records;
+pub mod sheet;
 pub mod sniff;
 pub mod sqldump;
 pub mod sqlite;
@@ -30,6 +39,8 @@ pub struct Ctx<'a> {
 
 /// Bytes examined to decide whether a file is binary.
 const SNIFF_LEN: usize = 8192;
+/// Bytes examined to detect a text file's encoding and format.
+const ENCODING_SNIFF_LEN: usize = 64 << 10;
 
 /// Reads one regular file found by the walk: one result, or one per member of an archive.
 pub fn read_source(path: &Path, size: u64, ctx: &Ctx) -> Vec<FileResult> {
@@ -66,8 +77,22 @@ pub fn read_file(path: &Path, size: u64, ctx: &Ctx) -> FileResult {
     };
     let bytes = data.bytes();
     let len = bytes.len() as u64;
+    if let Some(fmt) = format::sniff_container(path, bytes) {
+        let out = sheet::read_container(bytes, fmt, ctx);
+        let (status, reason) = match (data.finish(path), out.problem) {
+            (Err(msg), _) => (Status::Partial, Some(msg)),
+            (Ok(()), None) => (Status::Scanned, None),
+            (Ok(()), Some(p)) => (out.status, Some(p)),
+        };
+        let mut r = result(status, reason, len, out.acc);
+        r.format = fmt.name().to_string();
+        return r;
+    }
+    let long_head = &bytes[..bytes.len().min(ENCODING_SNIFF_LEN)];
+    let det = encoding::detect(long_head, long_head.len() == bytes.len());
     let head = &bytes[..bytes.len().min(SNIFF_LEN)];
-    if let Some(pos) = memchr::memchr(0, head) {
+    let utf16 = det.encoding == encoding_rs::UTF_16LE || det.encoding == encoding_rs::UTF_16BE;
+    if let Some(pos) = memchr::memchr(0, head).filter(|_| !utf16) {
         let mut r = result(
             Status::Skipped,
             Some(format!(
@@ -79,18 +104,50 @@ pub fn read_file(path: &Path, size: u64, ctx: &Ctx) -> FileResult {
         r.format = "binary".to_string();
         return r;
     }
-    let encoding = match std::str::from_utf8(head) {
-        // A multi-byte character cut by the end of the sniffed head is still UTF-8.
-        Ok(_) => "utf-8",
-        Err(e) if e.error_len().is_none() => "utf-8",
-        Err(_) => "unknown",
+    let (head_text, _) = det
+        .encoding
+        .decode_without_bom_handling(&long_head[det.bom.min(long_head.len())..]);
+    let fmt = format::sniff_text(path, &head_text, long_head.len() == bytes.len());
+    let (acc, problem) = match fmt {
+        format::Format::Csv { delimiter } => {
+            let out = csv::scan_csv(bytes, &det, delimiter, ctx);
+            (out.acc, out.problem)
+        }
+        format::Format::Json | format::Format::JsonLines => {
+            let out = json::scan_json(bytes, &det, fmt == format::Format::JsonLines, ctx);
+            (out.acc, out.problem)
+        }
+        _ => scan_any_text(bytes, &det, ctx, &|s, e| data.release(s, e)),
     };
-    let acc = text::scan_text(bytes, ctx);
-    let (status, reason) = match data.finish(path) {
-        Ok(()) => (Status::Scanned, None),
-        Err(msg) => (Status::Partial, Some(msg)),
+    let (status, reason) = match (data.finish(path), problem) {
+        (Err(msg), _) => (Status::Partial, Some(msg)),
+        (Ok(()), None) => (Status::Scanned, None),
+        (Ok(()), Some(p)) => (Status::Partial, Some(p)),
     };
     let mut r = result(status, reason, len, acc);
-    r.encoding = Some(encoding.to_string());
+    r.format = fmt.name().to_string();
+    r.encoding = Some(det.name());
     r
+}
+
+/// Plain text in any encoding: UTF-8 is scanned in place, the rest decoded piece by piece.
+fn scan_any_text(
+    bytes: &[u8],
+    det: &encoding::Detected,
+    ctx: &Ctx,
+    release: &(dyn Fn(usize, usize) + Sync),
+) -> (SourceAcc, Option<String>) {
+    if det.is_utf8() {
+        let bom = det.bom.min(bytes.len());
+        let shifted = |s: usize, e: usize| release(s + bom, e + bom);
+        return (
+            text::scan_text_releasing(&bytes[bom..], ctx, &shifted),
+            None,
+        );
+    }
+    let mut acc = SourceAcc::default();
+    let stats = encoding::decode_pieces(bytes, det, text::CHUNK, |piece| {
+        acc.merge(text::scan_text(piece, ctx));
+    });
+    (acc, stats.message(det))
 }

@@ -416,7 +416,7 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
         if let Some(&f) = self.fids.get(path) {
             return f;
         }
-        let f = self.rs.field_with_header(path, leaf);
+        let f = self.rs.field_labeled(path, leaf);
         self.fids.insert(path.to_string(), f);
         f
     }
@@ -592,6 +592,7 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
             }
             found.clear();
             self.rs.find(fid, v, &mut found);
+            self.rs.count_value(fid, v, &found);
             self.hits.extend(found.drain(..).map(|f| (r, fid, f)));
         }
         self.scratch = found;
@@ -619,6 +620,7 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
             let _ = write!(text, "{}", value(i));
             found.clear();
             self.rs.find(fid, text.as_bytes(), &mut found);
+            self.rs.count_value(fid, text.as_bytes(), &found);
             self.hits.extend(found.drain(..).map(|f| (r, fid, f)));
         }
         self.text = text;
@@ -651,6 +653,7 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
                 {
                     found.clear();
                     self.rs.find(fid, v, &mut found);
+                    self.rs.count_value(fid, v, &found);
                     self.hits.extend(found.drain(..).map(|f| (r, fid, f)));
                 }
             }
@@ -694,6 +697,9 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
                 cache.found[k] = Some(scratch.drain(..).collect());
             }
             let found = cache.found[k].as_deref().unwrap_or(&[]);
+            if let Some(v) = value_bytes(cache.values.as_ref(), k) {
+                self.rs.count_value(fid, v, found);
+            }
             if !found.is_empty() {
                 self.hits.extend(found.iter().map(|f| (r, fid, f.clone())));
             }

@@ -4,9 +4,11 @@
 //! their fields once ([`RecordScanner::field`], which also works out which detectors the header
 //! names) and then hand over one record at a time as `(field id, value)` pairs. Each value is
 //! scanned on its own, with the field's header hints standing in for context keywords, and the
-//! record's findings together give its one subject (see [`crate::subject`]).
+//! record's findings together give its one subject (see [`crate::subject`]). Per field it also
+//! keeps the [`FieldStats`] that [`crate::classify`] decides a column's kind from.
 
 use super::Ctx;
+use crate::classify::{self, FieldStats};
 use crate::detect::Finding;
 use crate::inventory::SourceAcc;
 use crate::subject;
@@ -15,14 +17,27 @@ struct Field {
     name: String,
     /// One flag per detector: does the header name it?
     hinted: Vec<bool>,
+    /// The header names a detector whose patterns need context, so the field's values are
+    /// searched on their own with its hints; others share one search per record.
+    own_search: bool,
+    /// The header names a header-driven detector (a name, an address): each value is also
+    /// matched whole against it.
+    header_driven: bool,
+    stats: FieldStats,
 }
 
 /// Accumulates the findings of one source (or one part of it, merged later).
 pub struct RecordScanner<'c, 'a> {
     ctx: &'c Ctx<'a>,
     fields: Vec<Field>,
+    /// Field name → id (JSON records have many fields, looked up per record).
+    index: std::collections::HashMap<String, usize>,
     acc: SourceAcc,
     findings: Vec<(usize, Finding)>,
+    /// The record's other values, joined by newlines for one search (see [`Self::record`]).
+    joint: Vec<u8>,
+    /// (offset in `joint`, field id) of each value in it.
+    joint_fields: Vec<(usize, usize)>,
 }
 
 impl<'c, 'a> RecordScanner<'c, 'a> {
@@ -30,58 +45,56 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         RecordScanner {
             ctx,
             fields: Vec::new(),
+            index: std::collections::HashMap::new(),
             acc: SourceAcc::default(),
             findings: Vec::new(),
+            joint: Vec::new(),
+            joint_fields: Vec::new(),
         }
     }
 
     /// Registers a field and returns its id; the same name always gets the same id.
     pub fn field(&mut self, name: &str) -> usize {
-        if let Some(i) = self.fields.iter().position(|f| f.name == name) {
+        self.field_labeled(name, name)
+    }
+
+    /// Registers a field whose header hints come from `label`, not from its whole name: a
+    /// sheet's `员工!姓名` is labelled `姓名`, a JSON path `data.list[].xm` is labelled `xm`
+    /// (short hints must match a label exactly).
+    pub fn field_labeled(&mut self, name: &str, label: &str) -> usize {
+        if let Some(&i) = self.index.get(name) {
             return i;
         }
+        self.index.insert(name.to_string(), self.fields.len());
+        // `email_count` names what is counted, not what the column holds: no hints.
+        let hinted = if classify::is_count_header(label) {
+            vec![false; self.ctx.set.len()]
+        } else {
+            self.ctx.set.header_hints(label)
+        };
+        let stats = FieldStats {
+            hinted: (0..hinted.len()).filter(|&d| hinted[d]).collect(),
+            ..FieldStats::default()
+        };
+        let set = self.ctx.set;
+        let own_search = stats.hinted.iter().any(|&d| {
+            set.get(d)
+                .patterns
+                .iter()
+                .any(|p| p.requires_context && !p.requires_header)
+        });
+        let header_driven = stats
+            .hinted
+            .iter()
+            .any(|&d| set.get(d).patterns.iter().any(|p| p.requires_header));
         self.fields.push(Field {
             name: name.to_string(),
-            hinted: self.ctx.set.header_hints(name),
+            hinted,
+            own_search,
+            header_driven,
+            stats,
         });
         self.fields.len() - 1
-    }
-
-    /// Registers a field whose header hints come from `header` rather than the whole name: for
-    /// qualified names such as `customer.email` (SQL) or `orders[].card_no`, where a table name
-    /// like `passport_applications` must not make every column of the table look like a passport.
-    pub fn field_with_header(&mut self, name: &str, header: &str) -> usize {
-        if let Some(i) = self.fields.iter().position(|f| f.name == name) {
-            return i;
-        }
-        self.fields.push(Field {
-            name: name.to_string(),
-            hinted: self.ctx.set.header_hints(header),
-        });
-        self.fields.len() - 1
-    }
-
-    /// Runs the detectors over one value of a field without recording anything: for readers
-    /// that scan a distinct value once and reuse its findings for every record that holds it
-    /// (Parquet dictionaries). Record the result with [`RecordScanner::record_findings`].
-    pub fn find(&self, fid: usize, value: &[u8], out: &mut Vec<Finding>) {
-        self.ctx
-            .set
-            .find(value, &self.fields[fid].hinted, |f| out.push(f));
-    }
-
-    /// Adds one record whose findings were made by [`RecordScanner::find`].
-    pub fn record_findings(&mut self, findings: impl IntoIterator<Item = (usize, Finding)>) {
-        self.acc.records += 1;
-        self.findings.clear();
-        self.findings.extend(findings);
-        self.add_findings();
-    }
-
-    /// Counts records known to hold nothing a detector could find (all their values empty or
-    /// of types that cannot hold PI), without scanning them.
-    pub fn empty_records(&mut self, n: u64) {
-        self.acc.records += n;
     }
 
     pub fn field_name(&self, id: usize) -> &str {
@@ -89,21 +102,72 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
     }
 
     /// Adds one record. Empty values are fine (they find nothing).
+    ///
+    /// Values whose header hints change nothing are joined with newlines and searched at once:
+    /// no pattern matches a newline and context windows stop at one, so this finds exactly
+    /// what one search per value would, without the per-search overhead on short values.
     pub fn record<'v>(&mut self, values: impl IntoIterator<Item = (usize, &'v [u8])>) {
         self.acc.records += 1;
         self.findings.clear();
+        self.joint.clear();
+        self.joint_fields.clear();
         for (fid, value) in values {
-            let hinted = &self.fields[fid].hinted;
+            let field = &mut self.fields[fid];
+            let trimmed = value.trim_ascii();
+            if trimmed.is_empty() {
+                continue;
+            }
+            let st = &mut field.stats;
+            st.values += 1;
+            if classify::is_small_int(trimmed) {
+                st.small_ints += 1;
+                // Six digits or fewer hold no identifier, and no header-driven value is a number.
+                continue;
+            }
+            if classify::is_damaged_number(trimmed) {
+                st.damaged_numbers += 1;
+                continue;
+            }
+            if !field.own_search {
+                if field.header_driven {
+                    let findings = &mut self.findings;
+                    let before = findings.len();
+                    self.ctx
+                        .set
+                        .find_header_only(value, &field.hinted, &mut |f| findings.push((fid, f)));
+                    count_validated(st, &findings[before..]);
+                }
+                self.joint_fields.push((self.joint.len(), fid));
+                self.joint.extend_from_slice(value);
+                self.joint.push(b'\n');
+                continue;
+            }
             let findings = &mut self.findings;
+            let before = findings.len();
             self.ctx
                 .set
-                .find(value, hinted, |f| findings.push((fid, f)));
+                .find(value, &field.hinted, |f| findings.push((fid, f)));
+            count_validated(st, &findings[before..]);
         }
-        self.add_findings();
-    }
-
-    /// Turns the findings of the current record into its subject and accumulates them.
-    fn add_findings(&mut self) {
+        if !self.joint.is_empty() {
+            let (findings, map) = (&mut self.findings, &self.joint_fields);
+            let before = findings.len();
+            let mut k = 0;
+            self.ctx.set.find(&self.joint, &[], |f| {
+                while k + 1 < map.len() && map[k + 1].0 <= f.start {
+                    k += 1;
+                }
+                findings.push((map[k].1, f));
+            });
+            // Per value (findings come in order, so a value's findings are adjacent).
+            let mut i = before;
+            while i < findings.len() {
+                let fid = findings[i].0;
+                let j = i + findings[i..].iter().take_while(|(x, _)| *x == fid).count();
+                count_validated(&mut self.fields[fid].stats, &findings[i..j]);
+                i = j;
+            }
+        }
         if self.findings.is_empty() {
             return;
         }
@@ -121,8 +185,117 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             .add_record(self.ctx.set, self.ctx.key, &named, &subject);
     }
 
-    pub fn finish(self) -> SourceAcc {
+    pub fn finish(mut self) -> SourceAcc {
+        for f in self.fields {
+            if f.stats.values > 0 || !f.stats.hinted.is_empty() {
+                self.acc
+                    .field_stats
+                    .entry(f.name)
+                    .or_default()
+                    .merge(&f.stats);
+            }
+        }
         self.acc
+    }
+
+    /// Runs the detectors over one value of a field as [`RecordScanner::record`] would, without
+    /// recording anything: for readers that scan a distinct value once and reuse its findings
+    /// for every record that holds it (Parquet dictionaries) or that scan column by column. The
+    /// reader then calls [`RecordScanner::count_value`] for each occurrence and
+    /// [`RecordScanner::record_findings`] for each record.
+    pub fn find(&self, fid: usize, value: &[u8], out: &mut Vec<Finding>) {
+        let field = &self.fields[fid];
+        let trimmed = value.trim_ascii();
+        if trimmed.is_empty()
+            || classify::is_small_int(trimmed)
+            || classify::is_damaged_number(trimmed)
+        {
+            return;
+        }
+        if field.header_driven {
+            self.ctx
+                .set
+                .find_header_only(value, &field.hinted, &mut |f| out.push(f));
+        }
+        // Hints change the search only for fields that search on their own (see `record`).
+        let hinted: &[bool] = if field.own_search { &field.hinted } else { &[] };
+        self.ctx.set.find(value, hinted, |f| out.push(f));
+    }
+
+    /// Counts one occurrence of `value` in field `fid`, whose findings are `found` (from
+    /// [`RecordScanner::find`]), in the field's statistics, as [`RecordScanner::record`] does.
+    pub fn count_value(&mut self, fid: usize, value: &[u8], found: &[Finding]) {
+        let trimmed = value.trim_ascii();
+        if trimmed.is_empty() {
+            return;
+        }
+        let st = &mut self.fields[fid].stats;
+        st.values += 1;
+        if classify::is_small_int(trimmed) {
+            st.small_ints += 1;
+            return;
+        }
+        if classify::is_damaged_number(trimmed) {
+            st.damaged_numbers += 1;
+            return;
+        }
+        for (i, f) in found.iter().enumerate() {
+            if !found[..i].iter().any(|g| g.detector == f.detector) {
+                *st.validated.entry(f.detector).or_default() += 1;
+            }
+        }
+    }
+
+    /// Adds one record whose findings were made by [`RecordScanner::find`].
+    pub fn record_findings(&mut self, findings: impl IntoIterator<Item = (usize, Finding)>) {
+        self.acc.records += 1;
+        self.findings.clear();
+        self.findings.extend(findings);
+        if self.findings.is_empty() {
+            return;
+        }
+        let subject = subject::classify(
+            self.ctx.set,
+            self.findings.iter().map(|(_, f)| f),
+            self.ctx.reference,
+        );
+        let named: Vec<(&str, Finding)> = self
+            .findings
+            .drain(..)
+            .map(|(fid, f)| (self.fields[fid].name.as_str(), f))
+            .collect();
+        self.acc
+            .add_record(self.ctx.set, self.ctx.key, &named, &subject);
+    }
+
+    /// Counts records known to hold nothing a detector could find (all their values empty or
+    /// of types that cannot hold PI), without scanning them.
+    pub fn empty_records(&mut self, n: u64) {
+        self.acc.records += n;
+    }
+
+    /// Adds a warning about the source (kept with its accumulation).
+    pub fn warn(&mut self, message: String) {
+        self.acc.warnings.push(message);
+    }
+
+    /// Merges what another reader (e.g. a text fallback) found in the same source.
+    pub fn merge_acc(&mut self, other: SourceAcc) {
+        self.acc.merge(other);
+    }
+
+    /// Records read so far.
+    pub fn records(&self) -> u64 {
+        self.acc.records
+    }
+}
+
+/// Counts one value once per detector that matched in it.
+fn count_validated(st: &mut FieldStats, findings: &[(usize, Finding)]) {
+    for (i, (_, f)) in findings.iter().enumerate() {
+        if !findings[..i].iter().any(|(_, g)| g.detector == f.detector) {
+            *st.validated.entry(f.detector).or_default() += 1;
+        }
     }
 }
 

@@ -178,7 +178,7 @@ pub trait RowSink {
 
 impl RowSink for RecordScanner<'_, '_> {
     fn field(&mut self, name: &str, header: &str) -> usize {
-        self.field_with_header(name, header)
+        self.field_labeled(name, header)
     }
     fn row<'v>(&mut self, values: impl Iterator<Item = (usize, &'v [u8])>) {
         self.record(values);
@@ -287,7 +287,7 @@ fn detect_batches(ctx: &Ctx, rx: &Mutex<Receiver<Batch>>, registry: &Registry) -
                     if local.len() <= fid {
                         local.resize(fid + 1, None);
                     }
-                    local[fid] = Some(rs.field_with_header(name, header));
+                    local[fid] = Some(rs.field_labeled(name, header));
                 }
             }
             let ids = &local;

@@ -112,7 +112,7 @@ fn scan_table(conn: &Connection, table: &str, rs: &mut RecordScanner) -> Result<
         .map_err(|e| format!("table `{table}`: {e}"))?;
     let fids: Vec<usize> = st
         .column_names()
-        .map(|c| rs.field_with_header(&format!("{table}.{c}"), c))
+        .map(|c| rs.field_labeled(&format!("{table}.{c}"), c))
         .collect();
     let mut rows = st.query([]).map_err(|e| format!("table `{table}`: {e}"))?;
     let mut n = 0u64;

@@ -64,6 +64,13 @@ impl Data {
         }
     }
 
+    /// Called when `start..end` has been scanned: a mapped file gives its pages back.
+    pub fn release(&self, start: usize, end: usize) {
+        if let Data::Mapped(m) = self {
+            m.release(start, end);
+        }
+    }
+
     /// After scanning: `Err(message)` when the file changed under us so that part of it was not
     /// read (a mapped file that shrank: the missing pages were read as zeros).
     pub fn finish(self, path: &Path) -> Result<(), String> {
@@ -99,13 +106,27 @@ impl std::fmt::Display for OpenError {
 
 /// Scans text: chunks in parallel, one accumulator each, merged at the end.
 pub fn scan_text(bytes: &[u8], ctx: &Ctx) -> SourceAcc {
+    scan_text_releasing(bytes, ctx, &|_, _| {})
+}
+
+/// [`scan_text`], calling `release(s, e)` once the chunk `s..e` has been scanned and its bytes
+/// are no longer needed (a mapped file gives those pages back).
+pub fn scan_text_releasing(
+    bytes: &[u8],
+    ctx: &Ctx,
+    release: &(dyn Fn(usize, usize) + Sync),
+) -> SourceAcc {
     let chunks = split(bytes, CHUNK);
     let mut acc = if chunks.len() == 1 {
         scan_chunk(bytes, ctx)
     } else {
         chunks
             .into_par_iter()
-            .map(|(s, e)| scan_chunk(&bytes[s..e], ctx))
+            .map(|(s, e)| {
+                let acc = scan_chunk(&bytes[s..e], ctx);
+                release(s, e);
+                acc
+            })
             .reduce(SourceAcc::default, |mut a, b| {
                 a.merge(b);
                 a

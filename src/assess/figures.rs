@@ -1,0 +1,232 @@
+//! The subject sketches a threshold figure is made of: per source, unioned per flow.
+//!
+//! An inventory carries, per source and in its totals, base64 sketches of its subjects, of its
+//! sensitive subjects under each standard and of its minors. A flow's figure is the union of the
+//! sketches of the sources its globs select (a person in two of them counts once), and a
+//! cumulative figure is that union with the ledger's. Only sketches made under the same key can
+//! be merged: [`SubjectSketches`] carries the key id and every merge checks it.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Result, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::detect::Standard;
+use crate::inventory::{Count, Inventory, SourceEntry};
+use crate::sketch::{Estimate, MAX_LG_K, Sketch};
+
+/// The sketches behind one population: everyone, the sensitive subjects under each standard,
+/// the minors.
+#[derive(Debug, Clone)]
+pub struct SubjectSketches {
+    /// [`crate::sketch::SketchKey::id`] of the key the inputs were hashed with; `None` while
+    /// empty and never merged.
+    pub key_id: Option<String>,
+    pub subjects: Sketch,
+    /// Indexed by [`Standard::index`].
+    pub sensitive: [Sketch; 2],
+    pub minors: Sketch,
+}
+
+impl SubjectSketches {
+    /// An empty accumulator. It starts at the largest precision, so that a union takes the
+    /// precision of its inputs (a union has the smallest precision of what it merged) instead
+    /// of degrading `--precision 21` sketches to the default.
+    pub fn empty() -> Self {
+        let top = || Sketch::with_lg_k(MAX_LG_K).unwrap_or_default();
+        Self {
+            key_id: None,
+            subjects: top(),
+            sensitive: [top(), top()],
+            minors: top(),
+        }
+    }
+
+    fn read(count: &Count, what: &str, origin: &str) -> Result<Sketch> {
+        match &count.sketch {
+            Some(b64) => Sketch::from_base64(b64)
+                .map_err(|e| anyhow::anyhow!("{origin}: the `{what}` sketch is unreadable: {e}")),
+            None if count.estimate == 0 => Ok(Sketch::new()),
+            None => bail!(
+                "{origin}: `{what}` counts {} but carries no sketch, so it cannot be merged",
+                count.estimate
+            ),
+        }
+    }
+
+    /// Reads the sketches of one inventory count group (a source or the totals).
+    pub fn from_counts(
+        key_id: &str,
+        subjects: &Count,
+        sensitive_by_standard: &BTreeMap<String, Count>,
+        minors: &Count,
+        origin: &str,
+    ) -> Result<Self> {
+        let mut sensitive = [Sketch::new(), Sketch::new()];
+        for st in Standard::ALL {
+            let Some(c) = sensitive_by_standard.get(st.id()) else {
+                bail!("{origin}: no sensitive-subject figure under {}", st.id());
+            };
+            sensitive[st.index()] = Self::read(c, &format!("sensitive ({})", st.id()), origin)?;
+        }
+        Ok(Self {
+            key_id: Some(key_id.to_string()),
+            subjects: Self::read(subjects, "subjects", origin)?,
+            sensitive,
+            minors: Self::read(minors, "minor subjects", origin)?,
+        })
+    }
+
+    pub fn of_source(inv: &Inventory, s: &SourceEntry) -> Result<Self> {
+        Self::from_counts(
+            &inv.scan.sketch.key_id,
+            &s.subjects,
+            &s.sensitive_subjects_by_standard,
+            &s.minor_subjects,
+            &format!("source {}", s.path),
+        )
+    }
+
+    pub fn of_totals(inv: &Inventory) -> Result<Self> {
+        let t = &inv.totals;
+        Self::from_counts(
+            &inv.scan.sketch.key_id,
+            &t.subjects,
+            &t.sensitive_subjects_by_standard,
+            &t.minor_subjects,
+            "inventory totals",
+        )
+    }
+
+    /// Unions `other` into `self`; refuses sketches made under another key, whose union would
+    /// count the same person twice.
+    pub fn merge(&mut self, other: &SubjectSketches) -> Result<()> {
+        match (&self.key_id, &other.key_id) {
+            (Some(a), Some(b)) if a != b => bail!(
+                "sketches made with key {a} and key {b} cannot be merged: the same person would \
+                 count twice. Scan with the same --key-file as the ledger/other inventory"
+            ),
+            (None, Some(b)) => self.key_id = Some(b.clone()),
+            _ => {}
+        }
+        union_into(&mut self.subjects, &other.subjects);
+        for (a, b) in self.sensitive.iter_mut().zip(other.sensitive.iter()) {
+            union_into(a, b);
+        }
+        union_into(&mut self.minors, &other.minors);
+        Ok(())
+    }
+
+    pub fn figures(&self) -> Figures {
+        Figures {
+            subjects: self.subjects.estimate(),
+            sensitive: Standard::ALL
+                .iter()
+                .map(|st| (st.id().to_string(), self.sensitive[st.index()].estimate()))
+                .collect(),
+            minors: self.minors.estimate(),
+        }
+    }
+}
+
+/// Unions `b` into `a`, skipping an empty `b`: merging nothing must not lower `a`'s precision.
+pub fn union_into(a: &mut Sketch, b: &Sketch) {
+    if !b.is_empty() {
+        a.merge(b);
+    }
+}
+
+/// The estimates of a [`SubjectSketches`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Figures {
+    pub subjects: Estimate,
+    /// Standard id → sensitive subjects.
+    pub sensitive: BTreeMap<String, Estimate>,
+    pub minors: Estimate,
+}
+
+impl Figures {
+    pub fn sensitive(&self, st: Standard) -> Estimate {
+        self.sensitive.get(st.id()).copied().unwrap_or(ZERO)
+    }
+}
+
+pub const ZERO: Estimate = Estimate {
+    estimate: 0,
+    low: 0,
+    high: 0,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sketch::SketchKey;
+
+    fn count(s: &Sketch) -> Count {
+        let e = s.estimate();
+        Count {
+            estimate: e.estimate,
+            low: e.low,
+            high: e.high,
+            sketch: (!s.is_empty()).then(|| s.to_base64()),
+        }
+    }
+
+    fn group(
+        key: &SketchKey,
+        people: std::ops::Range<u32>,
+        sensitive: std::ops::Range<u32>,
+    ) -> SubjectSketches {
+        let mut all = Sketch::new();
+        let mut sens = Sketch::new();
+        for p in people {
+            all.insert(key, format!("p{p}").as_bytes());
+        }
+        for p in sensitive {
+            sens.insert(key, format!("p{p}").as_bytes());
+        }
+        let by: BTreeMap<String, Count> = Standard::ALL
+            .iter()
+            .map(|st| (st.id().to_string(), count(&sens)))
+            .collect();
+        SubjectSketches::from_counts(&key.id(), &count(&all), &by, &count(&Sketch::new()), "test")
+            .unwrap()
+    }
+
+    #[test]
+    fn a_union_counts_shared_people_once() {
+        let key = SketchKey::random();
+        let mut a = group(&key, 0..100, 0..10);
+        let b = group(&key, 50..150, 5..20);
+        a.merge(&b).unwrap();
+        let f = a.figures();
+        assert_eq!(f.subjects.estimate, 150);
+        assert_eq!(f.sensitive(Standard::Gbt45574_2025).estimate, 20);
+        // The same group twice does not inflate.
+        let again = a.clone();
+        a.merge(&again).unwrap();
+        assert_eq!(a.figures().subjects.estimate, 150);
+    }
+
+    #[test]
+    fn sketches_under_different_keys_are_refused() {
+        let mut a = group(&SketchKey::random(), 0..10, 0..0);
+        let b = group(&SketchKey::random(), 0..10, 0..0);
+        let e = a.merge(&b).unwrap_err().to_string();
+        assert!(e.contains("cannot be merged"), "{e}");
+    }
+
+    #[test]
+    fn a_count_without_its_sketch_is_an_error() {
+        let c = Count {
+            estimate: 5,
+            low: 5,
+            high: 5,
+            sketch: None,
+        };
+        let e = SubjectSketches::read(&c, "subjects", "source x.csv")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("x.csv") && e.contains("no sketch"), "{e}");
+    }
+}

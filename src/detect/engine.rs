@@ -1,0 +1,405 @@
+//! The matcher: every detector pattern, compiled for a single scan of each haystack.
+//!
+//! Patterns fall into three groups, each searched the way that is fast for it:
+//!
+//! * *numeric* free patterns (IDs, mobiles, cards: digits and separators only) run anchored at
+//!   the starts of numeric tokens found by a hand-written scanner ([`super::numeric`]);
+//! * *general* free patterns (emails, user patterns with letters) share one multi-pattern
+//!   `meta::Regex`, which reports the position and pattern id of every candidate in one pass;
+//! * *context* patterns (passports, permits, the 15-digit ID: formats without a check character)
+//!   count only near a keyword, so they run only over the few characters around a keyword hit
+//!   (keywords are found by one Aho-Corasick automaton) or over a whole value whose column header
+//!   names their detector. An 8-digit permit pattern would otherwise make every 8-digit number a
+//!   candidate.
+//!
+//! Candidates are then checked (boundaries, validator, context), normalised, and where two
+//! overlap the higher-priority detector's finding is kept.
+
+use regex_automata::{Anchored, Input, MatchKind, PatternID, meta, util::syntax};
+
+use super::{Detector, Finding, LoadError, is_word_byte, numeric, window_after, window_before};
+
+/// Longest match, in characters, a context pattern is expected to have; widens keyword windows.
+const CTX_MATCH_MARGIN: usize = 24;
+
+/// One group of patterns compiled together, with the detector and pattern each id belongs to.
+#[derive(Debug)]
+struct Group {
+    regex: meta::Regex,
+    /// For each pattern id: (detector index, pattern index within the detector).
+    owners: Vec<(usize, usize)>,
+}
+
+impl Group {
+    fn build(patterns: Vec<(String, (usize, usize))>) -> Result<Option<Group>, String> {
+        if patterns.is_empty() {
+            return Ok(None);
+        }
+        let (res, owners): (Vec<String>, Vec<(usize, usize)>) = patterns.into_iter().unzip();
+        let regex = meta::Regex::builder()
+            // Byte-oriented: files are not always valid UTF-8, and `[0-9]` means ASCII digits.
+            .syntax(syntax::Config::new().unicode(false).utf8(false))
+            .configure(
+                meta::Config::new()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .utf8_empty(false),
+            )
+            .build_many(&res)
+            .map_err(|e| e.to_string())?;
+        Ok(Some(Group { regex, owners }))
+    }
+
+    /// Patterns anchored at `s`, in priority order from `from`: their match ends.
+    fn anchored_ends(
+        &self,
+        hay: &[u8],
+        s: usize,
+        hi: usize,
+        from: usize,
+    ) -> impl Iterator<Item = (usize, usize)> {
+        (from..self.owners.len()).filter_map(move |pid| {
+            let input = Input::new(hay)
+                .range(s..hi)
+                .anchored(Anchored::Pattern(PatternID::new_unchecked(pid)));
+            self.regex.search(&input).map(|m| (pid, m.end()))
+        })
+    }
+}
+
+/// All detectors, ordered by descending priority, with their patterns compiled for scanning.
+#[derive(Debug)]
+pub struct DetectorSet {
+    pub(super) detectors: Vec<Detector>,
+    numeric: Option<Group>,
+    numeric_min_len: usize,
+    general: Option<Group>,
+    context: Option<Group>,
+    /// Every context keyword, ASCII case-insensitive, in one literal matcher (Teddy).
+    keywords: Option<meta::Regex>,
+    /// Characters around a keyword hit searched for context patterns.
+    ctx_reach: usize,
+    /// Header-driven patterns: (detector index, pattern index, whole-value matcher).
+    header_only: Vec<(usize, usize, meta::Regex)>,
+}
+
+impl DetectorSet {
+    /// The embedded catalogue plus (adding or overriding by id) the files of `dir`.
+    pub fn load(dir: Option<&std::path::Path>) -> Result<DetectorSet, LoadError> {
+        DetectorSet::new(super::load::load_detectors(dir)?)
+    }
+
+    pub fn new(mut detectors: Vec<Detector>) -> Result<DetectorSet, LoadError> {
+        // Highest priority first: pattern ids follow detector order, and both leftmost-first
+        // matching and the anchored fallbacks prefer lower ids.
+        detectors.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
+        let (mut numeric, mut general, mut context) = (Vec::new(), Vec::new(), Vec::new());
+        let mut numeric_min_len = usize::MAX;
+        let mut keywords: Vec<String> = Vec::new();
+        let mut widest = 0;
+        let mut header_only = Vec::new();
+        for (di, d) in detectors.iter().enumerate() {
+            for (pi, p) in d.patterns.iter().enumerate() {
+                let entry = (p.regex.clone(), (di, pi));
+                if p.requires_header {
+                    let whole =
+                        meta::Regex::new(&format!(r"\A(?:{})\z", p.regex)).map_err(|e| {
+                            LoadError::Build {
+                                id: d.id.clone(),
+                                message: e.to_string(),
+                            }
+                        })?;
+                    header_only.push((di, pi, whole));
+                } else if p.requires_context {
+                    context.push(entry);
+                    widest = widest.max(d.window);
+                    for k in &d.keywords {
+                        if !keywords.contains(k) {
+                            keywords.push(k.clone());
+                        }
+                    }
+                } else if let Some(min) = numeric::numeric_min_len(&p.regex) {
+                    numeric_min_len = numeric_min_len.min(min.max(1));
+                    numeric.push(entry);
+                } else {
+                    general.push(entry);
+                }
+            }
+        }
+        let build_err = |message: String| LoadError::Build {
+            id: detectors
+                .iter()
+                .map(|d| d.id.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            message,
+        };
+        let keywords = if keywords.is_empty() {
+            None
+        } else {
+            let pats: Vec<String> = keywords
+                .iter()
+                .map(|k| format!("(?i:{})", regex_syntax::escape(k)))
+                .collect();
+            Some(
+                meta::Regex::builder()
+                    .syntax(syntax::Config::new().unicode(false).utf8(false))
+                    .configure(meta::Config::new().utf8_empty(false))
+                    .build_many(&pats)
+                    .map_err(|e| build_err(e.to_string()))?,
+            )
+        };
+        Ok(DetectorSet {
+            numeric: Group::build(numeric).map_err(build_err)?,
+            numeric_min_len,
+            general: Group::build(general).map_err(build_err)?,
+            context: Group::build(context).map_err(build_err)?,
+            keywords,
+            ctx_reach: widest + CTX_MATCH_MARGIN,
+            header_only,
+            detectors,
+        })
+    }
+
+    pub fn detectors(&self) -> &[Detector] {
+        &self.detectors
+    }
+
+    pub fn len(&self) -> usize {
+        self.detectors.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.detectors.is_empty()
+    }
+
+    pub fn get(&self, i: usize) -> &Detector {
+        &self.detectors[i]
+    }
+
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.detectors.iter().position(|d| d.id == id)
+    }
+
+    /// Which detectors a column header names (one flag per detector).
+    pub fn header_hints(&self, header: &str) -> Vec<bool> {
+        self.detectors
+            .iter()
+            .map(|d| d.header_matches(header))
+            .collect()
+    }
+
+    /// Calls `on` for every finding in `hay`, in order of position. `hinted[i]` says that the
+    /// field's header names detector `i`, which stands in for a context keyword; pass `&[]` for
+    /// plain text. Overlapping candidates resolve to the higher-priority detector.
+    pub fn find(&self, hay: &[u8], hinted: &[bool], mut on: impl FnMut(Finding)) {
+        // Header-driven findings span the whole value and stand beside what is inside it (an
+        // address may hold a phone number): they take no part in overlap resolution.
+        if hinted.iter().any(|&h| h) {
+            self.find_header_only(hay, hinted, &mut on);
+        }
+        let mut found: Vec<Finding> = Vec::new();
+        if let Some(g) = &self.numeric {
+            numeric::tokens(hay, self.numeric_min_len, |ts, te| {
+                numeric::starts(hay, ts, te, self.numeric_min_len, |c| {
+                    match self.first_valid(g, hay, c, te, None, hinted) {
+                        Some(f) => {
+                            let end = f.end;
+                            found.push(f);
+                            end
+                        }
+                        None => c,
+                    }
+                });
+            });
+        }
+        if let Some(g) = &self.general {
+            self.scan_group(g, hay, 0, hay.len(), hinted, &mut found);
+        }
+        if let Some(g) = &self.context {
+            let whole = g
+                .owners
+                .iter()
+                .any(|&(di, _)| hinted.get(di).copied().unwrap_or(false));
+            if whole {
+                // A hinted context detector: its patterns run over the whole value.
+                self.scan_group(g, hay, 0, hay.len(), hinted, &mut found);
+            } else if let Some(ac) = &self.keywords {
+                // Around each keyword hit; overlapping windows are merged and searched once.
+                let mut pending: Option<(usize, usize)> = None;
+                for m in ac.find_iter(hay) {
+                    let lo = window_before(hay, m.start(), self.ctx_reach);
+                    let hi = window_after(hay, m.end(), self.ctx_reach);
+                    pending = match pending {
+                        Some((plo, phi)) if lo <= phi => Some((plo, phi.max(hi))),
+                        Some((plo, phi)) => {
+                            self.scan_group(g, hay, plo, phi, hinted, &mut found);
+                            Some((lo, hi))
+                        }
+                        None => Some((lo, hi)),
+                    };
+                }
+                if let Some((lo, hi)) = pending {
+                    self.scan_group(g, hay, lo, hi, hinted, &mut found);
+                }
+            }
+        }
+        if found.is_empty() {
+            return;
+        }
+        // The groups were searched apart: order their findings, and where two overlap keep the
+        // higher-priority detector's (a lower index).
+        found.sort_by_key(|f| (f.start, f.detector));
+        let mut kept: Option<Finding> = None;
+        for f in found {
+            match kept.take() {
+                Some(k) if f.start < k.end => {
+                    kept = Some(if f.detector < k.detector { f } else { k });
+                }
+                Some(k) => {
+                    on(k);
+                    kept = Some(f);
+                }
+                None => kept = Some(f),
+            }
+        }
+        if let Some(k) = kept {
+            on(k);
+        }
+    }
+
+    /// Header-driven detectors named by the field's header: the whole (trimmed) value is matched
+    /// and validated, at most one finding per detector.
+    pub fn find_header_only(&self, hay: &[u8], hinted: &[bool], on: &mut impl FnMut(Finding)) {
+        let Ok(text) = std::str::from_utf8(hay) else {
+            return;
+        };
+        let value = text.trim();
+        let start = text.len() - text.trim_start().len();
+        let mut last = usize::MAX;
+        for (di, _, re) in &self.header_only {
+            if *di == last || !hinted.get(*di).copied().unwrap_or(false) || !re.is_match(value) {
+                continue;
+            }
+            let d = &self.detectors[*di];
+            if d.validator.is_some_and(|v| !v.check(value)) {
+                continue;
+            }
+            last = *di;
+            on(Finding {
+                detector: *di,
+                start,
+                end: start + value.len(),
+                normalised: d.normaliser.apply(value),
+            });
+        }
+    }
+
+    /// Does this detector count only under a header that names it?
+    pub fn is_header_driven(&self, di: usize) -> bool {
+        self.detectors[di]
+            .patterns
+            .iter()
+            .all(|p| p.requires_header)
+    }
+
+    /// Every valid finding of a group's patterns within `hay[lo..hi]`.
+    fn scan_group(
+        &self,
+        g: &Group,
+        hay: &[u8],
+        lo: usize,
+        hi: usize,
+        hinted: &[bool],
+        out: &mut Vec<Finding>,
+    ) {
+        let mut at = lo;
+        while at < hi {
+            let Some(m) = g.regex.search(&Input::new(hay).range(at..hi)) else {
+                break;
+            };
+            let s = m.start();
+            let first = (m.pattern().as_usize(), m.end());
+            match self.first_valid(g, hay, s, hi, Some(first), hinted) {
+                Some(f) => {
+                    at = f.end.max(s + 1);
+                    out.push(f);
+                }
+                None => {
+                    // A match starting inside a run of letters/digits fails its left boundary,
+                    // so the next candidate can only start after this run.
+                    let mut next = s + 1;
+                    if is_word_byte(hay[s]) {
+                        while next < hi && is_word_byte(hay[next]) {
+                            next += 1;
+                        }
+                    }
+                    at = next;
+                }
+            }
+        }
+    }
+
+    /// The first of a group's patterns, in priority order, that yields a valid finding at `s`.
+    /// `first` is a match the caller already has (the leftmost-first winner at `s`).
+    fn first_valid(
+        &self,
+        g: &Group,
+        hay: &[u8],
+        s: usize,
+        hi: usize,
+        first: Option<(usize, usize)>,
+        hinted: &[bool],
+    ) -> Option<Finding> {
+        if s > 0 && is_word_byte(hay[s - 1]) {
+            return None;
+        }
+        // Without a match in hand, one anchored search over all patterns finds the first that
+        // matches here; most numeric tokens match none and cost just that.
+        let first = first.or_else(|| {
+            let input = Input::new(hay).range(s..hi).anchored(Anchored::Yes);
+            g.regex
+                .search(&input)
+                .map(|m| (m.pattern().as_usize(), m.end()))
+        })?;
+        let (pid, end) = first;
+        if let Some(f) = self.check(hay, s, end, g.owners[pid], hinted) {
+            return Some(f);
+        }
+        // Other patterns may match at the same start (an 18-digit run that is not a valid ID may
+        // be a valid 19-digit card's prefix; an `H` number may be a permit, not a passport).
+        g.anchored_ends(hay, s, hi, pid + 1)
+            .find_map(|(pid, end)| self.check(hay, s, end, g.owners[pid], hinted))
+    }
+
+    fn check(
+        &self,
+        hay: &[u8],
+        s: usize,
+        e: usize,
+        (di, pi): (usize, usize),
+        hinted: &[bool],
+    ) -> Option<Finding> {
+        if e < hay.len() && is_word_byte(hay[e]) {
+            return None;
+        }
+        let d = &self.detectors[di];
+        let raw = std::str::from_utf8(&hay[s..e]).ok()?;
+        if let Some(v) = d.validator
+            && !v.check(raw)
+        {
+            return None;
+        }
+        if d.patterns[pi].requires_context
+            && !hinted.get(di).copied().unwrap_or(false)
+            && !d.has_context(hay, s, e)
+        {
+            return None;
+        }
+        Some(Finding {
+            detector: di,
+            start: s,
+            end: e,
+            normalised: d.normaliser.apply(raw),
+        })
+    }
+}

@@ -1,0 +1,310 @@
+//! CSV and TSV: rows are records, the header names the fields.
+//!
+//! Parsing is csv-core's (the engine of the `csv` crate) rather than `csv::Reader`'s, because
+//! `csv::Reader` grows a record without limit: one stray quote in a 5 GB export would make the
+//! whole rest of the file one field in memory. Here the caller owns the buffers, so a record is
+//! capped at [`RECORD_CAP`] bytes; a quoted field that runs past it — or to the end of the file
+//! without a closing quote — is reported with the line it opened on, and the text it swallowed
+//! is scanned as plain lines instead, so no personal data is missed and memory stays bounded.
+//!
+//! Input is the file's bytes as they are (UTF-8) or decoded pieces (see [`super::encoding`]).
+//! The first row is a header when it looks like one: short text labels, no numbers, no
+//! personal data. Rows may be ragged; extra columns are named `column N`.
+
+use csv_core::{ReadRecordResult, Reader, ReaderBuilder};
+
+use super::Ctx;
+use super::encoding::{self, Detected};
+use super::records::RecordScanner;
+use super::text;
+use crate::inventory::SourceAcc;
+
+/// Largest record (all its fields) kept in memory.
+pub const RECORD_CAP: usize = 8 << 20;
+/// Most fields in one record.
+const MAX_FIELDS: usize = 1 << 16;
+/// Decoded piece size for non-UTF-8 input.
+const PIECE: usize = 1 << 20;
+
+/// The outcome of reading one CSV source.
+pub struct CsvOutcome {
+    pub acc: SourceAcc,
+    /// Set when part of the file could not be read as CSV (the reason, precise).
+    pub problem: Option<String>,
+}
+
+/// Reads a whole CSV file (`bytes` as stored; `det` its encoding).
+pub fn scan_csv(bytes: &[u8], det: &Detected, delimiter: u8, ctx: &Ctx) -> CsvOutcome {
+    let mut p = Parser::new(ctx, delimiter);
+    let mut problems = Vec::new();
+    if det.is_utf8() {
+        p.feed(bytes, true);
+    } else {
+        let stats = encoding::decode_pieces(bytes, det, PIECE, |piece| p.feed(piece, false));
+        p.feed(&[], true);
+        problems.extend(stats.message(det));
+    }
+    problems.extend(p.problem.take());
+    CsvOutcome {
+        acc: p.scanner.finish(),
+        problem: (!problems.is_empty()).then(|| problems.join("; ")),
+    }
+}
+
+struct Parser<'c, 'a> {
+    rdr: Reader,
+    delimiter: u8,
+    scanner: RecordScanner<'c, 'a>,
+    ctx: &'c Ctx<'a>,
+    out: Vec<u8>,
+    out_len: usize,
+    ends: Vec<usize>,
+    nends: usize,
+    /// Column index → field id, once the header is known.
+    columns: Vec<usize>,
+    header_done: bool,
+    /// Line on which the current record started, and the double quotes seen in it so far.
+    record_line: u64,
+    record_quotes: u64,
+    /// After a runaway quote: the rest is scanned as text.
+    text_mode: bool,
+    problem: Option<String>,
+}
+
+impl<'c, 'a> Parser<'c, 'a> {
+    fn new(ctx: &'c Ctx<'a>, delimiter: u8) -> Self {
+        Parser {
+            rdr: ReaderBuilder::new().delimiter(delimiter).build(),
+            delimiter,
+            scanner: RecordScanner::new(ctx),
+            ctx,
+            out: vec![0; 64 << 10],
+            out_len: 0,
+            ends: vec![0; 256],
+            nends: 0,
+            columns: Vec::new(),
+            header_done: false,
+            record_line: 1,
+            record_quotes: 0,
+            text_mode: false,
+            problem: None,
+        }
+    }
+
+    /// Parses `input`; `last` says no more input follows (the end of the file).
+    fn feed(&mut self, mut input: &[u8], last: bool) {
+        loop {
+            if self.text_mode {
+                if !input.is_empty() {
+                    self.scanner.merge_acc(text::scan_text(input, self.ctx));
+                }
+                return;
+            }
+            let (res, nin, nout, nend) = self.rdr.read_record(
+                input,
+                &mut self.out[self.out_len..],
+                &mut self.ends[self.nends..],
+            );
+            self.record_quotes += bytecount::count(&input[..nin], b'"') as u64;
+            input = &input[nin..];
+            self.out_len += nout;
+            self.nends += nend;
+            match res {
+                ReadRecordResult::InputEmpty => {
+                    if !last || !input.is_empty() {
+                        return;
+                    }
+                    // `last` with input consumed: keep calling with empty input until End.
+                }
+                ReadRecordResult::OutputFull => {
+                    if self.out.len() >= RECORD_CAP {
+                        self.runaway(false);
+                        continue;
+                    }
+                    let n = (self.out.len() * 2).min(RECORD_CAP);
+                    self.out.resize(n, 0);
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    if self.ends.len() >= MAX_FIELDS {
+                        self.runaway(false);
+                        continue;
+                    }
+                    let n = self.ends.len() * 2;
+                    self.ends.resize(n, 0);
+                }
+                ReadRecordResult::Record => {
+                    // Only the last record can end at the end of input with a quote still open.
+                    if last && input.is_empty() && self.record_quotes % 2 == 1 {
+                        self.runaway(true);
+                        return;
+                    }
+                    self.record();
+                    self.out_len = 0;
+                    self.nends = 0;
+                    self.record_quotes = 0;
+                    self.record_line = self.rdr.line();
+                }
+                ReadRecordResult::End => return,
+            }
+            if last && input.is_empty() && res == ReadRecordResult::End {
+                return;
+            }
+        }
+    }
+
+    /// A quoted field that did not close: report it and scan what it swallowed as text.
+    fn runaway(&mut self, at_eof: bool) {
+        let line = self.record_line;
+        let now = self.rdr.line();
+        self.problem = Some(if at_eof {
+            format!(
+                "line {line}: a quoted field opens and is never closed (stray quote?): lines \
+                 {line}–{now} were read as one field; they were scanned as plain text lines instead"
+            )
+        } else {
+            format!(
+                "line {line}: a quoted field runs past {} MiB (to line {now}) without a closing \
+                 quote (stray quote?); the rest of the file from line {line} was scanned as plain \
+                 text lines",
+                RECORD_CAP >> 20
+            )
+        });
+        // The fields as they stood, joined again by their delimiter.
+        let mut swallowed = Vec::with_capacity(self.out_len + self.nends);
+        let mut start = 0;
+        for &end in &self.ends[..self.nends] {
+            swallowed.extend_from_slice(&self.out[start..end]);
+            swallowed.push(self.delimiter);
+            start = end;
+        }
+        swallowed.extend_from_slice(&self.out[start.min(self.out_len)..self.out_len]);
+        self.scanner
+            .merge_acc(text::scan_text(&swallowed, self.ctx));
+        self.out_len = 0;
+        self.nends = 0;
+        self.text_mode = true;
+    }
+
+    fn record(&mut self) {
+        let out = &self.out[..self.out_len];
+        let ends = &self.ends[..self.nends];
+        let field = |i: usize| -> &[u8] {
+            let start = if i == 0 { 0 } else { ends[i - 1] };
+            &out[start..ends[i]]
+        };
+        // A blank line is one empty field: not a record.
+        if ends.len() == 1 && field(0).trim_ascii().is_empty() {
+            return;
+        }
+        if !self.header_done {
+            self.header_done = true;
+            let cells: Vec<&[u8]> = (0..ends.len()).map(field).collect();
+            if looks_like_header(&cells, self.ctx) {
+                for (i, c) in cells.iter().enumerate() {
+                    let name = String::from_utf8_lossy(c.trim_ascii());
+                    let name = if name.is_empty() {
+                        format!("column {}", i + 1)
+                    } else {
+                        name.into_owned()
+                    };
+                    let id = self.scanner.field(&name);
+                    self.columns.push(id);
+                }
+                return;
+            }
+        }
+        while self.columns.len() < ends.len() {
+            let id = self
+                .scanner
+                .field(&format!("column {}", self.columns.len() + 1));
+            self.columns.push(id);
+        }
+        let columns = &self.columns;
+        self.scanner
+            .record((0..ends.len()).map(|i| (columns[i], field(i))));
+    }
+}
+
+/// A header row: every cell a short label (≤ 64 bytes, not a number), at least one non-empty,
+/// and no personal data in any of them.
+pub fn looks_like_header(cells: &[&[u8]], ctx: &Ctx) -> bool {
+    let mut labels = 0;
+    for c in cells {
+        let c = c.trim_ascii();
+        if c.is_empty() {
+            continue;
+        }
+        if c.len() > 64 || is_number(c) || !ctx.set.find_all_bytes(c).is_empty() {
+            return false;
+        }
+        labels += 1;
+    }
+    labels > 0
+}
+
+fn is_number(v: &[u8]) -> bool {
+    std::str::from_utf8(v).is_ok_and(|s| s.parse::<f64>().is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::DetectorSet;
+    use crate::sketch::SketchKey;
+
+    fn run(text: &[u8]) -> (CsvOutcome, DetectorSet) {
+        let set = DetectorSet::load(None).unwrap();
+        let key = SketchKey::random();
+        let ctx = Ctx {
+            set: &set,
+            key: &key,
+            reference: chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+        };
+        let det = encoding::detect(text, true);
+        let out = scan_csv(text, &det, b',', &ctx);
+        (out, DetectorSet::load(None).unwrap())
+    }
+
+    #[test]
+    fn header_quoted_multiline_and_ragged_rows() {
+        let csv = "姓名,手机号,备注\n张伟,13812345678,\"多行\n备注\"\n李娜,13912345678,x,extra 13712345678\n";
+        let (out, _) = run(csv.as_bytes());
+        assert_eq!(out.problem, None);
+        assert_eq!(out.acc.records, 2);
+        assert_eq!(out.acc.subjects.estimate().estimate, 2);
+        assert!(
+            out.acc.fields.contains_key("手机号"),
+            "{:?}",
+            out.acc.fields.keys()
+        );
+        assert!(out.acc.fields.contains_key("column 4"));
+        assert!(
+            out.acc.fields.contains_key("姓名"),
+            "names under a 姓名 header count"
+        );
+    }
+
+    #[test]
+    fn no_header_when_the_first_row_is_data() {
+        let (out, _) = run(b"13812345678,a\n13912345678,b\n");
+        assert_eq!(out.acc.records, 2);
+        assert!(out.acc.fields.contains_key("column 1"));
+    }
+
+    #[test]
+    fn a_stray_quote_at_the_end_is_reported_and_its_lines_still_scanned() {
+        let mut csv = String::from("name,phone\n");
+        csv.push_str("a,13812345678\nb,\"13912345678\n");
+        for i in 0..50 {
+            csv.push_str(&format!("c{i},1370000{:04}\n", 1000 + i));
+        }
+        let (out, _) = run(csv.as_bytes());
+        let p = out.problem.expect("runaway reported");
+        assert!(
+            p.starts_with("line 3: a quoted field opens and is never closed"),
+            "{p}"
+        );
+        // 1 CSV record before the stray quote + 51 lines scanned as text.
+        assert_eq!(out.acc.subjects.estimate().estimate, 52);
+    }
+}

@@ -1,0 +1,301 @@
+//! Which reader a file gets: its format, told by content first and extension second.
+//!
+//! Content wins because exports get renamed: an `.xlsx` saved as `.dat`, a CSV named `.txt`.
+//! Zip containers are told apart by their entries (`xl/workbook.xml`, `xl/workbook.bin`, an
+//! OpenDocument `mimetype`), OLE compound files by their stream names (`Workbook`, or
+//! `EncryptedPackage` for a password-protected OOXML workbook), and text by its first lines:
+//! JSON opens with `{` or `[`, CSV has the same number of delimiters on every line.
+
+use std::io::{Cursor, Read};
+use std::path::Path;
+
+/// Spreadsheet container kinds calamine reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SheetKind {
+    Xlsx,
+    Xlsm,
+    Xlsb,
+    Xls,
+    Ods,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Csv {
+        delimiter: u8,
+    },
+    Json,
+    JsonLines,
+    Sheet(SheetKind),
+    /// A password-protected OOXML workbook (an OLE file holding `EncryptedPackage`); the
+    /// format its extension names (`xlsx` unless it says `xlsm` or `xlsb`).
+    EncryptedWorkbook(&'static str),
+    /// A zip or OLE container that is no spreadsheet.
+    Container(&'static str),
+}
+
+impl Format {
+    /// The name recorded as `sources[].format`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Csv { delimiter: b'\t' } => "tsv",
+            Format::Csv { .. } => "csv",
+            Format::Json => "json",
+            Format::JsonLines => "jsonl",
+            Format::Sheet(SheetKind::Xlsx) => "xlsx",
+            Format::Sheet(SheetKind::Xlsm) => "xlsm",
+            Format::Sheet(SheetKind::Xlsb) => "xlsb",
+            Format::Sheet(SheetKind::Xls) => "xls",
+            Format::Sheet(SheetKind::Ods) => "ods",
+            Format::EncryptedWorkbook(name) => name,
+            Format::Container(kind) => kind,
+        }
+    }
+}
+
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+const CFB_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+
+fn extension(path: &Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default()
+}
+
+/// The format of a binary container (zip or OLE), or `None` when `bytes` is neither.
+pub fn sniff_container(path: &Path, bytes: &[u8]) -> Option<Format> {
+    let ext = extension(path);
+    if bytes.starts_with(ZIP_MAGIC) {
+        return Some(sniff_zip(&ext, bytes));
+    }
+    if bytes.starts_with(CFB_MAGIC) {
+        let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+        let has = |name: &str| memchr::memmem::find(bytes, &utf16(name)).is_some();
+        if has("EncryptedPackage") {
+            return Some(Format::EncryptedWorkbook(match ext.as_str() {
+                "xlsb" => "xlsb",
+                "xlsm" => "xlsm",
+                _ => "xlsx",
+            }));
+        }
+        if has("Workbook") || has("Book") || ext == "xls" {
+            return Some(Format::Sheet(SheetKind::Xls));
+        }
+        return Some(Format::Container("ole"));
+    }
+    None
+}
+
+fn sniff_zip(ext: &str, bytes: &[u8]) -> Format {
+    // Reading the central directory only; a corrupt one falls back on the extension, and the
+    // spreadsheet reader then reports the damage precisely.
+    let by_ext = || match ext {
+        "xlsx" => Format::Sheet(SheetKind::Xlsx),
+        "xlsm" => Format::Sheet(SheetKind::Xlsm),
+        "xlsb" => Format::Sheet(SheetKind::Xlsb),
+        "ods" => Format::Sheet(SheetKind::Ods),
+        _ => Format::Container("zip"),
+    };
+    let listed = std::panic::catch_unwind(|| {
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+        let names: Vec<String> = zip
+            .file_names()
+            .filter_map(|n| n.ok().map(|n| n.into_owned()))
+            .collect();
+        let has = |n: &str| names.iter().any(|x| x.eq_ignore_ascii_case(n));
+        if has("xl/workbook.bin") {
+            return Some(Format::Sheet(SheetKind::Xlsb));
+        }
+        if has("xl/workbook.xml") {
+            return Some(if has("xl/vbaProject.bin") || ext == "xlsm" {
+                Format::Sheet(SheetKind::Xlsm)
+            } else {
+                Format::Sheet(SheetKind::Xlsx)
+            });
+        }
+        if has("mimetype") {
+            let mut m = String::new();
+            let mut f = zip.by_name("mimetype").ok()?;
+            (&mut f).take(128).read_to_string(&mut m).ok()?;
+            if m.starts_with("application/vnd.oasis.opendocument.spreadsheet") {
+                return Some(Format::Sheet(SheetKind::Ods));
+            }
+        }
+        if has("content.xml") && ext == "ods" {
+            return Some(Format::Sheet(SheetKind::Ods));
+        }
+        Some(Format::Container("zip"))
+    });
+    match listed {
+        Ok(Some(f)) => f,
+        _ => by_ext(),
+    }
+}
+
+/// The format of a text file from its extension and its decoded first bytes (`head`, which may
+/// end mid-line unless `complete`).
+pub fn sniff_text(path: &Path, head: &str, complete: bool) -> Format {
+    let ext = extension(path);
+    match ext.as_str() {
+        "jsonl" | "ndjson" => return Format::JsonLines,
+        "json" | "geojson" => return json_kind(head).unwrap_or(Format::Json),
+        "csv" => {
+            return Format::Csv {
+                delimiter: sniff_delimiter(head, complete, false).unwrap_or(b','),
+            };
+        }
+        "tsv" | "tab" => return Format::Csv { delimiter: b'\t' },
+        _ => {}
+    }
+    if let Some(f) = json_kind(head) {
+        return f;
+    }
+    if ext == "log" {
+        // Log lines often carry the same number of commas: records of text, not table rows
+        // (structured JSON logs were recognised above).
+        return Format::Text;
+    }
+    match sniff_delimiter(head, complete, true) {
+        Some(delimiter) => Format::Csv { delimiter },
+        None => Format::Text,
+    }
+}
+
+/// JSON (one document) or JSON Lines (one document per line), when the text opens like JSON.
+fn json_kind(head: &str) -> Option<Format> {
+    let t = head.trim_start();
+    if !(t.starts_with('{') || t.starts_with('[')) {
+        return None;
+    }
+    let mut lines = t.lines().filter(|l| !l.trim().is_empty());
+    let first = lines.next()?;
+    let second = lines.next();
+    let first_is_doc = serde_json::from_str::<serde::de::IgnoredAny>(first).is_ok();
+    if first_is_doc && second.is_some_and(|l| l.trim_start().starts_with('{')) {
+        return Some(Format::JsonLines);
+    }
+    Some(Format::Json)
+}
+
+const DELIMITERS: [u8; 4] = [b',', b'\t', b';', b'|'];
+
+/// The delimiter that occurs the same number of times (at least once) on every line of the
+/// head, counted outside double quotes; with `strict`, at least three lines must agree.
+fn sniff_delimiter(head: &str, complete: bool, strict: bool) -> Option<u8> {
+    let mut lines: Vec<&str> = head
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(30)
+        .collect();
+    if !complete && lines.len() > 1 && !head.ends_with('\n') {
+        lines.pop(); // cut by the end of the head
+    }
+    if lines.is_empty() || (strict && lines.len() < 3) {
+        return None;
+    }
+    let mut best: Option<(u8, usize)> = None;
+    for d in DELIMITERS {
+        let counts: Vec<usize> = lines.iter().map(|l| count_outside_quotes(l, d)).collect();
+        let first = counts[0];
+        let consistent = first > 0 && counts.iter().all(|&c| c == first);
+        // A .csv file may have ragged rows: then the most frequent delimiter wins.
+        let score = if consistent {
+            first * 1000
+        } else if !strict {
+            counts.iter().sum::<usize>()
+        } else {
+            0
+        };
+        if score > 0 && best.is_none_or(|(_, s)| score > s) {
+            best = Some((d, score));
+        }
+    }
+    best.map(|(d, _)| d)
+}
+
+fn count_outside_quotes(line: &str, d: u8) -> usize {
+    let mut inq = false;
+    let mut n = 0;
+    for &b in line.as_bytes() {
+        if b == b'"' {
+            inq = !inq;
+        } else if b == d && !inq {
+            n += 1;
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_formats_by_content_and_extension() {
+        let p = Path::new;
+        let csv = "姓名,手机号,邮箱\n张伟,13812345678,a@b.cn\n李娜,13912345678,c@d.cn\n";
+        assert_eq!(
+            sniff_text(p("export.txt"), csv, true),
+            Format::Csv { delimiter: b',' }
+        );
+        let tsv = csv.replace(',', "\t");
+        assert_eq!(
+            sniff_text(p("x.dat"), &tsv, true),
+            Format::Csv { delimiter: b'\t' }
+        );
+        let semi = csv.replace(',', ";");
+        assert_eq!(
+            sniff_text(p("x.csv"), &semi, true),
+            Format::Csv { delimiter: b';' }
+        );
+        assert_eq!(
+            sniff_text(p("x.txt"), "a, b\nno commas here\n", true),
+            Format::Text
+        );
+        assert_eq!(
+            sniff_text(p("app.log"), "INFO a=1\nWARN b=2\nINFO c\n", true),
+            Format::Text
+        );
+        let commas = "started, pid 1\nlistening, port 80\nready, 3 workers\n";
+        assert_eq!(sniff_text(p("app.log"), commas, true), Format::Text);
+        let jsonl = "{\"a\":1}\n{\"a\":2}\n";
+        assert_eq!(sniff_text(p("x.log"), jsonl, true), Format::JsonLines);
+        assert_eq!(
+            sniff_text(p("x.txt"), "[{\"a\":1},\n{\"a\":2}]", true),
+            Format::Json
+        );
+        assert_eq!(
+            sniff_text(p("x.json"), "{\n \"a\": 1\n}\n", true),
+            Format::Json
+        );
+        // Quoted delimiters do not count.
+        let quoted = "a,b\n\"x,y\",z\n\"1,2,3\",4\n";
+        assert_eq!(
+            sniff_text(p("q.txt"), quoted, true),
+            Format::Csv { delimiter: b',' }
+        );
+    }
+
+    #[test]
+    fn containers_by_entries_not_names() {
+        let mut buf = Cursor::new(Vec::new());
+        {
+            let mut w = zip::ZipWriter::new(&mut buf);
+            let o = zip::write::SimpleFileOptions::default();
+            w.start_file("xl/workbook.xml", o).unwrap();
+            w.start_file("xl/worksheets/sheet1.xml", o).unwrap();
+            w.finish().unwrap();
+        }
+        let bytes = buf.into_inner();
+        let f = sniff_container(Path::new("renamed.dat"), &bytes);
+        assert_eq!(f, Some(Format::Sheet(SheetKind::Xlsx)));
+        assert_eq!(sniff_container(Path::new("a.txt"), b"hello"), None);
+        let mut ole = CFB_MAGIC.to_vec();
+        ole.extend("EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes));
+        let f = sniff_container(Path::new("a.xlsx"), &ole);
+        assert_eq!(f, Some(Format::EncryptedWorkbook("xlsx")));
+    }
+}

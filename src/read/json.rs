@@ -1,0 +1,404 @@
+//! JSON and JSON Lines: objects are records, JSON paths name the fields.
+//!
+//! A field is named by its path: `user.contact.phone`, and `orders[].card_no` for every element
+//! of an array. A JSON Lines object is one record; a top-level array is a table whose elements
+//! are records, streamed one element at a time; a top-level object is one record, except that
+//! its largest array of objects (an API export's `data.list`) is taken as the table it holds.
+//!
+//! Memory stays bounded: JSON Lines are parsed a line at a time (large files in parallel
+//! chunks), arrays an element at a time. Whatever cannot be parsed as JSON — an over-long line,
+//! an over-large single document — is scanned as plain text instead, so its personal data still
+//! counts, and the source says what happened. A file that ends mid-document keeps the records
+//! read before the break and reports where it broke.
+
+use std::fmt;
+
+use rayon::prelude::*;
+use serde::de::{DeserializeSeed, SeqAccess, Visitor};
+use serde_json::Value;
+
+use super::Ctx;
+use super::encoding::Detected;
+use super::records::RecordScanner;
+use super::text;
+use crate::inventory::SourceAcc;
+
+/// Longest JSON Lines line parsed as JSON; longer ones are scanned as text.
+pub const MAX_LINE: usize = 64 << 20;
+/// Largest single (non-array) JSON document parsed into memory.
+pub const MAX_DOCUMENT: usize = 256 << 20;
+
+pub struct JsonOutcome {
+    pub acc: SourceAcc,
+    pub problem: Option<String>,
+}
+
+/// Reads a JSON (`lines == false`) or JSON Lines file.
+pub fn scan_json(bytes: &[u8], det: &Detected, lines: bool, ctx: &Ctx) -> JsonOutcome {
+    let decoded;
+    let body: &[u8] = if det.is_utf8() {
+        &bytes[det.bom.min(bytes.len())..]
+    } else if bytes.len() <= MAX_DOCUMENT {
+        // JSON is UTF-8 by its RFC; UTF-16 exports exist and are small enough to decode whole.
+        decoded = det
+            .encoding
+            .decode_without_bom_handling(&bytes[det.bom..])
+            .0;
+        decoded.as_bytes()
+    } else {
+        return JsonOutcome {
+            acc: text::scan_text(bytes, ctx),
+            problem: Some(format!(
+                "{} JSON larger than {} MiB was scanned as plain text",
+                det.encoding.name(),
+                MAX_DOCUMENT >> 20
+            )),
+        };
+    };
+    if lines {
+        scan_lines(body, ctx)
+    } else {
+        scan_document(body, ctx)
+    }
+}
+
+/// A problem at a byte offset, turned into a line number only when reported.
+struct LineProblem {
+    offset: usize,
+    message: String,
+}
+
+fn scan_lines(body: &[u8], ctx: &Ctx) -> JsonOutcome {
+    let chunks = text::split(body, text::CHUNK);
+    let parts: Vec<(SourceAcc, Vec<LineProblem>, u64)> = chunks
+        .into_par_iter()
+        .map(|(s, e)| scan_lines_chunk(body, s, e, ctx))
+        .collect();
+    let mut acc = SourceAcc::default();
+    let mut problems = Vec::new();
+    let mut bad = 0;
+    for (a, p, n) in parts {
+        acc.merge(a);
+        problems.extend(p);
+        bad += n;
+    }
+    let problem = problems.first().map(|p| {
+        let line = bytecount::count(&body[..p.offset], b'\n') + 1;
+        let more = if bad > 1 {
+            format!(" ({bad} lines could not be read as JSON)")
+        } else {
+            String::new()
+        };
+        format!("line {line}: {}{more}", p.message)
+    });
+    JsonOutcome { acc, problem }
+}
+
+/// One chunk of whole lines: (accumulation, problems, lines that were not JSON).
+fn scan_lines_chunk(
+    body: &[u8],
+    start: usize,
+    end: usize,
+    ctx: &Ctx,
+) -> (SourceAcc, Vec<LineProblem>, u64) {
+    let mut r = RecordScanner::new(ctx);
+    let mut problems = Vec::new();
+    let mut bad = 0;
+    let mut fallback = SourceAcc::default();
+    let mut pos = start;
+    let mut fields = Vec::new();
+    while pos < end {
+        let nl = memchr::memchr(b'\n', &body[pos..end]).map_or(end, |i| pos + i);
+        let line = &body[pos..nl];
+        let offset = pos;
+        pos = nl + 1;
+        if line.trim_ascii().is_empty() {
+            continue;
+        }
+        if line.len() > MAX_LINE {
+            bad += 1;
+            problems.push(LineProblem {
+                offset,
+                message: format!("longer than {} MiB; scanned as plain text", MAX_LINE >> 20),
+            });
+            fallback.merge(text::scan_text(line, ctx));
+            continue;
+        }
+        match serde_json::from_slice::<Value>(line) {
+            Ok(v) => {
+                fields.clear();
+                flatten(&v, &mut String::new(), &mut fields);
+                record(&mut r, &fields);
+            }
+            Err(e) => {
+                bad += 1;
+                let what = if e.is_eof() {
+                    "the JSON record ends mid-value (truncated file?)".to_string()
+                } else {
+                    format!("not valid JSON ({e}); scanned as plain text")
+                };
+                problems.push(LineProblem {
+                    offset,
+                    message: what,
+                });
+                // Its text may still hold personal data.
+                fallback.merge(text::scan_text(line, ctx));
+            }
+        }
+    }
+    let mut acc = r.finish();
+    acc.merge(fallback);
+    (acc, problems, bad)
+}
+
+fn record(r: &mut RecordScanner, fields: &[(String, Vec<u8>)]) {
+    let ids: Vec<usize> = fields
+        .iter()
+        .map(|(p, _)| r.field_labeled(p, label(p)))
+        .collect();
+    r.record(
+        ids.into_iter()
+            .zip(fields.iter().map(|(_, v)| v.as_slice())),
+    );
+}
+
+/// Appends `(path, value)` for every scalar under `v` (strings and numbers; not booleans and
+/// nulls, which hold no personal data).
+fn flatten(v: &Value, path: &mut String, out: &mut Vec<(String, Vec<u8>)>) {
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+                flatten(child, path, out);
+                path.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            let len = path.len();
+            path.push_str("[]");
+            for child in items {
+                flatten(child, path, out);
+            }
+            path.truncate(len);
+        }
+        Value::String(s) => out.push((path_or_root(path), s.as_bytes().to_vec())),
+        Value::Number(n) => out.push((path_or_root(path), n.to_string().into_bytes())),
+        Value::Bool(_) | Value::Null => {}
+    }
+}
+
+/// The last key of a path (`orders[].card_no` → `card_no`), which is what header hints match.
+fn label(path: &str) -> &str {
+    let p = path.trim_end_matches("[]");
+    p.rsplit(['.', ']']).next().unwrap_or(p)
+}
+
+fn path_or_root(path: &str) -> String {
+    if path.is_empty() {
+        "$".to_string()
+    } else {
+        path.to_string()
+    }
+}
+
+fn scan_document(body: &[u8], ctx: &Ctx) -> JsonOutcome {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    if first == Some(b'[') {
+        return scan_array(body, ctx);
+    }
+    if body.len() > MAX_DOCUMENT {
+        return JsonOutcome {
+            acc: text::scan_text(body, ctx),
+            problem: Some(format!(
+                "a single JSON document larger than {} MiB is not parsed into memory; it was \
+                 scanned as plain text",
+                MAX_DOCUMENT >> 20
+            )),
+        };
+    }
+    let mut r = RecordScanner::new(ctx);
+    match serde_json::from_slice::<Value>(body) {
+        Ok(v) => {
+            scan_value(&mut r, v);
+            JsonOutcome {
+                acc: r.finish(),
+                problem: None,
+            }
+        }
+        Err(e) => JsonOutcome {
+            acc: text::scan_text(body, ctx),
+            problem: Some(format!("{}; scanned as plain text", describe(&e, 0))),
+        },
+    }
+}
+
+/// A document: its largest array of objects is a table of records, the rest one record.
+fn scan_value(r: &mut RecordScanner, mut v: Value) {
+    let mut best: Option<(Vec<String>, usize)> = None;
+    find_table(&v, &mut Vec::new(), &mut best);
+    let mut fields = Vec::new();
+    if let Some((keys, _)) = best {
+        let mut slot = &mut v;
+        for k in &keys {
+            slot = &mut slot[k.as_str()];
+        }
+        let table = slot.take();
+        let prefix = format!("{}[]", keys.join("."));
+        if let Value::Array(items) = table {
+            for item in items {
+                fields.clear();
+                flatten(&item, &mut prefix.clone(), &mut fields);
+                record(r, &fields);
+            }
+        }
+    }
+    fields.clear();
+    flatten(&v, &mut String::new(), &mut fields);
+    if !fields.is_empty() {
+        record(r, &fields);
+    }
+}
+
+/// The path (object keys only) of the largest array of at least two objects.
+fn find_table(v: &Value, path: &mut Vec<String>, best: &mut Option<(Vec<String>, usize)>) {
+    if let Value::Object(m) = v {
+        for (k, child) in m {
+            path.push(k.clone());
+            if let Value::Array(items) = child {
+                let objects = items.iter().filter(|i| i.is_object()).count();
+                if objects >= 2 && best.as_ref().is_none_or(|(_, n)| objects > *n) {
+                    *best = Some((path.clone(), objects));
+                }
+            } else {
+                find_table(child, path, best);
+            }
+            path.pop();
+        }
+    }
+}
+
+/// A top-level array, streamed: each element is a record, parsed and dropped in turn.
+fn scan_array(body: &[u8], ctx: &Ctx) -> JsonOutcome {
+    let mut r = RecordScanner::new(ctx);
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let res = serde::Deserializer::deserialize_seq(&mut de, Elements { r: &mut r })
+        .and_then(|()| de.end());
+    let problem = res.err().map(|e| describe(&e, r.records()));
+    JsonOutcome {
+        acc: r.finish(),
+        problem,
+    }
+}
+
+fn describe(e: &serde_json::Error, records: u64) -> String {
+    if e.is_eof() {
+        format!(
+            "the JSON ends mid-document at line {}, column {} after {records} complete records \
+             (truncated file?); the incomplete record was not read",
+            e.line(),
+            e.column()
+        )
+    } else {
+        format!("invalid JSON after {records} records: {e}")
+    }
+}
+
+struct Elements<'r, 'c, 'a> {
+    r: &'r mut RecordScanner<'c, 'a>,
+}
+
+impl<'de> Visitor<'de> for Elements<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of records")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut fields = Vec::new();
+        while let Some(v) = seq.next_element::<Value>()? {
+            fields.clear();
+            flatten(&v, &mut String::new(), &mut fields);
+            record(self.r, &fields);
+        }
+        Ok(())
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Elements<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::DetectorSet;
+    use crate::read::encoding;
+    use crate::sketch::SketchKey;
+
+    fn run(text: &str, lines: bool) -> JsonOutcome {
+        let set = Box::leak(Box::new(DetectorSet::load(None).unwrap()));
+        let key = Box::leak(Box::new(SketchKey::random()));
+        let ctx = Ctx {
+            set,
+            key,
+            reference: chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+        };
+        let det = encoding::detect(text.as_bytes(), true);
+        scan_json(text.as_bytes(), &det, lines, &ctx)
+    }
+
+    #[test]
+    fn paths_name_fields_and_lines_are_records() {
+        let jl = "{\"user\":{\"contact\":{\"phone\":\"13812345678\"}},\"orders\":[{\"card_no\":\"6222021234567890128\"}]}\n\
+                  {\"user\":{\"contact\":{\"phone\":13912345678}}}\n\n";
+        let out = run(jl, true);
+        assert_eq!(out.problem, None);
+        assert_eq!(out.acc.records, 2);
+        assert_eq!(out.acc.subjects.estimate().estimate, 2);
+        let names: Vec<&String> = out.acc.fields.keys().collect();
+        assert!(
+            names.contains(&&"user.contact.phone".to_string()),
+            "{names:?}"
+        );
+    }
+
+    #[test]
+    fn arrays_stream_and_documents_find_their_table() {
+        let arr = r#"[{"mobile":"13812345678"},{"mobile":"13912345678"},{"x":1}]"#;
+        let out = run(arr, false);
+        assert_eq!((out.acc.records, out.problem), (3, None));
+        assert_eq!(
+            (label("a.b[].xm"), label("xm"), label("tags[]")),
+            ("xm", "xm", "tags")
+        );
+        let doc = r#"{"code":0,"data":{"list":[{"sjh":"13812345678"},{"sjh":"13912345678"}]}}"#;
+        let out = run(doc, false);
+        assert!(out.acc.fields.contains_key("data.list[].sjh"));
+        assert_eq!(out.acc.subjects.estimate().estimate, 2);
+    }
+
+    #[test]
+    fn truncated_json_keeps_what_came_before() {
+        let out = run(r#"[{"mobile":"13812345678"},{"mobile":"1391234"#, false);
+        let p = out.problem.unwrap();
+        assert!(
+            p.contains("ends mid-document at line 1") && p.contains("after 1 complete"),
+            "{p}"
+        );
+        assert_eq!(out.acc.subjects.estimate().estimate, 1);
+        let out = run("{\"a\":\"13812345678\"}\n{\"a\":\"139", true);
+        let p = out.problem.unwrap();
+        assert!(
+            p.starts_with("line 2: the JSON record ends mid-value"),
+            "{p}"
+        );
+    }
+}

@@ -1,0 +1,532 @@
+//! End-to-end tests through the `pipl-scan` binary: fixtures with known answers, the inventory
+//! contract, masking, and every kind of bad input the walk and the readers must survive.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+#[allow(dead_code)]
+#[path = "../examples/gen_fixtures.rs"]
+mod gen_fixtures;
+
+const BIN: &str = env!("CARGO_BIN_EXE_pipl-scan");
+const REF_DATE: &str = "2026-11-25";
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("run pipl-scan")
+}
+
+/// Scans `roots` into a fresh folder; returns the process output and the parsed inventory.
+fn scan(roots: &[&Path], extra: &[&str]) -> (Output, Value, tempfile::TempDir) {
+    let out = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(BIN);
+    cmd.arg("scan");
+    cmd.args(roots);
+    cmd.arg("-o").arg(out.path());
+    cmd.args(["--reference-date", REF_DATE]);
+    cmd.args(extra);
+    let o = cmd.output().expect("run pipl-scan scan");
+    let inv = std::fs::read(out.path().join("inventory.json"))
+        .map(|b| serde_json::from_slice(&b).expect("inventory.json is JSON"))
+        .unwrap_or(Value::Null);
+    (o, inv, out)
+}
+
+/// Parses `# pipl-scan-expect: k=v ...` from a fixture's first line.
+fn expectation(path: &Path) -> Vec<(String, u64)> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let first = text.lines().next().unwrap();
+    let rest = first
+        .strip_prefix("# pipl-scan-expect: ")
+        .unwrap_or_else(|| panic!("{}: no expectation line", path.display()));
+    rest.split_whitespace()
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap();
+            (k.to_string(), v.parse().unwrap())
+        })
+        .collect()
+}
+
+fn check_totals(inv: &Value, expect: &[(String, u64)], what: &str) {
+    let t = &inv["totals"];
+    for (k, want) in expect {
+        let got = match k.as_str() {
+            "subjects" => &t["subjects"]["estimate"],
+            "minors" => &t["minor_subjects"]["estimate"],
+            "unidentified" => &t["unidentified_records"],
+            "records" => &t["records"],
+            s if s.starts_with("sensitive.") => {
+                &t["sensitive_subjects_by_standard"][&s["sensitive.".len()..]]["estimate"]
+            }
+            other => panic!("unknown expectation key {other}"),
+        };
+        assert_eq!(got.as_u64(), Some(*want), "{what}: {k}");
+    }
+}
+
+#[test]
+fn every_fixture_gives_the_answer_in_its_first_line() {
+    let dir = fixtures().join("text");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let (o, inv, _tmp) = scan(&[&path], &["--quiet"]);
+        assert!(o.status.success(), "{}: {o:?}", path.display());
+        check_totals(&inv, &expectation(&path), &path.display().to_string());
+        n += 1;
+    }
+    assert!(n >= 5, "fixtures missing");
+}
+
+#[test]
+fn the_whole_fixture_tree_gives_the_expected_totals() {
+    let (o, inv, _tmp) = scan(&[&fixtures()], &[]);
+    assert!(o.status.success(), "{o:?}");
+    check_totals(
+        &inv,
+        &expectation(&fixtures().join("EXPECTED")),
+        "fixtures/",
+    );
+    assert_eq!(inv["scan"]["complete"], true);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("subjects:"), "summary printed: {stdout}");
+    assert!(stdout.contains("complete"), "{stdout}");
+    // Subjects per identifier: the lower bound never exceeds the subject estimate.
+    let lb = inv["totals"]["subjects_lower_bound"].as_u64().unwrap();
+    assert!(lb > 0 && lb <= inv["totals"]["subjects"]["estimate"].as_u64().unwrap());
+}
+
+#[test]
+fn committed_fixtures_are_what_the_generator_writes() {
+    let tmp = tempfile::tempdir().unwrap();
+    gen_fixtures::generate(tmp.path());
+    let mut compared = 0;
+    for rel in walk_files(tmp.path()) {
+        let fresh = std::fs::read(tmp.path().join(&rel)).unwrap();
+        let committed = std::fs::read(fixtures().join(&rel))
+            .unwrap_or_else(|_| panic!("fixtures/{} missing: run the generator", rel.display()));
+        assert!(
+            fresh == committed,
+            "fixtures/{} is stale: run `cargo run --example gen_fixtures`",
+            rel.display()
+        );
+        compared += 1;
+    }
+    assert!(compared >= 6);
+}
+
+fn walk_files(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(root).unwrap().to_path_buf());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn inventories_validate_against_the_json_schema() {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/inventory-v1.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    // A clean scan, and one full of skipped and failed files.
+    let (_, clean, _t1) = scan(&[&fixtures()], &["--quiet"]);
+    let messy_dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        messy_dir.path().join("bin.dat"),
+        b"\x00\x01\x02 13812345678",
+    )
+    .unwrap();
+    std::fs::write(messy_dir.path().join("big.txt"), vec![b'a'; 5000]).unwrap();
+    let missing = messy_dir.path().join("missing");
+    let (_, messy, _t2) = scan(
+        &[messy_dir.path(), &missing],
+        &["--quiet", "--max-file-size", "1K"],
+    );
+    for inv in [&clean, &messy] {
+        let errors: Vec<String> = validator
+            .iter_errors(inv)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+    assert_eq!(messy["scan"]["complete"], false);
+    // The schema is not vacuous: a document missing a required field fails.
+    let mut broken = clean.clone();
+    broken["totals"].as_object_mut().unwrap().remove("subjects");
+    assert!(!validator.is_valid(&broken));
+}
+
+#[test]
+fn no_raw_identifier_leaves_the_process() {
+    let (o, inv, tmp) = scan(&[&fixtures()], &[]);
+    let inventory = std::fs::read_to_string(tmp.path().join("inventory.json")).unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    let set = pipl_scan::detect::DetectorSet::load(None).unwrap();
+    let mut checked = 0;
+    for rel in walk_files(&fixtures().join("text")) {
+        let text = std::fs::read_to_string(fixtures().join("text").join(&rel)).unwrap();
+        for f in set.find_all(&text) {
+            let raw = &text[f.start..f.end];
+            for needle in [raw, f.normalised.as_str()] {
+                assert!(!inventory.contains(needle), "raw value in inventory.json");
+                assert!(!stdout.contains(needle) && !stderr.contains(needle));
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "checked {checked} values");
+    // Samples exist and are masked.
+    let samples: Vec<&str> = inv["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["fields"].as_array().unwrap())
+        .flat_map(|f| f["categories"].as_array().unwrap())
+        .flat_map(|c| c["samples"].as_array().unwrap())
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(!samples.is_empty());
+    assert!(samples.iter().all(|s| s.contains('*')), "{samples:?}");
+}
+
+#[test]
+fn special_files_links_and_loops_are_recorded_and_the_scan_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir(root.join("sub")).unwrap();
+    std::fs::write(root.join("sub/ok.txt"), "电话13812345678\n").unwrap();
+    std::fs::write(root.join(".hidden.txt"), "mail zhang.san@example.com\n").unwrap();
+    std::os::unix::fs::symlink(root, root.join("sub/loop")).unwrap();
+    let fifo = root.join("pipe");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+
+    // Symlinks not followed by default: the link is skipped, the FIFO never opened.
+    let (o, inv, _t) = scan(&[root], &["--quiet"]);
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(
+        inv["totals"]["subjects"]["estimate"], 2,
+        "hidden file scanned"
+    );
+    let reason = |name: &str| -> String {
+        inv["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["path"].as_str().unwrap().ends_with(name))
+            .map(|s| s["reason"].as_str().unwrap_or("").to_string())
+            .unwrap_or_default()
+    };
+    assert!(reason("pipe").contains("FIFO"), "{inv}");
+    assert!(reason("loop").contains("symbolic link"), "{inv}");
+    assert_eq!(
+        inv["scan"]["complete"], false,
+        "skipped files make a scan incomplete"
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).is_empty(), "--quiet");
+
+    // Following links: the loop is an error naming the link; the rest is still counted.
+    let (o, inv, _t) = scan(&[root], &["--follow-links"]);
+    assert!(o.status.success(), "{o:?}");
+    let errors = inv["scan"]["errors"].to_string();
+    assert!(errors.contains("loop"), "{errors}");
+    assert_eq!(inv["totals"]["subjects"]["estimate"], 2);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("INCOMPLETE"));
+
+    // --strict turns an incomplete scan into exit code 1.
+    let (o, _, _t) = scan(&[root], &["--quiet", "--strict"]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn binary_oversized_missing_and_invalid_utf8_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("image.bin"), b"\x89PNG\x00\x00 13812345678").unwrap();
+    let mut latin = b"caf\xe9 \xff\xfe broken bytes; tel 13912345678 \xc3\n".to_vec();
+    latin.extend_from_slice(b"\xe9\xe9 id 11010519491231002X\n");
+    std::fs::write(root.join("latin1.txt"), latin).unwrap();
+    std::fs::write(root.join("big.log"), "x".repeat(4096)).unwrap();
+    let missing = root.join("does-not-exist");
+    let (o, inv, _t) = scan(&[root, &missing], &["--quiet", "--max-file-size", "2K"]);
+    assert!(o.status.success(), "{o:?}");
+    let src = |name: &str| {
+        inv["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["path"].as_str().unwrap().ends_with(name))
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} not in sources"))
+    };
+    assert_eq!(src("image.bin")["status"], "skipped");
+    assert!(
+        src("image.bin")["reason"]
+            .as_str()
+            .unwrap()
+            .contains("binary")
+    );
+    assert_eq!(src("big.log")["status"], "skipped");
+    assert!(
+        src("big.log")["reason"]
+            .as_str()
+            .unwrap()
+            .contains("max-file-size")
+    );
+    // Invalid UTF-8 does not stop a file: both ASCII identifiers are found.
+    assert_eq!(src("latin1.txt")["status"], "scanned");
+    assert_eq!(src("latin1.txt")["subjects"]["estimate"], 2);
+    assert_ne!(src("latin1.txt")["encoding"], "utf-8");
+    let errors = inv["scan"]["errors"].to_string();
+    assert!(errors.contains("does-not-exist"), "{errors}");
+    assert_eq!(inv["scan"]["files_skipped"], 2);
+}
+
+#[test]
+fn a_large_file_is_chunked_and_memory_mapped_without_losing_a_match() {
+    // > 4 MiB so it is mapped and split into chunks; PI lines are spread over every chunk edge.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.log");
+    let mut text = String::new();
+    let mut expected = 0;
+    let mut i = 0u64;
+    while text.len() < 13 << 20 {
+        i += 1;
+        if i.is_multiple_of(997) {
+            text.push_str(&format!("user{i}@example.org logged in\n"));
+            expected += 1;
+        } else {
+            text.push_str("filler line with numbers 12345 and words, nothing personal here\n");
+        }
+    }
+    std::fs::write(&path, &text).unwrap();
+    let (o, inv, _t) = scan(&[&path], &["--quiet"]);
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(inv["totals"]["records"], i);
+    let email = inv["totals"]["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["detector"] == "email")
+        .unwrap()
+        .clone();
+    assert_eq!(email["matches"], expected);
+    let s = &inv["totals"]["subjects"];
+    let (est, low, high) = (
+        s["estimate"].as_u64().unwrap(),
+        s["low"].as_u64().unwrap(),
+        s["high"].as_u64().unwrap(),
+    );
+    // Beyond the exact range of the sketch: the 95% interval must hold the truth.
+    assert!(
+        low <= expected && expected <= high,
+        "{low} {est} {high} vs {expected}"
+    );
+}
+
+#[test]
+fn sensitivity_flag_picks_the_headline_figure_and_both_are_kept() {
+    let path = fixtures().join("text/customers_zh.txt");
+    let (_, a, _t1) = scan(&[&path], &["--quiet"]);
+    let (_, b, _t2) = scan(&[&path], &["--quiet", "--sensitivity", "gbt35273-2020"]);
+    assert_eq!(a["totals"]["sensitive_subjects"]["estimate"], 2);
+    assert_eq!(b["totals"]["sensitive_subjects"]["estimate"], 30);
+    assert_eq!(b["scan"]["sensitivity"], "gbt35273-2020");
+    for st in ["gbt45574-2025", "gbt35273-2020"] {
+        let by =
+            |inv: &Value| inv["totals"]["sensitive_subjects_by_standard"][st]["estimate"].clone();
+        assert_eq!(by(&a), by(&b), "{st}");
+    }
+}
+
+#[test]
+fn a_key_file_makes_runs_mergeable_and_the_key_never_enters_the_inventory() {
+    let out = tempfile::tempdir().unwrap();
+    let key = out.path().join("shared.key");
+    let path = fixtures().join("text/app.log");
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let (o, inv, _t) = scan(&[&path], &["--quiet", "--key-file", key.to_str().unwrap()]);
+        assert!(o.status.success());
+        ids.push(
+            inv["scan"]["sketch"]["key_id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+        let inventory = serde_json::to_string(&inv).unwrap();
+        let hex = std::fs::read_to_string(&key).unwrap();
+        assert!(
+            !inventory.contains(hex.trim()),
+            "key leaked into the inventory"
+        );
+    }
+    assert_eq!(ids[0], ids[1]);
+    // Same data and key → the same sketch; union of the two runs counts the people once.
+    let (_, a, _t1) = scan(&[&path], &["--quiet", "--key-file", key.to_str().unwrap()]);
+    let sk =
+        pipl_scan::sketch::Sketch::from_base64(a["totals"]["subjects"]["sketch"].as_str().unwrap())
+            .unwrap();
+    let mut union = sk.clone();
+    union.merge(&sk);
+    assert_eq!(union.estimate().estimate, 27);
+}
+
+#[test]
+fn detectors_list_and_test() {
+    let o = run(&["detectors", "list"]);
+    assert!(o.status.success());
+    let s = String::from_utf8_lossy(&o.stdout);
+    for id in [
+        "cn-resident-id",
+        "cn-passport",
+        "hk-macau-permit",
+        "tw-permit",
+        "cn-mobile",
+        "email",
+        "bank-card",
+    ] {
+        assert!(s.contains(id), "{id} missing from\n{s}");
+    }
+    assert!(s.contains("居民身份证"), "Chinese names listed");
+    let o = run(&["detectors", "test"]);
+    assert!(o.status.success(), "{o:?}");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.starts_with("ok: ") && out.contains(" detectors, "),
+        "{out}"
+    );
+}
+
+const CUSTOM: &str = r#"
+id = "employee-id"
+category = "identity-document"
+identifier = true
+priority = 60
+normaliser = "upper-alnum"
+masker = "document"
+description = "Employee number of the fictional ACME Corp."
+[names]
+zh = "员工编号"
+en = "Employee number"
+[sensitive]
+"gbt35273-2020" = false
+"gbt45574-2025" = false
+[[patterns]]
+regex = 'EMP-[0-9]{6}'
+[examples]
+match = ["badge EMP-123456"]
+no_match = ["EMP-12345"]
+"#;
+
+#[test]
+fn user_detectors_add_to_the_catalogue_and_their_examples_run() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("employee-id.toml"), CUSTOM).unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(data.join("hr.txt"), "EMP-000001 EMP-000002\nEMP-000001\n").unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (o, inv, _t) = scan(&[&data], &["--quiet", "--detectors", d]);
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(
+        inv["totals"]["subjects"]["estimate"], 1,
+        "one key per line, same first id"
+    );
+    let o = run(&["detectors", "test", "--detectors", d]);
+    assert!(o.status.success(), "{o:?}");
+    // A failing example is reported by file and makes `detectors test` exit 1.
+    std::fs::write(
+        dir.path().join("employee-id.toml"),
+        CUSTOM.replace(
+            r#"no_match = ["EMP-12345"]"#,
+            r#"no_match = ["EMP-654321"]"#,
+        ),
+    )
+    .unwrap();
+    let o = run(&["detectors", "test", "--detectors", d]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("employee-id") && err.contains("EMP-654321"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_detector_files_are_load_errors_naming_file_and_field() {
+    let cases = [
+        (
+            CUSTOM.replace("priority = 60", "priority = 60\ncolour = \"red\""),
+            "colour",
+        ),
+        (CUSTOM.replace("EMP-[0-9]{6}", "EMP-[0-9"), "patterns.regex"),
+        (
+            CUSTOM.replace(
+                "normaliser = \"upper-alnum\"",
+                "normaliser = \"upper-alnum\"\nvalidator = \"crc99\"",
+            ),
+            "validator",
+        ),
+        (
+            CUSTOM.replace("masker = \"document\"", "masker = \"nope\""),
+            "masker",
+        ),
+    ];
+    for (text, field) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("employee-id.toml"), text).unwrap();
+        let o = run(&[
+            "detectors",
+            "list",
+            "--detectors",
+            dir.path().to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{field}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("employee-id.toml"), "{err}");
+        assert!(err.contains(field), "{field}: {err}");
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(run(&["scan"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["scan", ".", "--max-file-size", "lots"]).status.code(),
+        Some(2)
+    );
+    let o = run(&[
+        "scan",
+        ".",
+        "--exclude",
+        "a[",
+        "-o",
+        "/tmp/pipl-scan-usage-test",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("a["));
+}

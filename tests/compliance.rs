@@ -1,0 +1,1257 @@
+//! The compliance commands through the CLI: `assess` in both regimes and under both standards,
+//! straddled thresholds, the ledger (union and crash safety), the pending-transfer guard,
+//! `verify`, golden files for every report format, the HTML report in headless Chromium, and the
+//! README walkthrough.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use pipl_scan::assess::ledger::Ledger;
+use pipl_scan::inventory::Inventory;
+use pipl_scan::sketch::{Sketch, SketchKey};
+
+const BIN: &str = env!("CARGO_BIN_EXE_pipl-scan");
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+/// A fixed key, so goldens and sketches are reproducible.
+const KEY_HEX: &str = "000102030405060708090a0b0c0d0e0f";
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run pipl-scan")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Scans the text fixtures (from the repository root, so paths read `fixtures/text/…`) into a fresh
+/// temporary folder with the fixed key; returns the folder and the inventory path.
+fn scan_fixtures() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let key = tmp.path().join("sketch.key");
+    std::fs::write(&key, KEY_HEX).unwrap();
+    let out = tmp.path().join("out");
+    let o = run(
+        Path::new(ROOT),
+        &[
+            "scan",
+            "fixtures/text",
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+            "--key-file",
+            key.to_str().unwrap(),
+            "--reference-date",
+            "2026-11-30",
+        ],
+    );
+    assert_eq!(code(&o), 0, "scan failed: {}", stderr(&o));
+    let inv = out.join("inventory.json");
+    (tmp, inv)
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn profile(flows: &str, org_extra: &str) -> String {
+    format!("[organisation]\nname = \"Test Co.\"\n{org_extra}\n{flows}")
+}
+
+fn flow(name: &str, globs: &str, extra: &str) -> String {
+    format!(
+        "[[flow]]\nname = \"{name}\"\nsources = [{globs}]\nrecipient = \"R Ltd\"\ncountry = \"SG\"\npurpose = \"support\"\n{extra}\n"
+    )
+}
+
+fn assess_json(
+    dir: &Path,
+    inv: &Path,
+    profile: &Path,
+    extra: &[&str],
+) -> (i32, serde_json::Value, String) {
+    let out = dir.join("reports");
+    let mut args = vec![
+        "assess",
+        inv.to_str().unwrap(),
+        "--profile",
+        profile.to_str().unwrap(),
+        "--date",
+        "2026-12-01",
+        "--format",
+        "json",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let o = run(dir, &args);
+    let c = code(&o);
+    assert!(
+        [0, 10, 11, 12, 13].contains(&c),
+        "assess failed ({c}): {}",
+        stderr(&o)
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("assessment.json")).unwrap()).unwrap();
+    (c, v, stdout(&o))
+}
+
+#[test]
+fn a_flow_with_sensitive_pi_needs_a_standard_contract() {
+    let (tmp, inv) = scan_fixtures();
+    let p = write(
+        tmp.path(),
+        "p.toml",
+        &profile(
+            &flow("crm", "\"**/customers_zh.txt\", \"**/payments.txt\"", ""),
+            "",
+        ),
+    );
+    let (c, v, out) = assess_json(tmp.path(), &inv, &p, &[]);
+    assert_eq!(c, 10, "{out}");
+    let d = &v["assessment"]["decision"];
+    assert_eq!(d["mechanism"], "standard-contract");
+    assert_eq!(d["fired"], serde_json::json!(["P24-spi-any"]));
+    // customers (37) ∪ payments (12) with no one in common; 2 + 12 sensitive under GB/T 45574.
+    assert_eq!(d["facts"]["transferred"]["estimate"], 49);
+    assert_eq!(d["facts"]["transferred_sensitive"]["estimate"], 14);
+    assert!(out.contains("Provisions Art. 8"), "{out}");
+}
+
+#[test]
+fn the_two_standards_are_shown_side_by_side_when_they_differ() {
+    // documents_zh.txt holds passports and permits: sensitive under GB/T 35273 only.
+    let (tmp, inv) = scan_fixtures();
+    let p = write(
+        tmp.path(),
+        "p.toml",
+        &profile(&flow("docs", "\"**/documents_zh.txt\"", ""), ""),
+    );
+    let (c, v, out) = assess_json(tmp.path(), &inv, &p, &[]);
+    assert_eq!(c, 0, "{out}");
+    let a = &v["assessment"];
+    assert_eq!(a["decision"]["mechanism"], "exempt");
+    assert_eq!(
+        a["decision"]["fired"],
+        serde_json::json!(["P24-small-volume"])
+    );
+    assert_eq!(a["standards_differ"], true);
+    let by = a["by_standard"].as_array().unwrap();
+    let mech = |id: &str| {
+        by.iter()
+            .find(|x| x["standard"] == id)
+            .map(|x| x["mechanism"].clone())
+            .unwrap()
+    };
+    assert_eq!(mech("gbt45574-2025"), "exempt");
+    assert_eq!(mech("gbt35273-2020"), "standard-contract");
+    assert!(out.contains("DIFFERENT mechanism"), "{out}");
+    // Choosing the other standard as the headline flips the exit code.
+    let (c, _, _) = assess_json(tmp.path(), &inv, &p, &["--sensitivity", "gbt35273-2020"]);
+    assert_eq!(c, 10);
+}
+
+#[test]
+fn the_2022_regime_counts_processing_and_has_no_exemptions() {
+    let (tmp, inv) = scan_fixtures();
+    let p = write(
+        tmp.path(),
+        "p.toml",
+        &profile(
+            &flow(
+                "docs",
+                "\"**/documents_zh.txt\"",
+                "exemption = \"contract\"",
+            ),
+            "",
+        ),
+    );
+    // Under 2024 the contract exemption takes the flow out: nothing is counted.
+    let (c, v, _) = assess_json(tmp.path(), &inv, &p, &[]);
+    assert_eq!(c, 0);
+    assert_eq!(v["assessment"]["transferred"]["subjects"]["estimate"], 0);
+    // Under 2022 it does not exist: any PI abroad needs a standard contract, and the processed
+    // figure is the whole inventory (78 people), not the flow.
+    let (c, v, out) = assess_json(tmp.path(), &inv, &p, &["--regime", "2022"]);
+    assert_eq!(c, 10, "{out}");
+    let a = &v["assessment"];
+    assert_eq!(a["decision"]["fired"], serde_json::json!(["M22-any-pi"]));
+    assert_eq!(a["decision"]["facts"]["processed"]["estimate"], 78);
+    assert_eq!(a["decision"]["facts"]["transferred"]["estimate"], 9);
+    assert_eq!(a["window_start"], "2025-01-01");
+    assert!(
+        a["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["code"] == "exemption-not-in-regime"),
+        "{a}"
+    );
+}
+
+#[test]
+fn a_ciio_or_important_data_needs_a_security_assessment() {
+    let (tmp, inv) = scan_fixtures();
+    let f = flow("logs", "\"**/app.log\"", "");
+    let p = write(tmp.path(), "ciio.toml", &profile(&f, "ciio = true"));
+    let (c, v, _) = assess_json(tmp.path(), &inv, &p, &[]);
+    assert_eq!(c, 11);
+    assert_eq!(v["assessment"]["decision"]["fired"][0], "P24-ciio");
+    let idata = format!(
+        "{}\n[important_data]\ntransfers = true\nnotified = true\n",
+        profile(&f, "")
+    );
+    let p = write(tmp.path(), "id.toml", &idata);
+    let (c, _, _) = assess_json(tmp.path(), &inv, &p, &[]);
+    assert_eq!(c, 11);
+    // Not notified: under the Provisions it is not important data (but the note says so).
+    let p = write(
+        tmp.path(),
+        "id2.toml",
+        &idata.replace("notified = true", "notified = false"),
+    );
+    let (c, v, _) = assess_json(tmp.path(), &inv, &p, &[]);
+    assert_eq!(c, 0);
+    assert!(v.to_string().contains("important-data-not-notified"));
+    // Under the 2022 Measures important data triggers whether or not it was notified.
+    let (c, _, _) = assess_json(tmp.path(), &inv, &p, &["--regime", "2022"]);
+    assert_eq!(c, 11);
+}
+
+#[test]
+fn an_unknown_profile_key_is_an_error_naming_it() {
+    let (tmp, inv) = scan_fixtures();
+    let p = write(
+        tmp.path(),
+        "p.toml",
+        &profile(
+            &flow("x", "\"**/app.log\"", "recipent_country = \"SG\""),
+            "",
+        ),
+    );
+    let o = run(
+        tmp.path(),
+        &[
+            "assess",
+            inv.to_str().unwrap(),
+            "--profile",
+            p.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("recipent_country"), "{}", stderr(&o));
+}
+
+/// Replaces the sketches of one source of `inv` with `people` (and makes them all sensitive).
+fn with_synthetic_source(inv: &mut Inventory, path_suffix: &str, people: &Sketch) {
+    let e = people.estimate();
+    let count = pipl_scan::inventory::Count {
+        estimate: e.estimate,
+        low: e.low,
+        high: e.high,
+        sketch: Some(people.to_base64()),
+    };
+    let s = inv
+        .sources
+        .iter_mut()
+        .find(|s| s.path.ends_with(path_suffix))
+        .unwrap();
+    s.subjects = count.clone();
+    for c in s.sensitive_subjects_by_standard.values_mut() {
+        *c = count.clone();
+    }
+}
+
+#[test]
+fn a_figure_straddling_a_threshold_is_undetermined_and_says_how_to_settle() {
+    let (tmp, inv_path) = scan_fixtures();
+    let mut inv: Inventory = serde_json::from_slice(&std::fs::read(&inv_path).unwrap()).unwrap();
+    let key = SketchKey::from_hex(KEY_HEX).unwrap();
+    // About 10,000 people with sensitive PI: the 95% interval spans the 10,000 threshold.
+    let mut s = Sketch::new();
+    for i in 0..10_000u32 {
+        s.insert(&key, format!("cn-resident-id:synthetic-{i}").as_bytes());
+    }
+    let e = s.estimate();
+    assert!(e.low < 10_000 && e.high >= 10_000, "precondition: {e:?}");
+    with_synthetic_source(&mut inv, "payments.txt", &s);
+    let inv_path = tmp.path().join("synthetic.json");
+    std::fs::write(&inv_path, serde_json::to_vec(&inv).unwrap()).unwrap();
+    let p = write(
+        tmp.path(),
+        "p.toml",
+        &profile(&flow("pay", "\"**/payments.txt\"", ""), ""),
+    );
+    let (c, v, out) = assess_json(tmp.path(), &inv_path, &p, &[]);
+    assert_eq!(c, 12, "{out}");
+    let d = &v["assessment"]["decision"];
+    assert_eq!(d["mechanism_high"], "security-assessment");
+    assert_eq!(d["straddles"][0]["threshold"], 10_000);
+    assert!(
+        out.contains("UNDETERMINED") && out.contains("--precision 21"),
+        "{out}"
+    );
+    // The same people sketched at precision 21 are counted exactly: the figure decides.
+    let mut fine = Sketch::with_lg_k(21).unwrap();
+    for i in 0..10_000u32 {
+        fine.insert(&key, format!("cn-resident-id:synthetic-{i}").as_bytes());
+    }
+    assert!(
+        fine.estimate().high - fine.estimate().low < 10,
+        "{:?}",
+        fine.estimate()
+    );
+    with_synthetic_source(&mut inv, "payments.txt", &fine);
+    std::fs::write(&inv_path, serde_json::to_vec(&inv).unwrap()).unwrap();
+    let (c, v, _) = assess_json(tmp.path(), &inv_path, &p, &[]);
+    assert_eq!(c, 11, "settled: security assessment");
+    assert_eq!(
+        v["assessment"]["decision"]["facts"]["transferred_sensitive"]["estimate"],
+        10_000
+    );
+    // Well below the threshold the same sketch size decides.
+    let mut small = Sketch::new();
+    for i in 0..9_000u32 {
+        small.insert(&key, format!("cn-resident-id:synthetic-{i}").as_bytes());
+    }
+    with_synthetic_source(&mut inv, "payments.txt", &small);
+    std::fs::write(&inv_path, serde_json::to_vec(&inv).unwrap()).unwrap();
+    let (c, _, _) = assess_json(tmp.path(), &inv_path, &p, &[]);
+    assert_eq!(c, 10);
+}
+
+fn ledger_add(
+    dir: &Path,
+    ledger: &Path,
+    flow: &str,
+    inv: &Path,
+    sent_on: &str,
+    env: Option<(&str, &str)>,
+) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir).args([
+        "ledger",
+        "add",
+        "--flow",
+        flow,
+        inv.to_str().unwrap(),
+        "--ledger",
+        ledger.to_str().unwrap(),
+        "--sent-on",
+        sent_on,
+    ]);
+    if let Some((k, v)) = env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn ledger_show(dir: &Path, ledger: &Path, year: &str) -> serde_json::Value {
+    let o = run(
+        dir,
+        &[
+            "ledger",
+            "show",
+            "--ledger",
+            ledger.to_str().unwrap(),
+            "--year",
+            year,
+            "--json",
+            "--entries",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn the_ledger_unions_exports_and_the_same_export_twice_does_not_inflate() {
+    let (tmp, inv) = scan_fixtures();
+    let ledger = tmp.path().join("ledger.db");
+    for date in ["2026-03-01", "2026-04-01"] {
+        let o = ledger_add(tmp.path(), &ledger, "crm", &inv, date, None);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+    }
+    let o = ledger_add(tmp.path(), &ledger, "crm", &inv, "2025-06-01", None);
+    assert_eq!(code(&o), 0);
+    let v = ledger_show(tmp.path(), &ledger, "2026");
+    assert_eq!(v["entries"].as_array().unwrap().len(), 2);
+    assert_eq!(v["flows"][0]["figures"]["subjects"]["estimate"], 78);
+    assert_eq!(v["all_flows"]["subjects"]["estimate"], 78);
+    // The text form too.
+    let o = run(
+        tmp.path(),
+        &[
+            "ledger",
+            "show",
+            "--ledger",
+            ledger.to_str().unwrap(),
+            "--year",
+            "2026",
+        ],
+    );
+    assert!(
+        stdout(&o).contains("crm") && stdout(&o).contains("78"),
+        "{}",
+        stdout(&o)
+    );
+    // A ledger flow the profile does not define still counts in `assess`.
+    let p = write(
+        tmp.path(),
+        "p.toml",
+        &profile(&flow("docs", "\"**/documents_zh.txt\"", ""), ""),
+    );
+    let (c, v, _) = assess_json(
+        tmp.path(),
+        &inv,
+        &p,
+        &["--ledger", ledger.to_str().unwrap()],
+    );
+    assert_eq!(v["assessment"]["transferred"]["subjects"]["estimate"], 78);
+    assert_eq!(c, 10);
+}
+
+#[test]
+fn the_ledger_survives_a_crash_mid_write() {
+    let (tmp, inv) = scan_fixtures();
+    let ledger = tmp.path().join("ledger.db");
+    assert_eq!(
+        code(&ledger_add(
+            tmp.path(),
+            &ledger,
+            "crm",
+            &inv,
+            "2026-02-01",
+            None
+        )),
+        0
+    );
+    // The child process dies (SIGABRT) between the entry row and its sketches, inside the
+    // transaction.
+    let o = ledger_add(
+        tmp.path(),
+        &ledger,
+        "crm",
+        &inv,
+        "2026-02-02",
+        Some(("PIPL_SCAN_LEDGER_FAULT", "abort-mid-write")),
+    );
+    assert!(
+        !o.status.success(),
+        "the fault injection should have aborted the process"
+    );
+    assert_eq!(
+        o.status.code(),
+        None,
+        "killed by a signal, not an orderly exit"
+    );
+    let l = Ledger::open(&ledger).unwrap();
+    l.check().expect("ledger intact after the crash");
+    assert_eq!(l.entries(2026..=2026, None).unwrap().len(), 1);
+    drop(l);
+    // And it keeps working.
+    assert_eq!(
+        code(&ledger_add(
+            tmp.path(),
+            &ledger,
+            "crm",
+            &inv,
+            "2026-02-03",
+            None
+        )),
+        0
+    );
+    let v = ledger_show(tmp.path(), &ledger, "2026");
+    assert_eq!(v["entries"].as_array().unwrap().len(), 2);
+    assert_eq!(v["all_flows"]["subjects"]["estimate"], 78);
+}
+
+#[test]
+fn the_guard_flags_data_sent_while_an_assessment_was_pending() {
+    let (tmp, inv) = scan_fixtures();
+    let ledger = tmp.path().join("ledger.db");
+    assert_eq!(
+        code(&ledger_add(
+            tmp.path(),
+            &ledger,
+            "crm",
+            &inv,
+            "2026-05-01",
+            None
+        )),
+        0
+    );
+    let f = flow(
+        "crm",
+        "\"**/*.txt\", \"**/*.log\"",
+        "[flow.mechanism]\nkind = \"security-assessment\"\nstatus = \"applied\"\napplied_on = 2026-03-01\n",
+    );
+    let p = write(tmp.path(), "p.toml", &profile(&f, "ciio = true"));
+    let (c, v, out) = assess_json(
+        tmp.path(),
+        &inv,
+        &p,
+        &["--ledger", ledger.to_str().unwrap()],
+    );
+    assert_eq!(c, 13, "{out}");
+    let g = &v["assessment"]["guard"][0];
+    assert_eq!(g["reason"], "pending");
+    assert_eq!(g["sent_on"], "2026-05-01");
+    assert!(
+        out.contains("sent while the application was pending"),
+        "{out}"
+    );
+    let md_dir = tmp.path().join("md");
+    let o = run(
+        tmp.path(),
+        &[
+            "assess",
+            inv.to_str().unwrap(),
+            "--profile",
+            p.to_str().unwrap(),
+            "--ledger",
+            ledger.to_str().unwrap(),
+            "--date",
+            "2026-12-01",
+            "--format",
+            "md",
+            "-o",
+            md_dir.to_str().unwrap(),
+            "-q",
+        ],
+    );
+    assert_eq!(code(&o), 13);
+    let md = std::fs::read_to_string(md_dir.join("report.md")).unwrap();
+    assert!(
+        md.contains("1 ledger entries show data sent without the mechanism"),
+        "{md}"
+    );
+    assert!(md.contains("| crm | #1 | 2026-05-01 |"), "{md}");
+    // Once approved before the send date, the same entry is covered, and the calendar runs.
+    let approved = p.with_file_name("p2.toml");
+    std::fs::write(
+        &approved,
+        std::fs::read_to_string(&p).unwrap().replace(
+            "status = \"applied\"",
+            "status = \"approved\"\napproved_on = 2026-04-01",
+        ),
+    )
+    .unwrap();
+    let (c, v, _) = assess_json(
+        tmp.path(),
+        &inv,
+        &approved,
+        &["--ledger", ledger.to_str().unwrap()],
+    );
+    assert_eq!(c, 11);
+    let ap = &v["assessment"]["approvals"][0];
+    assert_eq!(ap["valid_through"], "2029-03-31");
+    assert_eq!(ap["recommended_start"], "2028-10-01");
+    assert_eq!(ap["state"], "valid");
+    // Under the 2022 Measures the same approval lasts two years.
+    let (_, v, _) = assess_json(
+        tmp.path(),
+        &inv,
+        &approved,
+        &["--ledger", ledger.to_str().unwrap(), "--regime", "2022"],
+    );
+    assert_eq!(
+        v["assessment"]["approvals"][0]["valid_through"],
+        "2028-03-31"
+    );
+}
+
+#[test]
+fn verify_catches_an_understated_declaration_with_masked_evidence() {
+    let (tmp, inv) = scan_fixtures();
+    let decl = Path::new(ROOT).join("examples/declared.toml");
+    let o = run(
+        tmp.path(),
+        &[
+            "verify",
+            "--declared",
+            decl.to_str().unwrap(),
+            inv.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let d = v["discrepancies"].as_array().unwrap();
+    let items: Vec<_> = d
+        .iter()
+        .map(|x| (x["kind"].as_str().unwrap(), x["item"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        items,
+        vec![
+            ("understated-volume", "category cn-resident-id"),
+            ("understated-volume", "flow crm-to-hq")
+        ]
+    );
+    let sample = d[0]["evidence"][0]["samples"][0].as_str().unwrap();
+    assert!(sample.contains("********"), "masked: {sample}");
+    // No raw ID number anywhere in the output.
+    let raw =
+        std::fs::read_to_string(Path::new(ROOT).join("fixtures/text/customers_zh.txt")).unwrap();
+    let id = raw
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split("身份证号")
+        .nth(1)
+        .unwrap()[..18]
+        .to_string();
+    assert!(!stdout(&o).contains(&id));
+    for fmt in ["text", "md"] {
+        let o = run(
+            tmp.path(),
+            &[
+                "verify",
+                "--declared",
+                decl.to_str().unwrap(),
+                inv.to_str().unwrap(),
+                "--format",
+                fmt,
+            ],
+        );
+        assert_eq!(code(&o), 1);
+        assert!(
+            stdout(&o).contains("understated-volume"),
+            "{fmt}: {}",
+            stdout(&o)
+        );
+    }
+}
+
+#[test]
+fn verify_reports_undeclared_and_absent_items_and_passes_a_true_declaration() {
+    let (tmp, inv) = scan_fixtures();
+    let partial = write(
+        tmp.path(),
+        "d.toml",
+        "[[category]]\ndetector = \"cn-mobile\"\n[[category]]\ndetector = \"cn-passport\"\n[[category]]\ndetector = \"email\"\nsubjects = 40\n\
+         [[category]]\ndetector = \"cn-resident-id\"\n[[category]]\ndetector = \"bank-card\"\n[[category]]\ndetector = \"hk-macau-permit\"\n\
+         [[category]]\ndetector = \"biometric-face\"\n\
+         [[source]]\npath = \"**/*.txt\"\n[[source]]\npath = \"**/hr/*.csv\"\n",
+    );
+    let o = run(
+        tmp.path(),
+        &[
+            "verify",
+            "--declared",
+            partial.to_str().unwrap(),
+            inv.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code(&o), 1);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let kinds: Vec<String> = v["discrepancies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            format!(
+                "{} {}",
+                x["kind"].as_str().unwrap(),
+                x["item"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "undeclared-category category tw-permit",
+            "undeclared-source source fixtures/text/app.log",
+            "understated-volume category email",
+            "declared-but-absent category biometric-face",
+            "declared-but-absent source **/hr/*.csv",
+        ],
+        "{v}"
+    );
+    // The true figures, declared, pass.
+    let truth = write(
+        tmp.path(),
+        "t.toml",
+        "[totals]\nsubjects = 78\nsensitive_subjects = 14\n[[source]]\npath = \"**/*\"\n\
+         [[category]]\ndetector = \"cn-mobile\"\n[[category]]\ndetector = \"cn-passport\"\n[[category]]\ndetector = \"email\"\nsubjects = 50\n\
+         [[category]]\ndetector = \"cn-resident-id\"\n[[category]]\ndetector = \"bank-card\"\n[[category]]\ndetector = \"hk-macau-permit\"\n\
+         [[category]]\ndetector = \"tw-permit\"\n",
+    );
+    let o = run(
+        tmp.path(),
+        &[
+            "verify",
+            "--declared",
+            truth.to_str().unwrap(),
+            inv.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(stdout(&o).contains("no discrepancy"));
+}
+
+// ---- golden files ---------------------------------------------------------------------------
+
+/// Replaces RFC 3339 UTC timestamps (`2026-11-25T13:19:38Z`) with a placeholder.
+fn normalise(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let shape = b"dddd-dd-ddTdd:dd:ddZ";
+    while i < b.len() {
+        if i + shape.len() <= b.len()
+            && shape.iter().zip(&b[i..i + shape.len()]).all(|(p, c)| {
+                if *p == b'd' {
+                    c.is_ascii_digit()
+                } else {
+                    p == c
+                }
+            })
+        {
+            out.push_str("<TIMESTAMP>");
+            i += shape.len();
+        } else {
+            let ch = s[i..].chars().next().unwrap();
+            out.push(ch);
+            i += ch.len_utf8();
+        }
+    }
+    out.replace(env!("CARGO_PKG_VERSION"), "<VERSION>")
+}
+
+/// The workbook as text: per sheet, its name, frozen pane, autofilter and every cell.
+fn xlsx_dump(path: &Path) -> String {
+    use calamine::{Reader, Xlsx, open_workbook};
+    let mut wb: Xlsx<_> = open_workbook(path).unwrap();
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut out = String::new();
+    for (i, name) in wb.sheet_names().clone().iter().enumerate() {
+        let mut xml = String::new();
+        std::io::Read::read_to_string(
+            &mut zip
+                .by_name(&format!("xl/worksheets/sheet{}.xml", i + 1))
+                .unwrap(),
+            &mut xml,
+        )
+        .unwrap();
+        let frozen = xml.contains(
+            "<pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\" state=\"frozen\"/>",
+        );
+        let filter = xml
+            .split("<autoFilter ref=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap_or("none");
+        out.push_str(&format!(
+            "== sheet {name} (frozen header: {frozen}, autofilter: {filter})\n"
+        ));
+        let range = wb.worksheet_range(name).unwrap();
+        for row in range.rows() {
+            let cells: Vec<String> = row.iter().map(|c| c.to_string()).collect();
+            out.push_str(&cells.join("\t"));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn check_golden(name: &str, actual: &str) {
+    let path = Path::new(ROOT).join("tests/golden").join(name);
+    let actual = normalise(actual);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing golden {} (run with UPDATE_GOLDEN=1)",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let first = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "{name} differs from its golden file at line {}:\n  golden: {:?}\n  actual: {:?}\n(run with UPDATE_GOLDEN=1 to accept)",
+            first + 1,
+            expected.lines().nth(first),
+            actual.lines().nth(first)
+        );
+    }
+}
+
+fn reports(lang: &str, formats: &str) -> (tempfile::TempDir, PathBuf) {
+    let (tmp, inv) = scan_fixtures();
+    let out = tmp.path().join(format!("reports-{lang}"));
+    let profile = Path::new(ROOT).join("examples/pipl-scan.toml");
+    let o = run(
+        Path::new(ROOT),
+        &[
+            "assess",
+            inv.to_str().unwrap(),
+            "--profile",
+            profile.to_str().unwrap(),
+            "--date",
+            "2026-12-01",
+            "--format",
+            formats,
+            "--lang",
+            lang,
+            "-o",
+            out.to_str().unwrap(),
+            "-q",
+        ],
+    );
+    assert_eq!(code(&o), 10, "{}", stderr(&o));
+    (tmp, out)
+}
+
+#[test]
+fn golden_reports_in_every_format() {
+    let (_tmp, out) = reports("en", "md,html,csv,xlsx,json");
+    let read = |n: &str| std::fs::read_to_string(out.join(n)).unwrap();
+    check_golden("report.en.md", &read("report.md"));
+    check_golden("report.en.html", &read("report.html"));
+    check_golden("inventory.csv", &read("inventory.csv"));
+    check_golden("assessment.json", &read("assessment.json"));
+    check_golden(
+        "inventory.en.xlsx.txt",
+        &xlsx_dump(&out.join("inventory.xlsx")),
+    );
+    let (_tmp, out) = reports("zh-CN", "md,xlsx");
+    check_golden(
+        "report.zh-CN.md",
+        &std::fs::read_to_string(out.join("report.md")).unwrap(),
+    );
+    check_golden(
+        "inventory.zh-CN.xlsx.txt",
+        &xlsx_dump(&out.join("inventory.xlsx")),
+    );
+}
+
+#[test]
+fn the_workbook_has_a_frozen_filtered_sheet_per_table() {
+    let (_tmp, out) = reports("en", "xlsx");
+    let dump = xlsx_dump(&out.join("inventory.xlsx"));
+    let sheets: Vec<&str> = dump.lines().filter(|l| l.starts_with("== sheet")).collect();
+    assert_eq!(sheets.len(), 7, "{dump}");
+    for s in &sheets {
+        assert!(s.contains("frozen header: true"), "{s}");
+        assert!(!s.contains("autofilter: none"), "{s}");
+    }
+    // The Fields sheet has one row per source × field × detector, like inventory.csv.
+    let (_t, inv) = scan_fixtures();
+    let inv: Inventory = serde_json::from_slice(&std::fs::read(inv).unwrap()).unwrap();
+    let expected: usize = inv
+        .sources
+        .iter()
+        .flat_map(|s| s.fields.iter())
+        .map(|f| f.categories.len())
+        .sum();
+    let fields = dump
+        .split("== sheet Fields")
+        .nth(1)
+        .unwrap()
+        .split("== sheet")
+        .next()
+        .unwrap();
+    // The rest of the sheet's title line, the header, then the rows.
+    assert_eq!(fields.lines().count(), 2 + expected, "{fields}");
+    assert!(
+        fields
+            .lines()
+            .skip(2)
+            .all(|l| l.starts_with("fixtures/text/")),
+        "{fields}"
+    );
+}
+
+#[test]
+fn the_csv_has_one_row_per_source_field_and_detector() {
+    let (_tmp, out) = reports("en", "csv");
+    let text = std::fs::read_to_string(out.join("inventory.csv")).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    let inv: Inventory = {
+        let (_t, inv) = scan_fixtures();
+        serde_json::from_slice(&std::fs::read(inv).unwrap()).unwrap()
+    };
+    let expected: usize = inv
+        .sources
+        .iter()
+        .flat_map(|s| s.fields.iter())
+        .map(|f| f.categories.len())
+        .sum();
+    assert_eq!(rows.len(), expected);
+    let h = r.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let flows_of = |src: &str| {
+        rows.iter()
+            .filter(|x| x[col("source")].ends_with(src))
+            .map(|x| x[col("flows")].to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(flows_of("payments.txt").iter().all(|f| f == "crm-to-hq"));
+    assert!(flows_of("app.log").iter().all(|f| f.is_empty()));
+}
+
+// ---- the HTML report in a browser -----------------------------------------------------------
+
+fn chromium() -> Option<PathBuf> {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|c| {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|p| p.join(c))
+                    .find(|p| p.is_file())
+            })
+        })
+}
+
+/// Loads `page` in headless Chromium; returns the DOM and the console lines it logged.
+fn load_in_chromium(browser: &Path, page: &Path) -> (String, Vec<String>) {
+    let profile = tempfile::tempdir().unwrap();
+    let o = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("run chromium");
+    assert!(o.status.success(), "chromium failed: {}", stderr(&o));
+    let console = stderr(&o)
+        .lines()
+        .filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught") || l.contains("Refused to"))
+        .map(str::to_string)
+        .collect();
+    (stdout(&o), console)
+}
+
+#[test]
+fn the_html_report_loads_in_chromium_without_console_errors() {
+    let Some(browser) = chromium() else {
+        if std::env::var_os("CI").is_some() {
+            panic!("chromium is not installed (.ci/run installs it)");
+        }
+        eprintln!("note: chromium not found; skipping the browser test (apt-get install chromium)");
+        return;
+    };
+    // The check must be able to fail: a page with a console error is caught.
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = write(
+        tmp.path(),
+        "bad.html",
+        "<!DOCTYPE html><html><body><p>x</p><script>console.error('broken')</script></body></html>",
+    );
+    let (_, console) = load_in_chromium(&browser, &bad);
+    assert!(console.iter().any(|l| l.contains("broken")), "{console:?}");
+
+    for lang in ["en", "zh-CN"] {
+        let (_tmp, out) = reports(lang, "html");
+        let (dom, console) = load_in_chromium(&browser, &out.join("report.html"));
+        assert!(console.is_empty(), "{lang}: console output: {console:?}");
+        let expect = if lang == "en" {
+            "Required: Standard contract filing or personal information protection certification"
+        } else {
+            "结论：订立个人信息出境标准合同并备案，或通过个人信息保护认证"
+        };
+        assert!(
+            dom.contains("id=\"determination\""),
+            "{lang}: no determination block"
+        );
+        assert!(dom.contains(expect), "{lang}: determination text missing");
+        assert!(dom.contains("<svg"), "{lang}: charts missing");
+    }
+}
+
+// ---- the README walkthrough -------------------------------------------------------------------
+
+#[test]
+fn the_readme_walkthrough_works() {
+    let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).unwrap();
+    let section = readme
+        .split("<!-- section: compliance -->")
+        .nth(1)
+        .and_then(|s| s.split("<!-- /section: compliance -->").next())
+        .expect("compliance section");
+    // Every `pipl-scan …` line of its sh blocks, with the exit code its comment announces.
+    let mut commands = Vec::new();
+    let mut in_sh = false;
+    for line in section.lines() {
+        if line.trim_start().starts_with("```") {
+            in_sh = !in_sh && line.trim() == "```sh";
+            continue;
+        }
+        if in_sh && line.starts_with("pipl-scan ") {
+            let (cmd, comment) = line.split_once('#').unwrap_or((line, ""));
+            let expect: i32 = comment
+                .split("exit ")
+                .nth(1)
+                .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            commands.push((cmd.trim().to_string(), expect));
+        }
+    }
+    assert!(commands.len() >= 4, "walkthrough commands: {commands:?}");
+    // Run them in a scratch folder holding the repository's fixtures and examples.
+    let tmp = tempfile::tempdir().unwrap();
+    for d in ["fixtures", "examples"] {
+        std::os::unix::fs::symlink(Path::new(ROOT).join(d), tmp.path().join(d)).unwrap();
+    }
+    let bin_dir = Path::new(BIN).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut outputs = String::new();
+    for (cmd, expect) in &commands {
+        let o = Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .current_dir(tmp.path())
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        assert_eq!(code(&o), *expect, "`{cmd}`: {}{}", stdout(&o), stderr(&o));
+        outputs.push_str(&stdout(&o));
+    }
+    assert!(
+        outputs.contains("because P24-spi-any"),
+        "determination with reasons:\n{outputs}"
+    );
+    assert!(
+        outputs.contains("understated-volume"),
+        "verify caught the understatement:\n{outputs}"
+    );
+    let out = tmp.path().join("out");
+    for f in ["inventory.json", "report.html", "inventory.xlsx"] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+}
+
+#[test]
+fn scan_with_a_profile_assesses_and_without_one_writes_inventory_reports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let key = write(tmp.path(), "k", KEY_HEX);
+    let profile = Path::new(ROOT).join("examples/pipl-scan.toml");
+    let out = tmp.path().join("a");
+    let o = run(
+        Path::new(ROOT),
+        &[
+            "scan",
+            "fixtures/text",
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+            "--key-file",
+            key.to_str().unwrap(),
+            "--profile",
+            profile.to_str().unwrap(),
+            "--format",
+            "md,json",
+        ],
+    );
+    assert_eq!(code(&o), 10, "{}", stderr(&o));
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("Required: Standard contract filing"), "{md}");
+    assert!(out.join("assessment.json").is_file() && out.join("inventory.json").is_file());
+    // Without a profile: the reports carry the inventory, no determination, and exit 0.
+    let out = tmp.path().join("b");
+    let o = run(
+        Path::new(ROOT),
+        &[
+            "scan",
+            "fixtures/text",
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+            "--key-file",
+            key.to_str().unwrap(),
+            "--format",
+            "md,csv",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("No organisation profile was given"), "{md}");
+    assert!(md.contains("(not transferred)"));
+    assert!(out.join("inventory.csv").is_file());
+    // A ledger path that does not exist is an error, not an empty year.
+    let o = run(
+        tmp.path(),
+        &[
+            "assess",
+            out.join("inventory.json").to_str().unwrap(),
+            "--profile",
+            profile.to_str().unwrap(),
+            "--ledger",
+            "no-such-ledger.db",
+        ],
+    );
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("no ledger at"), "{}", stderr(&o));
+    assert!(!tmp.path().join("no-such-ledger.db").exists());
+}
+
+#[test]
+fn scan_precision_21_keeps_its_precision_through_the_assessment() {
+    let tmp = tempfile::tempdir().unwrap();
+    let key = write(tmp.path(), "k", KEY_HEX);
+    let out = tmp.path().join("p21");
+    let o = run(
+        Path::new(ROOT),
+        &[
+            "scan",
+            "fixtures/text",
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+            "--key-file",
+            key.to_str().unwrap(),
+            "--precision",
+            "21",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let inv: Inventory =
+        serde_json::from_slice(&std::fs::read(out.join("inventory.json")).unwrap()).unwrap();
+    assert_eq!(inv.scan.sketch.lg_k, 21);
+    // Still a valid inventory v1.
+    let schema: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(Path::new(ROOT).join("schema/inventory-v1.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("inventory.json")).unwrap()).unwrap();
+    assert!(jsonschema::validator_for(&schema).unwrap().is_valid(&doc));
+    let s = Sketch::from_base64(inv.totals.subjects.sketch.as_deref().unwrap()).unwrap();
+    assert_eq!(s.lg_k(), 21);
+    // A flow's union keeps 21 (an accumulator must not fall back to the default 14).
+    let one = &inv
+        .sources
+        .iter()
+        .find(|s| s.path.ends_with("payments.txt"))
+        .unwrap()
+        .subjects;
+    let mut acc = pipl_scan::assess::figures::SubjectSketches::empty();
+    let src = inv
+        .sources
+        .iter()
+        .find(|s| s.path.ends_with("payments.txt"))
+        .unwrap();
+    acc.merge(&pipl_scan::assess::figures::SubjectSketches::of_source(&inv, src).unwrap())
+        .unwrap();
+    assert_eq!(acc.subjects.lg_k(), 21);
+    assert_eq!(acc.figures().subjects.estimate, one.estimate);
+    let o = run(
+        Path::new(ROOT),
+        &[
+            "scan",
+            "fixtures/text",
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+            "--precision",
+            "22",
+        ],
+    );
+    assert_eq!(code(&o), 2, "precision above 21 is refused");
+}
+
+#[test]
+fn thousands_of_sources_give_readable_reports_and_a_valid_workbook() {
+    let (tmp, inv) = scan_fixtures();
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&inv).unwrap()).unwrap();
+    let with_pi: Vec<serde_json::Value> = v["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| !s["categories"].as_array().unwrap().is_empty())
+        .cloned()
+        .collect();
+    let mut many = Vec::new();
+    for i in 0..1500 {
+        for s in &with_pi {
+            let mut s = s.clone();
+            let name = s["path"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_string();
+            s["path"] = serde_json::json!(format!("share/dept{i:04}/{name}"));
+            many.push(s);
+        }
+    }
+    v["sources"] = serde_json::json!(many);
+    let big = tmp.path().join("big.json");
+    std::fs::write(&big, serde_json::to_vec(&v).unwrap()).unwrap();
+    let profile = Path::new(ROOT).join("examples/pipl-scan.toml");
+    let out = tmp.path().join("big");
+    let o = run(
+        tmp.path(),
+        &[
+            "assess",
+            big.to_str().unwrap(),
+            "--profile",
+            profile.to_str().unwrap(),
+            "--format",
+            "md,xlsx",
+            "-o",
+            out.to_str().unwrap(),
+            "-q",
+        ],
+    );
+    // The same people in every copy: the union still counts 49.
+    assert_eq!(code(&o), 10, "{}", stderr(&o));
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("+2,988 more sources"), "diagram overflow node");
+    assert!(
+        md.contains("+1,490 more sources (inventory.csv)"),
+        "data-item locations cut"
+    );
+    assert!(md.contains("People per source (largest 30 / 6,000)"));
+    assert!(md.contains("| crm-to-hq | Example Holding GmbH (Germany) |"));
+    assert!(
+        md.contains("| 49 | 0 (0) | 49 | 14 |"),
+        "flow figures are unions"
+    );
+    // The workbook opens: cells past Excel's limit were cut, not refused.
+    let dump = xlsx_dump(&out.join("inventory.xlsx"));
+    assert!(dump.contains("cut at Excel's cell limit"));
+}
