@@ -558,3 +558,36 @@ fn pi_sparse_order_tables_count_one_subject_per_row() {
         }
     });
 }
+
+#[test]
+fn zstd_bzip2_and_xz_streams_are_scanned_as_their_content() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let people = support::people(12, 21);
+    let plain = dir.path().join("d.sql");
+    let e = support::write_pgdump(&plain, &people, support::PgStyle::Copy);
+    let dump = std::fs::read(&plain).unwrap();
+    let zst = zstd::stream::encode_all(&dump[..], 3).unwrap();
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+    bz.write_all(&dump).unwrap();
+    let bz = bz.finish().unwrap();
+    let mut xz =
+        lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(3)).unwrap();
+    xz.write_all(&dump).unwrap();
+    let xz = xz.finish().unwrap();
+    // Named without their suffixes: the codecs and the dump are recognised by content.
+    for (name, bytes) in [("a.zst", zst), ("b.bz2", bz), ("c.xz", xz)] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        with_ctx(|ctx| {
+            let r = read(&p, ctx);
+            assert_eq!(r.len(), 1, "{}", describe(&r));
+            assert_eq!(
+                (r[0].format.as_str(), r[0].status),
+                ("pg_dump", Status::Scanned),
+                "{name}"
+            );
+            assert_eq!(answer(&r[0].acc), e, "{name}");
+        });
+    }
+}
