@@ -76,8 +76,12 @@ impl SourceAcc {
             };
             let acc = slot.entry(f.detector).or_default();
             acc.matches += 1;
-            acc.distinct
-                .insert_hash(key.hash(keyed_value(&d.id, &f.normalised).as_bytes()));
+            // The same bytes as a subject key (`detector:value`), hashed without joining them.
+            acc.distinct.insert_hash(key.hash_parts(&[
+                d.id.as_bytes(),
+                b":",
+                f.normalised.as_bytes(),
+            ]));
             if acc.samples.len() < MAX_SAMPLES {
                 let masked = d.masker.mask(&f.normalised);
                 if !acc.samples.contains(&masked) {
@@ -126,11 +130,6 @@ impl SourceAcc {
     pub fn has_findings(&self) -> bool {
         !self.fields.is_empty()
     }
-}
-
-/// The value sketched per detector: the same string as a subject key, so both count alike.
-fn keyed_value(detector: &str, normalised: &str) -> String {
-    format!("{detector}:{normalised}")
 }
 
 /// How far a file was read.

@@ -237,6 +237,17 @@ impl SketchKey {
     pub fn hash(&self, value: &[u8]) -> u64 {
         SipHasher13::new_with_key(&self.0).hash(value)
     }
+
+    /// [`hash`](Self::hash) of the concatenation of `parts`, without building it: SipHash is a
+    /// streaming hash, so the result is the same as hashing the joined bytes.
+    pub fn hash_parts(&self, parts: &[&[u8]]) -> u64 {
+        use std::hash::Hasher as _;
+        let mut h = SipHasher13::new_with_key(&self.0);
+        for p in parts {
+            h.write(p);
+        }
+        h.finish()
+    }
 }
 
 impl fmt::Debug for SketchKey {
@@ -672,6 +683,16 @@ mod tests {
             low: n,
             high: n,
         }
+    }
+
+    #[test]
+    fn hash_parts_equals_hash_of_the_joined_bytes() {
+        let key = SketchKey::from_hex("000102030405060708090a0b0c0d0e0f").unwrap();
+        assert_eq!(
+            key.hash_parts(&[b"cn-mobile", b":", b"13812345678"]),
+            key.hash(b"cn-mobile:13812345678")
+        );
+        assert_eq!(key.hash_parts(&[]), key.hash(b""));
     }
 
     #[test]
