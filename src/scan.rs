@@ -31,6 +31,8 @@ pub struct ScanConfig {
 // Outcomes are moved once from a worker into a Vec; boxing would cost an allocation per file.
 enum Outcome {
     File(Box<FileResult>),
+    /// A file and, for an archive, its members.
+    Files(Vec<FileResult>),
     WalkError(ErrorEntry),
 }
 
@@ -50,9 +52,7 @@ pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError>
         .par_bridge()
         .map(|entry| {
             let out = match entry {
-                Entry::File { path, size } => {
-                    Outcome::File(Box::new(read::read_file(&path, size, &ctx)))
-                }
+                Entry::File { path, size } => Outcome::Files(read::read_source(&path, size, &ctx)),
                 Entry::Skipped { path, reason } => Outcome::File(Box::new(FileResult {
                     path: path.display().to_string(),
                     format: reason.kind().to_string(),
@@ -69,8 +69,10 @@ pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError>
             };
             if let Some(bar) = &bar {
                 let n = files_done.fetch_add(1, Ordering::Relaxed) + 1;
-                if let Outcome::File(f) = &out {
-                    bar.inc(f.bytes);
+                match &out {
+                    Outcome::File(f) => bar.inc(f.bytes),
+                    Outcome::Files(fs) => bar.inc(fs.iter().map(|f| f.bytes).sum()),
+                    Outcome::WalkError(_) => {}
                 }
                 bar.set_message(format!("{n} files"));
             }
@@ -85,6 +87,7 @@ pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError>
     for o in outcomes {
         match o {
             Outcome::File(f) => files.push(*f),
+            Outcome::Files(fs) => files.extend(fs),
             Outcome::WalkError(e) => walk_errors.push(e),
         }
     }

@@ -3,15 +3,23 @@
 //! One module per format, chosen by [`format`] from the content (then the extension): text
 //! (lines are records), CSV/TSV, JSON / JSON Lines and spreadsheets (records of named fields).
 //! Text and CSV in another encoding than UTF-8 are decoded on the way ([`encoding`]). A file
-//! that looks binary is skipped with a reason rather than scanned as noise.
+//! that looks binary is skipped with a reason rather than scanned as noise. Parquet, SQLite and
+//! SQL dumps are recognised first ([`columnar`]); compressed files and archives are opened a step
+//! earlier, in [`read_source`], since they yield one result per member ([`container`]).
 
+pub mod columnar;
+pub mod container;
 pub mod csv;
 pub mod encoding;
 pub mod format;
 pub mod json;
 pub mod mapped;
+pub mod parquet;
 pub mod records;
 pub mod sheet;
+pub mod sniff;
+pub mod sqldump;
+pub mod sqlite;
 pub mod text;
 
 use std::path::Path;
@@ -33,6 +41,11 @@ pub struct Ctx<'a> {
 const SNIFF_LEN: usize = 8192;
 /// Bytes examined to detect a text file's encoding and format.
 const ENCODING_SNIFF_LEN: usize = 64 << 10;
+
+/// Reads one regular file found by the walk: one result, or one per member of an archive.
+pub fn read_source(path: &Path, size: u64, ctx: &Ctx) -> Vec<FileResult> {
+    container::read_path(path, size, ctx).unwrap_or_else(|| vec![read_file(path, size, ctx)])
+}
 
 /// Reads one regular file found by the walk. Never panics on bad input: every problem becomes
 /// the file's status and reason.
@@ -57,6 +70,10 @@ pub fn read_file(path: &Path, size: u64, ctx: &Ctx) -> FileResult {
                 SourceAcc::default(),
             );
         }
+    };
+    let data = match columnar::read(path, data, ctx) {
+        Ok(r) => return r,
+        Err(d) => d,
     };
     let bytes = data.bytes();
     let len = bytes.len() as u64;

@@ -198,6 +198,82 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         self.acc
     }
 
+    /// Runs the detectors over one value of a field as [`RecordScanner::record`] would, without
+    /// recording anything: for readers that scan a distinct value once and reuse its findings
+    /// for every record that holds it (Parquet dictionaries) or that scan column by column. The
+    /// reader then calls [`RecordScanner::count_value`] for each occurrence and
+    /// [`RecordScanner::record_findings`] for each record.
+    pub fn find(&self, fid: usize, value: &[u8], out: &mut Vec<Finding>) {
+        let field = &self.fields[fid];
+        let trimmed = value.trim_ascii();
+        if trimmed.is_empty()
+            || classify::is_small_int(trimmed)
+            || classify::is_damaged_number(trimmed)
+        {
+            return;
+        }
+        if field.header_driven {
+            self.ctx
+                .set
+                .find_header_only(value, &field.hinted, &mut |f| out.push(f));
+        }
+        // Hints change the search only for fields that search on their own (see `record`).
+        let hinted: &[bool] = if field.own_search { &field.hinted } else { &[] };
+        self.ctx.set.find(value, hinted, |f| out.push(f));
+    }
+
+    /// Counts one occurrence of `value` in field `fid`, whose findings are `found` (from
+    /// [`RecordScanner::find`]), in the field's statistics, as [`RecordScanner::record`] does.
+    pub fn count_value(&mut self, fid: usize, value: &[u8], found: &[Finding]) {
+        let trimmed = value.trim_ascii();
+        if trimmed.is_empty() {
+            return;
+        }
+        let st = &mut self.fields[fid].stats;
+        st.values += 1;
+        if classify::is_small_int(trimmed) {
+            st.small_ints += 1;
+            return;
+        }
+        if classify::is_damaged_number(trimmed) {
+            st.damaged_numbers += 1;
+            return;
+        }
+        for (i, f) in found.iter().enumerate() {
+            if !found[..i].iter().any(|g| g.detector == f.detector) {
+                *st.validated.entry(f.detector).or_default() += 1;
+            }
+        }
+    }
+
+    /// Adds one record whose findings were made by [`RecordScanner::find`].
+    pub fn record_findings(&mut self, findings: impl IntoIterator<Item = (usize, Finding)>) {
+        self.acc.records += 1;
+        self.findings.clear();
+        self.findings.extend(findings);
+        if self.findings.is_empty() {
+            return;
+        }
+        let subject = subject::classify(
+            self.ctx.set,
+            self.findings.iter().map(|(_, f)| f),
+            self.ctx.reference,
+        );
+        let named: Vec<(&str, Finding)> = self
+            .findings
+            .drain(..)
+            .map(|(fid, f)| (self.fields[fid].name.as_str(), f))
+            .collect();
+        self.acc
+            .add_record(self.ctx.set, self.ctx.key, &named, &subject);
+    }
+
+    /// Counts records known to hold nothing a detector could find (all their values empty or
+    /// of types that cannot hold PI), without scanning them.
+    pub fn empty_records(&mut self, n: u64) {
+        self.acc.records += n;
+    }
+
     /// Adds a warning about the source (kept with its accumulation).
     pub fn warn(&mut self, message: String) {
         self.acc.warnings.push(message);

@@ -1,0 +1,76 @@
+//! Entry point for the columnar and database formats of a file on disk: Parquet, SQLite, SQL
+//! dumps, and binary dumps that get a message instead of a scan.
+//!
+//! [`read`] looks at the bytes [`super::read_file`] already opened and, if they are one of these
+//! formats, runs its reader and returns the file's result; otherwise it hands the bytes back so
+//! the text path (or another reader) can have them. Compressed files and archives are handled a
+//! step earlier, by [`super::container`], because they yield one result per member.
+
+use std::io::Read;
+use std::path::Path;
+
+use super::sniff::{self, Kind};
+use super::text::Data;
+use super::{Ctx, parquet, sqldump, sqlite};
+use crate::inventory::{FileResult, SourceAcc, Status};
+
+/// Reads `path` (already opened as `data`) if it is one of this module's formats.
+pub fn read(path: &Path, data: Data, ctx: &Ctx) -> Result<FileResult, Data> {
+    let display = path.display().to_string();
+    let bytes = data.bytes();
+    let head = &bytes[..bytes.len().min(sniff::HEAD_LEN)];
+    let kind = match sniff::kind(&display, head) {
+        Some(k @ (Kind::Parquet | Kind::Sqlite | Kind::SqlDump(_) | Kind::BinaryDump(_))) => k,
+        _ => return Err(data),
+    };
+    let len = bytes.len() as u64;
+    let done = |format: &str, encoding: Option<&str>, acc: SourceAcc, err: Option<String>| {
+        let status = match &err {
+            None => Status::Scanned,
+            Some(_) if acc.records > 0 => Status::Partial,
+            Some(_) => Status::Unreadable,
+        };
+        FileResult {
+            path: display.clone(),
+            format: format.to_string(),
+            encoding: encoding.map(str::to_string),
+            bytes: len,
+            status,
+            reason: err.map(|e| format!("{display}: {e}")),
+            acc,
+        }
+    };
+    let r = match kind {
+        Kind::Parquet => {
+            // Each row group opens its own handle: clones of one `File` share a seek position.
+            let (acc, err) = parquet::scan(|| std::fs::File::open(path), ctx);
+            done("parquet", None, acc, err)
+        }
+        Kind::Sqlite => match sqlite::open_path(path) {
+            Ok(conn) => {
+                let (acc, err) = sqlite::scan(&conn, ctx);
+                done("sqlite", None, acc, err)
+            }
+            Err(e) => done("sqlite", None, SourceAcc::default(), Some(e)),
+        },
+        Kind::SqlDump(dialect) => {
+            let (acc, err) = match data {
+                Data::Owned(_) => sqldump::scan(bytes, dialect, ctx),
+                // A large dump is streamed through the tokenizer's buffer with read(2) rather
+                // than through the map, so that resident memory stays at a few MiB whatever its
+                // size (mapped pages count as resident once touched).
+                Data::Mapped(_) => {
+                    drop(data);
+                    match std::fs::File::open(path) {
+                        Ok(f) => sqldump::scan(f.take(len), dialect, ctx),
+                        Err(e) => (SourceAcc::default(), Some(format!("cannot open: {e}"))),
+                    }
+                }
+            };
+            return Ok(done(dialect.format(), Some("utf-8"), acc, err));
+        }
+        Kind::BinaryDump(m) => done("binary_dump", None, SourceAcc::default(), Some(m)),
+        _ => unreachable!("filtered above"),
+    };
+    Ok(r)
+}

@@ -1,0 +1,822 @@
+//! Parquet files: every row is a record, every PI-capable column a field named by its path.
+//!
+//! Read through the `parquet` crate's Arrow reader (its row-by-row record API allocates per cell,
+//! and its maintainers advise against it for bulk reads) with a projection: only leaf columns
+//! that can hold PI are decoded — strings, binary, and integers wide enough for a phone or ID
+//! number (phone numbers are often stored as `int64`) — while floats, booleans, dates,
+//! timestamps and decimals are never decompressed. Nested fields are named by their path:
+//! `contact.phone` for a struct member, `phones[]` for list items, `attrs.key` / `attrs.value`
+//! for a map.
+//!
+//! Row groups are scanned in parallel, one accumulator each, merged at the end. A column that is
+//! dictionary-encoded is read as an Arrow dictionary, and the detectors run once per distinct
+//! dictionary value; rows then reuse that value's findings by index — the same answer for far
+//! less work on the low-cardinality columns (city, status, a shared e-mail domain) that
+//! dictionaries are made for.
+//!
+//! Damage (a corrupt footer, truncated pages, a malformed dictionary) ends the row group where it
+//! is met; rows read before it are counted and the error names the row group and row.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Int32Type, Int64Type, UInt32Type, UInt64Type};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Fields, Schema};
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
+use parquet::basic::{ConvertedType, LogicalType, Type as PhysicalType};
+use parquet::file::reader::ChunkReader;
+use parquet::schema::types::ColumnDescriptor;
+use rayon::prelude::*;
+
+use super::Ctx;
+use super::records::RecordScanner;
+use crate::detect::Finding;
+use crate::inventory::SourceAcc;
+
+/// Rows per Arrow batch: large enough to amortise per-batch work, small enough that a batch of
+/// wide string rows stays a few MiB.
+const BATCH: usize = 8192;
+
+/// Errors reported per file; more are summarised as a count.
+const MAX_ERRORS: usize = 5;
+
+/// Does `head` start like a Parquet file?
+pub fn sniff(head: &[u8]) -> bool {
+    // `PARE`: a file with an encrypted footer, which gets its own message.
+    head.starts_with(b"PAR1") || head.starts_with(b"PARE")
+}
+
+/// Scans a Parquet file. `open` gives an independent reader of the whole file each time it is
+/// called (one per row group scanned in parallel). Returns what was found and, when the file
+/// could not be read to its end, why and where it stopped; `records == 0` with an error means
+/// nothing could be read.
+pub fn scan<T, F>(open: F, ctx: &Ctx) -> (SourceAcc, Option<String>)
+where
+    T: ChunkReader + 'static,
+    F: Fn() -> std::io::Result<T> + Sync,
+{
+    match catch_unwind(AssertUnwindSafe(|| scan_inner(&open, ctx))) {
+        Ok(r) => r,
+        Err(p) => (
+            SourceAcc::default(),
+            Some(format!("parquet reader failed: {}", panic_message(&p))),
+        ),
+    }
+}
+
+pub(crate) fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "internal error".to_string())
+}
+
+fn scan_inner<T, F>(open: &F, ctx: &Ctx) -> (SourceAcc, Option<String>)
+where
+    T: ChunkReader + 'static,
+    F: Fn() -> std::io::Result<T> + Sync,
+{
+    let fail = |m: String| (SourceAcc::default(), Some(m));
+    let reader = match open() {
+        Ok(r) => r,
+        Err(e) => return fail(format!("cannot open: {e}")),
+    };
+    if let Some(m) = check_magic(&reader) {
+        return fail(m);
+    }
+    let meta = match ArrowReaderMetadata::load(&reader, ArrowReaderOptions::new()) {
+        Ok(m) => m,
+        Err(e) => return fail(format!("cannot read the footer (file metadata): {e}")),
+    };
+    let schema = meta.parquet_schema();
+    // The Arrow reader cannot project part of a map: a root holding a map is read whole.
+    let map_roots: Vec<bool> = meta
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| has_map(f.data_type()))
+        .collect();
+    let leaves: Vec<usize> = (0..schema.num_columns())
+        .filter(|&i| {
+            let root = schema.get_column_root_idx(i);
+            map_roots.get(root).copied().unwrap_or(false) || pi_capable(schema.column(i).as_ref())
+        })
+        .collect();
+    let row_groups = meta.metadata().num_row_groups();
+    let total_rows: u64 = meta
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|rg| rg.num_rows().max(0) as u64)
+        .sum();
+    if leaves.is_empty() {
+        // Nothing that can hold PI: the rows are records, found empty without decoding a page.
+        let acc = SourceAcc {
+            records: total_rows,
+            ..SourceAcc::default()
+        };
+        return (acc, None);
+    }
+    let mask = ProjectionMask::leaves(schema, leaves.iter().copied());
+    // Ask for dictionary arrays where the file has dictionary pages, so that each distinct value
+    // is scanned once; if the reader rejects the hint, read plain arrays.
+    let meta = match dictionary_hint(&meta, &leaves) {
+        Some(hinted) => match ArrowReaderMetadata::try_new(
+            meta.metadata().clone(),
+            ArrowReaderOptions::new().with_schema(hinted),
+        ) {
+            Ok(m) => m,
+            Err(_) => meta,
+        },
+        None => meta,
+    };
+    let results: Vec<(SourceAcc, Option<String>)> = (0..row_groups)
+        .into_par_iter()
+        .map(|rg| {
+            catch_unwind(AssertUnwindSafe(|| {
+                scan_row_group(open, &meta, &mask, rg, ctx)
+            }))
+            .unwrap_or_else(|p| {
+                (
+                    SourceAcc::default(),
+                    Some(format!(
+                        "row group {rg}: reader failed: {}",
+                        panic_message(&p)
+                    )),
+                )
+            })
+        })
+        .collect();
+    let mut acc = SourceAcc::default();
+    let mut errors = Vec::new();
+    for (a, e) in results {
+        acc.merge(a);
+        errors.extend(e);
+    }
+    let error = (!errors.is_empty()).then(|| {
+        let n = errors.len();
+        let mut m = errors
+            .into_iter()
+            .take(MAX_ERRORS)
+            .collect::<Vec<_>>()
+            .join("; ");
+        if n > MAX_ERRORS {
+            m.push_str(&format!(
+                "; and {} more row group(s) with errors",
+                n - MAX_ERRORS
+            ));
+        }
+        format!("{m} ({} of {total_rows} rows read)", acc.records)
+    });
+    (acc, error)
+}
+
+/// Checks the magic numbers at both ends, which the parquet crate reports only as a "corrupt
+/// footer".
+fn check_magic<T: ChunkReader>(r: &T) -> Option<String> {
+    let len = r.len();
+    if len < 12 {
+        return Some(format!(
+            "not a Parquet file: {len} bytes, too short for the header and footer"
+        ));
+    }
+    let head = r.get_bytes(0, 4).ok()?;
+    let tail = r.get_bytes(len - 4, 4).ok()?;
+    if head.as_ref() == b"PARE" || tail.as_ref() == b"PARE" {
+        return Some(
+            "encrypted Parquet file (Parquet Modular Encryption, encrypted footer `PARE`): \
+             cannot be read without its decryption keys; scan a decrypted copy"
+                .to_string(),
+        );
+    }
+    if head.as_ref() != b"PAR1" {
+        return Some(format!(
+            "not a Parquet file: wrong magic {:?} at offset 0 (expected \"PAR1\")",
+            String::from_utf8_lossy(&head)
+        ));
+    }
+    match tail.as_ref() {
+        b"PAR1" => None,
+        other => Some(format!(
+            "truncated or corrupt Parquet file: no footer magic at the end (found {:?} at \
+             offset {}, expected \"PAR1\")",
+            String::from_utf8_lossy(other),
+            len - 4
+        )),
+    }
+}
+
+/// Can this leaf column hold personal information? Strings and binary can; integers can when
+/// wide enough for an 8-digit permit or an 11-digit phone (32 and 64 bits), unless annotated as
+/// a date, time, timestamp or decimal. Floats, booleans and INT96 timestamps cannot.
+fn pi_capable(c: &ColumnDescriptor) -> bool {
+    let not_pi_logical = match c.logical_type_ref() {
+        Some(LogicalType::Decimal { .. })
+        | Some(LogicalType::Date)
+        | Some(LogicalType::Time { .. })
+        | Some(LogicalType::Timestamp { .. })
+        | Some(LogicalType::Uuid)
+        | Some(LogicalType::Float16)
+        | Some(LogicalType::Geometry { .. })
+        | Some(LogicalType::Geography { .. }) => true,
+        Some(LogicalType::Integer(t)) => t.bit_width < 32,
+        _ => false,
+    };
+    let not_pi_converted = matches!(
+        c.converted_type(),
+        ConvertedType::DECIMAL
+            | ConvertedType::DATE
+            | ConvertedType::TIME_MILLIS
+            | ConvertedType::TIME_MICROS
+            | ConvertedType::TIMESTAMP_MILLIS
+            | ConvertedType::TIMESTAMP_MICROS
+            | ConvertedType::INTERVAL
+            | ConvertedType::INT_8
+            | ConvertedType::INT_16
+            | ConvertedType::UINT_8
+            | ConvertedType::UINT_16
+    );
+    let physical = matches!(
+        c.physical_type(),
+        PhysicalType::BYTE_ARRAY
+            | PhysicalType::FIXED_LEN_BYTE_ARRAY
+            | PhysicalType::INT32
+            | PhysicalType::INT64
+    );
+    physical && !not_pi_logical && !not_pi_converted
+}
+
+fn has_map(dt: &DataType) -> bool {
+    match dt {
+        DataType::Map(_, _) => true,
+        DataType::Struct(fs) => fs.iter().any(|f| has_map(f.data_type())),
+        DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
+            has_map(f.data_type())
+        }
+        _ => false,
+    }
+}
+
+/// The file's Arrow schema with dictionary types for the string and binary columns (top level
+/// or inside structs) whose first row group has a dictionary page; `None` if there are none.
+fn dictionary_hint(meta: &ArrowReaderMetadata, leaves: &[usize]) -> Option<Arc<Schema>> {
+    let md = meta.metadata();
+    let rg = md.row_groups().first()?;
+    let schema = meta.parquet_schema();
+    let dict_paths: Vec<Vec<String>> = leaves
+        .iter()
+        .filter(|&&i| rg.column(i).dictionary_page_offset().is_some())
+        .map(|&i| schema.column(i).path().parts().to_vec())
+        .collect();
+    if dict_paths.is_empty() {
+        return None;
+    }
+    let arrow = meta.schema();
+    let mut changed = false;
+    let fields: Vec<Arc<Field>> = arrow
+        .fields()
+        .iter()
+        .map(|f| hint_field(f, &[], &dict_paths, &mut changed))
+        .collect();
+    changed.then(|| Arc::new(Schema::new_with_metadata(fields, arrow.metadata().clone())))
+}
+
+fn hint_field(
+    f: &Arc<Field>,
+    parent: &[String],
+    dict_paths: &[Vec<String>],
+    changed: &mut bool,
+) -> Arc<Field> {
+    let mut path = parent.to_vec();
+    path.push(f.name().clone());
+    match f.data_type() {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Binary | DataType::LargeBinary
+            if dict_paths.contains(&path) =>
+        {
+            *changed = true;
+            let dt =
+                DataType::Dictionary(Box::new(DataType::Int32), Box::new(f.data_type().clone()));
+            Arc::new(f.as_ref().clone().with_data_type(dt))
+        }
+        DataType::Struct(children) => {
+            let kids: Fields = children
+                .iter()
+                .map(|c| hint_field(c, &path, dict_paths, changed))
+                .collect();
+            Arc::new(f.as_ref().clone().with_data_type(DataType::Struct(kids)))
+        }
+        _ => f.clone(),
+    }
+}
+
+fn scan_row_group<T, F>(
+    open: &F,
+    meta: &ArrowReaderMetadata,
+    mask: &ProjectionMask,
+    rg: usize,
+    ctx: &Ctx,
+) -> (SourceAcc, Option<String>)
+where
+    T: ChunkReader + 'static,
+    F: Fn() -> std::io::Result<T> + Sync,
+{
+    let mut rows = RowGroupScan::new(ctx);
+    let reader = match open() {
+        Ok(r) => r,
+        Err(e) => {
+            return (
+                SourceAcc::default(),
+                Some(format!("row group {rg}: cannot open: {e}")),
+            );
+        }
+    };
+    let built = ParquetRecordBatchReaderBuilder::new_with_metadata(reader, meta.clone())
+        .with_projection(mask.clone())
+        .with_row_groups(vec![rg])
+        .with_batch_size(BATCH)
+        .build();
+    let batches = match built {
+        Ok(b) => b,
+        Err(e) => return (rows.finish(), Some(format!("row group {rg}: {e}"))),
+    };
+    let mut read = 0u64;
+    for batch in batches {
+        match batch {
+            Ok(b) => {
+                read += b.num_rows() as u64;
+                rows.batch(&b);
+            }
+            Err(e) => {
+                let error = format!("row group {rg}: stopped after {read} rows: {e}");
+                return (rows.finish(), Some(error));
+            }
+        }
+    }
+    // A file whose footer disagrees with itself (a row group's row count against the file's)
+    // can make the reader stop early without an error: say so rather than report a short read
+    // as complete.
+    let declared = meta.metadata().row_group(rg).num_rows().max(0) as u64;
+    if read < declared {
+        let file_rows = meta.metadata().file_metadata().num_rows();
+        let error = format!(
+            "row group {rg}: the reader returned {read} of the {declared} rows the row group \
+             declares (the file metadata declares {file_rows} rows in all)"
+        );
+        return (rows.finish(), Some(error));
+    }
+    (rows.finish(), None)
+}
+
+/// The distinct values of one dictionary and the findings of those scanned so far.
+struct DictCache {
+    /// Kept alive so that its buffers' addresses identify it and cannot be reused.
+    values: ArrayRef,
+    id: (usize, usize),
+    found: Vec<Option<Box<[Finding]>>>,
+}
+
+/// Scans the batches of one row group.
+struct RowGroupScan<'c, 'a> {
+    rs: RecordScanner<'c, 'a>,
+    /// Field ids by path, so a path is registered once.
+    fids: HashMap<String, usize>,
+    dicts: HashMap<usize, DictCache>,
+    /// Findings of the current batch: (row, field, finding).
+    hits: Vec<(u32, usize, Finding)>,
+    scratch: Vec<Finding>,
+    text: String,
+    /// Distinct dictionary values scanned (each once per dictionary).
+    dict_values_scanned: u64,
+}
+
+impl<'c, 'a> RowGroupScan<'c, 'a> {
+    fn new(ctx: &'c Ctx<'a>) -> Self {
+        RowGroupScan {
+            rs: RecordScanner::new(ctx),
+            fids: HashMap::new(),
+            dicts: HashMap::new(),
+            hits: Vec::new(),
+            scratch: Vec::new(),
+            text: String::new(),
+            dict_values_scanned: 0,
+        }
+    }
+
+    fn finish(self) -> SourceAcc {
+        self.rs.finish()
+    }
+
+    fn fid(&mut self, path: &str, leaf: &str) -> usize {
+        if let Some(&f) = self.fids.get(path) {
+            return f;
+        }
+        let f = self.rs.field_labeled(path, leaf);
+        self.fids.insert(path.to_string(), f);
+        f
+    }
+
+    fn batch(&mut self, b: &RecordBatch) {
+        self.hits.clear();
+        let schema = b.schema();
+        for (field, col) in schema.fields().iter().zip(b.columns()) {
+            self.visit(col.as_ref(), field.name(), field.name(), None);
+        }
+        let n = b.num_rows() as u64;
+        if self.hits.is_empty() {
+            self.rs.empty_records(n);
+            return;
+        }
+        let mut hits = std::mem::take(&mut self.hits);
+        hits.sort_by_key(|h| h.0);
+        let mut with_findings = 0u64;
+        let mut group = Vec::new();
+        let mut it = hits.drain(..).peekable();
+        while let Some((row, fid, f)) = it.next() {
+            group.push((fid, f));
+            while let Some((_, fid, f)) = it.next_if(|h| h.0 == row) {
+                group.push((fid, f));
+            }
+            with_findings += 1;
+            self.rs.record_findings(group.drain(..));
+        }
+        drop(it);
+        self.rs.empty_records(n - with_findings);
+        self.hits = hits;
+    }
+
+    /// Scans `arr`, whose element `i` belongs to row `rows[i]` (or row `i` at the top level).
+    fn visit(&mut self, arr: &dyn Array, path: &str, leaf: &str, rows: Option<&[u32]>) {
+        // Elements that belong to no row of the batch map to u32::MAX and are skipped.
+        let row = |i: usize| rows.map_or(i as u32, |r| r.get(i).copied().unwrap_or(u32::MAX));
+        match arr.data_type() {
+            DataType::Struct(_) => {
+                let s = arr.as_struct();
+                for (f, child) in s.fields().iter().zip(s.columns()) {
+                    let p = format!("{path}.{}", f.name());
+                    self.visit(child.as_ref(), &p, f.name(), rows);
+                }
+            }
+            DataType::List(_) => {
+                let l = arr.as_list::<i32>();
+                let child = list_rows(
+                    l.value_offsets().iter().map(|&o| o as usize),
+                    l,
+                    row,
+                    l.values().len(),
+                );
+                self.visit(
+                    l.values().as_ref(),
+                    &format!("{path}[]"),
+                    leaf,
+                    Some(&child),
+                );
+            }
+            DataType::LargeList(_) => {
+                let l = arr.as_list::<i64>();
+                let child = list_rows(
+                    l.value_offsets().iter().map(|&o| o as usize),
+                    l,
+                    row,
+                    l.values().len(),
+                );
+                self.visit(
+                    l.values().as_ref(),
+                    &format!("{path}[]"),
+                    leaf,
+                    Some(&child),
+                );
+            }
+            DataType::FixedSizeList(_, n) => {
+                let l = arr.as_fixed_size_list();
+                let n = *n as usize;
+                let child = list_rows((0..=l.len()).map(|i| i * n), l, row, l.values().len());
+                self.visit(
+                    l.values().as_ref(),
+                    &format!("{path}[]"),
+                    leaf,
+                    Some(&child),
+                );
+            }
+            DataType::Map(_, _) => {
+                let m = arr.as_map();
+                let child = list_rows(
+                    m.value_offsets().iter().map(|&o| o as usize),
+                    m,
+                    row,
+                    m.entries().len(),
+                );
+                self.visit(
+                    m.keys().as_ref(),
+                    &format!("{path}.key"),
+                    leaf,
+                    Some(&child),
+                );
+                self.visit(
+                    m.values().as_ref(),
+                    &format!("{path}.value"),
+                    leaf,
+                    Some(&child),
+                );
+            }
+            DataType::Dictionary(_, _) => self.dictionary(arr, path, leaf, &row),
+            DataType::Utf8 => {
+                let a = arr.as_string::<i32>();
+                self.each(arr, path, leaf, &row, |i| a.value(i).as_bytes());
+            }
+            DataType::LargeUtf8 => {
+                let a = arr.as_string::<i64>();
+                self.each(arr, path, leaf, &row, |i| a.value(i).as_bytes());
+            }
+            DataType::Utf8View => {
+                let a = arr.as_string_view();
+                self.each(arr, path, leaf, &row, |i| a.value(i).as_bytes());
+            }
+            DataType::Binary => {
+                let a = arr.as_binary::<i32>();
+                self.each(arr, path, leaf, &row, |i| a.value(i));
+            }
+            DataType::LargeBinary => {
+                let a = arr.as_binary::<i64>();
+                self.each(arr, path, leaf, &row, |i| a.value(i));
+            }
+            DataType::BinaryView => {
+                let a = arr.as_binary_view();
+                self.each(arr, path, leaf, &row, |i| a.value(i));
+            }
+            DataType::FixedSizeBinary(_) => {
+                let a = arr.as_fixed_size_binary();
+                self.each(arr, path, leaf, &row, |i| a.value(i));
+            }
+            DataType::Int32 => self.integers(arr, path, leaf, &row, |i| {
+                i128::from(arr.as_primitive::<Int32Type>().value(i))
+            }),
+            DataType::Int64 => self.integers(arr, path, leaf, &row, |i| {
+                i128::from(arr.as_primitive::<Int64Type>().value(i))
+            }),
+            DataType::UInt32 => self.integers(arr, path, leaf, &row, |i| {
+                i128::from(arr.as_primitive::<UInt32Type>().value(i))
+            }),
+            DataType::UInt64 => self.integers(arr, path, leaf, &row, |i| {
+                i128::from(arr.as_primitive::<UInt64Type>().value(i))
+            }),
+            // Projected away or unable to hold PI.
+            _ => {}
+        }
+    }
+
+    /// Runs the detectors over every non-null value of a leaf.
+    fn each<'v>(
+        &mut self,
+        arr: &dyn Array,
+        path: &str,
+        leaf: &str,
+        row: &dyn Fn(usize) -> u32,
+        value: impl Fn(usize) -> &'v [u8],
+    ) {
+        let fid = self.fid(path, leaf);
+        let mut found = std::mem::take(&mut self.scratch);
+        for i in 0..arr.len() {
+            if arr.is_null(i) {
+                continue;
+            }
+            let r = row(i);
+            let v = value(i);
+            if v.is_empty() || r == u32::MAX {
+                continue;
+            }
+            found.clear();
+            self.rs.find(fid, v, &mut found);
+            self.rs.count_value(fid, v, &found);
+            self.hits.extend(found.drain(..).map(|f| (r, fid, f)));
+        }
+        self.scratch = found;
+    }
+
+    /// Integers are scanned as their decimal text: phone and ID numbers are stored as int64.
+    fn integers(
+        &mut self,
+        arr: &dyn Array,
+        path: &str,
+        leaf: &str,
+        row: &dyn Fn(usize) -> u32,
+        value: impl Fn(usize) -> i128,
+    ) {
+        use std::fmt::Write as _;
+        let fid = self.fid(path, leaf);
+        let mut found = std::mem::take(&mut self.scratch);
+        let mut text = std::mem::take(&mut self.text);
+        for i in 0..arr.len() {
+            let r = row(i);
+            if arr.is_null(i) || r == u32::MAX {
+                continue;
+            }
+            text.clear();
+            let _ = write!(text, "{}", value(i));
+            found.clear();
+            self.rs.find(fid, text.as_bytes(), &mut found);
+            self.rs.count_value(fid, text.as_bytes(), &found);
+            self.hits.extend(found.drain(..).map(|f| (r, fid, f)));
+        }
+        self.text = text;
+        self.scratch = found;
+    }
+
+    /// A dictionary-encoded leaf: each distinct value is scanned once, when first used.
+    fn dictionary(&mut self, arr: &dyn Array, path: &str, leaf: &str, row: &dyn Fn(usize) -> u32) {
+        let Some(d) = arr.as_any_dictionary_opt() else {
+            return;
+        };
+        let values = d.values().clone();
+        if values.is_empty() {
+            return;
+        }
+        let fid = self.fid(path, leaf);
+        let keys = d.normalized_keys();
+        // A dictionary about as large as the batch (a high-cardinality column whose dictionary
+        // the writer kept, or a fallback dictionary rebuilt per batch) saves nothing: scan each
+        // row's value directly instead of caching findings per value.
+        if values.len() * 2 > keys.len() {
+            let mut found = std::mem::take(&mut self.scratch);
+            for (i, &k) in keys.iter().enumerate() {
+                let r = row(i);
+                if arr.is_null(i) || d.keys().is_null(i) || r == u32::MAX {
+                    continue;
+                }
+                if let Some(v) = value_bytes(values.as_ref(), k)
+                    && !v.is_empty()
+                {
+                    found.clear();
+                    self.rs.find(fid, v, &mut found);
+                    self.rs.count_value(fid, v, &found);
+                    self.hits.extend(found.drain(..).map(|f| (r, fid, f)));
+                }
+            }
+            self.scratch = found;
+            return;
+        }
+        let data = values.to_data();
+        let id = (
+            data.buffers()
+                .iter()
+                .map(|b| b.as_ptr() as usize)
+                .fold(0, |a, p| a ^ p),
+            values.len(),
+        );
+        let stale = self.dicts.get(&fid).is_none_or(|c| c.id != id);
+        if stale {
+            self.dicts.insert(
+                fid,
+                DictCache {
+                    values: values.clone(),
+                    id,
+                    found: vec![None; values.len()],
+                },
+            );
+        }
+        let mut cache = self.dicts.remove(&fid).expect("inserted above");
+        let mut scratch = std::mem::take(&mut self.scratch);
+        for (i, &k) in keys.iter().enumerate() {
+            let r = row(i);
+            if arr.is_null(i) || d.keys().is_null(i) || r == u32::MAX || k >= cache.found.len() {
+                continue;
+            }
+            if cache.found[k].is_none() {
+                scratch.clear();
+                if let Some(v) = value_bytes(cache.values.as_ref(), k)
+                    && !v.is_empty()
+                {
+                    self.rs.find(fid, v, &mut scratch);
+                }
+                self.dict_values_scanned += 1;
+                cache.found[k] = Some(scratch.drain(..).collect());
+            }
+            let found = cache.found[k].as_deref().unwrap_or(&[]);
+            if let Some(v) = value_bytes(cache.values.as_ref(), k) {
+                self.rs.count_value(fid, v, found);
+            }
+            if !found.is_empty() {
+                self.hits.extend(found.iter().map(|f| (r, fid, f.clone())));
+            }
+        }
+        self.scratch = scratch;
+        self.dicts.insert(fid, cache);
+    }
+}
+
+/// The bytes of value `i` of a string or binary array (a dictionary's values).
+fn value_bytes(values: &dyn Array, i: usize) -> Option<&[u8]> {
+    if values.is_null(i) {
+        return None;
+    }
+    Some(match values.data_type() {
+        DataType::Utf8 => values.as_string::<i32>().value(i).as_bytes(),
+        DataType::LargeUtf8 => values.as_string::<i64>().value(i).as_bytes(),
+        DataType::Binary => values.as_binary::<i32>().value(i),
+        DataType::LargeBinary => values.as_binary::<i64>().value(i),
+        _ => return None,
+    })
+}
+
+/// For a list-like array with `offsets` (one more than its length), the row of each of its
+/// `child_len` child elements; elements of null lists, or outside every list, get `u32::MAX`.
+fn list_rows(
+    offsets: impl Iterator<Item = usize>,
+    list: &dyn Array,
+    row: impl Fn(usize) -> u32,
+    child_len: usize,
+) -> Vec<u32> {
+    let offsets: Vec<usize> = offsets.collect();
+    let mut child = vec![u32::MAX; child_len];
+    for i in 0..offsets.len().saturating_sub(1) {
+        if list.is_null(i) {
+            continue;
+        }
+        let r = row(i);
+        let (s, e) = (offsets[i].min(child_len), offsets[i + 1].min(child_len));
+        for c in &mut child[s..e.max(s)] {
+            *c = r;
+        }
+    }
+    child
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::DetectorSet;
+    use crate::sketch::SketchKey;
+    use arrow_array::{DictionaryArray, StringArray, types::Int32Type};
+
+    fn ctx_parts() -> (DetectorSet, SketchKey) {
+        (DetectorSet::load(None).unwrap(), SketchKey::random())
+    }
+
+    #[test]
+    fn a_dictionary_value_is_scanned_once_however_many_rows_hold_it() {
+        let (set, key) = ctx_parts();
+        let ctx = Ctx {
+            set: &set,
+            key: &key,
+            reference: chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+        };
+        let values = StringArray::from(vec!["a@example.com", "b@example.com", "none"]);
+        let keys: Vec<i32> = (0..3000).map(|i| i % 3).collect();
+        let dict = DictionaryArray::<Int32Type>::try_new(keys.into(), Arc::new(values)).unwrap();
+        let schema = Arc::new(Schema::new(vec![Field::new(
+            "email",
+            dict.data_type().clone(),
+            false,
+        )]));
+        let batch = RecordBatch::try_new(schema, vec![Arc::new(dict)]).unwrap();
+        let mut scan = RowGroupScan::new(&ctx);
+        scan.batch(&batch);
+        scan.batch(&batch);
+        assert_eq!(
+            scan.dict_values_scanned, 3,
+            "once per value, across batches"
+        );
+        let acc = scan.finish();
+        assert_eq!(acc.records, 6000);
+        assert_eq!(acc.subjects.estimate().estimate, 2);
+        let email = set.index_of("email").unwrap();
+        assert_eq!(acc.fields["email"][&email].matches, 4000);
+    }
+
+    #[test]
+    fn dictionary_encoded_string_columns_are_read_as_dictionaries() {
+        use parquet::arrow::ArrowWriter;
+        let strings = StringArray::from((0..1000).map(|i| ["x", "y"][i % 2]).collect::<Vec<_>>());
+        let schema = Arc::new(Schema::new(vec![Field::new("s", DataType::Utf8, false)]));
+        let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(strings)]).unwrap();
+        let mut buf = Vec::new();
+        let mut w = ArrowWriter::try_new(&mut buf, schema, None).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let bytes = bytes::Bytes::from(buf);
+        let meta = ArrowReaderMetadata::load(&bytes, ArrowReaderOptions::new()).unwrap();
+        let hinted = dictionary_hint(&meta, &[0]).expect("the writer made a dictionary page");
+        assert!(matches!(
+            hinted.field(0).data_type(),
+            DataType::Dictionary(_, _)
+        ));
+        let meta = ArrowReaderMetadata::try_new(
+            meta.metadata().clone(),
+            ArrowReaderOptions::new().with_schema(hinted),
+        )
+        .unwrap();
+        let mut reader = ParquetRecordBatchReaderBuilder::new_with_metadata(bytes, meta)
+            .build()
+            .unwrap();
+        let b = reader.next().unwrap().unwrap();
+        assert!(matches!(
+            b.column(0).data_type(),
+            DataType::Dictionary(_, _)
+        ));
+    }
+}
