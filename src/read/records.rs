@@ -168,21 +168,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                 i = j;
             }
         }
-        if self.findings.is_empty() {
-            return;
-        }
-        let subject = subject::classify(
-            self.ctx.set,
-            self.findings.iter().map(|(_, f)| f),
-            self.ctx.reference,
-        );
-        let named: Vec<(&str, Finding)> = self
-            .findings
-            .drain(..)
-            .map(|(fid, f)| (self.fields[fid].name.as_str(), f))
-            .collect();
-        self.acc
-            .add_record(self.ctx.set, self.ctx.key, &named, &subject);
+        self.commit();
     }
 
     pub fn finish(mut self) -> SourceAcc {
@@ -246,11 +232,8 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         }
     }
 
-    /// Adds one record whose findings were made by [`RecordScanner::find`].
-    pub fn record_findings(&mut self, findings: impl IntoIterator<Item = (usize, Finding)>) {
-        self.acc.records += 1;
-        self.findings.clear();
-        self.findings.extend(findings);
+    /// The record's findings (in `self.findings`) → its subject, into the accumulator.
+    fn commit(&mut self) {
         if self.findings.is_empty() {
             return;
         }
@@ -266,6 +249,14 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             .collect();
         self.acc
             .add_record(self.ctx.set, self.ctx.key, &named, &subject);
+    }
+
+    /// Adds one record whose findings were made by [`RecordScanner::find`].
+    pub fn record_findings(&mut self, findings: impl IntoIterator<Item = (usize, Finding)>) {
+        self.acc.records += 1;
+        self.findings.clear();
+        self.findings.extend(findings);
+        self.commit();
     }
 
     /// Counts records known to hold nothing a detector could find (all their values empty or
