@@ -52,7 +52,7 @@ pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError>
         .par_bridge()
         .map(|entry| {
             let out = match entry {
-                Entry::File { path, size } => Outcome::Files(read::read_source(&path, size, &ctx)),
+                Entry::File { path, size } => Outcome::Files(read_guarded(&path, size, &ctx)),
                 Entry::Skipped { path, reason } => Outcome::File(Box::new(FileResult {
                     path: path.display().to_string(),
                     format: reason.kind().to_string(),
@@ -111,6 +111,31 @@ pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError>
     Ok(inventory::build(set, meta, files))
 }
 
+/// Reads one file; a panic anywhere in its readers (ours or a third-party parser's) makes the
+/// file `unreadable` with a message, instead of aborting the whole scan. The panic's message is
+/// left out: it could quote the data being parsed.
+fn read_guarded(path: &std::path::Path, size: u64, ctx: &Ctx) -> Vec<FileResult> {
+    guarded(path, || read::read_source(path, size, ctx))
+}
+
+fn guarded(path: &std::path::Path, read: impl FnOnce() -> Vec<FileResult>) -> Vec<FileResult> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
+        vec![FileResult {
+            path: path.display().to_string(),
+            format: "unknown".to_string(),
+            encoding: None,
+            bytes: 0,
+            status: Status::Unreadable,
+            reason: Some(
+                "internal error: a reader failed unexpectedly on this file (please report it); \
+                 the rest of the scan is unaffected"
+                    .to_string(),
+            ),
+            acc: SourceAcc::default(),
+        }]
+    })
+}
+
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
@@ -126,4 +151,27 @@ fn progress_bar(enabled: bool) -> Option<ProgressBar> {
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     Some(bar)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reader_that_panics_makes_its_file_unreadable_not_the_scan_abort() {
+        let path = std::path::Path::new("exports/odd.bin");
+        let out = guarded(path, || panic!("secret 11010519491231002X"));
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].status, Status::Unreadable);
+        assert_eq!(out[0].path, "exports/odd.bin");
+        let reason = out[0].reason.as_deref().unwrap();
+        assert!(reason.contains("internal error"), "{reason}");
+        assert!(
+            !reason.contains("1101051949"),
+            "the panic message is not copied"
+        );
+        // A reader that returns normally passes through untouched.
+        let fine = guarded(path, Vec::new);
+        assert!(fine.is_empty());
+    }
 }
