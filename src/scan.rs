@@ -149,6 +149,7 @@ fn progress_bar(enabled: bool) -> Option<ProgressBar> {
         ProgressStyle::with_template("{spinner} {msg}, {bytes} read ({bytes_per_sec}) {elapsed}")
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
+    bar.set_message("0 files");
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     Some(bar)
 }
