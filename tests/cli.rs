@@ -530,3 +530,56 @@ fn usage_errors_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("a["));
 }
+
+#[test]
+fn archive_members_are_read_as_the_files_they_contain() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut buf);
+        let o = zip::write::SimpleFileOptions::default();
+        z.start_file("export/customers.csv", o).unwrap();
+        z.write_all(
+            "姓名,手机号,邮箱\n张伟,13812345678,zw@example.com\n李娜,13912345678,ln@example.com\n"
+                .as_bytes(),
+        )
+        .unwrap();
+        z.start_file("export/users.jsonl", o).unwrap();
+        z.write_all(
+            b"{\"user\":{\"phone\":\"13712345678\"}}\n{\"user\":{\"phone\":\"13612345678\"}}\n",
+        )
+        .unwrap();
+        z.finish().unwrap();
+    }
+    let archive = dir.path().join("bundle.zip");
+    std::fs::write(&archive, buf.into_inner()).unwrap();
+    let (o, inv, _t) = scan(&[&archive], &["--quiet"]);
+    assert!(o.status.success(), "{o:?}");
+    let src = |suffix: &str| {
+        inv["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["path"].as_str().unwrap().ends_with(suffix))
+            .cloned()
+            .unwrap_or_else(|| panic!("{suffix} not in {inv}"))
+    };
+    let csv = src("bundle.zip!export/customers.csv");
+    assert_eq!(csv["format"], "csv");
+    assert_eq!(csv["records"], 2, "the header row is not a record");
+    let names: Vec<&str> = csv["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"手机号") && names.contains(&"姓名"),
+        "{names:?}"
+    );
+    let jsonl = src("bundle.zip!export/users.jsonl");
+    assert_eq!(jsonl["format"], "jsonl");
+    assert!(jsonl["fields"].to_string().contains("user.phone"));
+    assert_eq!(inv["totals"]["subjects"]["estimate"], 4);
+}

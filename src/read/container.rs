@@ -22,6 +22,10 @@ use super::text::{self, Data};
 use super::{Ctx, parquet, sqldump, sqlite};
 use crate::inventory::{FileResult, SourceAcc, Status};
 
+/// Largest archive member read whole, as the file it is (a spreadsheet or CSV inside a zip);
+/// larger members are streamed as text.
+const TABLE_IN_MEMORY: u64 = 64 << 20;
+
 /// Bounds on what one file on disk may expand to.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -292,8 +296,39 @@ impl State<'_, '_> {
                 Status::Unreadable,
                 Some(format!("{display}: {m}")),
             )),
-            None => self.text(display, &mut whole),
+            None => self.member(display, name, &mut whole),
         }
+    }
+
+    /// A member in no container or database format: read like a file on disk — spreadsheet,
+    /// CSV, JSON or text, by content and name — when it fits in [`TABLE_IN_MEMORY`]; a larger
+    /// one is streamed as text, so memory stays bounded.
+    fn member(&mut self, display: &str, name: &str, r: &mut dyn Read) {
+        let mut buf = Vec::new();
+        if let Err(e) = r.take(TABLE_IN_MEMORY + 1).read_to_end(&mut buf) {
+            self.out.push(result(
+                display,
+                "unknown",
+                Status::Unreadable,
+                Some(format!("{display}: cannot read: {e}")),
+            ));
+            return;
+        }
+        if buf.len() as u64 > TABLE_IN_MEMORY {
+            let mut rest = Cursor::new(buf).chain(r);
+            self.text(display, &mut rest);
+            return;
+        }
+        let out = super::read_bytes(std::path::Path::new(name), &buf, self.ctx, &|_, _| {});
+        self.out.push(FileResult {
+            path: display.to_string(),
+            format: out.format,
+            encoding: out.encoding,
+            bytes: buf.len() as u64,
+            status: out.status,
+            reason: out.problem.map(|p| format!("{display}: {p}")),
+            acc: out.acc,
+        });
     }
 
     /// Records the outcome of a reader: scanned, partial (records before the error count) or

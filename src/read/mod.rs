@@ -77,37 +77,69 @@ pub fn read_file(path: &Path, size: u64, ctx: &Ctx) -> FileResult {
     };
     let bytes = data.bytes();
     let len = bytes.len() as u64;
-    if let Some(fmt) = format::sniff_container(path, bytes) {
+    let out = read_bytes(path, bytes, ctx, &|s, e| data.release(s, e));
+    let (status, reason) = match (data.finish(path), out.problem) {
+        (Err(msg), _) => (Status::Partial, Some(msg)),
+        (Ok(()), p) => (out.status, p),
+    };
+    let mut r = result(status, reason, len, out.acc);
+    r.format = out.format;
+    r.encoding = out.encoding;
+    r
+}
+
+/// What the readers made of a file's bytes.
+pub struct BytesOutcome {
+    pub format: String,
+    pub encoding: Option<String>,
+    /// `Scanned`, or `Partial` / `Skipped` with `problem` saying why.
+    pub status: Status,
+    pub problem: Option<String>,
+    pub acc: SourceAcc,
+}
+
+/// Reads the bytes of a file (or of an archive member) that is not a columnar or database
+/// format: spreadsheets, CSV/TSV, JSON, JSON Lines or text in any encoding, chosen by content
+/// (and `name`'s extension). `release(s, e)` is told when a range of a large text is scanned.
+pub fn read_bytes(
+    name: &Path,
+    bytes: &[u8],
+    ctx: &Ctx,
+    release: &(dyn Fn(usize, usize) + Sync),
+) -> BytesOutcome {
+    if let Some(fmt) = format::sniff_container(name, bytes) {
         let out = sheet::read_container(bytes, fmt, ctx);
-        let (status, reason) = match (data.finish(path), out.problem) {
-            (Err(msg), _) => (Status::Partial, Some(msg)),
-            (Ok(()), None) => (Status::Scanned, None),
-            (Ok(()), Some(p)) => (out.status, Some(p)),
+        return BytesOutcome {
+            format: fmt.name().to_string(),
+            encoding: None,
+            status: if out.problem.is_some() {
+                out.status
+            } else {
+                Status::Scanned
+            },
+            problem: out.problem,
+            acc: out.acc,
         };
-        let mut r = result(status, reason, len, out.acc);
-        r.format = fmt.name().to_string();
-        return r;
     }
     let long_head = &bytes[..bytes.len().min(ENCODING_SNIFF_LEN)];
     let det = encoding::detect(long_head, long_head.len() == bytes.len());
     let head = &bytes[..bytes.len().min(SNIFF_LEN)];
     let utf16 = det.encoding == encoding_rs::UTF_16LE || det.encoding == encoding_rs::UTF_16BE;
     if let Some(pos) = memchr::memchr(0, head).filter(|_| !utf16) {
-        let mut r = result(
-            Status::Skipped,
-            Some(format!(
+        return BytesOutcome {
+            format: "binary".to_string(),
+            encoding: None,
+            status: Status::Skipped,
+            problem: Some(format!(
                 "binary file (NUL byte at offset {pos}); no reader for its format"
             )),
-            len,
-            SourceAcc::default(),
-        );
-        r.format = "binary".to_string();
-        return r;
+            acc: SourceAcc::default(),
+        };
     }
     let (head_text, _) = det
         .encoding
         .decode_without_bom_handling(&long_head[det.bom.min(long_head.len())..]);
-    let fmt = format::sniff_text(path, &head_text, long_head.len() == bytes.len());
+    let fmt = format::sniff_text(name, &head_text, long_head.len() == bytes.len());
     let (acc, problem) = match fmt {
         format::Format::Csv { delimiter } => {
             let out = csv::scan_csv(bytes, &det, delimiter, ctx);
@@ -117,17 +149,19 @@ pub fn read_file(path: &Path, size: u64, ctx: &Ctx) -> FileResult {
             let out = json::scan_json(bytes, &det, fmt == format::Format::JsonLines, ctx);
             (out.acc, out.problem)
         }
-        _ => scan_any_text(bytes, &det, ctx, &|s, e| data.release(s, e)),
+        _ => scan_any_text(bytes, &det, ctx, release),
     };
-    let (status, reason) = match (data.finish(path), problem) {
-        (Err(msg), _) => (Status::Partial, Some(msg)),
-        (Ok(()), None) => (Status::Scanned, None),
-        (Ok(()), Some(p)) => (Status::Partial, Some(p)),
-    };
-    let mut r = result(status, reason, len, acc);
-    r.format = fmt.name().to_string();
-    r.encoding = Some(det.name());
-    r
+    BytesOutcome {
+        format: fmt.name().to_string(),
+        encoding: Some(det.name()),
+        status: if problem.is_some() {
+            Status::Partial
+        } else {
+            Status::Scanned
+        },
+        problem,
+        acc,
+    }
 }
 
 /// Plain text in any encoding: UTF-8 is scanned in place, the rest decoded piece by piece.
