@@ -211,6 +211,14 @@ fn main() {
             r.acc.records
         })
     };
+    // All cores: a large CSV without quotes is parsed in parallel chunks (see read/csv.rs).
+    let all_cores = |path: &Path| {
+        let size = std::fs::metadata(path).unwrap().len();
+        let r = read_file(path, size, &ctx);
+        assert!(r.reason.is_none(), "{:?}", r.reason);
+        r.acc.records
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let write = |name: &str, bytes: &[u8]| {
         let p = dir.path().join(name);
         std::fs::File::create(&p).unwrap().write_all(bytes).unwrap();
@@ -224,6 +232,8 @@ fn main() {
             let p = write("export.csv", text.as_bytes());
             let (d, n) = best(|| run(&p));
             report(&format!("csv utf-8 {rows} rows"), text.len(), n, d);
+            let (d, n) = best(|| all_cores(&p));
+            report(&format!("  the same on {cores} cores"), text.len(), n, d);
             let (d, n) = best(|| {
                 pool.install(|| pipl_scan::read::text::scan_text(text.as_bytes(), &ctx).records)
             });
@@ -241,6 +251,8 @@ fn main() {
         let p = write("orders.csv", orders.as_bytes());
         let (d, n) = best(|| run(&p));
         report(&format!("csv orders {rows} rows"), orders.len(), n, d);
+        let (d, n) = best(|| all_cores(&p));
+        report(&format!("  the same on {cores} cores"), orders.len(), n, d);
         // Reference: the same bytes through the plain-text scanner (the detection engine alone,
         // lines as records, no fields).
         let (d, n) = best(|| {
