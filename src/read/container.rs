@@ -476,22 +476,31 @@ impl State<'_, '_> {
                 return;
             }
             self.stream(&inner, &member, &mut entry, depth);
-            if self.over_limit() {
-                self.out.push(result(
-                    display,
-                    "tar",
-                    Status::Partial,
-                    Some(format!(
-                        "{display}: {}",
-                        bomb_error(self.allowed, self.disk_size)
-                    )),
-                ));
+            if self.stopped_over_limit(display, "tar") {
                 return;
             }
         }
         if self.out.len() == before {
             self.out.push(result(display, "tar", Status::Scanned, None));
         }
+    }
+
+    /// After a member: past the decompression limit, the archive is recorded as partial and the
+    /// caller stops reading it.
+    fn stopped_over_limit(&mut self, display: &str, kind: &str) -> bool {
+        if !self.over_limit() {
+            return false;
+        }
+        self.out.push(result(
+            display,
+            kind,
+            Status::Partial,
+            Some(format!(
+                "{display}: {}",
+                bomb_error(self.allowed, self.disk_size)
+            )),
+        ));
+        true
     }
 
     fn zip<R: Read + Seek>(&mut self, display: &str, r: R, depth: u32) {
@@ -555,16 +564,7 @@ impl State<'_, '_> {
             }
             let mut counted = self.counted(&mut file);
             self.stream(&inner, &member, &mut counted, depth);
-            if self.over_limit() {
-                self.out.push(result(
-                    display,
-                    "zip",
-                    Status::Partial,
-                    Some(format!(
-                        "{display}: {}",
-                        bomb_error(self.allowed, self.disk_size)
-                    )),
-                ));
+            if self.stopped_over_limit(display, "zip") {
                 return;
             }
         }
