@@ -427,7 +427,6 @@ pub fn build(set: &DetectorSet, meta: ScanMeta, mut files: Vec<FileResult>) -> I
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let chosen = meta.sensitivity;
     let mut total = SourceAcc::default();
-    let mut total_dets: BTreeMap<usize, DetAcc> = BTreeMap::new();
     let mut errors = meta.walk_errors;
     let (mut scanned, mut partial, mut skipped, mut unreadable, mut bytes) = (0, 0, 0, 0, 0);
     let mut sources = Vec::with_capacity(files.len());
@@ -450,9 +449,6 @@ pub fn build(set: &DetectorSet, meta: ScanMeta, mut files: Vec<FileResult>) -> I
             });
         }
         let dets = per_detector(&f.acc);
-        for (di, a) in &dets {
-            total_dets.entry(*di).or_default().merge(a.clone());
-        }
         let entry = SourceEntry {
             path: f.path,
             format: f.format,
@@ -473,6 +469,8 @@ pub fn build(set: &DetectorSet, meta: ScanMeta, mut files: Vec<FileResult>) -> I
         total.merge(f.acc);
         sources.push(entry);
     }
+    // Totals per detector come from the merged fields: no second accumulation per source.
+    let total_dets = per_detector(&total);
     let lower_bound = total_dets
         .iter()
         .filter(|(di, _)| set.get(**di).identifier)
