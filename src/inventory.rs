@@ -28,6 +28,24 @@ pub struct DetAcc {
 }
 
 impl DetAcc {
+    /// Counts one finding of this field and detector.
+    pub fn add(&mut self, set: &DetectorSet, key: &SketchKey, f: &Finding) {
+        let d = set.get(f.detector);
+        self.matches += 1;
+        // The same bytes as a subject key (`detector:value`), hashed without joining them.
+        self.distinct.insert_hash(key.hash_parts(&[
+            d.id.as_bytes(),
+            b":",
+            f.normalised.as_bytes(),
+        ]));
+        if self.samples.len() < MAX_SAMPLES {
+            let masked = d.masker.mask(&f.normalised);
+            if !self.samples.contains(&masked) {
+                self.samples.push(masked);
+            }
+        }
+    }
+
     fn merge(&mut self, other: DetAcc) {
         self.matches += other.matches;
         self.distinct.merge(&other.distinct);
@@ -69,29 +87,20 @@ impl SourceAcc {
         subject: &Subject,
     ) {
         for (field, f) in findings {
-            let d = set.get(f.detector);
             let slot = match self.fields.get_mut(*field) {
                 Some(m) => m,
                 None => self.fields.entry((*field).to_string()).or_default(),
             };
-            let acc = slot.entry(f.detector).or_default();
-            acc.matches += 1;
-            // The same bytes as a subject key (`detector:value`), hashed without joining them.
-            acc.distinct.insert_hash(key.hash_parts(&[
-                d.id.as_bytes(),
-                b":",
-                f.normalised.as_bytes(),
-            ]));
-            if acc.samples.len() < MAX_SAMPLES {
-                let masked = d.masker.mask(&f.normalised);
-                if !acc.samples.contains(&masked) {
-                    acc.samples.push(masked);
-                }
-            }
+            slot.entry(f.detector).or_default().add(set, key, f);
         }
-        match &subject.key {
-            Some(k) => {
-                let h = key.hash(k.as_bytes());
+        self.add_subject(key, subject, !findings.is_empty());
+    }
+
+    /// Adds one record's subject (its findings went to their fields' [`DetAcc`]s).
+    pub fn add_subject(&mut self, key: &SketchKey, subject: &Subject, has_findings: bool) {
+        match subject.key {
+            Some((id, value)) => {
+                let h = key.hash_parts(&[id.as_bytes(), b":", value.as_bytes()]);
                 self.subjects.insert_hash(h);
                 for st in Standard::ALL {
                     if subject.sensitive[st.index()] {
@@ -102,8 +111,19 @@ impl SourceAcc {
                     self.minors.insert_hash(h);
                 }
             }
-            None if !findings.is_empty() => self.unidentified_records += 1,
+            None if has_findings => self.unidentified_records += 1,
             None => {}
+        }
+    }
+
+    /// Merges the accumulations of one field (e.g. kept by a reader indexed by field id).
+    pub fn merge_field(&mut self, field: String, dets: BTreeMap<usize, DetAcc>) {
+        if dets.is_empty() {
+            return;
+        }
+        let slot = self.fields.entry(field).or_default();
+        for (di, acc) in dets {
+            slot.entry(di).or_default().merge(acc);
         }
     }
 
@@ -116,10 +136,7 @@ impl SourceAcc {
         }
         self.minors.merge(&other.minors);
         for (field, dets) in other.fields {
-            let slot = self.fields.entry(field).or_default();
-            for (di, acc) in dets {
-                slot.entry(di).or_default().merge(acc);
-            }
+            self.merge_field(field, dets);
         }
         for (field, st) in other.field_stats {
             self.field_stats.entry(field).or_default().merge(&st);

@@ -15,9 +15,11 @@ pub const MINOR_AGE: u32 = 14;
 
 /// What one record contributes to the subject counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Subject {
-    /// `detector-id:normalised-value` of the highest-priority identifier, if any.
-    pub key: Option<String>,
+pub struct Subject<'a> {
+    /// The highest-priority identifier, if any, as (detector id, normalised value): the subject
+    /// key is `detector-id:normalised-value` (see [`Subject::key_string`]), hashed in parts so
+    /// that no string is built per record.
+    pub key: Option<(&'a str, &'a str)>,
     /// Sensitive under each [`Standard`], indexed by [`Standard::index`].
     pub sensitive: [bool; 2],
     /// A resident ID in the record shows a person under 14 on the reference date.
@@ -26,10 +28,10 @@ pub struct Subject {
 
 /// Classifies one record. `findings` is every finding of the record, in any order.
 pub fn classify<'a>(
-    set: &DetectorSet,
+    set: &'a DetectorSet,
     findings: impl IntoIterator<Item = &'a Finding>,
     reference: NaiveDate,
-) -> Subject {
+) -> Subject<'a> {
     let mut best: Option<&Finding> = None;
     let mut sensitive = [false; 2];
     let mut minor = false;
@@ -62,9 +64,16 @@ pub fn classify<'a>(
         sensitive = [true; 2];
     }
     Subject {
-        key: best.map(|f| format!("{}:{}", set.get(f.detector).id, f.normalised)),
+        key: best.map(|f| (set.get(f.detector).id.as_str(), f.normalised.as_str())),
         sensitive,
         minor,
+    }
+}
+
+impl Subject<'_> {
+    /// The subject key as one string, `detector-id:normalised-value`.
+    pub fn key_string(&self) -> Option<String> {
+        self.key.map(|(id, value)| format!("{id}:{value}"))
     }
 }
 
@@ -83,7 +92,10 @@ mod tests {
         let f = set.find_all(text);
         assert_eq!(f.len(), 3, "{f:?}");
         let s = classify(&set, &f, date("2026-11-25"));
-        assert_eq!(s.key.as_deref(), Some("cn-resident-id:11010519491231002X"));
+        assert_eq!(
+            s.key_string().as_deref(),
+            Some("cn-resident-id:11010519491231002X")
+        );
         // A bare ID number is sensitive under GB/T 35273-2020 only.
         assert_eq!(
             s.sensitive,
@@ -98,7 +110,7 @@ mod tests {
         let set = DetectorSet::load(None).unwrap();
         let f = set.find_all("a@example.com, +86 138-1234-5678");
         let s = classify(&set, &f, date("2026-11-25"));
-        assert_eq!(s.key.as_deref(), Some("cn-mobile:13812345678"));
+        assert_eq!(s.key_string().as_deref(), Some("cn-mobile:13812345678"));
         assert_eq!(s.sensitive, [false, false]);
         let s = classify(&set, &[] as &[Finding], date("2026-11-25"));
         assert_eq!(s.key, None);

@@ -192,19 +192,27 @@ impl DetectorSet {
     /// field's header names detector `i`, which stands in for a context keyword; pass `&[]` for
     /// plain text. Overlapping candidates resolve to the higher-priority detector.
     pub fn find(&self, hay: &[u8], hinted: &[bool], mut on: impl FnMut(Finding)) {
+        let mut out = Vec::new();
+        self.find_into(hay, hinted, &mut out);
+        out.into_iter().for_each(&mut on);
+    }
+
+    /// [`find`](Self::find), appending to `out`: callers that search many short values (table
+    /// cells) keep one vector instead of allocating one per value.
+    pub fn find_into(&self, hay: &[u8], hinted: &[bool], out: &mut Vec<Finding>) {
         // Header-driven findings span the whole value and stand beside what is inside it (an
         // address may hold a phone number): they take no part in overlap resolution.
         if hinted.iter().any(|&h| h) {
-            self.find_header_only(hay, hinted, &mut on);
+            self.find_header_only(hay, hinted, &mut |f| out.push(f));
         }
-        let mut found: Vec<Finding> = Vec::new();
+        let base = out.len();
         if let Some(g) = &self.numeric {
             numeric::tokens(hay, self.numeric_min_len, |ts, te| {
                 numeric::starts(hay, ts, te, self.numeric_min_len, |c| {
                     match self.first_valid(g, hay, c, te, None, hinted) {
                         Some(f) => {
                             let end = f.end;
-                            found.push(f);
+                            out.push(f);
                             end
                         }
                         None => c,
@@ -213,7 +221,7 @@ impl DetectorSet {
             });
         }
         if let Some(g) = &self.general {
-            self.scan_group(g, hay, 0, hay.len(), hinted, &mut found);
+            self.scan_group(g, hay, 0, hay.len(), hinted, out);
         }
         if let Some(g) = &self.context {
             let whole = g
@@ -222,7 +230,7 @@ impl DetectorSet {
                 .any(|&(di, _)| hinted.get(di).copied().unwrap_or(false));
             if whole {
                 // A hinted context detector: its patterns run over the whole value.
-                self.scan_group(g, hay, 0, hay.len(), hinted, &mut found);
+                self.scan_group(g, hay, 0, hay.len(), hinted, out);
             } else if let Some(ac) = &self.keywords {
                 // Around each keyword hit; overlapping windows are merged and searched once.
                 let mut pending: Option<(usize, usize)> = None;
@@ -232,39 +240,38 @@ impl DetectorSet {
                     pending = match pending {
                         Some((plo, phi)) if lo <= phi => Some((plo, phi.max(hi))),
                         Some((plo, phi)) => {
-                            self.scan_group(g, hay, plo, phi, hinted, &mut found);
+                            self.scan_group(g, hay, plo, phi, hinted, out);
                             Some((lo, hi))
                         }
                         None => Some((lo, hi)),
                     };
                 }
                 if let Some((lo, hi)) = pending {
-                    self.scan_group(g, hay, lo, hi, hinted, &mut found);
+                    self.scan_group(g, hay, lo, hi, hinted, out);
                 }
             }
-        }
-        if found.is_empty() {
-            return;
         }
         // The groups were searched apart: order their findings, and where two overlap keep the
-        // higher-priority detector's (a lower index).
+        // higher-priority detector's (a lower index). Compacted in place: `w` is the finding
+        // kept so far, each later one either replaces it (overlap, higher priority), is dropped
+        // (overlap, lower priority) or becomes the next kept one.
+        let found = &mut out[base..];
+        if found.len() < 2 {
+            return;
+        }
         found.sort_by_key(|f| (f.start, f.detector));
-        let mut kept: Option<Finding> = None;
-        for f in found {
-            match kept.take() {
-                Some(k) if f.start < k.end => {
-                    kept = Some(if f.detector < k.detector { f } else { k });
+        let mut w = 0;
+        for r in 1..found.len() {
+            if found[r].start < found[w].end {
+                if found[r].detector < found[w].detector {
+                    found.swap(w, r);
                 }
-                Some(k) => {
-                    on(k);
-                    kept = Some(f);
-                }
-                None => kept = Some(f),
+            } else {
+                w += 1;
+                found.swap(w, r);
             }
         }
-        if let Some(k) = kept {
-            on(k);
-        }
+        out.truncate(base + w + 1);
     }
 
     /// Header-driven detectors named by the field's header: the whole (trimmed) value is matched

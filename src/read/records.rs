@@ -9,8 +9,10 @@
 
 use super::Ctx;
 use crate::classify::{self, FieldStats};
+use std::collections::BTreeMap;
+
 use crate::detect::Finding;
-use crate::inventory::SourceAcc;
+use crate::inventory::{DetAcc, SourceAcc};
 use crate::subject;
 
 struct Field {
@@ -24,6 +26,9 @@ struct Field {
     /// matched whole against it.
     header_driven: bool,
     stats: FieldStats,
+    /// Detector index → what it found here; moved into the source's accumulation at the end
+    /// (kept by field id so that a finding costs no lookup by name).
+    found: BTreeMap<usize, DetAcc>,
 }
 
 /// Accumulates the findings of one source (or one part of it, merged later).
@@ -33,7 +38,9 @@ pub struct RecordScanner<'c, 'a> {
     /// Field name → id (JSON records have many fields, looked up per record).
     index: std::collections::HashMap<String, usize>,
     acc: SourceAcc,
-    findings: Vec<(usize, Finding)>,
+    /// The current record's findings, and the field id of each.
+    findings: Vec<Finding>,
+    finding_fields: Vec<usize>,
     /// The record's other values, joined by newlines for one search (see [`Self::record`]).
     joint: Vec<u8>,
     /// (offset in `joint`, field id) of each value in it.
@@ -48,6 +55,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             index: std::collections::HashMap::new(),
             acc: SourceAcc::default(),
             findings: Vec::new(),
+            finding_fields: Vec::new(),
             joint: Vec::new(),
             joint_fields: Vec::new(),
         }
@@ -93,6 +101,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             own_search,
             header_driven,
             stats,
+            found: BTreeMap::new(),
         });
         self.fields.len() - 1
     }
@@ -109,6 +118,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
     pub fn record<'v>(&mut self, values: impl IntoIterator<Item = (usize, &'v [u8])>) {
         self.acc.records += 1;
         self.findings.clear();
+        self.finding_fields.clear();
         self.joint.clear();
         self.joint_fields.clear();
         for (fid, value) in values {
@@ -128,43 +138,44 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                 st.damaged_numbers += 1;
                 continue;
             }
-            if !field.own_search {
+            let before = self.findings.len();
+            if field.own_search {
+                self.ctx
+                    .set
+                    .find_into(value, &field.hinted, &mut self.findings);
+            } else {
                 if field.header_driven {
                     let findings = &mut self.findings;
-                    let before = findings.len();
                     self.ctx
                         .set
-                        .find_header_only(value, &field.hinted, &mut |f| findings.push((fid, f)));
-                    count_validated(st, &findings[before..]);
+                        .find_header_only(value, &field.hinted, &mut |f| findings.push(f));
                 }
                 self.joint_fields.push((self.joint.len(), fid));
                 self.joint.extend_from_slice(value);
                 self.joint.push(b'\n');
-                continue;
             }
-            let findings = &mut self.findings;
-            let before = findings.len();
-            self.ctx
-                .set
-                .find(value, &field.hinted, |f| findings.push((fid, f)));
-            count_validated(st, &findings[before..]);
+            count_validated(st, &self.findings[before..]);
+            self.finding_fields.resize(self.findings.len(), fid);
         }
         if !self.joint.is_empty() {
-            let (findings, map) = (&mut self.findings, &self.joint_fields);
-            let before = findings.len();
+            let before = self.findings.len();
+            self.ctx.set.find_into(&self.joint, &[], &mut self.findings);
+            // Findings come in order of position, so a value's findings are adjacent.
+            let map = &self.joint_fields;
             let mut k = 0;
-            self.ctx.set.find(&self.joint, &[], |f| {
-                while k + 1 < map.len() && map[k + 1].0 <= f.start {
+            let mut i = before;
+            while i < self.findings.len() {
+                while k + 1 < map.len() && map[k + 1].0 <= self.findings[i].start {
                     k += 1;
                 }
-                findings.push((map[k].1, f));
-            });
-            // Per value (findings come in order, so a value's findings are adjacent).
-            let mut i = before;
-            while i < findings.len() {
-                let fid = findings[i].0;
-                let j = i + findings[i..].iter().take_while(|(x, _)| *x == fid).count();
-                count_validated(&mut self.fields[fid].stats, &findings[i..j]);
+                let next = map.get(k + 1).map_or(usize::MAX, |&(at, _)| at);
+                let j = i + self.findings[i..]
+                    .iter()
+                    .take_while(|f| f.start < next)
+                    .count();
+                let fid = map[k].1;
+                count_validated(&mut self.fields[fid].stats, &self.findings[i..j]);
+                self.finding_fields.resize(j, fid);
                 i = j;
             }
         }
@@ -172,7 +183,9 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
     }
 
     pub fn finish(mut self) -> SourceAcc {
-        for f in self.fields {
+        for mut f in self.fields {
+            self.acc
+                .merge_field(f.name.clone(), std::mem::take(&mut f.found));
             if f.stats.values > 0 || !f.stats.hinted.is_empty() {
                 self.acc
                     .field_stats
@@ -198,14 +211,18 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         {
             return;
         }
-        if field.header_driven {
-            self.ctx
-                .set
-                .find_header_only(value, &field.hinted, &mut |f| out.push(f));
+        // Hints change the search only for fields that search on their own (see `record`);
+        // that search also matches the header-driven detectors.
+        if field.own_search {
+            self.ctx.set.find_into(value, &field.hinted, out);
+        } else {
+            if field.header_driven {
+                self.ctx
+                    .set
+                    .find_header_only(value, &field.hinted, &mut |f| out.push(f));
+            }
+            self.ctx.set.find_into(value, &[], out);
         }
-        // Hints change the search only for fields that search on their own (see `record`).
-        let hinted: &[bool] = if field.own_search { &field.hinted } else { &[] };
-        self.ctx.set.find(value, hinted, |f| out.push(f));
     }
 
     /// Counts one occurrence of `value` in field `fid`, whose findings are `found` (from
@@ -237,25 +254,27 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         if self.findings.is_empty() {
             return;
         }
-        let subject = subject::classify(
-            self.ctx.set,
-            self.findings.iter().map(|(_, f)| f),
-            self.ctx.reference,
-        );
-        let named: Vec<(&str, Finding)> = self
-            .findings
-            .drain(..)
-            .map(|(fid, f)| (self.fields[fid].name.as_str(), f))
-            .collect();
-        self.acc
-            .add_record(self.ctx.set, self.ctx.key, &named, &subject);
+        let (set, key) = (self.ctx.set, self.ctx.key);
+        for (f, &fid) in self.findings.iter().zip(&self.finding_fields) {
+            self.fields[fid]
+                .found
+                .entry(f.detector)
+                .or_default()
+                .add(set, key, f);
+        }
+        let subject = subject::classify(set, &self.findings, self.ctx.reference);
+        self.acc.add_subject(key, &subject, true);
     }
 
     /// Adds one record whose findings were made by [`RecordScanner::find`].
     pub fn record_findings(&mut self, findings: impl IntoIterator<Item = (usize, Finding)>) {
         self.acc.records += 1;
         self.findings.clear();
-        self.findings.extend(findings);
+        self.finding_fields.clear();
+        for (fid, f) in findings {
+            self.findings.push(f);
+            self.finding_fields.push(fid);
+        }
         self.commit();
     }
 
@@ -282,9 +301,9 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
 }
 
 /// Counts one value once per detector that matched in it.
-fn count_validated(st: &mut FieldStats, findings: &[(usize, Finding)]) {
-    for (i, (_, f)) in findings.iter().enumerate() {
-        if !findings[..i].iter().any(|(_, g)| g.detector == f.detector) {
+fn count_validated(st: &mut FieldStats, findings: &[Finding]) {
+    for (i, f) in findings.iter().enumerate() {
+        if !findings[..i].iter().any(|g| g.detector == f.detector) {
             *st.validated.entry(f.detector).or_default() += 1;
         }
     }
