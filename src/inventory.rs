@@ -18,6 +18,18 @@ pub const SCHEMA: &str = "pipl-scan/inventory/v1";
 
 /// Masked samples kept per field and detector.
 const MAX_SAMPLES: usize = 3;
+/// Matches of a field and detector looked at for samples.
+const SAMPLE_TRIES: u64 = 256;
+
+/// The keyed hash of a finding: of the same bytes as a subject key (`detector:value`), hashed
+/// without joining them, so a finding that becomes its record's subject key is hashed once.
+pub fn finding_hash(set: &DetectorSet, key: &SketchKey, f: &Finding) -> u64 {
+    key.hash_parts(&[
+        set.get(f.detector).id.as_bytes(),
+        b":",
+        f.normalised.as_bytes(),
+    ])
+}
 
 /// What one detector found in one field of one source.
 #[derive(Debug, Clone, Default)]
@@ -28,17 +40,14 @@ pub struct DetAcc {
 }
 
 impl DetAcc {
-    /// Counts one finding of this field and detector.
-    pub fn add(&mut self, set: &DetectorSet, key: &SketchKey, f: &Finding) {
+    /// Counts one finding of this field and detector; `hash` is its [`finding_hash`].
+    pub fn add(&mut self, set: &DetectorSet, f: &Finding, hash: u64) {
         let d = set.get(f.detector);
         self.matches += 1;
-        // The same bytes as a subject key (`detector:value`), hashed without joining them.
-        self.distinct.insert_hash(key.hash_parts(&[
-            d.id.as_bytes(),
-            b":",
-            f.normalised.as_bytes(),
-        ]));
-        if self.samples.len() < MAX_SAMPLES {
+        self.distinct.insert_hash(hash);
+        // Samples come from the first matches: masking every match of a field whose masked
+        // forms repeat (names keep only the surname) would cost as much as the rest.
+        if self.samples.len() < MAX_SAMPLES && self.matches <= SAMPLE_TRIES {
             let masked = d.masker.mask(&f.normalised);
             if !self.samples.contains(&masked) {
                 self.samples.push(masked);
@@ -91,16 +100,21 @@ impl SourceAcc {
                 Some(m) => m,
                 None => self.fields.entry((*field).to_string()).or_default(),
             };
-            slot.entry(f.detector).or_default().add(set, key, f);
+            slot.entry(f.detector)
+                .or_default()
+                .add(set, f, finding_hash(set, key, f));
         }
-        self.add_subject(key, subject, !findings.is_empty());
+        let h = subject
+            .key
+            .map(|(id, value)| key.hash_parts(&[id.as_bytes(), b":", value.as_bytes()]));
+        self.add_subject(h, subject, !findings.is_empty());
     }
 
-    /// Adds one record's subject (its findings went to their fields' [`DetAcc`]s).
-    pub fn add_subject(&mut self, key: &SketchKey, subject: &Subject, has_findings: bool) {
-        match subject.key {
-            Some((id, value)) => {
-                let h = key.hash_parts(&[id.as_bytes(), b":", value.as_bytes()]);
+    /// Adds one record's subject (its findings went to their fields' [`DetAcc`]s); `hash` is
+    /// the keyed hash of its subject key.
+    pub fn add_subject(&mut self, hash: Option<u64>, subject: &Subject, has_findings: bool) {
+        match hash {
+            Some(h) => {
                 self.subjects.insert_hash(h);
                 for st in Standard::ALL {
                     if subject.sensitive[st.index()] {

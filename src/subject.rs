@@ -20,6 +20,9 @@ pub struct Subject<'a> {
     /// key is `detector-id:normalised-value` (see [`Subject::key_string`]), hashed in parts so
     /// that no string is built per record.
     pub key: Option<(&'a str, &'a str)>,
+    /// Which of the findings given to [`classify`] (by position) the key comes from: its
+    /// field hash is the key's hash, so callers that hashed it already need not again.
+    pub key_finding: Option<usize>,
     /// Sensitive under each [`Standard`], indexed by [`Standard::index`].
     pub sensitive: [bool; 2],
     /// A resident ID in the record shows a person under 14 on the reference date.
@@ -32,10 +35,10 @@ pub fn classify<'a>(
     findings: impl IntoIterator<Item = &'a Finding>,
     reference: NaiveDate,
 ) -> Subject<'a> {
-    let mut best: Option<&Finding> = None;
+    let mut best: Option<(usize, &Finding)> = None;
     let mut sensitive = [false; 2];
     let mut minor = false;
-    for f in findings {
+    for (i, f) in findings.into_iter().enumerate() {
         let d = set.get(f.detector);
         for st in Standard::ALL {
             sensitive[st.index()] |= d.sensitive.under(st);
@@ -52,10 +55,10 @@ pub fn classify<'a>(
             // detectors the smallest normalised value, so the choice does not depend on order.
             let better = match best {
                 None => true,
-                Some(b) => (f.detector, &f.normalised) < (b.detector, &b.normalised),
+                Some((_, b)) => (f.detector, &f.normalised) < (b.detector, &b.normalised),
             };
             if better {
-                best = Some(f);
+                best = Some((i, f));
             }
         }
     }
@@ -64,7 +67,8 @@ pub fn classify<'a>(
         sensitive = [true; 2];
     }
     Subject {
-        key: best.map(|f| (set.get(f.detector).id.as_str(), f.normalised.as_str())),
+        key: best.map(|(_, f)| (set.get(f.detector).id.as_str(), f.normalised.as_str())),
+        key_finding: best.map(|(i, _)| i),
         sensitive,
         minor,
     }

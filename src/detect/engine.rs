@@ -61,7 +61,7 @@ impl Group {
             let input = Input::new(hay)
                 .range(s..hi)
                 .anchored(Anchored::Pattern(PatternID::new_unchecked(pid)));
-            self.regex.search(&input).map(|m| (pid, m.end()))
+            self.regex.search_half(&input).map(|m| (pid, m.offset()))
         })
     }
 }
@@ -362,11 +362,12 @@ impl DetectorSet {
         }
         // Without a match in hand, one anchored search over all patterns finds the first that
         // matches here; most numeric tokens match none and cost just that.
+        // Anchored, the start is known: the forward half of a search gives the rest.
         let first = first.or_else(|| {
             let input = Input::new(hay).range(s..hi).anchored(Anchored::Yes);
             g.regex
-                .search(&input)
-                .map(|m| (m.pattern().as_usize(), m.end()))
+                .search_half(&input)
+                .map(|m| (m.pattern().as_usize(), m.offset()))
         })?;
         let (pid, end) = first;
         if let Some(f) = self.check(hay, s, end, g.owners[pid], hinted) {

@@ -92,15 +92,23 @@ const ADDRESS_WORDS: &[&str] = &[
     "组",
 ];
 
-/// How many distinct [`ADDRESS_WORDS`] occur in `s` (one automaton pass, not one search each).
-fn count_address_words(s: &str) -> usize {
+/// How many distinct [`ADDRESS_WORDS`] occur in `s`, counting no further than `enough` (one
+/// automaton pass, not one search each, stopped as soon as the answer is known).
+fn count_address_words(s: &str, enough: usize) -> usize {
     static AC: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
     let ac = AC.get_or_init(|| {
-        aho_corasick::AhoCorasick::new(ADDRESS_WORDS).expect("fixed word list compiles")
+        // A full DFA: the list is tiny, and overlapping search runs on every address value.
+        aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(ADDRESS_WORDS)
+            .expect("fixed word list compiles")
     });
     let mut seen = 0u32;
     for m in ac.find_overlapping_iter(s) {
         seen |= 1 << m.pattern().as_usize();
+        if seen.count_ones() as usize >= enough {
+            break;
+        }
     }
     seen.count_ones() as usize
 }
@@ -156,7 +164,7 @@ pub fn is_address(raw: &str) -> bool {
     if hanzi * 2 < n {
         return false;
     }
-    let levels = count_address_words(&s);
+    let levels = count_address_words(&s, 2);
     let province = PROVINCES.iter().any(|p| s.starts_with(p));
     levels >= 2 || (province && levels >= 1)
 }

@@ -150,24 +150,41 @@ impl Normaliser {
     /// else it still returns a best effort (it never fails), which callers should not key on.
     pub fn apply(self, raw: &str) -> String {
         match self {
+            // Each arm allocates once, sized up front: this runs for every finding.
             Self::Gb11643 => {
-                let id = strip_separators(raw).to_ascii_uppercase();
+                let id = strip_separators(raw);
                 if is_legacy_id(id.as_bytes()) {
                     upgrade_legacy_id(id.as_bytes())
                 } else {
-                    id
+                    id.to_ascii_uppercase()
                 }
             }
-            Self::CnMobile => cn_mobile_digits(raw)
-                .unwrap_or_else(|| raw.chars().filter(char::is_ascii_digit).collect()),
-            Self::Lowercase => raw.trim().to_lowercase(),
-            Self::Digits => raw.chars().filter(char::is_ascii_digit).collect(),
-            Self::UpperAlnum => raw
-                .chars()
-                .filter(char::is_ascii_alphanumeric)
-                .map(|c| c.to_ascii_uppercase())
-                .collect(),
-            Self::Squash => raw.chars().filter(|c| !c.is_whitespace()).collect(),
+            Self::CnMobile => match cn_mobile_digits(raw) {
+                // Eleven ASCII digits.
+                Some(d) => String::from_utf8_lossy(&d).into_owned(),
+                None => ascii_filtered(raw, u8::is_ascii_digit),
+            },
+            Self::Lowercase => {
+                let t = raw.trim();
+                if t.is_ascii() {
+                    t.to_ascii_lowercase()
+                } else {
+                    t.to_lowercase()
+                }
+            }
+            Self::Digits => ascii_filtered(raw, u8::is_ascii_digit),
+            Self::UpperAlnum => {
+                let mut s = ascii_filtered(raw, u8::is_ascii_alphanumeric);
+                s.make_ascii_uppercase();
+                s
+            }
+            Self::Squash => {
+                if raw.chars().any(char::is_whitespace) {
+                    raw.chars().filter(|c| !c.is_whitespace()).collect()
+                } else {
+                    raw.to_owned()
+                }
+            }
         }
     }
 }
@@ -279,9 +296,21 @@ pub fn age_on(birth: NaiveDate, on: NaiveDate) -> u32 {
 // ---------------------------------------------------------------------------------------
 // Shared helpers.
 
-/// `raw` without the spaces and dashes people write inside long numbers.
-fn strip_separators(raw: &str) -> String {
-    raw.chars().filter(|&c| c != ' ' && c != '-').collect()
+/// `raw` without the spaces and dashes people write inside long numbers; borrowed when it has
+/// none (the common case: validators run on every candidate and should not allocate).
+fn strip_separators(raw: &str) -> std::borrow::Cow<'_, str> {
+    if raw.bytes().any(|b| b == b' ' || b == b'-') {
+        raw.chars().filter(|&c| c != ' ' && c != '-').collect()
+    } else {
+        raw.into()
+    }
+}
+
+/// The ASCII bytes of `raw` that `keep` accepts, as a string.
+fn ascii_filtered(raw: &str, keep: impl Fn(&u8) -> bool) -> String {
+    let mut out = String::with_capacity(raw.len());
+    out.extend(raw.bytes().filter(|b| keep(b)).map(char::from));
+    out
 }
 
 /// The first `first` and last `last` characters of `s` with the rest starred, or `s`
@@ -459,7 +488,7 @@ fn known_card_range(b: &[u8]) -> bool {
 /// `138 1234 5678` or `138-1234-5678`, optionally after `+86` or `0086` and one optional
 /// space or dash; `None` for any other shape or an unallocated block. A bare `86` prefix is
 /// not accepted: `8613812345678` is as likely to be a 13-digit account number.
-fn cn_mobile_digits(raw: &str) -> Option<String> {
+fn cn_mobile_digits(raw: &str) -> Option<[u8; 11]> {
     let s = raw.trim();
     let national = match s.strip_prefix("+86").or_else(|| s.strip_prefix("0086")) {
         Some(rest) => rest
@@ -469,19 +498,24 @@ fn cn_mobile_digits(raw: &str) -> Option<String> {
         None => s,
     };
     let b = national.as_bytes();
-    let digits: Vec<u8> = match b.len() {
-        11 => b.to_vec(),
+    let mut digits = [0u8; 11];
+    match b.len() {
+        11 => digits.copy_from_slice(b),
         // 3-4-4 with the same separator twice.
-        13 if matches!(b[3], b' ' | b'-') && b[8] == b[3] => [&b[..3], &b[4..8], &b[9..]].concat(),
+        13 if matches!(b[3], b' ' | b'-') && b[8] == b[3] => {
+            digits[..3].copy_from_slice(&b[..3]);
+            digits[3..7].copy_from_slice(&b[4..8]);
+            digits[7..].copy_from_slice(&b[9..]);
+        }
         _ => return None,
-    };
-    if digits.len() != 11 || !digits.iter().all(u8::is_ascii_digit) {
+    }
+    if !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
     if !is_mobile_block(digits[1] - b'0', digits[2] - b'0') || digits[0] != b'1' {
         return None;
     }
-    String::from_utf8(digits).ok()
+    Some(digits)
 }
 
 /// Whether `1ab` is an allocated public mobile block (REGULATION.md §4). 140–144 (IoT,

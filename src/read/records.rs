@@ -12,7 +12,7 @@ use crate::classify::{self, FieldStats};
 use std::collections::BTreeMap;
 
 use crate::detect::Finding;
-use crate::inventory::{DetAcc, SourceAcc};
+use crate::inventory::{self, DetAcc, SourceAcc};
 use crate::subject;
 
 struct Field {
@@ -41,6 +41,8 @@ pub struct RecordScanner<'c, 'a> {
     /// The current record's findings, and the field id of each.
     findings: Vec<Finding>,
     finding_fields: Vec<usize>,
+    /// The keyed hash of each finding (see [`inventory::finding_hash`]).
+    hashes: Vec<u64>,
     /// The record's other values, joined by newlines for one search (see [`Self::record`]).
     joint: Vec<u8>,
     /// (offset in `joint`, field id) of each value in it.
@@ -56,6 +58,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             acc: SourceAcc::default(),
             findings: Vec::new(),
             finding_fields: Vec::new(),
+            hashes: Vec::new(),
             joint: Vec::new(),
             joint_fields: Vec::new(),
         }
@@ -255,15 +258,19 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             return;
         }
         let (set, key) = (self.ctx.set, self.ctx.key);
+        self.hashes.clear();
         for (f, &fid) in self.findings.iter().zip(&self.finding_fields) {
+            let h = inventory::finding_hash(set, key, f);
+            self.hashes.push(h);
             self.fields[fid]
                 .found
                 .entry(f.detector)
                 .or_default()
-                .add(set, key, f);
+                .add(set, f, h);
         }
         let subject = subject::classify(set, &self.findings, self.ctx.reference);
-        self.acc.add_subject(key, &subject, true);
+        let h = subject.key_finding.map(|i| self.hashes[i]);
+        self.acc.add_subject(h, &subject, true);
     }
 
     /// Adds one record whose findings were made by [`RecordScanner::find`].
