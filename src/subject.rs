@@ -67,7 +67,7 @@ pub fn classify<'a>(
         sensitive = [true; 2];
     }
     Subject {
-        key: best.map(|(_, f)| (set.get(f.detector).id.as_str(), f.normalised.as_str())),
+        key: best.map(|(_, f)| (set.get(f.detector).id.as_str(), &*f.normalised)),
         key_finding: best.map(|(i, _)| i),
         sensitive,
         minor,

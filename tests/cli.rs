@@ -189,7 +189,7 @@ fn no_raw_identifier_leaves_the_process() {
         let text = std::fs::read_to_string(fixtures().join("text").join(&rel)).unwrap();
         for f in set.find_all(&text) {
             let raw = &text[f.start..f.end];
-            for needle in [raw, f.normalised.as_str()] {
+            for needle in [raw, &*f.normalised] {
                 assert!(!inventory.contains(needle), "raw value in inventory.json");
                 assert!(!stdout.contains(needle) && !stderr.contains(needle));
             }

@@ -15,6 +15,7 @@
 //! Candidates are then checked (boundaries, validator, context), normalised, and where two
 //! overlap the higher-priority detector's finding is kept.
 
+use regex_automata::dfa::{Automaton, StartKind, dense};
 use regex_automata::{Anchored, Input, MatchKind, PatternID, meta, util::syntax};
 
 use super::{Detector, Finding, LoadError, is_word_byte, numeric, window_after, window_before};
@@ -26,16 +27,42 @@ const CTX_MATCH_MARGIN: usize = 24;
 #[derive(Debug)]
 struct Group {
     regex: meta::Regex,
+    /// For groups searched only anchored (numeric patterns at token starts): the same patterns
+    /// as a fully built DFA, which matches a short token with none of the per-search set-up of
+    /// `meta` (cache pool, strategy, lazy state lookups). `None` if it would be too large.
+    anchored: Option<dense::DFA<Vec<u32>>>,
     /// For each pattern id: (detector index, pattern index within the detector).
     owners: Vec<(usize, usize)>,
 }
 
+/// Largest anchored DFA built for a group; beyond it the lazy DFA of `meta` is used.
+const ANCHORED_DFA_LIMIT: usize = 4 << 20;
+
 impl Group {
-    fn build(patterns: Vec<(String, (usize, usize))>) -> Result<Option<Group>, String> {
+    fn build(
+        patterns: Vec<(String, (usize, usize))>,
+        anchored_dfa: bool,
+    ) -> Result<Option<Group>, String> {
         if patterns.is_empty() {
             return Ok(None);
         }
         let (res, owners): (Vec<String>, Vec<(usize, usize)>) = patterns.into_iter().unzip();
+        let anchored = if anchored_dfa {
+            dense::Builder::new()
+                .syntax(syntax::Config::new().unicode(false).utf8(false))
+                .configure(
+                    dense::Config::new()
+                        .match_kind(MatchKind::LeftmostFirst)
+                        .start_kind(StartKind::Anchored)
+                        .starts_for_each_pattern(true)
+                        .dfa_size_limit(Some(ANCHORED_DFA_LIMIT))
+                        .determinize_size_limit(Some(ANCHORED_DFA_LIMIT)),
+                )
+                .build_many(&res)
+                .ok()
+        } else {
+            None
+        };
         let regex = meta::Regex::builder()
             // Byte-oriented: files are not always valid UTF-8, and `[0-9]` means ASCII digits.
             .syntax(syntax::Config::new().unicode(false).utf8(false))
@@ -46,7 +73,32 @@ impl Group {
             )
             .build_many(&res)
             .map_err(|e| e.to_string())?;
-        Ok(Some(Group { regex, owners }))
+        Ok(Some(Group {
+            regex,
+            anchored,
+            owners,
+        }))
+    }
+
+    /// The end and pattern of the leftmost-first match anchored at `hay[s..hi]`'s start, of
+    /// any pattern or of one.
+    fn anchored_end(
+        &self,
+        hay: &[u8],
+        s: usize,
+        hi: usize,
+        anchor: Anchored,
+    ) -> Option<(usize, usize)> {
+        let input = Input::new(hay).range(s..hi).anchored(anchor);
+        if let Some(dfa) = &self.anchored
+            && let Ok(m) = dfa.try_search_fwd(&input)
+        {
+            return m.map(|m| (m.pattern().as_usize(), m.offset()));
+        }
+        // Anchored, the start is known: the forward half of a search gives the rest.
+        self.regex
+            .search_half(&input)
+            .map(|m| (m.pattern().as_usize(), m.offset()))
     }
 
     /// Patterns anchored at `s`, in priority order from `from`: their match ends.
@@ -58,10 +110,9 @@ impl Group {
         from: usize,
     ) -> impl Iterator<Item = (usize, usize)> {
         (from..self.owners.len()).filter_map(move |pid| {
-            let input = Input::new(hay)
-                .range(s..hi)
-                .anchored(Anchored::Pattern(PatternID::new_unchecked(pid)));
-            self.regex.search_half(&input).map(|m| (pid, m.offset()))
+            let anchor = Anchored::Pattern(PatternID::new_unchecked(pid));
+            self.anchored_end(hay, s, hi, anchor)
+                .map(|(_, end)| (pid, end))
         })
     }
 }
@@ -149,10 +200,10 @@ impl DetectorSet {
             )
         };
         Ok(DetectorSet {
-            numeric: Group::build(numeric).map_err(build_err)?,
+            numeric: Group::build(numeric, true).map_err(build_err)?,
             numeric_min_len,
-            general: Group::build(general).map_err(build_err)?,
-            context: Group::build(context).map_err(build_err)?,
+            general: Group::build(general, false).map_err(build_err)?,
+            context: Group::build(context, false).map_err(build_err)?,
             keywords,
             ctx_reach: widest + CTX_MATCH_MARGIN,
             header_only,
@@ -296,7 +347,7 @@ impl DetectorSet {
                 detector: *di,
                 start,
                 end: start + value.len(),
-                normalised: d.normaliser.apply(value),
+                normalised: d.normaliser.apply(value).into(),
             });
         }
     }
@@ -362,13 +413,7 @@ impl DetectorSet {
         }
         // Without a match in hand, one anchored search over all patterns finds the first that
         // matches here; most numeric tokens match none and cost just that.
-        // Anchored, the start is known: the forward half of a search gives the rest.
-        let first = first.or_else(|| {
-            let input = Input::new(hay).range(s..hi).anchored(Anchored::Yes);
-            g.regex
-                .search_half(&input)
-                .map(|m| (m.pattern().as_usize(), m.offset()))
-        })?;
+        let first = first.or_else(|| g.anchored_end(hay, s, hi, Anchored::Yes))?;
         let (pid, end) = first;
         if let Some(f) = self.check(hay, s, end, g.owners[pid], hinted) {
             return Some(f);
@@ -407,7 +452,46 @@ impl DetectorSet {
             detector: di,
             start: s,
             end: e,
-            normalised: d.normaliser.apply(raw),
+            normalised: d.normaliser.apply(raw).into(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_numeric_patterns_fit_an_anchored_dfa() {
+        let set = DetectorSet::load(None).unwrap();
+        let g = set.numeric.as_ref().expect("numeric patterns");
+        let dfa = g.anchored.as_ref().expect("anchored DFA built");
+        assert!(
+            dfa.memory_usage() <= ANCHORED_DFA_LIMIT,
+            "{}",
+            dfa.memory_usage()
+        );
+        // Both engines agree on where each pattern's anchored match ends.
+        for hay in [
+            "11010519491231002X",
+            "138 1234 5678",
+            "6222021234567890123",
+            "1234",
+        ] {
+            let hay = hay.as_bytes();
+            for pid in 0..g.owners.len() {
+                let anchor = Anchored::Pattern(PatternID::new_unchecked(pid));
+                let input = Input::new(hay).anchored(anchor);
+                let meta = g.regex.search_half(&input).map(|m| m.offset());
+                let dense = dfa.try_search_fwd(&input).unwrap().map(|m| m.offset());
+                assert_eq!(
+                    meta,
+                    dense,
+                    "pattern {pid} on {:?}",
+                    std::str::from_utf8(hay)
+                );
+            }
+        }
+        eprintln!("anchored DFA: {} bytes", dfa.memory_usage());
     }
 }

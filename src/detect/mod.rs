@@ -207,7 +207,9 @@ pub struct Finding {
     pub detector: usize,
     pub start: usize,
     pub end: usize,
-    pub normalised: String,
+    /// Shared, not owned: a table reader that memorises a value's findings hands the same
+    /// normalised value to every record that repeats it without copying it.
+    pub normalised: std::sync::Arc<str>,
 }
 
 pub use engine::DetectorSet;
@@ -346,7 +348,7 @@ mod tests {
             (found[0].detector, found[0].start, found[0].end),
             (name, 1, 7)
         );
-        assert_eq!(found[0].normalised, "张伟");
+        assert_eq!(&*found[0].normalised, "张伟");
         let hinted = set.header_hints("备注");
         let mut n = 0;
         set.find("张伟".as_bytes(), &hinted, |_| n += 1);

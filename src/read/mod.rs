@@ -14,6 +14,7 @@ pub mod encoding;
 pub mod format;
 pub mod json;
 pub mod mapped;
+mod memo;
 pub mod parquet;
 pub mod records;
 pub mod sheet;

@@ -8,6 +8,7 @@
 //! keeps the [`FieldStats`] that [`crate::classify`] decides a column's kind from.
 
 use super::Ctx;
+use super::memo::{self, Memo};
 use crate::classify::{self, FieldStats};
 use std::collections::BTreeMap;
 
@@ -29,6 +30,8 @@ struct Field {
     /// Detector index → what it found here; moved into the source's accumulation at the end
     /// (kept by field id so that a finding costs no lookup by name).
     found: BTreeMap<usize, DetAcc>,
+    /// Findings of values seen before, for columns whose values repeat.
+    memo: Memo,
 }
 
 /// Accumulates the findings of one source (or one part of it, merged later).
@@ -41,8 +44,10 @@ pub struct RecordScanner<'c, 'a> {
     /// The current record's findings, and the field id of each.
     findings: Vec<Finding>,
     finding_fields: Vec<usize>,
-    /// The keyed hash of each finding (see [`inventory::finding_hash`]).
-    hashes: Vec<u64>,
+    /// The keyed hash of each finding (see [`inventory::finding_hash`]) when already known.
+    hashes: Vec<Option<u64>>,
+    /// Bytes the fields' memos may still take.
+    memo_budget: usize,
     /// The record's other values, joined by newlines for one search (see [`Self::record`]).
     joint: Vec<u8>,
     /// (offset in `joint`, field id) of each value in it.
@@ -59,6 +64,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             findings: Vec::new(),
             finding_fields: Vec::new(),
             hashes: Vec::new(),
+            memo_budget: memo::BUDGET,
             joint: Vec::new(),
             joint_fields: Vec::new(),
         }
@@ -105,6 +111,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             header_driven,
             stats,
             found: BTreeMap::new(),
+            memo: Memo::default(),
         });
         self.fields.len() - 1
     }
@@ -122,6 +129,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         self.acc.records += 1;
         self.findings.clear();
         self.finding_fields.clear();
+        self.hashes.clear();
         self.joint.clear();
         self.joint_fields.clear();
         for (fid, value) in values {
@@ -142,7 +150,26 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                 continue;
             }
             let before = self.findings.len();
-            if field.own_search {
+            if field.memo.applies(value) {
+                // A repeat costs a lookup; a new value is searched on its own and memorised.
+                if let Some(e) = field.memo.get(value) {
+                    self.findings.extend_from_slice(&e.findings);
+                    self.hashes.extend(e.hashes.iter().copied().map(Some));
+                } else {
+                    search_alone(self.ctx, field, value, &mut self.findings);
+                    let (set, key) = (self.ctx.set, self.ctx.key);
+                    let entry = memo::Entry {
+                        findings: self.findings[before..].to_vec(),
+                        hashes: self.findings[before..]
+                            .iter()
+                            .map(|f| inventory::finding_hash(set, key, f))
+                            .collect(),
+                    };
+                    self.hashes.extend(entry.hashes.iter().copied().map(Some));
+                    let used = field.memo.insert(value, entry, self.memo_budget);
+                    self.memo_budget -= used;
+                }
+            } else if field.own_search {
                 self.ctx
                     .set
                     .find_into(value, &field.hinted, &mut self.findings);
@@ -157,8 +184,9 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                 self.joint.extend_from_slice(value);
                 self.joint.push(b'\n');
             }
-            count_validated(st, &self.findings[before..]);
+            count_validated(&mut field.stats, &self.findings[before..]);
             self.finding_fields.resize(self.findings.len(), fid);
+            self.hashes.resize(self.findings.len(), None);
         }
         if !self.joint.is_empty() {
             let before = self.findings.len();
@@ -179,6 +207,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                 let fid = map[k].1;
                 count_validated(&mut self.fields[fid].stats, &self.findings[i..j]);
                 self.finding_fields.resize(j, fid);
+                self.hashes.resize(j, None);
                 i = j;
             }
         }
@@ -214,18 +243,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         {
             return;
         }
-        // Hints change the search only for fields that search on their own (see `record`);
-        // that search also matches the header-driven detectors.
-        if field.own_search {
-            self.ctx.set.find_into(value, &field.hinted, out);
-        } else {
-            if field.header_driven {
-                self.ctx
-                    .set
-                    .find_header_only(value, &field.hinted, &mut |f| out.push(f));
-            }
-            self.ctx.set.find_into(value, &[], out);
-        }
+        search_alone(self.ctx, field, value, out);
     }
 
     /// Counts one occurrence of `value` in field `fid`, whose findings are `found` (from
@@ -258,10 +276,13 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             return;
         }
         let (set, key) = (self.ctx.set, self.ctx.key);
-        self.hashes.clear();
-        for (f, &fid) in self.findings.iter().zip(&self.finding_fields) {
-            let h = inventory::finding_hash(set, key, f);
-            self.hashes.push(h);
+        for ((f, &fid), h) in self
+            .findings
+            .iter()
+            .zip(&self.finding_fields)
+            .zip(&mut self.hashes)
+        {
+            let h = *h.get_or_insert_with(|| inventory::finding_hash(set, key, f));
             self.fields[fid]
                 .found
                 .entry(f.detector)
@@ -269,7 +290,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                 .add(set, f, h);
         }
         let subject = subject::classify(set, &self.findings, self.ctx.reference);
-        let h = subject.key_finding.map(|i| self.hashes[i]);
+        let h = subject.key_finding.and_then(|i| self.hashes[i]);
         self.acc.add_subject(h, &subject, true);
     }
 
@@ -278,9 +299,11 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         self.acc.records += 1;
         self.findings.clear();
         self.finding_fields.clear();
+        self.hashes.clear();
         for (fid, f) in findings {
             self.findings.push(f);
             self.finding_fields.push(fid);
+            self.hashes.push(None);
         }
         self.commit();
     }
@@ -304,6 +327,21 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
     /// Records read so far.
     pub fn records(&self) -> u64 {
         self.acc.records
+    }
+}
+
+/// The findings of one value of `field`, searched on its own, as [`RecordScanner::record`]
+/// finds them. Hints change the search only for fields that search on their own; that search
+/// also matches the header-driven detectors.
+fn search_alone(ctx: &Ctx, field: &Field, value: &[u8], out: &mut Vec<Finding>) {
+    if field.own_search {
+        ctx.set.find_into(value, &field.hinted, out);
+    } else {
+        if field.header_driven {
+            ctx.set
+                .find_header_only(value, &field.hinted, &mut |f| out.push(f));
+        }
+        ctx.set.find_into(value, &[], out);
     }
 }
 
@@ -345,5 +383,50 @@ mod tests {
         assert_eq!(acc.records, 3);
         assert_eq!(acc.subjects.estimate().estimate, 3);
         assert_eq!(acc.fields.len(), 3, "{:?}", acc.fields.keys());
+    }
+
+    /// Repeated values go through the field's memo, unique ones stop using it: either way every
+    /// occurrence counts as if it had been searched.
+    #[test]
+    fn memorised_values_count_like_searched_ones() {
+        let set = DetectorSet::load(None).unwrap();
+        let key = SketchKey::random();
+        let ctx = Ctx {
+            set: &set,
+            key: &key,
+            reference: chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+        };
+        let names = ["张伟", "王秀英", "欧阳娜娜", "李娜", "不是名字123"];
+        let mut r = RecordScanner::new(&ctx);
+        let (name, phone, city) = (r.field("姓名"), r.field("手机号"), r.field("城市"));
+        let rows = 3 * memo::WINDOW as usize;
+        for i in 0..rows {
+            let n = names[i % names.len()];
+            let p = format!("139{:08}", i);
+            let c = if i % 2 == 0 {
+                "北京 13800138000"
+            } else {
+                "上海"
+            };
+            r.record([
+                (name, n.as_bytes()),
+                (phone, p.as_bytes()),
+                (city, c.as_bytes()),
+            ]);
+        }
+        let acc = r.finish();
+        let valid_names = (0..rows).filter(|i| i % names.len() != 4).count() as u64;
+        let name_id = set.index_of("cn-name").unwrap();
+        let mobile = set.index_of("cn-mobile").unwrap();
+        let names_found = &acc.fields["姓名"][&name_id];
+        assert_eq!(names_found.matches, valid_names);
+        assert_eq!(names_found.distinct.estimate().estimate, 4);
+        assert_eq!(acc.field_stats["姓名"].validated[&name_id], valid_names);
+        assert_eq!(acc.fields["手机号"][&mobile].matches, rows as u64);
+        // A mobile inside a repeated free-text value, found in every other row.
+        assert_eq!(acc.fields["城市"][&mobile].matches, (rows / 2) as u64);
+        assert_eq!(acc.fields["城市"][&mobile].distinct.estimate().estimate, 1);
+        // Every row has an identifier, memorised or not.
+        assert_eq!(acc.unidentified_records, 0);
     }
 }
