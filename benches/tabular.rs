@@ -244,6 +244,8 @@ fn main() {
             let p = write("export_gbk.csv", &gbk);
             let (d, n) = best(|| run(&p));
             report(&format!("csv gbk {rows} rows"), gbk.len(), n, d);
+            let (d, n) = best(|| all_cores(&p));
+            report(&format!("  the same on {cores} cores"), gbk.len(), n, d);
         }
     }
     if on("csv orders") {

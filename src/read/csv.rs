@@ -35,8 +35,11 @@ pub struct CsvOutcome {
 
 /// Reads a whole CSV file (`bytes` as stored; `det` its encoding).
 pub fn scan_csv(bytes: &[u8], det: &Detected, delimiter: u8, ctx: &Ctx) -> CsvOutcome {
-    if det.is_utf8() && bytes.len() >= 2 * text::CHUNK && memchr::memchr(b'"', bytes).is_none() {
-        return scan_parallel(&bytes[det.bom.min(bytes.len())..], delimiter, ctx);
+    if splits_at_newlines(det)
+        && bytes.len() >= 2 * text::CHUNK
+        && memchr::memchr(b'"', bytes).is_none()
+    {
+        return scan_parallel(bytes, det, delimiter, ctx);
     }
     let mut p = Parser::new(ctx, delimiter);
     let mut problems = Vec::new();
@@ -54,40 +57,100 @@ pub fn scan_csv(bytes: &[u8], det: &Detected, delimiter: u8, ctx: &Ctx) -> CsvOu
     }
 }
 
-/// A large UTF-8 file without a single double quote: no field can hold a newline, so every
-/// newline ends a record and the file splits into chunks at line boundaries that are parsed on
-/// all cores. The first chunk is parsed first, to find the header the others then share.
-fn scan_parallel(bytes: &[u8], delimiter: u8, ctx: &Ctx) -> CsvOutcome {
+/// The first chunk of a file parsed in parallel, which settles the header.
+const FIRST_CHUNK: usize = 1 << 20;
+
+/// `body` cut into chunks that each end just after a newline (a record boundary in a file
+/// without quotes, however long its lines): the first about `first` bytes, the rest about
+/// `size`. Cover `body` exactly, in order.
+fn line_chunks(body: &[u8], first: usize, size: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut want = first;
+    while start < body.len() {
+        let end = match body.get(start + want..) {
+            Some(rest) => memchr::memchr(b'\n', rest).map_or(body.len(), |i| start + want + i + 1),
+            None => body.len(),
+        };
+        out.push((start, end));
+        start = end;
+        want = size;
+    }
+    out
+}
+
+/// Whether the stored bytes of a file in this encoding can be cut at newline bytes and searched
+/// for double quotes as they are: true of UTF-8 and of the ASCII-compatible multi-byte
+/// encodings (GBK, GB18030, Big5, Shift_JIS, EUC-*), whose trail bytes are all 0x30 or above,
+/// so 0x0A and 0x22 are always a newline and a quote. Not of UTF-16.
+fn splits_at_newlines(det: &Detected) -> bool {
+    det.is_utf8() || det.encoding.is_ascii_compatible()
+}
+
+/// A large file without a single double quote: no field can hold a newline, so every newline
+/// ends a record and the file splits into chunks at line boundaries that are parsed (and, if
+/// need be, decoded) on all cores. The first chunk is parsed first, to find the header the
+/// others then share.
+fn scan_parallel(bytes: &[u8], det: &Detected, delimiter: u8, ctx: &Ctx) -> CsvOutcome {
     use rayon::prelude::*;
-    let chunks = text::split(bytes, text::CHUNK);
-    let (s0, e0) = chunks[0];
+    let body_at = det.bom.min(bytes.len());
+    let body = &bytes[body_at..];
+    // A few chunks per thread balance the load; larger ones let each chunk's per-field memos
+    // (see `records`) pay off over more rows. The first is short: it is parsed alone.
+    let size =
+        (body.len() / (4 * rayon::current_num_threads())).clamp(text::CHUNK, 8 * text::CHUNK);
+    let chunks = line_chunks(body, FIRST_CHUNK, size);
+    // Each chunk is decoded on its own (it starts at a line start, so at a character start);
+    // its invalid sequences are reported at their offsets in the file.
+    let feed = |p: &mut Parser, (s, e): (usize, usize)| -> encoding::DecodeStats {
+        if det.is_utf8() {
+            p.feed(&body[s..e], true);
+            return encoding::DecodeStats::default();
+        }
+        let no_bom = Detected { bom: 0, ..*det };
+        let mut stats =
+            encoding::decode_pieces(&body[s..e], &no_bom, PIECE, |piece| p.feed(piece, false));
+        p.feed(&[], true);
+        if let Some(at) = &mut stats.first_malformed_at {
+            *at += (body_at + s) as u64;
+        }
+        stats
+    };
     let mut first = Parser::new(ctx, delimiter);
-    first.feed(&bytes[s0..e0], true);
+    let mut stats = feed(&mut first, chunks[0]);
     let names: Vec<String> = first
         .columns
         .iter()
         .map(|&id| first.scanner.field_name(id).to_string())
         .collect();
     let header_done = first.header_done;
-    let parts: Vec<(SourceAcc, Option<String>)> = chunks[1..]
+    let parts: Vec<(SourceAcc, Option<String>, encoding::DecodeStats)> = chunks[1..]
         .par_iter()
-        .map(|&(s, e)| {
+        .map(|&chunk| {
             let mut p = Parser::new(ctx, delimiter);
             p.header_done = header_done;
             for n in &names {
                 let id = p.scanner.field(n);
                 p.columns.push(id);
             }
-            p.feed(&bytes[s..e], true);
+            let stats = feed(&mut p, chunk);
             let problem = p.problem.take();
-            (p.scanner.finish(), problem)
+            (p.scanner.finish(), problem, stats)
         })
         .collect();
     let mut problems: Vec<String> = first.problem.take().into_iter().collect();
     let mut acc = first.scanner.finish();
-    for (a, problem) in parts {
+    for (a, problem, st) in parts {
         acc.merge(a);
         problems.extend(problem);
+        stats.malformed += st.malformed;
+        if stats.first_malformed_at.is_none() {
+            stats.first_malformed_at = st.first_malformed_at;
+        }
+    }
+    // Decoding problems first, as the one-piece path reports them.
+    if let Some(m) = stats.message(det) {
+        problems.insert(0, m);
     }
     CsvOutcome {
         acc,
@@ -338,6 +401,69 @@ mod tests {
         let fields = |a: &SourceAcc| a.fields.keys().cloned().collect::<Vec<_>>();
         assert_eq!(fields(&par.acc), fields(&seq));
         assert!(fields(&par.acc).contains(&"手机号".to_string()));
+    }
+
+    #[test]
+    fn line_chunks_end_at_newlines_and_cover_everything() {
+        let body = b"h1,h2\na,b\nccccccccccccccccccccccc,d\ne,f";
+        let chunks = line_chunks(body, 2, 4);
+        // Each chunk takes at least its size, then runs to the end of that line.
+        assert_eq!(chunks[0], (0, 6), "the header line");
+        assert_eq!(chunks[1], (6, 36), "a long line is never cut");
+        assert_eq!(chunks[2], (36, body.len()), "the last line has no newline");
+        for w in chunks.windows(2) {
+            assert_eq!(w[0].1, w[1].0);
+        }
+        assert!(line_chunks(b"", 2, 4).is_empty());
+    }
+
+    #[test]
+    fn a_large_gbk_file_is_decoded_in_parallel_chunks_with_file_offsets_for_bad_bytes() {
+        let mut text = String::from("姓名,手机号,地址\n");
+        let mut i = 0u64;
+        while text.len() < 3 * text::CHUNK {
+            i += 1;
+            text.push_str(&format!(
+                "王秀英,139{:08},北京市朝阳区建国路{}号\n",
+                i % 7000,
+                i % 300
+            ));
+        }
+        let mut gbk = encoding_rs::GBK.encode(&text).0.into_owned();
+        // One invalid byte at a line start in the second half (so in a later chunk).
+        let at = gbk.len() / 2 + memchr::memchr(b'\n', &gbk[gbk.len() / 2..]).unwrap() + 1;
+        gbk.insert(at, 0xFF);
+        let set = DetectorSet::load(None).unwrap();
+        let key = crate::sketch::SketchKey::random();
+        let ctx = Ctx {
+            set: &set,
+            key: &key,
+            reference: chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+        };
+        let det = encoding::detect(&gbk, true);
+        assert_eq!(det.name(), "gbk");
+        let par = scan_csv(&gbk, &det, b',', &ctx);
+        // The one-piece path, as for a file with quotes.
+        let mut p = Parser::new(&ctx, b',');
+        let stats = encoding::decode_pieces(&gbk, &det, PIECE, |piece| p.feed(piece, false));
+        p.feed(&[], true);
+        let seq = p.scanner.finish();
+        assert_eq!(par.acc.records, i);
+        assert_eq!(par.acc.records, seq.records);
+        assert_eq!(par.acc.subjects.estimate(), seq.subjects.estimate());
+        let matches = |a: &SourceAcc, f: &str| a.fields[f].values().map(|d| d.matches).sum::<u64>();
+        for f in ["姓名", "手机号", "地址"] {
+            assert_eq!(matches(&par.acc, f), matches(&seq, f), "{f}");
+        }
+        assert_eq!(matches(&par.acc, "手机号"), i);
+        assert_eq!(stats.first_malformed_at, Some(at as u64));
+        let message = par.problem.expect("the bad byte is reported");
+        assert!(
+            message.starts_with(&format!(
+                "1 invalid GBK byte sequence (first at byte offset {at})"
+            )),
+            "{message}"
+        );
     }
 
     #[test]
