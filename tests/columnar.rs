@@ -227,6 +227,47 @@ fn mysql_escapes_and_literals_are_decoded() {
 }
 
 #[test]
+fn a_gbk_dump_is_decoded_so_chinese_names_and_headers_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("gbk.sql");
+    // mysqldump --default-character-set=gbk: a Chinese column name and Chinese values.
+    let mut dump = String::from(
+        "-- MySQL dump 10.13\nCREATE TABLE `客户` (`姓名` varchar(20), `手机号` varchar(20), `地址` varchar(80));\n",
+    );
+    let names = ["张伟", "王秀英", "欧阳娜娜", "李娜"];
+    for (i, n) in names.iter().enumerate() {
+        dump.push_str(&format!(
+            "INSERT INTO `客户` VALUES ('{n}','1380013800{i}','广东省深圳市南山区科技园路{i}号');\n"
+        ));
+    }
+    let gbk = encoding_rs::GBK.encode(&dump).0.into_owned();
+    assert!(std::str::from_utf8(&gbk).is_err(), "really GBK");
+    std::fs::write(&p, gbk).unwrap();
+    with_ctx(|ctx| {
+        let r = read(&p, ctx);
+        assert_eq!(r[0].status, Status::Scanned, "{}", describe(&r));
+        assert_eq!(r[0].encoding.as_deref(), Some("gbk"));
+        assert_eq!(r[0].format, "mysql_dump");
+        let set = DetectorSet::load(None).unwrap();
+        let fields = &r[0].acc.fields;
+        let count = |f: &str, d: &str| {
+            fields
+                .get(f)
+                .and_then(|m| m.get(&set.index_of(d).unwrap()))
+                .map_or(0, |a| a.matches)
+        };
+        assert_eq!(
+            count("客户.姓名", "cn-name"),
+            4,
+            "{:?}",
+            fields.keys().collect::<Vec<_>>()
+        );
+        assert_eq!(count("客户.地址", "address"), 4);
+        assert_eq!(count("客户.手机号", "cn-mobile"), 4);
+    });
+}
+
+#[test]
 fn a_dump_cut_inside_a_string_keeps_the_rows_before_and_says_where_it_stopped() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("cut.sql");

@@ -54,20 +54,29 @@ pub fn read(path: &Path, data: Data, ctx: &Ctx) -> Result<FileResult, Data> {
             Err(e) => done("sqlite", None, SourceAcc::default(), Some(e)),
         },
         Kind::SqlDump(dialect) => {
-            let (acc, err) = match data {
-                Data::Owned(_) => sqldump::scan(bytes, dialect, ctx),
+            let head = &bytes[..bytes.len().min(sqldump::ENCODING_HEAD)];
+            let complete = head.len() == bytes.len();
+            let (acc, err, encoding) = match &data {
+                Data::Owned(_) => sqldump::scan_in_encoding(bytes, head, complete, dialect, ctx),
                 // A large dump is streamed through the tokenizer's buffer with read(2) rather
                 // than through the map, so that resident memory stays at a few MiB whatever its
                 // size (mapped pages count as resident once touched).
                 Data::Mapped(_) => {
+                    let head = head.to_vec();
                     drop(data);
                     match std::fs::File::open(path) {
-                        Ok(f) => sqldump::scan(f.take(len), dialect, ctx),
-                        Err(e) => (SourceAcc::default(), Some(format!("cannot open: {e}"))),
+                        Ok(f) => {
+                            sqldump::scan_in_encoding(f.take(len), &head, complete, dialect, ctx)
+                        }
+                        Err(e) => (
+                            SourceAcc::default(),
+                            Some(format!("cannot open: {e}")),
+                            "utf-8".to_string(),
+                        ),
                     }
                 }
             };
-            return Ok(done(dialect.format(), Some("utf-8"), acc, err));
+            return Ok(done(dialect.format(), Some(&encoding), acc, err));
         }
         Kind::BinaryDump(m) => done("binary_dump", None, SourceAcc::default(), Some(m)),
         _ => unreachable!("filtered above"),

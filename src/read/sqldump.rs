@@ -302,6 +302,34 @@ fn detect_batches(ctx: &Ctx, rx: &Mutex<Receiver<Batch>>, registry: &Registry) -
     rs.finish()
 }
 
+/// Bytes at the start of a dump looked at to tell its encoding (the first statements are often
+/// plain ASCII: the first Chinese value may come well after them).
+pub const ENCODING_HEAD: usize = 1 << 20;
+
+/// [`scan`] for a dump whose first bytes are `head` (`complete`: that is all of it), decoding
+/// it on the way when it is not UTF-8: `mysqldump --default-character-set=gbk` writes GBK, and
+/// Chinese names, addresses and column names are only read once decoded (identifiers are ASCII
+/// and found either way). Also returns the encoding, for `sources[].encoding`.
+pub fn scan_in_encoding<R: Read>(
+    input: R,
+    head: &[u8],
+    complete: bool,
+    dialect: Dialect,
+    ctx: &Ctx,
+) -> (SourceAcc, Option<String>, String) {
+    let det = super::encoding::detect(head, complete);
+    if det.is_utf8() || !det.encoding.is_ascii_compatible() {
+        let (acc, err) = scan(input, dialect, ctx);
+        return (acc, err, "utf-8".to_string());
+    }
+    // Invalid sequences become U+FFFD (the values around them are still scanned).
+    let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
+        .encoding(Some(det.encoding))
+        .build(input);
+    let (acc, err) = scan(decoded, dialect, ctx);
+    (acc, err, det.name())
+}
+
 /// Scans a dump read from `input`. Returns what was found and, when the dump is damaged or
 /// could not be read to its end, a message saying where reading stopped.
 ///
