@@ -27,9 +27,10 @@ const CTX_MATCH_MARGIN: usize = 24;
 #[derive(Debug)]
 struct Group {
     regex: meta::Regex,
-    /// For groups searched only anchored (numeric patterns at token starts): the same patterns
-    /// as a fully built DFA, which matches a short token with none of the per-search set-up of
-    /// `meta` (cache pool, strategy, lazy state lookups). `None` if it would be too large.
+    /// The same patterns as a fully built DFA for anchored searches (numeric patterns at token
+    /// starts; every group's fallback patterns at a candidate's start), which matches a short
+    /// token with none of the per-search set-up of `meta` (cache pool, strategy, lazy state
+    /// lookups). `None` if it would be too large.
     anchored: Option<dense::DFA<Vec<u32>>>,
     /// For each pattern id: (detector index, pattern index within the detector).
     owners: Vec<(usize, usize)>,
@@ -125,8 +126,11 @@ pub struct DetectorSet {
     numeric_min_len: usize,
     general: Option<Group>,
     context: Option<Group>,
-    /// Every context keyword, ASCII case-insensitive, in one literal matcher (Teddy).
-    keywords: Option<meta::Regex>,
+    /// Each detector's own context patterns (indexed by detector), run over a whole value when
+    /// its field's header names the detector.
+    context_own: Vec<Option<Group>>,
+    /// Every context keyword, ASCII case-insensitive, in one Aho-Corasick automaton.
+    keywords: Option<aho_corasick::AhoCorasick>,
     /// Characters around a keyword hit searched for context patterns.
     ctx_reach: usize,
     /// Header-driven patterns: (detector index, pattern index, whole-value matcher).
@@ -148,7 +152,9 @@ impl DetectorSet {
         let mut keywords: Vec<String> = Vec::new();
         let mut widest = 0;
         let mut header_only = Vec::new();
+        let mut context_own = Vec::new();
         for (di, d) in detectors.iter().enumerate() {
+            let mut own = Vec::new();
             for (pi, p) in d.patterns.iter().enumerate() {
                 let entry = (p.regex.clone(), (di, pi));
                 if p.requires_header {
@@ -161,6 +167,7 @@ impl DetectorSet {
                         })?;
                     header_only.push((di, pi, whole));
                 } else if p.requires_context {
+                    own.push(entry.clone());
                     context.push(entry);
                     widest = widest.max(d.window);
                     for k in &d.keywords {
@@ -175,6 +182,7 @@ impl DetectorSet {
                     general.push(entry);
                 }
             }
+            context_own.push(own);
         }
         let build_err = |message: String| LoadError::Build {
             id: detectors
@@ -187,23 +195,27 @@ impl DetectorSet {
         let keywords = if keywords.is_empty() {
             None
         } else {
-            let pats: Vec<String> = keywords
-                .iter()
-                .map(|k| format!("(?i:{})", regex_syntax::escape(k)))
-                .collect();
+            // Aho-Corasick itself rather than a `meta` regex of literals: Chinese keywords share
+            // their lead bytes with all Hanzi, so its prefilter reports many candidates in
+            // Chinese text, and the automaton confirms each far more cheaply than a regex engine.
             Some(
-                meta::Regex::builder()
-                    .syntax(syntax::Config::new().unicode(false).utf8(false))
-                    .configure(meta::Config::new().utf8_empty(false))
-                    .build_many(&pats)
+                aho_corasick::AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                    .build(&keywords)
                     .map_err(|e| build_err(e.to_string()))?,
             )
         };
         Ok(DetectorSet {
             numeric: Group::build(numeric, true).map_err(build_err)?,
             numeric_min_len,
-            general: Group::build(general, false).map_err(build_err)?,
-            context: Group::build(context, false).map_err(build_err)?,
+            general: Group::build(general, true).map_err(build_err)?,
+            context: Group::build(context, true).map_err(build_err)?,
+            context_own: context_own
+                .into_iter()
+                .map(|own| Group::build(own, true))
+                .collect::<Result<_, _>>()
+                .map_err(build_err)?,
             keywords,
             ctx_reach: widest + CTX_MATCH_MARGIN,
             header_only,
@@ -275,14 +287,16 @@ impl DetectorSet {
             self.scan_group(g, hay, 0, hay.len(), hinted, out);
         }
         if let Some(g) = &self.context {
-            let whole = g
-                .owners
-                .iter()
-                .any(|&(di, _)| hinted.get(di).copied().unwrap_or(false));
-            if whole {
-                // A hinted context detector: its patterns run over the whole value.
-                self.scan_group(g, hay, 0, hay.len(), hinted, out);
-            } else if let Some(ac) = &self.keywords {
+            // A hinted context detector: its own patterns run over the whole value (the others
+            // still need a keyword, below).
+            for (di, own) in self.context_own.iter().enumerate() {
+                if let Some(own) = own
+                    && hinted.get(di).copied().unwrap_or(false)
+                {
+                    self.scan_group(own, hay, 0, hay.len(), hinted, out);
+                }
+            }
+            if let Some(ac) = &self.keywords {
                 // Around each keyword hit; overlapping windows are merged and searched once.
                 let mut pending: Option<(usize, usize)> = None;
                 for m in ac.find_iter(hay) {
