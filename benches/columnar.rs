@@ -47,6 +47,7 @@ fn input(name: &str) -> PathBuf {
         "app.db" => drop(support::write_sqlite(&tmp, people)),
         "orders.parquet" => drop(support::write_orders_parquet(&tmp, ROWS)),
         "orders.sql" => drop(support::write_orders_mysqldump(&tmp, ROWS)),
+        "orders.pg.sql" => drop(support::write_orders_pgdump(&tmp, ROWS)),
         _ => unreachable!(),
     }
     std::fs::rename(&tmp, &path).unwrap();
@@ -111,6 +112,12 @@ fn parquet_orders_sparse_pi(b: Bencher) {
 #[divan::bench(sample_count = 3, sample_size = 1)]
 fn mysqldump_orders_sparse_pi(b: Bencher) {
     bench_file(b, "orders.sql", false);
+}
+
+/// The same orders as a pg_dump (COPY).
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn pg_dump_orders_sparse_pi(b: Bencher) {
+    bench_file(b, "orders.pg.sql", false);
 }
 
 #[divan::bench(sample_count = 3, sample_size = 1)]

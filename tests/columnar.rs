@@ -587,8 +587,14 @@ fn pi_sparse_order_tables_count_one_subject_per_row() {
     let sql = dir.path().join("orders.sql");
     let e1 = support::write_orders_parquet(&pq, 3000);
     let e2 = support::write_orders_mysqldump(&sql, 3000);
+    let pg = dir.path().join("orders.pg.sql");
+    let e3 = support::write_orders_pgdump(&pg, 3000);
     with_ctx(|ctx| {
-        for (path, e, field) in [(&pq, e1, "buyer_email"), (&sql, e2, "orders.buyer_email")] {
+        for (path, e, field) in [
+            (&pq, e1, "buyer_email"),
+            (&sql, e2, "orders.buyer_email"),
+            (&pg, e3, "orders.buyer_email"),
+        ] {
             let r = read(path, ctx);
             assert_eq!(r[0].acc.records, e.records);
             // 3000 distinct keys: past the sketch's exact range, so within its 95% bounds.

@@ -827,3 +827,34 @@ pub fn write_orders_mysqldump(path: &Path, rows: u64) -> Expect {
         ..Expect::default()
     }
 }
+
+/// A pg_dump (COPY block) of the same orders.
+pub fn write_orders_pgdump(path: &Path, rows: u64) -> Expect {
+    let f = std::fs::File::create(path).expect("create dump");
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+    w.write_all(b"--\n-- PostgreSQL database dump\n--\n\nCREATE TABLE public.orders (\n")
+        .unwrap();
+    for (i, c) in ORDER_COLUMNS.iter().enumerate() {
+        let sep = if i + 1 < ORDER_COLUMNS.len() { "," } else { "" };
+        writeln!(w, "    {c} character varying(64) NOT NULL{sep}").unwrap();
+    }
+    w.write_all(b");\n\n").unwrap();
+    writeln!(
+        w,
+        "COPY public.orders ({}) FROM stdin;",
+        ORDER_COLUMNS.join(", ")
+    )
+    .unwrap();
+    for no in 0..rows {
+        // No order value holds a tab, newline or backslash: nothing to escape.
+        w.write_all(order_row(no).join("\t").as_bytes()).unwrap();
+        w.write_all(b"\n").unwrap();
+    }
+    w.write_all(b"\\.\n").unwrap();
+    w.flush().unwrap();
+    Expect {
+        subjects: rows,
+        records: rows,
+        ..Expect::default()
+    }
+}
