@@ -242,28 +242,33 @@ fn a_gbk_dump_is_decoded_so_chinese_names_and_headers_are_read() {
     }
     let gbk = encoding_rs::GBK.encode(&dump).0.into_owned();
     assert!(std::str::from_utf8(&gbk).is_err(), "really GBK");
-    std::fs::write(&p, gbk).unwrap();
+    std::fs::write(&p, &gbk).unwrap();
+    // The same dump compressed: a stream member, told and decoded the same way.
+    let gz = dir.path().join("gbk.sql.gz");
+    std::fs::write(&gz, support::gzip(&gbk)).unwrap();
     with_ctx(|ctx| {
-        let r = read(&p, ctx);
-        assert_eq!(r[0].status, Status::Scanned, "{}", describe(&r));
-        assert_eq!(r[0].encoding.as_deref(), Some("gbk"));
-        assert_eq!(r[0].format, "mysql_dump");
-        let set = DetectorSet::load(None).unwrap();
-        let fields = &r[0].acc.fields;
-        let count = |f: &str, d: &str| {
-            fields
-                .get(f)
-                .and_then(|m| m.get(&set.index_of(d).unwrap()))
-                .map_or(0, |a| a.matches)
-        };
-        assert_eq!(
-            count("客户.姓名", "cn-name"),
-            4,
-            "{:?}",
-            fields.keys().collect::<Vec<_>>()
-        );
-        assert_eq!(count("客户.地址", "address"), 4);
-        assert_eq!(count("客户.手机号", "cn-mobile"), 4);
+        for p in [&p, &gz] {
+            let r = read(p, ctx);
+            assert_eq!(r[0].status, Status::Scanned, "{}", describe(&r));
+            assert_eq!(r[0].encoding.as_deref(), Some("gbk"));
+            assert_eq!(r[0].format, "mysql_dump");
+            let set = DetectorSet::load(None).unwrap();
+            let fields = &r[0].acc.fields;
+            let count = |f: &str, d: &str| {
+                fields
+                    .get(f)
+                    .and_then(|m| m.get(&set.index_of(d).unwrap()))
+                    .map_or(0, |a| a.matches)
+            };
+            assert_eq!(
+                count("客户.姓名", "cn-name"),
+                4,
+                "{:?}",
+                fields.keys().collect::<Vec<_>>()
+            );
+            assert_eq!(count("客户.地址", "address"), 4);
+            assert_eq!(count("客户.手机号", "cn-mobile"), 4);
+        }
     });
 }
 

@@ -282,13 +282,27 @@ impl State<'_, '_> {
                 }
             }
             Some(Kind::SqlDump(d)) => {
+                // The first MiB tells the dump's encoding (a GBK dump is decoded on the way).
+                let mut head = Vec::with_capacity(sqldump::ENCODING_HEAD);
+                let read = (&mut whole)
+                    .take(sqldump::ENCODING_HEAD as u64)
+                    .read_to_end(&mut head);
+                let complete = head.len() < sqldump::ENCODING_HEAD;
+                // A stream that fails within the head (a truncated gzip) still has the bytes
+                // before the failure scanned, and the failure reported where the tokenizer
+                // meets it.
+                let rest: Box<dyn Read> = match read {
+                    Ok(_) => Box::new(&mut whole),
+                    Err(e) => Box::new(FailingRead(Some(e))),
+                };
                 let mut counter = ByteCount {
-                    inner: &mut whole,
+                    inner: Cursor::new(&head[..]).chain(rest),
                     n: 0,
                 };
-                let (acc, err) = sqldump::scan(&mut counter, d, self.ctx);
+                let (acc, err, encoding) =
+                    sqldump::scan_in_encoding(&mut counter, &head, complete, d, self.ctx);
                 let n = counter.n;
-                self.push_scan(display, d.format(), Some("utf-8"), n, acc, err);
+                self.push_scan(display, d.format(), Some(&encoding), n, acc, err);
             }
             Some(Kind::BinaryDump(m)) => self.out.push(result(
                 display,
@@ -582,6 +596,18 @@ fn decoder<'r>(codec: Codec, r: &'r mut dyn Read) -> io::Result<Box<dyn Read + '
         Codec::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(r)),
         Codec::Xz => Box::new(lzma_rust2::XzReader::new(r, true)),
     })
+}
+
+/// A reader that fails with the error it holds, once (then reads as ended).
+struct FailingRead(Option<io::Error>);
+
+impl Read for FailingRead {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        match self.0.take() {
+            Some(e) => Err(e),
+            None => Ok(0),
+        }
+    }
 }
 
 struct ByteCount<R> {
