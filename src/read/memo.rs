@@ -7,8 +7,9 @@
 //! [`Memo`] keeps, per distinct value, its findings and their keyed hashes, so a repeat costs a
 //! hash-map lookup. Columns of unique values (IDs, e-mails) gain nothing and would only pay for
 //! the lookups and copies, so a field's memo is judged every [`WINDOW`] lookups: if fewer than
-//! a quarter of them were repeats it is dropped for good. (A quarter, not a half: a column of a
-//! few thousand distinct addresses repeats little in its first rows and much later.)
+//! a quarter of them were repeats it is dropped for good (a quarter, not a half: a column of a
+//! few thousand distinct addresses repeats little in its first rows and much later), and after
+//! its first [`FIRST_LOOK`] lookups if none was a repeat.
 //!
 //! Memory stays bounded whatever the input: values longer than [`MAX_VALUE`] bytes are not
 //! memorised, a field holds at most [`MAX_ENTRIES`] values, and one scanner (one file or one
@@ -20,6 +21,9 @@ use crate::detect::Finding;
 
 /// Lookups over which a field's memo is judged.
 pub const WINDOW: u32 = 4096;
+/// Lookups after which a field whose values never repeated drops its memo early (a column of
+/// unique IDs would otherwise pay a whole window of lookups and copies in every file chunk).
+pub const FIRST_LOOK: u32 = 512;
 /// Longest value memorised, in bytes.
 pub const MAX_VALUE: usize = 128;
 /// Most values memorised per field.
@@ -42,6 +46,8 @@ pub struct Memo {
     hits: u32,
     /// Values did not repeat enough: the memo was dropped and is not used again.
     off: bool,
+    /// A window has been judged (the early look applies to the first only).
+    judged: bool,
     map: HashMap<Box<[u8]>, Entry, foldhash::fast::RandomState>,
 }
 
@@ -53,7 +59,9 @@ impl Memo {
 
     /// The memorised findings of `value`, counting the lookup for the field's judgement.
     pub fn get(&mut self, value: &[u8]) -> Option<&Entry> {
-        if self.lookups >= WINDOW {
+        let never_repeated = !self.judged && self.lookups == FIRST_LOOK && self.hits == 0;
+        if self.lookups >= WINDOW || never_repeated {
+            self.judged = true;
             if self.hits * 4 < self.lookups {
                 self.off = true;
                 self.map = HashMap::default();
@@ -122,6 +130,18 @@ mod tests {
         assert_eq!(names.map.len(), 10);
         assert!(names.get(b"name3").is_some_and(|e| e.hashes == [7]));
         assert!(ids.off);
+        let mut early = Memo::default();
+        for i in 0..FIRST_LOOK {
+            let id = format!("id{i}");
+            assert!(early.applies(id.as_bytes()), "still probing at {i}");
+            if early.get(id.as_bytes()).is_none() {
+                early.insert(id.as_bytes(), entry(), BUDGET);
+            }
+        }
+        assert!(
+            early.get(b"id1").is_none() && early.off,
+            "no repeat in the first look"
+        );
         assert!(ids.map.is_empty() && !ids.applies(b"id1"));
         assert_eq!(
             ids.insert(b"id1", entry(), BUDGET),
