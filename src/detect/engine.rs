@@ -24,7 +24,7 @@ use super::{Detector, Finding, LoadError, is_word_byte, numeric, window_after, w
 const CTX_MATCH_MARGIN: usize = 24;
 
 /// One group of patterns compiled together, with the detector and pattern each id belongs to.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Group {
     regex: meta::Regex,
     /// The same patterns as a fully built DFA for anchored searches (numeric patterns at token
@@ -34,6 +34,10 @@ struct Group {
     anchored: Option<dense::DFA<Vec<u32>>>,
     /// For each pattern id: (detector index, pattern index within the detector).
     owners: Vec<(usize, usize)>,
+    /// When every pattern is numeric (digits and separators): the shortest match. Such a group
+    /// is scanned like the numeric one, anchored at numeric-token starts, not by an unanchored
+    /// search (a 15-digit pattern otherwise matches inside every 18-digit ID, to be rejected).
+    numeric_min: Option<usize>,
 }
 
 /// Largest anchored DFA built for a group; beyond it the lazy DFA of `meta` is used.
@@ -48,6 +52,10 @@ impl Group {
             return Ok(None);
         }
         let (res, owners): (Vec<String>, Vec<(usize, usize)>) = patterns.into_iter().unzip();
+        let numeric_min = res
+            .iter()
+            .map(|r| numeric::numeric_min_len(r).map(|m| m.max(1)))
+            .try_fold(usize::MAX, |acc, m| m.map(|m| acc.min(m)));
         let anchored = if anchored_dfa {
             dense::Builder::new()
                 .syntax(syntax::Config::new().unicode(false).utf8(false))
@@ -78,6 +86,7 @@ impl Group {
             regex,
             anchored,
             owners,
+            numeric_min,
         }))
     }
 
@@ -267,6 +276,22 @@ impl DetectorSet {
     /// [`find`](Self::find), appending to `out`: callers that search many short values (table
     /// cells) keep one vector instead of allocating one per value.
     pub fn find_into(&self, hay: &[u8], hinted: &[bool], out: &mut Vec<Finding>) {
+        self.find_with_parts(hay, hinted, &[], |_| &[], out);
+    }
+
+    /// [`find_into`](Self::find_into) over values joined by newlines (a table record), where
+    /// `parts` are the `(start, end, field)` spans of values whose header names context
+    /// detectors (`hints_of(field)` says which): those detectors' own patterns run over the
+    /// whole span, as they would over the value searched alone. No pattern matches a newline
+    /// and context windows stop at one, so this finds what one search per value would, in one.
+    pub fn find_with_parts<'h>(
+        &self,
+        hay: &[u8],
+        hinted: &[bool],
+        parts: &[(usize, usize, usize)],
+        hints_of: impl Fn(usize) -> &'h [bool],
+        out: &mut Vec<Finding>,
+    ) {
         // Header-driven findings span the whole value and stand beside what is inside it (an
         // address may hold a phone number): they take no part in overlap resolution.
         if hinted.iter().any(|&h| h) {
@@ -298,6 +323,16 @@ impl DetectorSet {
                     && hinted.get(di).copied().unwrap_or(false)
                 {
                     self.scan_group(own, hay, 0, hay.len(), hinted, out);
+                }
+            }
+            for &(lo, hi, field) in parts {
+                let h = hints_of(field);
+                for (di, own) in self.context_own.iter().enumerate() {
+                    if let Some(own) = own
+                        && h.get(di).copied().unwrap_or(false)
+                    {
+                        self.scan_group(own, hay, lo, hi, h, out);
+                    }
                 }
             }
             // Around each keyword hit; overlapping windows are merged and searched once.
@@ -389,6 +424,24 @@ impl DetectorSet {
         hinted: &[bool],
         out: &mut Vec<Finding>,
     ) {
+        if let (Some(min), Some(_)) = (g.numeric_min, &g.anchored) {
+            // Tokens of `hay[lo..hi]`; their candidates are checked against the whole haystack
+            // (a token cut at `hi` inside a longer digit run fails its right boundary there).
+            numeric::tokens(&hay[lo..hi], min, |ts, te| {
+                let (ts, te) = (lo + ts, lo + te);
+                numeric::starts(hay, ts, te, min, |c| {
+                    match self.first_valid(g, hay, c, te, None, hinted) {
+                        Some(f) => {
+                            let end = f.end;
+                            out.push(f);
+                            end
+                        }
+                        None => c,
+                    }
+                });
+            });
+            return;
+        }
         let mut at = lo;
         while at < hi {
             let Some(m) = g.regex.search(&Input::new(hay).range(at..hi)) else {
@@ -512,5 +565,57 @@ mod tests {
             }
         }
         eprintln!("anchored DFA: {} bytes", dfa.memory_usage());
+    }
+
+    /// A numeric-only group scanned at token starts finds what the unanchored search finds,
+    /// over whole haystacks and over ranges cut inside digit runs.
+    #[test]
+    fn numeric_groups_scanned_by_tokens_agree_with_the_unanchored_search() {
+        let set = DetectorSet::load(None).unwrap();
+        let id = set.index_of("cn-resident-id").unwrap();
+        let tokens = set.context_own[id]
+            .clone()
+            .expect("the 15-digit legacy pattern");
+        assert!(tokens.numeric_min.is_some());
+        let regex = Group {
+            numeric_min: None,
+            ..tokens.clone()
+        };
+        let mut hinted = vec![false; set.len()];
+        hinted[id] = true;
+        let hays = [
+            "440524800101001",
+            "440524188001010014",
+            "x440524800101001",
+            "id 440524800101001, 110105491231002 and 4405248001010011",
+            "+440524800101001 440524-800101-001",
+            "12345678901234567890440524800101001",
+        ];
+        for hay in hays {
+            let hay = hay.as_bytes();
+            let mut ranges = vec![(0, hay.len())];
+            ranges.extend((1..hay.len()).map(|cut| (0, cut)));
+            ranges.extend((1..hay.len()).map(|cut| (cut, hay.len())));
+            for (lo, hi) in ranges {
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                set.scan_group(&tokens, hay, lo, hi, &hinted, &mut a);
+                set.scan_group(&regex, hay, lo, hi, &hinted, &mut b);
+                assert_eq!(a, b, "{:?} {lo}..{hi}", std::str::from_utf8(hay));
+            }
+        }
+        // The point of it: the legacy pattern is tried at token starts, not inside an 18-digit ID.
+        let mut found = Vec::new();
+        set.scan_group(&tokens, b"440524800101001", 0, 15, &hinted, &mut found);
+        assert_eq!(found.len(), 1);
+        // 19800101 inserted, then the MOD 11-2 check character (Σ = 196, 196 mod 11 = 9 → 3).
+        assert_eq!(&*found[0].normalised, "440524198001010013");
+    }
+
+    #[test]
+    fn an_identifier_after_a_plus_sign_is_found() {
+        let set = DetectorSet::load(None).unwrap();
+        let found = set.find_all("编号+11010519491231002X，电话+8613812345678");
+        let ids: Vec<&str> = found.iter().map(|f| &*f.normalised).collect();
+        assert_eq!(ids, ["11010519491231002X", "13812345678"]);
     }
 }

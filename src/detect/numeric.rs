@@ -99,7 +99,9 @@ pub fn tokens(hay: &[u8], min_len: usize, mut on: impl FnMut(usize, usize)) {
     }
 }
 
-/// Candidate starts inside a token: its start and every position just after a separator.
+/// Candidate starts inside a token: its start, the digit after a leading `+` (`+86…` is a
+/// mobile with its country code, but `+11010519…` an ID after a plus sign), and every position
+/// just after a separator.
 pub fn starts(
     hay: &[u8],
     ts: usize,
@@ -110,6 +112,10 @@ pub fn starts(
     let mut c = ts;
     while c < te && te - c >= min_len {
         let resume = on(c);
+        if hay[c] == b'+' && resume <= c {
+            c += 1;
+            continue;
+        }
         // Next start: after the next separator at or beyond `resume` (and beyond `c`).
         let from = resume.max(c + 1);
         match hay[from.min(te)..te]

@@ -52,6 +52,8 @@ pub struct RecordScanner<'c, 'a> {
     joint: Vec<u8>,
     /// (offset in `joint`, field id) of each value in it.
     joint_fields: Vec<(usize, usize)>,
+    /// (start, end, field id) of the values in `joint` whose header names a context detector.
+    joint_parts: Vec<(usize, usize, usize)>,
 }
 
 impl<'c, 'a> RecordScanner<'c, 'a> {
@@ -67,6 +69,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             memo_budget: memo::BUDGET,
             joint: Vec::new(),
             joint_fields: Vec::new(),
+            joint_parts: Vec::new(),
         }
     }
 
@@ -132,6 +135,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         self.hashes.clear();
         self.joint.clear();
         self.joint_fields.clear();
+        self.joint_parts.clear();
         for (fid, value) in values {
             let field = &mut self.fields[fid];
             let trimmed = value.trim_ascii();
@@ -169,10 +173,6 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                     let used = field.memo.insert(value, entry, self.memo_budget);
                     self.memo_budget -= used;
                 }
-            } else if field.own_search {
-                self.ctx
-                    .set
-                    .find_into(value, &field.hinted, &mut self.findings);
             } else {
                 if field.header_driven {
                     let findings = &mut self.findings;
@@ -180,7 +180,13 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                         .set
                         .find_header_only(value, &field.hinted, &mut |f| findings.push(f));
                 }
-                self.joint_fields.push((self.joint.len(), fid));
+                let at = self.joint.len();
+                if field.own_search {
+                    // Its header names a context detector: that detector's patterns also run
+                    // over this value's span of the joint search, with the header's hints.
+                    self.joint_parts.push((at, at + value.len(), fid));
+                }
+                self.joint_fields.push((at, fid));
                 self.joint.extend_from_slice(value);
                 self.joint.push(b'\n');
             }
@@ -190,7 +196,14 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         }
         if !self.joint.is_empty() {
             let before = self.findings.len();
-            self.ctx.set.find_into(&self.joint, &[], &mut self.findings);
+            let fields = &self.fields;
+            self.ctx.set.find_with_parts(
+                &self.joint,
+                &[],
+                &self.joint_parts,
+                |fid| &fields[fid].hinted,
+                &mut self.findings,
+            );
             // Findings come in order of position, so a value's findings are adjacent.
             let map = &self.joint_fields;
             let mut k = 0;
