@@ -401,7 +401,7 @@ impl DetectorSet {
                 detector: *di,
                 start,
                 end: start + value.len(),
-                normalised: d.normaliser.apply(value).into(),
+                normalised: d.normaliser.canonical(value).as_ref().into(),
             });
         }
     }
@@ -524,7 +524,7 @@ impl DetectorSet {
             detector: di,
             start: s,
             end: e,
-            normalised: d.normaliser.apply(raw).into(),
+            normalised: d.normaliser.canonical(raw).as_ref().into(),
         })
     }
 }

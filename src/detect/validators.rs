@@ -21,6 +21,7 @@
 //! date elsewhere, with [`age_on`]).
 
 use chrono::{Datelike, NaiveDate};
+use std::borrow::Cow;
 
 /// A named check that a matched text really is the identifier its pattern looks like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,40 +150,61 @@ impl Normaliser {
     /// The canonical form of `raw`. Meant for text its validator accepted; on anything
     /// else it still returns a best effort (it never fails), which callers should not key on.
     pub fn apply(self, raw: &str) -> String {
+        self.canonical(raw).into_owned()
+    }
+
+    /// [`apply`](Self::apply), borrowing `raw` when it is already canonical (the common case:
+    /// this runs for every finding, and the caller copies the result once into shared storage).
+    pub fn canonical(self, raw: &str) -> Cow<'_, str> {
         match self {
-            // Each arm allocates once, sized up front: this runs for every finding.
             Self::Gb11643 => {
                 let id = strip_separators(raw);
                 if is_legacy_id(id.as_bytes()) {
-                    upgrade_legacy_id(id.as_bytes())
+                    upgrade_legacy_id(id.as_bytes()).into()
+                } else if id.bytes().any(|b| b.is_ascii_lowercase()) {
+                    id.to_ascii_uppercase().into()
                 } else {
-                    id.to_ascii_uppercase()
+                    id
                 }
             }
             Self::CnMobile => match cn_mobile_digits(raw) {
-                // Eleven ASCII digits.
-                Some(d) => String::from_utf8_lossy(&d).into_owned(),
-                None => ascii_filtered(raw, u8::is_ascii_digit),
+                // Eleven ASCII digits: `raw` itself when it is just them.
+                Some(d) if raw.as_bytes() == d => raw.into(),
+                Some(d) => String::from_utf8_lossy(&d).into_owned().into(),
+                None => ascii_filtered(raw, u8::is_ascii_digit).into(),
             },
             Self::Lowercase => {
                 let t = raw.trim();
-                if t.is_ascii() {
-                    t.to_ascii_lowercase()
+                if !t.is_ascii() {
+                    t.to_lowercase().into()
+                } else if t.bytes().any(|b| b.is_ascii_uppercase()) {
+                    t.to_ascii_lowercase().into()
                 } else {
-                    t.to_lowercase()
+                    t.into()
                 }
             }
-            Self::Digits => ascii_filtered(raw, u8::is_ascii_digit),
+            Self::Digits if raw.bytes().all(|b| b.is_ascii_digit()) => raw.into(),
+            Self::Digits => ascii_filtered(raw, u8::is_ascii_digit).into(),
+            Self::UpperAlnum
+                if raw
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()) =>
+            {
+                raw.into()
+            }
             Self::UpperAlnum => {
                 let mut s = ascii_filtered(raw, u8::is_ascii_alphanumeric);
                 s.make_ascii_uppercase();
-                s
+                s.into()
             }
             Self::Squash => {
                 if raw.chars().any(char::is_whitespace) {
-                    raw.chars().filter(|c| !c.is_whitespace()).collect()
+                    raw.chars()
+                        .filter(|c| !c.is_whitespace())
+                        .collect::<String>()
+                        .into()
                 } else {
-                    raw.to_owned()
+                    raw.into()
                 }
             }
         }
