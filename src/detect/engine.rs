@@ -35,8 +35,9 @@ struct Group {
     /// For each pattern id: (detector index, pattern index within the detector).
     owners: Vec<(usize, usize)>,
     /// When every pattern is numeric (digits and separators): the shortest match. Such a group
-    /// is scanned like the numeric one, anchored at numeric-token starts, not by an unanchored
-    /// search (a 15-digit pattern otherwise matches inside every 18-digit ID, to be rejected).
+    /// (the numeric one, and e.g. the 15-digit legacy ID among the context patterns) is scanned
+    /// anchored at numeric-token starts, not by an unanchored search (which blows up the lazy
+    /// DFA on bounded digit repetitions, and finds a 15-digit match inside every 18-digit ID).
     numeric_min: Option<usize>,
 }
 
@@ -132,7 +133,6 @@ impl Group {
 pub struct DetectorSet {
     pub(super) detectors: Vec<Detector>,
     numeric: Option<Group>,
-    numeric_min_len: usize,
     general: Option<Group>,
     context: Option<Group>,
     /// Each detector's own context patterns (indexed by detector), run over a whole value when
@@ -157,7 +157,6 @@ impl DetectorSet {
         // matching and the anchored fallbacks prefer lower ids.
         detectors.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
         let (mut numeric, mut general, mut context) = (Vec::new(), Vec::new(), Vec::new());
-        let mut numeric_min_len = usize::MAX;
         let mut keywords: Vec<String> = Vec::new();
         let mut widest = 0;
         let mut header_only = Vec::new();
@@ -184,8 +183,7 @@ impl DetectorSet {
                             keywords.push(k.clone());
                         }
                     }
-                } else if let Some(min) = numeric::numeric_min_len(&p.regex) {
-                    numeric_min_len = numeric_min_len.min(min.max(1));
+                } else if numeric::numeric_min_len(&p.regex).is_some() {
                     numeric.push(entry);
                 } else {
                     general.push(entry);
@@ -221,7 +219,6 @@ impl DetectorSet {
         };
         Ok(DetectorSet {
             numeric: Group::build(numeric, true).map_err(build_err)?,
-            numeric_min_len,
             general: Group::build(general, true).map_err(build_err)?,
             context: Group::build(context, true).map_err(build_err)?,
             context_own: context_own
@@ -299,18 +296,8 @@ impl DetectorSet {
         }
         let base = out.len();
         if let Some(g) = &self.numeric {
-            numeric::tokens(hay, self.numeric_min_len, |ts, te| {
-                numeric::starts(hay, ts, te, self.numeric_min_len, |c| {
-                    match self.first_valid(g, hay, c, te, None, hinted) {
-                        Some(f) => {
-                            let end = f.end;
-                            out.push(f);
-                            end
-                        }
-                        None => c,
-                    }
-                });
-            });
+            // Numeric-only, so scanned at numeric-token starts (see `scan_group`).
+            self.scan_group(g, hay, 0, hay.len(), hinted, out);
         }
         if let Some(g) = &self.general {
             self.scan_group(g, hay, 0, hay.len(), hinted, out);
@@ -424,9 +411,10 @@ impl DetectorSet {
         hinted: &[bool],
         out: &mut Vec<Finding>,
     ) {
-        if let (Some(min), Some(_)) = (g.numeric_min, &g.anchored) {
-            // Tokens of `hay[lo..hi]`; their candidates are checked against the whole haystack
-            // (a token cut at `hi` inside a longer digit run fails its right boundary there).
+        if let Some(min) = g.numeric_min {
+            // Numeric-only patterns run anchored at the candidate starts of numeric tokens (see
+            // `numeric`). Tokens of `hay[lo..hi]`; their candidates are checked against the whole
+            // haystack (a token cut at `hi` inside a longer digit run fails its right boundary).
             numeric::tokens(&hay[lo..hi], min, |ts, te| {
                 let (ts, te) = (lo + ts, lo + te);
                 numeric::starts(hay, ts, te, min, |c| {

@@ -51,7 +51,7 @@ pub fn is_cn_name(raw: &str) -> bool {
 }
 
 /// `raw` without whitespace, borrowed when it has none (the common case).
-fn squashed(raw: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn squashed(raw: &str) -> std::borrow::Cow<'_, str> {
     if raw.chars().any(char::is_whitespace) {
         raw.chars()
             .filter(|c| !c.is_whitespace())

@@ -197,16 +197,7 @@ impl Normaliser {
                 s.make_ascii_uppercase();
                 s.into()
             }
-            Self::Squash => {
-                if raw.chars().any(char::is_whitespace) {
-                    raw.chars()
-                        .filter(|c| !c.is_whitespace())
-                        .collect::<String>()
-                        .into()
-                } else {
-                    raw.into()
-                }
-            }
+            Self::Squash => super::person::squashed(raw),
         }
     }
 }

@@ -362,11 +362,7 @@ mod tests {
     fn run(text: &[u8]) -> (CsvOutcome, DetectorSet) {
         let set = DetectorSet::load(None).unwrap();
         let key = SketchKey::random();
-        let ctx = Ctx {
-            set: &set,
-            key: &key,
-            reference: chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
-        };
+        let ctx = Ctx::for_tests(&set, &key);
         let det = encoding::detect(text, true);
         let out = scan_csv(text, &det, b',', &ctx);
         (out, DetectorSet::load(None).unwrap())
@@ -385,11 +381,7 @@ mod tests {
         }
         let set = DetectorSet::load(None).unwrap();
         let key = crate::sketch::SketchKey::random();
-        let ctx = Ctx {
-            set: &set,
-            key: &key,
-            reference: chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
-        };
+        let ctx = Ctx::for_tests(&set, &key);
         let det = encoding::detect(text.as_bytes(), true);
         let par = scan_csv(text.as_bytes(), &det, b',', &ctx);
         let mut p = Parser::new(&ctx, b',');
@@ -435,11 +427,7 @@ mod tests {
         gbk.insert(at, 0xFF);
         let set = DetectorSet::load(None).unwrap();
         let key = crate::sketch::SketchKey::random();
-        let ctx = Ctx {
-            set: &set,
-            key: &key,
-            reference: chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
-        };
+        let ctx = Ctx::for_tests(&set, &key);
         let det = encoding::detect(&gbk, true);
         assert_eq!(det.name(), "gbk");
         let par = scan_csv(&gbk, &det, b',', &ctx);

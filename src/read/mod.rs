@@ -38,6 +38,18 @@ pub struct Ctx<'a> {
     pub reference: NaiveDate,
 }
 
+#[cfg(test)]
+impl<'a> Ctx<'a> {
+    /// A context for unit tests: these detectors and key, the fixtures' reference date.
+    pub(crate) fn for_tests(set: &'a DetectorSet, key: &'a SketchKey) -> Ctx<'a> {
+        Ctx {
+            set,
+            key,
+            reference: NaiveDate::from_ymd_opt(2026, 11, 25).expect("a real date"),
+        }
+    }
+}
+
 /// Bytes examined to decide whether a file is binary.
 const SNIFF_LEN: usize = 8192;
 /// Bytes examined to detect a text file's encoding and format.

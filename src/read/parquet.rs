@@ -760,11 +760,7 @@ mod tests {
     #[test]
     fn a_dictionary_value_is_scanned_once_however_many_rows_hold_it() {
         let (set, key) = ctx_parts();
-        let ctx = Ctx {
-            set: &set,
-            key: &key,
-            reference: chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
-        };
+        let ctx = Ctx::for_tests(&set, &key);
         let values = StringArray::from(vec!["a@example.com", "b@example.com", "none"]);
         let keys: Vec<i32> = (0..3000).map(|i| i % 3).collect();
         let dict = DictionaryArray::<Int32Type>::try_new(keys.into(), Arc::new(values)).unwrap();

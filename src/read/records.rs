@@ -377,11 +377,7 @@ mod tests {
     fn a_row_is_one_subject_keyed_by_its_best_identifier() {
         let set = DetectorSet::load(None).unwrap();
         let key = SketchKey::random();
-        let ctx = Ctx {
-            set: &set,
-            key: &key,
-            reference: chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
-        };
+        let ctx = Ctx::for_tests(&set, &key);
         let mut r = RecordScanner::new(&ctx);
         let (id, phone, passport) = (r.field("sfzh"), r.field("phone"), r.field("护照号"));
         r.record([
@@ -404,11 +400,7 @@ mod tests {
     fn memorised_values_count_like_searched_ones() {
         let set = DetectorSet::load(None).unwrap();
         let key = SketchKey::random();
-        let ctx = Ctx {
-            set: &set,
-            key: &key,
-            reference: chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
-        };
+        let ctx = Ctx::for_tests(&set, &key);
         let names = ["张伟", "王秀英", "欧阳娜娜", "李娜", "不是名字123"];
         let mut r = RecordScanner::new(&ctx);
         let (name, phone, city) = (r.field("姓名"), r.field("手机号"), r.field("城市"));
