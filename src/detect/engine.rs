@@ -303,17 +303,11 @@ impl DetectorSet {
             self.scan_group(g, hay, 0, hay.len(), hinted, out);
         }
         if let Some(g) = &self.context {
-            // A hinted context detector: its own patterns run over the whole value (the others
-            // still need a keyword, below).
-            for (di, own) in self.context_own.iter().enumerate() {
-                if let Some(own) = own
-                    && hinted.get(di).copied().unwrap_or(false)
-                {
-                    self.scan_group(own, hay, 0, hay.len(), hinted, out);
-                }
-            }
-            for &(lo, hi, field) in parts {
-                let h = hints_of(field);
+            // A hinted context detector: its own patterns run over the whole value — the
+            // haystack, or each part — (the others still need a keyword, below).
+            let spans = std::iter::once((0, hay.len(), hinted))
+                .chain(parts.iter().map(|&(lo, hi, f)| (lo, hi, hints_of(f))));
+            for (lo, hi, h) in spans {
                 for (di, own) in self.context_own.iter().enumerate() {
                     if let Some(own) = own
                         && h.get(di).copied().unwrap_or(false)
