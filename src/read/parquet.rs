@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, Int64Type, UInt32Type, UInt64Type};
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::{Array, ArrayRef, GenericListArray, OffsetSizeTrait, RecordBatch};
 use arrow_schema::{DataType, Field, Fields, Schema};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
@@ -451,6 +451,25 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
     }
 
     /// Scans `arr`, whose element `i` belongs to row `rows[i]` (or row `i` at the top level).
+    /// The items of a list column (32- or 64-bit offsets), as the field `path[]`, each mapped
+    /// to the row of the list that holds it.
+    fn visit_list<O: OffsetSizeTrait>(
+        &mut self,
+        l: &GenericListArray<O>,
+        path: &str,
+        leaf: &str,
+        row: impl Fn(usize) -> u32,
+    ) {
+        let offsets = l.value_offsets().iter().map(|o| o.as_usize());
+        let child = list_rows(offsets, l, row, l.values().len());
+        self.visit(
+            l.values().as_ref(),
+            &format!("{path}[]"),
+            leaf,
+            Some(&child),
+        );
+    }
+
     fn visit(&mut self, arr: &dyn Array, path: &str, leaf: &str, rows: Option<&[u32]>) {
         // Elements that belong to no row of the batch map to u32::MAX and are skipped.
         let row = |i: usize| rows.map_or(i as u32, |r| r.get(i).copied().unwrap_or(u32::MAX));
@@ -462,36 +481,8 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
                     self.visit(child.as_ref(), &p, f.name(), rows);
                 }
             }
-            DataType::List(_) => {
-                let l = arr.as_list::<i32>();
-                let child = list_rows(
-                    l.value_offsets().iter().map(|&o| o as usize),
-                    l,
-                    row,
-                    l.values().len(),
-                );
-                self.visit(
-                    l.values().as_ref(),
-                    &format!("{path}[]"),
-                    leaf,
-                    Some(&child),
-                );
-            }
-            DataType::LargeList(_) => {
-                let l = arr.as_list::<i64>();
-                let child = list_rows(
-                    l.value_offsets().iter().map(|&o| o as usize),
-                    l,
-                    row,
-                    l.values().len(),
-                );
-                self.visit(
-                    l.values().as_ref(),
-                    &format!("{path}[]"),
-                    leaf,
-                    Some(&child),
-                );
-            }
+            DataType::List(_) => self.visit_list(arr.as_list::<i32>(), path, leaf, row),
+            DataType::LargeList(_) => self.visit_list(arr.as_list::<i64>(), path, leaf, row),
             DataType::FixedSizeList(_, n) => {
                 let l = arr.as_fixed_size_list();
                 let n = *n as usize;
