@@ -18,8 +18,6 @@ pub const SCHEMA: &str = "pipl-scan/inventory/v1";
 
 /// Masked samples kept per field and detector.
 const MAX_SAMPLES: usize = 3;
-/// Matches of a field and detector looked at for samples.
-const SAMPLE_TRIES: u64 = 256;
 
 /// The keyed hash of a finding: of the same bytes as a subject key (`detector:value`), hashed
 /// without joining them, so a finding that becomes its record's subject key is hashed once.
@@ -36,35 +34,54 @@ pub fn finding_hash(set: &DetectorSet, key: &SketchKey, f: &Finding) -> u64 {
 pub struct DetAcc {
     pub matches: u64,
     pub distinct: Sketch,
-    pub samples: Vec<String>,
+    /// The masked samples: of the distinct masked forms, the [`MAX_SAMPLES`] whose findings have
+    /// the smallest keyed hashes, each with its smallest hash, sorted by it.
+    ///
+    /// Chosen by hash rather than by order of appearance so that the same data and key give the
+    /// same samples however the source was cut into chunks and whichever thread finished first
+    /// (an auditor re-running a scan gets the same inventory), and so that samples come from
+    /// all over a file rather than its first rows. A finding is masked only when its hash beats
+    /// the largest kept one: on a million matches, a few dozen times.
+    samples: Vec<(u64, String)>,
 }
 
 impl DetAcc {
     /// Counts one finding of this field and detector; `hash` is its [`finding_hash`].
     pub fn add(&mut self, set: &DetectorSet, f: &Finding, hash: u64) {
-        let d = set.get(f.detector);
         self.matches += 1;
         self.distinct.insert_hash(hash);
-        // Samples come from the first matches: masking every match of a field whose masked
-        // forms repeat (names keep only the surname) would cost as much as the rest.
-        if self.samples.len() < MAX_SAMPLES && self.matches <= SAMPLE_TRIES {
-            let masked = d.masker.mask(&f.normalised);
-            if !self.samples.contains(&masked) {
-                self.samples.push(masked);
-            }
+        if self.samples.len() >= MAX_SAMPLES && self.samples.last().is_some_and(|s| hash >= s.0) {
+            return;
         }
+        let masked = set.get(f.detector).masker.mask(&f.normalised);
+        self.offer(hash, masked);
+    }
+
+    /// Keeps `masked` (a finding's masked form, `hash` its finding's hash) if it is among the
+    /// samples with the smallest hashes.
+    fn offer(&mut self, hash: u64, masked: String) {
+        if let Some(s) = self.samples.iter_mut().find(|s| s.1 == masked) {
+            if hash >= s.0 {
+                return;
+            }
+            s.0 = hash;
+        } else {
+            self.samples.push((hash, masked));
+        }
+        self.samples.sort_unstable();
+        self.samples.truncate(MAX_SAMPLES);
+    }
+
+    /// The masked samples, in the order they are reported.
+    pub fn samples(&self) -> impl Iterator<Item = &str> {
+        self.samples.iter().map(|s| s.1.as_str())
     }
 
     fn merge(&mut self, other: DetAcc) {
         self.matches += other.matches;
         self.distinct.merge(&other.distinct);
-        for s in other.samples {
-            if self.samples.len() >= MAX_SAMPLES {
-                break;
-            }
-            if !self.samples.contains(&s) {
-                self.samples.push(s);
-            }
+        for (h, s) in other.samples {
+            self.offer(h, s);
         }
     }
 }
@@ -440,7 +457,7 @@ fn field_entries(set: &DetectorSet, cfg: &ClassifyConfig, acc: &SourceAcc) -> Ve
                         detector: set.get(di).id.clone(),
                         matches: a.matches,
                         distinct: a.distinct.estimate(),
-                        samples: a.samples.clone(),
+                        samples: a.samples().map(str::to_string).collect(),
                     })
                     .collect(),
                 values: stats.map(|st| st.values),
@@ -546,5 +563,77 @@ pub fn build(set: &DetectorSet, meta: ScanMeta, mut files: Vec<FileResult>) -> I
             categories: category_entries(set, chosen, &total_dets),
         },
         sources,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Findings of one detector with distinct values, as a reader would make them.
+    fn findings(set: &DetectorSet, n: usize) -> Vec<Finding> {
+        let di = set.index_of("cn-mobile").expect("built-in detector");
+        (0..n)
+            .map(|i| Finding {
+                detector: di,
+                start: 0,
+                end: 11,
+                normalised: format!("138{:08}", i * 7919 % 100_000_000).into(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn samples_do_not_depend_on_order_or_on_how_a_source_was_cut() {
+        let set = DetectorSet::load(None).unwrap();
+        let key = SketchKey::from_hex("000102030405060708090a0b0c0d0e0f").unwrap();
+        let fs = findings(&set, 2_000);
+        let add_all = |fs: &[Finding]| {
+            let mut acc = DetAcc::default();
+            for f in fs {
+                acc.add(&set, f, finding_hash(&set, &key, f));
+            }
+            acc
+        };
+        let whole = add_all(&fs);
+        let reversed: Vec<Finding> = fs.iter().rev().cloned().collect();
+        let mut parts = add_all(&fs[1_500..]);
+        parts.merge(add_all(&fs[..700]));
+        parts.merge(add_all(&fs[700..1_500]));
+        let samples = |a: &DetAcc| a.samples().map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(samples(&whole).len(), MAX_SAMPLES);
+        assert_eq!(samples(&whole), samples(&add_all(&reversed)));
+        assert_eq!(samples(&whole), samples(&parts));
+        assert_eq!(parts.matches, 2_000);
+        // Not simply the first values: with 2,000 candidates, the first three are chosen by
+        // hash with probability ~1e-9.
+        let first: Vec<String> = fs[..3]
+            .iter()
+            .map(|f| set.get(f.detector).masker.mask(&f.normalised))
+            .collect();
+        assert_ne!(samples(&whole), first);
+        for s in samples(&whole) {
+            assert!(s.contains('*'), "masked: {s}");
+        }
+    }
+
+    #[test]
+    fn a_repeated_masked_form_is_one_sample() {
+        let set = DetectorSet::load(None).unwrap();
+        let key = SketchKey::from_hex("000102030405060708090a0b0c0d0e0f").unwrap();
+        let di = set.index_of("cn-name").expect("built-in detector");
+        let mut acc = DetAcc::default();
+        for name in ["王伟", "王芳", "王磊", "王静", "李娜", "王强"] {
+            let f = Finding {
+                detector: di,
+                start: 0,
+                end: 6,
+                normalised: name.into(),
+            };
+            acc.add(&set, &f, finding_hash(&set, &key, &f));
+        }
+        let mut got: Vec<&str> = acc.samples().collect();
+        got.sort_unstable();
+        assert_eq!(got, ["李*", "王*"], "surnames kept once each");
     }
 }
