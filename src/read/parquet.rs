@@ -390,7 +390,11 @@ struct RowGroupScan<'c, 'a> {
     /// Findings of the current batch: (row, field, finding).
     hits: Vec<(u32, usize, Finding)>,
     scratch: Vec<Finding>,
-    text: String,
+    /// A column's findings: (row, finding).
+    column: Vec<(u32, Finding)>,
+    /// Decimal text of an integer column's values, and each value's (row, start, end) in it.
+    text: Vec<u8>,
+    spans: Vec<(u32, usize, usize)>,
     /// Distinct dictionary values scanned (each once per dictionary).
     dict_values_scanned: u64,
 }
@@ -403,7 +407,9 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
             dicts: HashMap::new(),
             hits: Vec::new(),
             scratch: Vec::new(),
-            text: String::new(),
+            column: Vec::new(),
+            text: Vec::new(),
+            spans: Vec::new(),
             dict_values_scanned: 0,
         }
     }
@@ -571,22 +577,21 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
         value: impl Fn(usize) -> &'v [u8],
     ) {
         let fid = self.fid(path, leaf);
-        let mut found = std::mem::take(&mut self.scratch);
-        for i in 0..arr.len() {
-            if arr.is_null(i) {
-                continue;
-            }
+        let values = (0..arr.len()).filter_map(|i| {
             let r = row(i);
-            let v = value(i);
-            if v.is_empty() || r == u32::MAX {
-                continue;
-            }
-            found.clear();
-            self.rs.find(fid, v, &mut found);
-            self.rs.count_value(fid, v, &found);
-            self.hits.extend(found.drain(..).map(|f| (r, fid, f)));
-        }
-        self.scratch = found;
+            (!arr.is_null(i) && r != u32::MAX).then(|| (r, value(i)))
+        });
+        self.column(fid, values);
+    }
+
+    /// Scans a column's values together (see [`RecordScanner::find_column`]) into the batch's
+    /// findings.
+    fn column<'v>(&mut self, fid: usize, values: impl Iterator<Item = (u32, &'v [u8])>) {
+        let mut found = std::mem::take(&mut self.column);
+        found.clear();
+        self.rs.find_column(fid, values, &mut found);
+        self.hits.extend(found.drain(..).map(|(r, f)| (r, fid, f)));
+        self.column = found;
     }
 
     /// Integers are scanned as their decimal text: phone and ID numbers are stored as int64.
@@ -598,24 +603,24 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
         row: &dyn Fn(usize) -> u32,
         value: impl Fn(usize) -> i128,
     ) {
-        use std::fmt::Write as _;
+        use std::io::Write as _;
         let fid = self.fid(path, leaf);
-        let mut found = std::mem::take(&mut self.scratch);
         let mut text = std::mem::take(&mut self.text);
+        let mut spans = std::mem::take(&mut self.spans);
+        text.clear();
+        spans.clear();
         for i in 0..arr.len() {
             let r = row(i);
             if arr.is_null(i) || r == u32::MAX {
                 continue;
             }
-            text.clear();
+            let at = text.len();
             let _ = write!(text, "{}", value(i));
-            found.clear();
-            self.rs.find(fid, text.as_bytes(), &mut found);
-            self.rs.count_value(fid, text.as_bytes(), &found);
-            self.hits.extend(found.drain(..).map(|f| (r, fid, f)));
+            spans.push((r, at, text.len()));
         }
+        self.column(fid, spans.iter().map(|&(r, s, e)| (r, &text[s..e])));
         self.text = text;
-        self.scratch = found;
+        self.spans = spans;
     }
 
     /// A dictionary-encoded leaf: each distinct value is scanned once, when first used.
@@ -633,22 +638,14 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
         // the writer kept, or a fallback dictionary rebuilt per batch) saves nothing: scan each
         // row's value directly instead of caching findings per value.
         if values.len() * 2 > keys.len() {
-            let mut found = std::mem::take(&mut self.scratch);
-            for (i, &k) in keys.iter().enumerate() {
+            let rows = keys.iter().enumerate().filter_map(|(i, &k)| {
                 let r = row(i);
                 if arr.is_null(i) || d.keys().is_null(i) || r == u32::MAX {
-                    continue;
+                    return None;
                 }
-                if let Some(v) = value_bytes(values.as_ref(), k)
-                    && !v.is_empty()
-                {
-                    found.clear();
-                    self.rs.find(fid, v, &mut found);
-                    self.rs.count_value(fid, v, &found);
-                    self.hits.extend(found.drain(..).map(|f| (r, fid, f)));
-                }
-            }
-            self.scratch = found;
+                value_bytes(values.as_ref(), k).map(|v| (r, v))
+            });
+            self.column(fid, rows);
             return;
         }
         let data = values.to_data();

@@ -54,7 +54,12 @@ pub struct RecordScanner<'c, 'a> {
     joint_fields: Vec<(usize, usize)>,
     /// (start, end, field id) of the values in `joint` whose header names a context detector.
     joint_parts: Vec<(usize, usize, usize)>,
+    /// Header-driven findings of the values gathered by [`Self::find_column`], by value.
+    column_head: Vec<(usize, Finding)>,
 }
+
+/// Bytes of a column's values searched at once by [`RecordScanner::find_column`].
+const COLUMN_JOINT: usize = 256 << 10;
 
 impl<'c, 'a> RecordScanner<'c, 'a> {
     pub fn new(ctx: &'c Ctx<'a>) -> Self {
@@ -70,6 +75,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             joint: Vec::new(),
             joint_fields: Vec::new(),
             joint_parts: Vec::new(),
+            column_head: Vec::new(),
         }
     }
 
@@ -257,6 +263,110 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             return;
         }
         search_alone(self.ctx, field, value, out);
+    }
+
+    /// Runs the detectors over many values of one field — a column of a batch — and counts
+    /// each in the field's statistics, finding what [`RecordScanner::find`] would value by
+    /// value, in one search: the values are joined by newlines (no pattern matches a newline
+    /// and context windows stop at one, as for a record's values in [`Self::record`]), which
+    /// spares a search's set-up per value and lets the literal prefilters run over a long
+    /// haystack. Appends `(tag, finding)` for each finding, value by value in the order given,
+    /// offsets relative to the value. Values over [`COLUMN_JOINT`] bytes are searched alone
+    /// (the joint copy stays bounded).
+    pub fn find_column<'v>(
+        &mut self,
+        fid: usize,
+        values: impl IntoIterator<Item = (u32, &'v [u8])>,
+        out: &mut Vec<(u32, Finding)>,
+    ) {
+        self.joint.clear();
+        self.joint_fields.clear();
+        self.column_head.clear();
+        for (tag, value) in values {
+            let trimmed = value.trim_ascii();
+            if trimmed.is_empty() {
+                continue;
+            }
+            let field = &mut self.fields[fid];
+            let st = &mut field.stats;
+            st.values += 1;
+            if classify::is_small_int(trimmed) {
+                st.small_ints += 1;
+                continue;
+            }
+            if classify::is_damaged_number(trimmed) {
+                st.damaged_numbers += 1;
+                continue;
+            }
+            if value.len() > COLUMN_JOINT {
+                self.flush_column(fid, out);
+                let before = self.findings.len();
+                search_alone(self.ctx, &self.fields[fid], value, &mut self.findings);
+                count_validated(&mut self.fields[fid].stats, &self.findings[before..]);
+                out.extend(self.findings.drain(before..).map(|f| (tag, f)));
+                continue;
+            }
+            let k = self.joint_fields.len();
+            if field.header_driven {
+                let head = &mut self.column_head;
+                self.ctx
+                    .set
+                    .find_header_only(value, &field.hinted, &mut |f| head.push((k, f)));
+            }
+            self.joint_fields.push((self.joint.len(), tag as usize));
+            self.joint.extend_from_slice(value);
+            self.joint.push(b'\n');
+            if self.joint.len() >= COLUMN_JOINT {
+                self.flush_column(fid, out);
+            }
+        }
+        self.flush_column(fid, out);
+    }
+
+    /// Searches the values gathered by [`Self::find_column`] and hands out their findings.
+    fn flush_column(&mut self, fid: usize, out: &mut Vec<(u32, Finding)>) {
+        if self.joint_fields.is_empty() {
+            return;
+        }
+        self.joint_parts.clear();
+        if self.fields[fid].own_search {
+            // The field's context detectors run over every value (see `search_alone`).
+            self.joint_parts.push((0, self.joint.len(), fid));
+        }
+        let base = self.findings.len();
+        let fields = &self.fields;
+        self.ctx.set.find_with_parts(
+            &self.joint,
+            &[],
+            &self.joint_parts,
+            |f| &fields[f].hinted,
+            &mut self.findings,
+        );
+        // Findings come in order of position; header-driven ones were made value by value.
+        let mut found = self.findings.drain(base..).peekable();
+        let mut head = self.column_head.drain(..).peekable();
+        let st = &mut self.fields[fid].stats;
+        for (k, &(at, tag)) in self.joint_fields.iter().enumerate() {
+            let next = self.joint_fields.get(k + 1).map_or(usize::MAX, |&(n, _)| n);
+            let before = out.len();
+            while let Some((_, f)) = head.next_if(|h| h.0 == k) {
+                out.push((tag as u32, f));
+            }
+            while let Some(mut f) = found.next_if(|f| f.start < next) {
+                f.start -= at;
+                f.end -= at;
+                out.push((tag as u32, f));
+            }
+            let value = &out[before..];
+            for (i, (_, f)) in value.iter().enumerate() {
+                if !value[..i].iter().any(|(_, g)| g.detector == f.detector) {
+                    *st.validated.entry(f.detector).or_default() += 1;
+                }
+            }
+        }
+        drop(found);
+        self.joint.clear();
+        self.joint_fields.clear();
     }
 
     /// Counts one occurrence of `value` in field `fid`, whose findings are `found` (from
