@@ -29,7 +29,8 @@ use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
-use parquet::basic::{ConvertedType, LogicalType, Type as PhysicalType};
+use parquet::basic::{ConvertedType, Encoding, LogicalType, Type as PhysicalType};
+use parquet::file::metadata::ColumnChunkMetaData;
 use parquet::file::reader::ChunkReader;
 use parquet::schema::types::ColumnDescriptor;
 use rayon::prelude::*;
@@ -263,15 +264,27 @@ fn has_map(dt: &DataType) -> bool {
     }
 }
 
+/// Whether a column chunk's data pages are all dictionary-encoded, as far as its metadata says.
+/// A writer falls back to plain pages when a column's dictionary grows too large (unique IDs,
+/// e-mails): read as a dictionary, such a chunk would have every plain value hashed into a new
+/// dictionary by the reader, for nothing — its values are nearly all distinct.
+fn all_dictionary(c: &ColumnChunkMetaData) -> bool {
+    c.dictionary_page_offset().is_some()
+        && c.page_encoding_stats_mask().is_none_or(|m| {
+            m.is_only(Encoding::PLAIN_DICTIONARY) || m.is_only(Encoding::RLE_DICTIONARY)
+        })
+}
+
 /// The file's Arrow schema with dictionary types for the string and binary columns (top level
-/// or inside structs) whose first row group has a dictionary page; `None` if there are none.
+/// or inside structs) whose first row group is all dictionary-encoded (see [`all_dictionary`]);
+/// `None` if there are none.
 fn dictionary_hint(meta: &ArrowReaderMetadata, leaves: &[usize]) -> Option<Arc<Schema>> {
     let md = meta.metadata();
     let rg = md.row_groups().first()?;
     let schema = meta.parquet_schema();
     let dict_paths: Vec<Vec<String>> = leaves
         .iter()
-        .filter(|&&i| rg.column(i).dictionary_page_offset().is_some())
+        .filter(|&&i| all_dictionary(rg.column(i)))
         .map(|&i| schema.column(i).path().parts().to_vec())
         .collect();
     if dict_paths.is_empty() {

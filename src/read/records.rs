@@ -544,4 +544,62 @@ mod tests {
         // Every row has an identifier, memorised or not.
         assert_eq!(acc.unidentified_records, 0);
     }
+
+    #[test]
+    fn a_column_searched_at_once_finds_what_its_values_searched_alone_do() {
+        let set = DetectorSet::load(None).unwrap();
+        let key = SketchKey::random();
+        let ctx = Ctx::for_tests(&set, &key);
+        let long = format!(
+            "{}电话 13800138000 护照号 E12345678",
+            "x".repeat(COLUMN_JOINT)
+        );
+        let values: Vec<&[u8]> = vec![
+            b"110105194912310021",
+            b"  13912345678 ",
+            b"user@example.com; 13800138000",
+            "张伟".as_bytes(),
+            "北京市朝阳区建国路88号".as_bytes(),
+            b"",
+            b"   ",
+            b"12345",
+            b"1.10105E+17",
+            "护照号：E12345678\n联系电话 139-1234-5678".as_bytes(),
+            "E12345678".as_bytes(),
+            b"110105194912310021\n13912345678",
+            long.as_bytes(),
+            "王秀英".as_bytes(),
+            b"6222021234567890128",
+            "\n\n护照".as_bytes(),
+        ];
+        // Plain, header-driven, and context-detector (own search) fields.
+        for header in ["备注", "姓名", "地址", "护照号", "证件号码"] {
+            let mut alone = RecordScanner::new(&ctx);
+            let mut joint = RecordScanner::new(&ctx);
+            let (fa, fj) = (alone.field(header), joint.field(header));
+            let mut expected = Vec::new();
+            let mut scratch = Vec::new();
+            for (row, v) in values.iter().enumerate() {
+                scratch.clear();
+                alone.find(fa, v, &mut scratch);
+                alone.count_value(fa, v, &scratch);
+                expected.extend(scratch.drain(..).map(|f| (row as u32, f)));
+            }
+            let mut got = Vec::new();
+            joint.find_column(
+                fj,
+                values.iter().enumerate().map(|(row, v)| (row as u32, *v)),
+                &mut got,
+            );
+            let key = |v: &[(u32, Finding)]| -> Vec<(u32, usize, usize, usize, String)> {
+                v.iter()
+                    .map(|(r, f)| (*r, f.detector, f.start, f.end, f.normalised.to_string()))
+                    .collect()
+            };
+            assert!(!expected.is_empty(), "{header}: the values hold findings");
+            assert_eq!(key(&got), key(&expected), "{header}");
+            let (a, j) = (alone.finish(), joint.finish());
+            assert_eq!(a.field_stats, j.field_stats, "{header}");
+        }
+    }
 }
