@@ -403,6 +403,10 @@ struct RowGroupScan<'c, 'a> {
     /// Findings of the current batch: (row, field, finding).
     hits: Vec<(u32, usize, Finding)>,
     scratch: Vec<Finding>,
+    /// Reused by `batch` to group findings by row.
+    row_starts: Vec<u32>,
+    order: Vec<u32>,
+    slots: Vec<Option<(usize, Finding)>>,
     /// A column's findings: (row, finding).
     column: Vec<(u32, Finding)>,
     /// Decimal text of an integer column's values, and each value's (row, start, end) in it.
@@ -420,6 +424,9 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
             dicts: HashMap::new(),
             hits: Vec::new(),
             scratch: Vec::new(),
+            row_starts: Vec::new(),
+            order: Vec::new(),
+            slots: Vec::new(),
             column: Vec::new(),
             text: Vec::new(),
             spans: Vec::new(),
@@ -451,22 +458,55 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
             self.rs.empty_records(n);
             return;
         }
+        // Group the findings by row, keeping each row's in the order they were found: a
+        // counting sort (rows are dense, 0..n), not a comparison sort.
         let mut hits = std::mem::take(&mut self.hits);
-        hits.sort_by_key(|h| h.0);
+        let mut starts = std::mem::take(&mut self.row_starts);
+        // Rows of a well-formed batch are below `n`; a malformed nested array cannot index out.
+        let rows = hits
+            .iter()
+            .map(|h| h.0 as usize + 1)
+            .max()
+            .unwrap_or(0)
+            .max(n as usize);
+        starts.clear();
+        starts.resize(rows + 2, 0);
+        for h in &hits {
+            starts[h.0 as usize + 2] += 1;
+        }
+        for r in 2..starts.len() {
+            starts[r] += starts[r - 1];
+        }
+        let mut order = std::mem::take(&mut self.order);
+        order.clear();
+        order.resize(hits.len(), 0);
+        for (i, h) in hits.iter().enumerate() {
+            let slot = &mut starts[h.0 as usize + 1];
+            order[*slot as usize] = i as u32;
+            *slot += 1;
+        }
+        // `starts[r]..starts[r + 1]` are now row r's positions in `order`.
+        let mut slots = std::mem::take(&mut self.slots);
+        slots.clear();
+        slots.extend(hits.drain(..).map(|h| Some((h.1, h.2))));
         let mut with_findings = 0u64;
-        let mut group = Vec::new();
-        let mut it = hits.drain(..).peekable();
-        while let Some((row, fid, f)) = it.next() {
-            group.push((fid, f));
-            while let Some((_, fid, f)) = it.next_if(|h| h.0 == row) {
-                group.push((fid, f));
+        for r in 0..rows {
+            let (lo, hi) = (starts[r] as usize, starts[r + 1] as usize);
+            if lo == hi {
+                continue;
             }
             with_findings += 1;
-            self.rs.record_findings(group.drain(..));
+            self.rs.record_findings(
+                order[lo..hi]
+                    .iter()
+                    .filter_map(|&i| slots[i as usize].take()),
+            );
         }
-        drop(it);
-        self.rs.empty_records(n - with_findings);
+        self.rs.empty_records(n.saturating_sub(with_findings));
         self.hits = hits;
+        self.slots = slots;
+        self.row_starts = starts;
+        self.order = order;
     }
 
     /// Scans `arr`, whose element `i` belongs to row `rows[i]` (or row `i` at the top level).
