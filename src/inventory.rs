@@ -29,6 +29,30 @@ pub fn finding_hash(set: &DetectorSet, key: &SketchKey, f: &Finding) -> u64 {
     ])
 }
 
+/// [`finding_hash`] with each detector's `id:` prefix hashed once, for readers that hash
+/// millions of findings.
+pub struct FindingHasher(Vec<siphasher::sip::SipHasher13>);
+
+impl FindingHasher {
+    pub fn new(set: &DetectorSet, key: &SketchKey) -> Self {
+        FindingHasher(
+            set.detectors()
+                .iter()
+                .map(|d| key.prefixed(format!("{}:", d.id).as_bytes()))
+                .collect(),
+        )
+    }
+
+    /// The same as [`finding_hash`] with the set and key this was made from.
+    #[inline]
+    pub fn hash(&self, f: &Finding) -> u64 {
+        use std::hash::Hasher as _;
+        let mut h = self.0[f.detector];
+        h.write(f.normalised.as_bytes());
+        h.finish()
+    }
+}
+
 /// What one detector found in one field of one source.
 #[derive(Debug, Clone, Default)]
 pub struct DetAcc {

@@ -238,6 +238,16 @@ impl SketchKey {
         SipHasher13::new_with_key(&self.0).hash(value)
     }
 
+    /// A hasher that has already taken in `prefix`: hashing `rest` with a clone of it gives
+    /// [`hash`](Self::hash) of `prefix` followed by `rest`. For many values behind one prefix
+    /// (`cn-mobile:` before every mobile number) the prefix is hashed once.
+    pub fn prefixed(&self, prefix: &[u8]) -> SipHasher13 {
+        use std::hash::Hasher as _;
+        let mut h = SipHasher13::new_with_key(&self.0);
+        h.write(prefix);
+        h
+    }
+
     /// [`hash`](Self::hash) of the concatenation of `parts`, without building it: SipHash is a
     /// streaming hash, so the result is the same as hashing the joined bytes.
     pub fn hash_parts(&self, parts: &[&[u8]]) -> u64 {
@@ -693,6 +703,17 @@ mod tests {
             key.hash(b"cn-mobile:13812345678")
         );
         assert_eq!(key.hash_parts(&[]), key.hash(b""));
+        for prefix in [
+            &b""[..],
+            b"email:",
+            b"cn-resident-id:",
+            b"a-prefix-longer-than-16-bytes:",
+        ] {
+            let mut h = key.prefixed(prefix);
+            std::hash::Hasher::write(&mut h, b"13812345678");
+            let joined = [prefix, &b"13812345678"[..]].concat();
+            assert_eq!(std::hash::Hasher::finish(&h), key.hash(&joined));
+        }
     }
 
     #[test]

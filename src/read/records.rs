@@ -13,7 +13,7 @@ use crate::classify::{self, FieldStats};
 use std::collections::BTreeMap;
 
 use crate::detect::Finding;
-use crate::inventory::{self, DetAcc, SourceAcc};
+use crate::inventory::{DetAcc, FindingHasher, SourceAcc};
 use crate::subject;
 
 struct Field {
@@ -44,7 +44,7 @@ pub struct RecordScanner<'c, 'a> {
     /// The current record's findings, and the field id of each.
     findings: Vec<Finding>,
     finding_fields: Vec<usize>,
-    /// The keyed hash of each finding (see [`inventory::finding_hash`]) when already known.
+    /// The keyed hash of each finding (see [`crate::inventory::finding_hash`]) when already known.
     hashes: Vec<Option<u64>>,
     /// Bytes the fields' memos may still take.
     memo_budget: usize,
@@ -54,6 +54,8 @@ pub struct RecordScanner<'c, 'a> {
     joint_fields: Vec<(usize, usize)>,
     /// (start, end, field id) of the values in `joint` whose header names a context detector.
     joint_parts: Vec<(usize, usize, usize)>,
+    /// Hashes findings (see [`crate::inventory::finding_hash`]).
+    hasher: FindingHasher,
     /// Header-driven findings of the values gathered by [`Self::find_column`], by value.
     column_head: Vec<(usize, Finding)>,
 }
@@ -76,6 +78,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             joint_fields: Vec::new(),
             joint_parts: Vec::new(),
             column_head: Vec::new(),
+            hasher: FindingHasher::new(ctx.set, ctx.key),
         }
     }
 
@@ -167,12 +170,11 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                     self.hashes.extend(e.hashes.iter().copied().map(Some));
                 } else {
                     search_alone(self.ctx, field, value, &mut self.findings);
-                    let (set, key) = (self.ctx.set, self.ctx.key);
                     let entry = memo::Entry {
                         findings: self.findings[before..].to_vec(),
                         hashes: self.findings[before..]
                             .iter()
-                            .map(|f| inventory::finding_hash(set, key, f))
+                            .map(|f| self.hasher.hash(f))
                             .collect(),
                     };
                     self.hashes.extend(entry.hashes.iter().copied().map(Some));
@@ -398,14 +400,14 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         if self.findings.is_empty() {
             return;
         }
-        let (set, key) = (self.ctx.set, self.ctx.key);
+        let set = self.ctx.set;
         for ((f, &fid), h) in self
             .findings
             .iter()
             .zip(&self.finding_fields)
             .zip(&mut self.hashes)
         {
-            let h = *h.get_or_insert_with(|| inventory::finding_hash(set, key, f));
+            let h = *h.get_or_insert_with(|| self.hasher.hash(f));
             self.fields[fid]
                 .found
                 .entry(f.detector)
