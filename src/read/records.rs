@@ -165,20 +165,17 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             let before = self.findings.len();
             if field.memo.applies(value) {
                 // A repeat costs a lookup; a new value is searched on its own and memorised.
-                if let Some(e) = field.memo.get(value) {
-                    self.findings.extend_from_slice(&e.findings);
-                    self.hashes.extend(e.hashes.iter().copied().map(Some));
+                if let Some((findings, hashes)) = field.memo.get(value) {
+                    self.findings.extend_from_slice(findings);
+                    self.hashes.extend(hashes.iter().copied().map(Some));
                 } else {
                     search_alone(self.ctx, field, value, &mut self.findings);
-                    let entry = memo::Entry {
-                        findings: self.findings[before..].to_vec(),
-                        hashes: self.findings[before..]
-                            .iter()
-                            .map(|f| self.hasher.hash(f))
-                            .collect(),
-                    };
-                    self.hashes.extend(entry.hashes.iter().copied().map(Some));
-                    let used = field.memo.insert(value, entry, self.memo_budget);
+                    let found = &self.findings[before..];
+                    let hasher = &self.hasher;
+                    self.hashes
+                        .extend(found.iter().map(|f| Some(hasher.hash(f))));
+                    let hashes = self.hashes[before..].iter().flatten().copied();
+                    let used = field.memo.insert(value, found, hashes, self.memo_budget);
                     self.memo_budget -= used;
                 }
             } else {
