@@ -734,7 +734,21 @@ impl<R: Read, S: RowSink> Parser<'_, R, S> {
     }
 
     /// Skips blanks and comments.
+    #[inline]
     fn skip_trivia(&mut self) {
+        // Between the rows of an extended INSERT there is usually nothing to skip.
+        if self.lx.pos < self.lx.end
+            && !matches!(
+                self.lx.buf[self.lx.pos],
+                b' ' | b'\t' | b'\n' | b'\r' | 0x0c | b'-' | b'#' | b'/' | 0xEF
+            )
+        {
+            return;
+        }
+        self.skip_trivia_slow();
+    }
+
+    fn skip_trivia_slow(&mut self) {
         while let Some(b) = self.lx.peek() {
             match b {
                 b' ' | b'\t' | b'\n' | b'\r' | 0x0c => self.lx.bump(),
@@ -1261,6 +1275,24 @@ impl<R: Read, S: RowSink> Parser<'_, R, S> {
                     self.lx.bump();
                     if !self.string(b'\'', backslash) {
                         return Err(self.unterminated_value(table, row_no));
+                    }
+                    // A value is usually followed by its `,` or the row's `)`: taken here,
+                    // without another trip through this match.
+                    if depth == 0 && self.lx.pos < self.lx.end {
+                        match self.lx.buf[self.lx.pos] {
+                            b',' => {
+                                self.lx.bump();
+                                self.close_value(col, value_start);
+                                col += 1;
+                                value_start = self.row.len();
+                            }
+                            b')' => {
+                                self.lx.bump();
+                                self.close_value(col, value_start);
+                                return Ok(());
+                            }
+                            _ => {}
+                        }
                     }
                 }
                 b'"' if self.dialect == Dialect::MySql => {
@@ -1855,6 +1887,99 @@ mod tests {
         let (r, _) = rows(dump, Dialect::MySql);
         let names: Vec<&str> = r[0].iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["u.id", "u.key", "u.name"]);
+    }
+
+    /// Hands out its bytes a few at a time, so that values, lines and words straddle the
+    /// tokenizer's buffer refills.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = self.1.min(out.len()).min(self.0.len());
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    fn trickled(dump: &str, dialect: Dialect, step: usize) -> (Table, Result<u64, String>) {
+        let mut sink = Rows::default();
+        let r = tokenize(Trickle(dump.as_bytes(), step), dialect, &mut sink);
+        let rows = sink
+            .rows
+            .into_iter()
+            .map(|r| {
+                r.into_iter()
+                    .map(|(n, v)| (n, String::from_utf8_lossy(&v).into_owned()))
+                    .collect()
+            })
+            .collect();
+        (rows, r)
+    }
+
+    #[test]
+    fn values_read_across_buffer_refills_are_the_same() {
+        let mysql = "CREATE TABLE `t` (`a` int, `b` text, `c` blob, `d` text);\n\
+                     INSERT INTO `t` VALUES (-12.5e3,'It\\'s ''x''\\n',0x41424344,_binary 'q'),\
+                     (NULL,\"dq\\\\\",X'4546',N'名字'),(7 , 'a' , DEFAULT, 'b');\n";
+        let (whole, res) = rows(mysql, Dialect::MySql);
+        assert_eq!(res, Ok(0));
+        assert_eq!(
+            whole[0],
+            vec![
+                pair("t.a", "-12.5e3"),
+                pair("t.b", "It's 'x'\n"),
+                pair("t.c", "ABCD"),
+                pair("t.d", "q")
+            ]
+        );
+        assert_eq!(
+            whole[1],
+            vec![pair("t.b", "dq\\"), pair("t.c", "EF"), pair("t.d", "名字")]
+        );
+        assert_eq!(
+            whole[2],
+            vec![pair("t.a", "7"), pair("t.b", "a"), pair("t.d", "b")]
+        );
+        let pg = "COPY public.t (a, b, c) FROM stdin;\n1\tx\\ty\\101\t\\N\r\n2\t\\\\\tz\n\\.\n\
+                  COPY t2 (a) FROM stdin WITH (FORMAT csv);\n\"q\",\\N\n\\.\n";
+        let (pg_whole, res) = rows(pg, Dialect::Postgres);
+        assert_eq!(res, Ok(0));
+        assert_eq!(
+            pg_whole,
+            vec![
+                vec![pair("t.a", "1"), pair("t.b", "x\tyA")],
+                vec![pair("t.a", "2"), pair("t.b", "\\"), pair("t.c", "z")],
+                vec![pair("t2.a", "q")],
+            ]
+        );
+        for step in [1, 2, 3, 7] {
+            assert_eq!(
+                trickled(mysql, Dialect::MySql, step),
+                (whole.clone(), Ok(0))
+            );
+            assert_eq!(
+                trickled(pg, Dialect::Postgres, step),
+                (pg_whole.clone(), Ok(0))
+            );
+        }
+    }
+
+    #[test]
+    fn an_unterminated_string_longer_than_the_buffer_says_where_it_started() {
+        // The string's start leaves the buffer before the end of the dump is found.
+        let dump = format!(
+            "-- a\n-- b\nINSERT INTO `t` VALUES (1,'ok'),\n(2, 'open{}",
+            "x\n".repeat(BUF)
+        );
+        let (r, res) = rows(&dump, Dialect::MySql);
+        assert_eq!(r.len(), 1);
+        let e = res.unwrap_err();
+        let at = dump.find("'open").unwrap();
+        assert!(
+            e.contains(&format!("starting at line 4 (byte offset {at})")),
+            "{e}"
+        );
     }
 
     #[test]
