@@ -174,6 +174,17 @@ pub trait RowSink {
     fn field(&mut self, name: &str, header: &str) -> usize;
     /// One row as (field id, value) pairs; empty values are left out.
     fn row<'v>(&mut self, values: impl Iterator<Item = (usize, &'v [u8])>);
+
+    /// One row as its values' bytes, back to back in `data`, and each value's (field id, start,
+    /// end) in it; empty values may be among them and are left out. A sink that copies rows
+    /// can take `data` at once instead of value by value.
+    fn row_spans(&mut self, data: &[u8], values: impl Iterator<Item = (usize, usize, usize)>) {
+        self.row(
+            values
+                .filter(|&(_, s, e)| e > s)
+                .map(|(fid, s, e)| (fid, &data[s..e])),
+        );
+    }
 }
 
 impl RowSink for RecordScanner<'_, '_> {
@@ -201,14 +212,16 @@ pub fn tokenize<R: Read, S: RowSink>(
         tables: Vec::new(),
         row: Vec::new(),
         spans: Vec::new(),
+        word_buf: Vec::new(),
         truncated_values: 0,
         value_full: false,
     };
     p.run().map(|()| p.truncated_values)
 }
 
-/// Rows handed to the detector threads at a time (bytes of values).
+/// Rows handed to the detector threads at a time (bytes of values, or rows).
 const BATCH_BYTES: usize = 1 << 20;
+const BATCH_ROWS: usize = 16_384;
 
 /// A batch of rows for a detector thread: values back to back, each value's field and span, and
 /// where each row's values end.
@@ -229,6 +242,9 @@ struct Pipeline {
     names: std::collections::HashMap<String, usize>,
     batch: Batch,
     tx: Option<SyncSender<Batch>>,
+    /// Batches the detector threads are done with, emptied, to be filled again: a fresh batch
+    /// grows its vectors from nothing and faults in new pages every time.
+    spent: Receiver<Batch>,
 }
 
 impl RowSink for Pipeline {
@@ -249,19 +265,37 @@ impl RowSink for Pipeline {
             self.batch.data.extend_from_slice(v);
             self.batch.values.push((fid, s, self.batch.data.len()));
         }
-        self.batch.row_ends.push(self.batch.values.len());
-        if self.batch.data.len() >= BATCH_BYTES || self.batch.row_ends.len() >= 16_384 {
-            self.flush();
-        }
+        self.end_row();
+    }
+
+    fn row_spans(&mut self, data: &[u8], values: impl Iterator<Item = (usize, usize, usize)>) {
+        // One copy per row rather than one per value.
+        let base = self.batch.data.len();
+        self.batch.data.extend_from_slice(data);
+        self.batch.values.extend(
+            values
+                .filter(|&(_, s, e)| e > s)
+                .map(|(fid, s, e)| (fid, base + s, base + e)),
+        );
+        self.end_row();
     }
 }
 
 impl Pipeline {
+    #[inline]
+    fn end_row(&mut self) {
+        self.batch.row_ends.push(self.batch.values.len());
+        if self.batch.data.len() >= BATCH_BYTES || self.batch.row_ends.len() >= BATCH_ROWS {
+            self.flush();
+        }
+    }
+
     fn flush(&mut self) {
         if self.batch.row_ends.is_empty() {
             return;
         }
-        let b = std::mem::take(&mut self.batch);
+        let next = self.spent.try_recv().unwrap_or_default();
+        let b = std::mem::replace(&mut self.batch, next);
         if let Some(tx) = &self.tx
             && tx.send(b).is_err()
         {
@@ -272,12 +306,17 @@ impl Pipeline {
 }
 
 /// A detector thread: scans batches until the tokenizer hangs up.
-fn detect_batches(ctx: &Ctx, rx: &Mutex<Receiver<Batch>>, registry: &Registry) -> SourceAcc {
+fn detect_batches(
+    ctx: &Ctx,
+    rx: &Mutex<Receiver<Batch>>,
+    spent: &SyncSender<Batch>,
+    registry: &Registry,
+) -> SourceAcc {
     let mut rs = RecordScanner::new(ctx);
     let mut local: Vec<Option<usize>> = Vec::new();
     loop {
         let msg = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
-        let Ok(b) = msg else { break };
+        let Ok(mut b) = msg else { break };
         let mut start = 0;
         for &end in &b.row_ends {
             for &(fid, _, _) in &b.values[start..end] {
@@ -298,6 +337,11 @@ fn detect_batches(ctx: &Ctx, rx: &Mutex<Receiver<Batch>>, registry: &Registry) -
             );
             start = end;
         }
+        b.data.clear();
+        b.values.clear();
+        b.row_ends.clear();
+        // Back to the tokenizer for reuse; when it already holds enough spare ones, dropped.
+        let _ = spent.try_send(b);
     }
     rs.finish()
 }
@@ -347,19 +391,23 @@ pub fn scan<R: Read>(input: R, dialect: Dialect, ctx: &Ctx) -> (SourceAcc, Optio
     } else {
         let (tx, rx) = sync_channel::<Batch>(workers * 2);
         let rx = Mutex::new(rx);
+        let (spent_tx, spent_rx) = sync_channel::<Batch>(workers * 2);
         let registry: Registry = Arc::default();
         std::thread::scope(|scope| {
             let handles: Vec<_> = (0..workers)
                 .map(|_| {
                     let (rx, registry) = (&rx, &registry);
-                    scope.spawn(move || detect_batches(ctx, rx, registry))
+                    let spent = spent_tx.clone();
+                    scope.spawn(move || detect_batches(ctx, rx, &spent, registry))
                 })
                 .collect();
+            drop(spent_tx);
             let mut sink = Pipeline {
                 registry: registry.clone(),
                 names: Default::default(),
                 batch: Batch::default(),
                 tx: Some(tx),
+                spent: spent_rx,
             };
             let mut r = tokenize(input, dialect, &mut sink);
             sink.flush();
@@ -411,6 +459,11 @@ struct Lexer<R> {
     /// is asked for or bytes are discarded, so each byte is counted once.
     lines: Cell<u64>,
     counted: Cell<usize>,
+    /// A position that an error message may need (where a value started), kept as a buffer
+    /// index and turned into a [`Pos`] only when asked for or before its bytes are discarded:
+    /// taking [`Lexer::here`] for every value counted lines in thousands of tiny pieces.
+    mark: usize,
+    mark_pos: Option<Pos>,
     eof: bool,
     error: Option<io::Error>,
 }
@@ -438,6 +491,8 @@ impl<R: Read> Lexer<R> {
             base: 0,
             lines: Cell::new(0),
             counted: Cell::new(0),
+            mark: 0,
+            mark_pos: None,
             eof: false,
             error: None,
         }
@@ -450,6 +505,9 @@ impl<R: Read> Lexer<R> {
             return false;
         }
         if self.pos > 0 {
+            if self.mark_pos.is_none() {
+                self.mark_pos = Some(self.pos_at(self.mark));
+            }
             self.count_lines();
             self.counted.set(0);
             self.base += self.pos as u64;
@@ -530,6 +588,32 @@ impl<R: Read> Lexer<R> {
         }
     }
 
+    /// The position of buffer index `i`, which is still in the buffer.
+    fn pos_at(&self, i: usize) -> Pos {
+        let c = self.counted.get();
+        let lines = if i >= c {
+            self.lines.get() + bytecount::count(&self.buf[c..i], b'\n') as u64
+        } else {
+            self.lines.get() - bytecount::count(&self.buf[i..c], b'\n') as u64
+        };
+        Pos {
+            line: lines + 1,
+            offset: self.base + i as u64,
+        }
+    }
+
+    /// Remembers the current position for [`Lexer::marked`] (one at a time).
+    #[inline]
+    fn mark(&mut self) {
+        self.mark = self.pos;
+        self.mark_pos = None;
+    }
+
+    /// The position last [`Lexer::mark`]ed.
+    fn marked(&self) -> Pos {
+        self.mark_pos.unwrap_or_else(|| self.pos_at(self.mark))
+    }
+
     /// Consumes bytes up to and including the next newline (or to the end).
     fn skip_line(&mut self) {
         loop {
@@ -593,6 +677,8 @@ struct Parser<'s, R, S> {
     /// The current row's values, back to back, and each value's (column, start, end).
     row: Vec<u8>,
     spans: Vec<(usize, usize, usize)>,
+    /// The bare word being read (reused).
+    word_buf: Vec<u8>,
     truncated_values: u64,
     /// The value being read hit [`MAX_VALUE`].
     value_full: bool,
@@ -648,7 +734,21 @@ impl<R: Read, S: RowSink> Parser<'_, R, S> {
     }
 
     /// Skips blanks and comments.
+    #[inline]
     fn skip_trivia(&mut self) {
+        // Between the rows of an extended INSERT there is usually nothing to skip.
+        if self.lx.pos < self.lx.end
+            && !matches!(
+                self.lx.buf[self.lx.pos],
+                b' ' | b'\t' | b'\n' | b'\r' | 0x0c | b'-' | b'#' | b'/' | 0xEF
+            )
+        {
+            return;
+        }
+        self.skip_trivia_slow();
+    }
+
+    fn skip_trivia_slow(&mut self) {
         while let Some(b) = self.lx.peek() {
             match b {
                 b' ' | b'\t' | b'\n' | b'\r' | 0x0c => self.lx.bump(),
@@ -1170,18 +1270,36 @@ impl<R: Read, S: RowSink> Parser<'_, R, S> {
             };
             match b {
                 b'\'' => {
-                    let at = self.lx.here();
+                    self.lx.mark();
                     let backslash = self.backslash;
                     self.lx.bump();
                     if !self.string(b'\'', backslash) {
-                        return Err(self.unterminated_value(table, row_no, at));
+                        return Err(self.unterminated_value(table, row_no));
+                    }
+                    // A value is usually followed by its `,` or the row's `)`: taken here,
+                    // without another trip through this match.
+                    if depth == 0 && self.lx.pos < self.lx.end {
+                        match self.lx.buf[self.lx.pos] {
+                            b',' => {
+                                self.lx.bump();
+                                self.close_value(col, value_start);
+                                col += 1;
+                                value_start = self.row.len();
+                            }
+                            b')' => {
+                                self.lx.bump();
+                                self.close_value(col, value_start);
+                                return Ok(());
+                            }
+                            _ => {}
+                        }
                     }
                 }
                 b'"' if self.dialect == Dialect::MySql => {
-                    let at = self.lx.here();
+                    self.lx.mark();
                     self.lx.bump();
                     if !self.string(b'"', true) {
-                        return Err(self.unterminated_value(table, row_no, at));
+                        return Err(self.unterminated_value(table, row_no));
                     }
                 }
                 b',' if depth == 0 => {
@@ -1220,15 +1338,17 @@ impl<R: Read, S: RowSink> Parser<'_, R, S> {
                 }
                 b' ' | b'\t' | b'\n' | b'\r' => self.lx.bump(),
                 _ if is_word(b) || b == b'-' || b == b'+' || b == b'.' => {
-                    let at = self.lx.here();
-                    self.bare(table, row_no, at)?;
+                    self.lx.mark();
+                    self.bare(table, row_no)?;
                 }
                 _ => self.lx.bump(),
             }
         }
     }
 
-    fn unterminated_value(&self, table: &str, row_no: u64, at: Pos) -> String {
+    /// An unterminated string in a row, which started at the [`Lexer::mark`]ed position.
+    fn unterminated_value(&self, table: &str, row_no: u64) -> String {
+        let at = self.lx.marked();
         self.fail(format!(
             "unterminated string in row {} of INSERT INTO {table}, starting at {at}: the dump \
              ends at {} inside it",
@@ -1239,11 +1359,19 @@ impl<R: Read, S: RowSink> Parser<'_, R, S> {
 
     /// A bare token in a tuple: a number, `NULL`, or a word that introduces a literal
     /// (`N'…'`, `_binary'…'`, `E'…'`, `X'…'`, `B'…'`).
-    fn bare(&mut self, table: &str, row_no: u64, at: Pos) -> Res<()> {
-        let w = self.word_or_number();
+    fn bare(&mut self, table: &str, row_no: u64) -> Res<()> {
+        // The word goes through a reused buffer: numbers are most of a dump's bare tokens.
+        let mut w = std::mem::take(&mut self.word_buf);
+        self.word_or_number(&mut w);
+        let r = self.bare_word(&w, table, row_no);
+        self.word_buf = w;
+        r
+    }
+
+    fn bare_word(&mut self, w: &[u8], table: &str, row_no: u64) -> Res<()> {
         // An introducer may be separated from its literal by blanks (`_binary '…'`).
-        let introducer = w.starts_with('_')
-            || matches!(w.as_str(), "N" | "n" | "E" | "e" | "X" | "x" | "B" | "b");
+        let introducer = w.starts_with(b"_")
+            || matches!(w, b"N" | b"n" | b"E" | b"e" | b"X" | b"x" | b"B" | b"b");
         if introducer {
             while matches!(self.lx.peek(), Some(b' ' | b'\t')) {
                 self.lx.bump();
@@ -1251,38 +1379,51 @@ impl<R: Read, S: RowSink> Parser<'_, R, S> {
         }
         if self.lx.peek() == Some(b'\'') && introducer {
             self.lx.bump();
-            let ok = match w.as_str() {
-                "X" | "x" => self.hex_digits(Some(b'\'')),
-                "B" | "b" => self.skip_quoted_rest(b'\''),
-                "E" | "e" => self.string(b'\'', true),
+            let ok = match w {
+                b"X" | b"x" => self.hex_digits(Some(b'\'')),
+                b"B" | b"b" => self.skip_quoted_rest(b'\''),
+                b"E" | b"e" => self.string(b'\'', true),
                 _ => self.string(b'\'', self.backslash),
             };
             if !ok {
-                return Err(self.unterminated_value(table, row_no, at));
+                return Err(self.unterminated_value(table, row_no));
             }
             return Ok(());
         }
-        let upper = w.to_ascii_uppercase();
-        if !matches!(upper.as_str(), "NULL" | "DEFAULT" | "TRUE" | "FALSE") {
-            self.push_value_bytes(w.as_bytes());
+        let keyword = |k: &[u8]| w.eq_ignore_ascii_case(k);
+        if !(keyword(b"NULL") || keyword(b"DEFAULT") || keyword(b"TRUE") || keyword(b"FALSE")) {
+            // A word cut inside a character (at 257 bytes) is kept as valid UTF-8.
+            match std::str::from_utf8(w) {
+                Ok(_) => self.push_value_bytes(w),
+                Err(_) => self.push_value_bytes(String::from_utf8_lossy(w).as_bytes()),
+            }
         }
         Ok(())
     }
 
-    /// A word or number (digits, signs, dots, exponents).
-    fn word_or_number(&mut self) -> String {
-        let mut w = Vec::new();
-        while let Some(b) = self.lx.peek() {
-            if !(is_word(b) || b == b'.' || ((b == b'-' || b == b'+') && w.is_empty())) {
-                break;
+    /// A word or number (digits, signs, dots, exponents) into `w`, at most 257 bytes of it.
+    fn word_or_number(&mut self, w: &mut Vec<u8>) {
+        w.clear();
+        loop {
+            let avail = &self.lx.buf[self.lx.pos..self.lx.end];
+            let mut i = 0;
+            while i < avail.len() {
+                let b = avail[i];
+                let sign = (b == b'-' || b == b'+') && w.len() + i == 0;
+                if !(is_word(b) || b == b'.' || sign) {
+                    break;
+                }
+                i += 1;
+                if w.len() + i > 256 {
+                    break;
+                }
             }
-            w.push(b);
-            self.lx.bump();
-            if w.len() > 256 {
-                break;
+            w.extend_from_slice(&avail[..i]);
+            self.lx.pos += i;
+            if i < avail.len() || w.len() > 256 || !self.lx.fill() {
+                return;
             }
         }
-        String::from_utf8_lossy(&w).into_owned()
     }
 
     /// Skips the rest of a quoted literal whose opening quote was read.
@@ -1304,25 +1445,33 @@ impl<R: Read, S: RowSink> Parser<'_, R, S> {
     fn hex_digits(&mut self, close: Option<u8>) -> bool {
         let mut hi: Option<u8> = None;
         loop {
-            let Some(b) = self.lx.peek() else {
+            if self.lx.pos == self.lx.end && !self.lx.fill() {
                 return close.is_none();
-            };
-            let v = match b {
-                b'0'..=b'9' => b - b'0',
-                b'a'..=b'f' => b - b'a' + 10,
-                b'A'..=b'F' => b - b'A' + 10,
-                _ => {
-                    if close == Some(b) {
-                        self.lx.bump();
-                        return true;
+            }
+            // Decode the run in the buffer at once.
+            let mut room = MAX_VALUE.saturating_sub(self.row.len() - self.current_value_start());
+            let avail = &self.lx.buf[self.lx.pos..self.lx.end];
+            let mut i = 0;
+            while i < avail.len() {
+                let Some(v) = hex_value(avail[i]) else { break };
+                i += 1;
+                match hi.take() {
+                    Some(h) if room > 0 => {
+                        self.row.push(h << 4 | v);
+                        room -= 1;
                     }
-                    return close.is_none();
+                    Some(_) => self.value_full = true,
+                    None => hi = Some(v),
                 }
-            };
-            self.lx.bump();
-            match hi.take() {
-                Some(h) => self.push_value_bytes(&[h << 4 | v]),
-                None => hi = Some(v),
+            }
+            self.lx.pos += i;
+            if i < avail.len() {
+                let b = avail[i];
+                if close == Some(b) {
+                    self.lx.bump();
+                    return true;
+                }
+                return close.is_none();
             }
         }
     }
@@ -1420,12 +1569,9 @@ impl<R: Read, S: RowSink> Parser<'_, R, S> {
             let col = fids.len();
             fids.push(self.extra_fid(t, col));
         }
-        let row = &self.row;
-        self.rs.row(
-            self.spans
-                .iter()
-                .filter(|(_, s, e)| e > s)
-                .map(|&(col, s, e)| (fids[col], &row[s..e])),
+        self.rs.row_spans(
+            &self.row,
+            self.spans.iter().map(|&(col, s, e)| (fids[col], s, e)),
         );
     }
 
@@ -1451,6 +1597,23 @@ impl<R: Read, S: RowSink> Parser<'_, R, S> {
         let mut line = Vec::new();
         let mut rows = 0u64;
         loop {
+            // A line that is whole in the buffer is split from there, without copying it first.
+            let avail = &self.lx.buf[self.lx.pos..self.lx.end];
+            if let Some(i) = memchr::memchr(b'\n', avail)
+                && i <= MAX_VALUE
+            {
+                let l = &avail[..i];
+                let l = l.strip_suffix(b"\r").unwrap_or(l);
+                if l == b"\\." {
+                    self.lx.pos += i + 1;
+                    return Ok(());
+                }
+                split_copy_line(l, csv, &mut self.row, &mut self.spans);
+                self.lx.pos += i + 1;
+                self.emit_row(t, &mut fids);
+                rows += 1;
+                continue;
+            }
             line.clear();
             let complete = self.lx.read_line(&mut line, MAX_VALUE);
             if complete && line == b"\\." {
@@ -1466,7 +1629,7 @@ impl<R: Read, S: RowSink> Parser<'_, R, S> {
             if !complete && line == b"\\." {
                 return Ok(());
             }
-            self.copy_row(&line, csv);
+            split_copy_line(&line, csv, &mut self.row, &mut self.spans);
             self.emit_row(t, &mut fids);
             rows += 1;
             if !complete {
@@ -1478,34 +1641,68 @@ impl<R: Read, S: RowSink> Parser<'_, R, S> {
             }
         }
     }
+}
 
-    /// Splits a COPY text-format line into values, decoding `\N` and backslash escapes.
-    fn copy_row(&mut self, line: &[u8], csv: bool) {
-        self.row.clear();
-        self.spans.clear();
-        let sep = if csv { b',' } else { b'\t' };
-        for (col, field) in line.split(|&b| b == sep).enumerate() {
-            let start = self.row.len();
-            if field == b"\\N" {
-                self.spans.push((col, start, start));
-                continue;
+/// Splits a COPY text-format line into values (into `row`, each value's (column, start, end)
+/// into `spans`), decoding `\N` and backslash escapes.
+fn split_copy_line(
+    line: &[u8],
+    csv: bool,
+    row: &mut Vec<u8>,
+    spans: &mut Vec<(usize, usize, usize)>,
+) {
+    row.clear();
+    spans.clear();
+    if csv {
+        for (col, field) in line.split(|&b| b == b',').enumerate() {
+            let start = row.len();
+            if field != b"\\N" {
+                let f = field
+                    .strip_prefix(b"\"")
+                    .and_then(|f| f.strip_suffix(b"\""))
+                    .unwrap_or(field);
+                row.extend_from_slice(f);
             }
-            if csv || memchr::memchr(b'\\', field).is_none() {
-                let f = if csv {
-                    field
-                        .strip_prefix(b"\"")
-                        .and_then(|f| f.strip_suffix(b"\""))
-                        .unwrap_or(field)
-                } else {
-                    field
-                };
-                self.row.extend_from_slice(f);
-            } else {
-                unescape_copy(field, &mut self.row);
-            }
-            self.spans.push((col, start, self.row.len()));
+            spans.push((col, start, row.len()));
         }
+        return;
     }
+    // Every tab ends a field (an escaped tab is written `\t`); a backslash anywhere in a field
+    // means it has escapes to decode.
+    let mut col = 0;
+    let mut from = 0;
+    let mut escaped = false;
+    for i in memchr::memchr2_iter(b'\t', b'\\', line) {
+        if line[i] == b'\\' {
+            escaped = true;
+            continue;
+        }
+        copy_field(&line[from..i], escaped, col, row, spans);
+        col += 1;
+        from = i + 1;
+        escaped = false;
+    }
+    copy_field(&line[from..], escaped, col, row, spans);
+}
+
+/// One field of a COPY text-format line (`escaped`: it holds a backslash).
+#[inline]
+fn copy_field(
+    field: &[u8],
+    escaped: bool,
+    col: usize,
+    row: &mut Vec<u8>,
+    spans: &mut Vec<(usize, usize, usize)>,
+) {
+    let start = row.len();
+    if escaped {
+        if field != b"\\N" {
+            unescape_copy(field, row);
+        }
+    } else {
+        row.extend_from_slice(field);
+    }
+    spans.push((col, start, row.len()));
 }
 
 /// After a `KEY` / `INDEX` at the start of a CREATE TABLE element: is it an index definition
@@ -1549,15 +1746,29 @@ fn looks_like_index(la: &[u8]) -> bool {
         .starts_with(b"USING")
 }
 
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
 /// COPY text format escapes: `\b \f \n \r \t \v`, `\ooo` octal, `\xhh` hex, else the byte itself.
 fn unescape_copy(field: &[u8], out: &mut Vec<u8>) {
     let mut i = 0;
     while i < field.len() {
-        let b = field[i];
-        if b != b'\\' || i + 1 == field.len() {
-            out.push(b);
-            i += 1;
-            continue;
+        // The run up to the next backslash as it is.
+        let Some(k) = memchr::memchr(b'\\', &field[i..]) else {
+            out.extend_from_slice(&field[i..]);
+            return;
+        };
+        out.extend_from_slice(&field[i..i + k]);
+        i += k;
+        if i + 1 == field.len() {
+            out.push(b'\\');
+            return;
         }
         let e = field[i + 1];
         i += 2;
@@ -1676,6 +1887,99 @@ mod tests {
         let (r, _) = rows(dump, Dialect::MySql);
         let names: Vec<&str> = r[0].iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["u.id", "u.key", "u.name"]);
+    }
+
+    /// Hands out its bytes a few at a time, so that values, lines and words straddle the
+    /// tokenizer's buffer refills.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = self.1.min(out.len()).min(self.0.len());
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    fn trickled(dump: &str, dialect: Dialect, step: usize) -> (Table, Result<u64, String>) {
+        let mut sink = Rows::default();
+        let r = tokenize(Trickle(dump.as_bytes(), step), dialect, &mut sink);
+        let rows = sink
+            .rows
+            .into_iter()
+            .map(|r| {
+                r.into_iter()
+                    .map(|(n, v)| (n, String::from_utf8_lossy(&v).into_owned()))
+                    .collect()
+            })
+            .collect();
+        (rows, r)
+    }
+
+    #[test]
+    fn values_read_across_buffer_refills_are_the_same() {
+        let mysql = "CREATE TABLE `t` (`a` int, `b` text, `c` blob, `d` text);\n\
+                     INSERT INTO `t` VALUES (-12.5e3,'It\\'s ''x''\\n',0x41424344,_binary 'q'),\
+                     (NULL,\"dq\\\\\",X'4546',N'名字'),(7 , 'a' , DEFAULT, 'b');\n";
+        let (whole, res) = rows(mysql, Dialect::MySql);
+        assert_eq!(res, Ok(0));
+        assert_eq!(
+            whole[0],
+            vec![
+                pair("t.a", "-12.5e3"),
+                pair("t.b", "It's 'x'\n"),
+                pair("t.c", "ABCD"),
+                pair("t.d", "q")
+            ]
+        );
+        assert_eq!(
+            whole[1],
+            vec![pair("t.b", "dq\\"), pair("t.c", "EF"), pair("t.d", "名字")]
+        );
+        assert_eq!(
+            whole[2],
+            vec![pair("t.a", "7"), pair("t.b", "a"), pair("t.d", "b")]
+        );
+        let pg = "COPY public.t (a, b, c) FROM stdin;\n1\tx\\ty\\101\t\\N\r\n2\t\\\\\tz\n\\.\n\
+                  COPY t2 (a) FROM stdin WITH (FORMAT csv);\n\"q\",\\N\n\\.\n";
+        let (pg_whole, res) = rows(pg, Dialect::Postgres);
+        assert_eq!(res, Ok(0));
+        assert_eq!(
+            pg_whole,
+            vec![
+                vec![pair("t.a", "1"), pair("t.b", "x\tyA")],
+                vec![pair("t.a", "2"), pair("t.b", "\\"), pair("t.c", "z")],
+                vec![pair("t2.a", "q")],
+            ]
+        );
+        for step in [1, 2, 3, 7] {
+            assert_eq!(
+                trickled(mysql, Dialect::MySql, step),
+                (whole.clone(), Ok(0))
+            );
+            assert_eq!(
+                trickled(pg, Dialect::Postgres, step),
+                (pg_whole.clone(), Ok(0))
+            );
+        }
+    }
+
+    #[test]
+    fn an_unterminated_string_longer_than_the_buffer_says_where_it_started() {
+        // The string's start leaves the buffer before the end of the dump is found.
+        let dump = format!(
+            "-- a\n-- b\nINSERT INTO `t` VALUES (1,'ok'),\n(2, 'open{}",
+            "x\n".repeat(BUF)
+        );
+        let (r, res) = rows(&dump, Dialect::MySql);
+        assert_eq!(r.len(), 1);
+        let e = res.unwrap_err();
+        let at = dump.find("'open").unwrap();
+        assert!(
+            e.contains(&format!("starting at line 4 (byte offset {at})")),
+            "{e}"
+        );
     }
 
     #[test]
