@@ -36,7 +36,7 @@ use parquet::schema::types::ColumnDescriptor;
 use rayon::prelude::*;
 
 use super::Ctx;
-use super::records::RecordScanner;
+use super::records::{ColumnHit, RecordScanner};
 use crate::detect::Finding;
 use crate::inventory::SourceAcc;
 
@@ -391,7 +391,8 @@ struct DictCache {
     /// Kept alive so that its buffers' addresses identify it and cannot be reused.
     values: ArrayRef,
     id: (usize, usize),
-    found: Vec<Option<Box<[Finding]>>>,
+    /// With each finding its keyed hash, made once per distinct value.
+    found: Vec<Option<Box<[(Finding, u64)]>>>,
 }
 
 /// Scans the batches of one row group.
@@ -401,14 +402,14 @@ struct RowGroupScan<'c, 'a> {
     fids: HashMap<String, usize>,
     dicts: HashMap<usize, DictCache>,
     /// Findings of the current batch: (row, field, finding).
-    hits: Vec<(u32, usize, Finding)>,
+    hits: Vec<(u32, usize, Finding, Option<u64>)>,
     scratch: Vec<Finding>,
     /// Reused by `batch` to group findings by row.
     row_starts: Vec<u32>,
     order: Vec<u32>,
-    slots: Vec<Option<(usize, Finding)>>,
+    slots: Vec<Option<(usize, Finding, Option<u64>)>>,
     /// A column's findings: (row, finding).
-    column: Vec<(u32, Finding)>,
+    column: Vec<ColumnHit>,
     /// Decimal text of an integer column's values, and each value's (row, start, end) in it.
     text: Vec<u8>,
     spans: Vec<(u32, usize, usize)>,
@@ -488,7 +489,7 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
         // `starts[r]..starts[r + 1]` are now row r's positions in `order`.
         let mut slots = std::mem::take(&mut self.slots);
         slots.clear();
-        slots.extend(hits.drain(..).map(|h| Some((h.1, h.2))));
+        slots.extend(hits.drain(..).map(|h| Some((h.1, h.2, h.3))));
         let mut with_findings = 0u64;
         for r in 0..rows {
             let (lo, hi) = (starts[r] as usize, starts[r + 1] as usize);
@@ -643,7 +644,8 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
         let mut found = std::mem::take(&mut self.column);
         found.clear();
         self.rs.find_column(fid, values, &mut found);
-        self.hits.extend(found.drain(..).map(|(r, f)| (r, fid, f)));
+        self.hits
+            .extend(found.drain(..).map(|(r, f, h)| (r, fid, f, h)));
         self.column = found;
     }
 
@@ -735,14 +737,24 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
                     self.rs.find(fid, v, &mut scratch);
                 }
                 self.dict_values_scanned += 1;
-                cache.found[k] = Some(scratch.drain(..).collect());
+                let rs = &self.rs;
+                cache.found[k] = Some(
+                    scratch
+                        .drain(..)
+                        .map(|f| {
+                            let h = rs.hash(&f);
+                            (f, h)
+                        })
+                        .collect(),
+                );
             }
             let found = cache.found[k].as_deref().unwrap_or(&[]);
             if let Some(v) = value_bytes(cache.values.as_ref(), k) {
-                self.rs.count_value(fid, v, found);
+                self.rs.count_value(fid, v, found.iter().map(|(f, _)| f));
             }
             if !found.is_empty() {
-                self.hits.extend(found.iter().map(|f| (r, fid, f.clone())));
+                self.hits
+                    .extend(found.iter().map(|(f, h)| (r, fid, f.clone(), Some(*h))));
             }
         }
         self.scratch = scratch;

@@ -56,10 +56,20 @@ pub struct RecordScanner<'c, 'a> {
     joint_parts: Vec<(usize, usize, usize)>,
     /// Hashes findings (see [`crate::inventory::finding_hash`]).
     hasher: FindingHasher,
-    /// Header-driven findings of the values gathered by [`Self::find_column`], by value.
-    column_head: Vec<(usize, Finding)>,
+    /// Header-driven and memorised findings (with their hashes when known) of the values
+    /// gathered by [`Self::find_column`], by value index.
+    column_head: Vec<(usize, Finding, Option<u64>)>,
+    /// A value's findings and their hashes, to memorise.
+    scratch: Vec<Finding>,
+    scratch_hashes: Vec<u64>,
 }
 
+/// A finding of a value handed out by [`RecordScanner::find_column`]: the value's tag, the
+/// finding, and its keyed hash when already known (a memorised value's).
+pub type ColumnHit = (u32, Finding, Option<u64>);
+
+/// Most values [`RecordScanner::find_column`] gathers before handing out their findings.
+const COLUMN_VALUES: usize = 1 << 16;
 /// Bytes of a column's values searched at once by [`RecordScanner::find_column`].
 const COLUMN_JOINT: usize = 256 << 10;
 
@@ -78,6 +88,8 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             joint_fields: Vec::new(),
             joint_parts: Vec::new(),
             column_head: Vec::new(),
+            scratch: Vec::new(),
+            scratch_hashes: Vec::new(),
             hasher: FindingHasher::new(ctx.set, ctx.key),
         }
     }
@@ -269,14 +281,15 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
     /// value, in one search: the values are joined by newlines (no pattern matches a newline
     /// and context windows stop at one, as for a record's values in [`Self::record`]), which
     /// spares a search's set-up per value and lets the literal prefilters run over a long
-    /// haystack. Appends `(tag, finding)` for each finding, value by value in the order given,
-    /// offsets relative to the value. Values over [`COLUMN_JOINT`] bytes are searched alone
-    /// (the joint copy stays bounded).
+    /// haystack. A column whose values repeat goes through the field's memo as in
+    /// [`Self::record`]. Appends a [`ColumnHit`] for each finding, value by value in the order
+    /// given, offsets relative to the value. Values over [`COLUMN_JOINT`] bytes are searched
+    /// alone (the joint copy stays bounded).
     pub fn find_column<'v>(
         &mut self,
         fid: usize,
         values: impl IntoIterator<Item = (u32, &'v [u8])>,
-        out: &mut Vec<(u32, Finding)>,
+        out: &mut Vec<ColumnHit>,
     ) {
         self.joint.clear();
         self.joint_fields.clear();
@@ -302,15 +315,50 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                 let before = self.findings.len();
                 search_alone(self.ctx, &self.fields[fid], value, &mut self.findings);
                 count_validated(&mut self.fields[fid].stats, &self.findings[before..]);
-                out.extend(self.findings.drain(before..).map(|f| (tag, f)));
+                out.extend(self.findings.drain(before..).map(|f| (tag, f, None)));
                 continue;
             }
             let k = self.joint_fields.len();
+            if field.memo.applies(value) {
+                // Through the memo, as in `record`: a repeat's findings are known; a new value
+                // is searched on its own and memorised at once (so that the memo's judgement
+                // sees repeats from the start). Either way it takes no place in the search.
+                let head = &mut self.column_head;
+                if let Some((found, hashes)) = field.memo.get(value) {
+                    head.extend(
+                        found
+                            .iter()
+                            .zip(hashes)
+                            .map(|(f, &h)| (k, f.clone(), Some(h))),
+                    );
+                } else {
+                    self.scratch.clear();
+                    search_alone(self.ctx, field, value, &mut self.scratch);
+                    let hasher = &self.hasher;
+                    self.scratch_hashes.clear();
+                    self.scratch_hashes
+                        .extend(self.scratch.iter().map(|f| hasher.hash(f)));
+                    let used = field.memo.insert(
+                        value,
+                        &self.scratch,
+                        self.scratch_hashes.iter().copied(),
+                        self.memo_budget,
+                    );
+                    self.memo_budget -= used;
+                    let hashes = self.scratch_hashes.iter().map(|&h| Some(h));
+                    head.extend(self.scratch.drain(..).zip(hashes).map(|(f, h)| (k, f, h)));
+                }
+                self.joint_fields.push((self.joint.len(), tag as usize));
+                if self.joint_fields.len() >= COLUMN_VALUES {
+                    self.flush_column(fid, out);
+                }
+                continue;
+            }
             if field.header_driven {
                 let head = &mut self.column_head;
                 self.ctx
                     .set
-                    .find_header_only(value, &field.hinted, &mut |f| head.push((k, f)));
+                    .find_header_only(value, &field.hinted, &mut |f| head.push((k, f, None)));
             }
             self.joint_fields.push((self.joint.len(), tag as usize));
             self.joint.extend_from_slice(value);
@@ -323,7 +371,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
     }
 
     /// Searches the values gathered by [`Self::find_column`] and hands out their findings.
-    fn flush_column(&mut self, fid: usize, out: &mut Vec<(u32, Finding)>) {
+    fn flush_column(&mut self, fid: usize, out: &mut Vec<ColumnHit>) {
         if self.joint_fields.is_empty() {
             return;
         }
@@ -334,32 +382,39 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         }
         let base = self.findings.len();
         let fields = &self.fields;
-        self.ctx.set.find_with_parts(
-            &self.joint,
-            &[],
-            &self.joint_parts,
-            |f| &fields[f].hinted,
-            &mut self.findings,
-        );
-        // Findings come in order of position; header-driven ones were made value by value.
+        if !self.joint.is_empty() {
+            self.ctx.set.find_with_parts(
+                &self.joint,
+                &[],
+                &self.joint_parts,
+                |f| &fields[f].hinted,
+                &mut self.findings,
+            );
+        }
+        // Findings come in order of position; header-driven and memorised ones were made value
+        // by value.
         let mut found = self.findings.drain(base..).peekable();
         let mut head = self.column_head.drain(..).peekable();
-        let st = &mut self.fields[fid].stats;
+        let field = &mut self.fields[fid];
         for (k, &(at, tag)) in self.joint_fields.iter().enumerate() {
-            let next = self.joint_fields.get(k + 1).map_or(usize::MAX, |&(n, _)| n);
+            let end = self
+                .joint_fields
+                .get(k + 1)
+                .map_or(self.joint.len(), |&(n, _)| n);
             let before = out.len();
-            while let Some((_, f)) = head.next_if(|h| h.0 == k) {
-                out.push((tag as u32, f));
+            while let Some((_, f, h)) = head.next_if(|h| h.0 == k) {
+                out.push((tag as u32, f, h));
             }
-            while let Some(mut f) = found.next_if(|f| f.start < next) {
+            while let Some(mut f) = found.next_if(|f| f.start < end) {
                 f.start -= at;
                 f.end -= at;
-                out.push((tag as u32, f));
+                out.push((tag as u32, f, None));
             }
-            let value = &out[before..];
-            for (i, (_, f)) in value.iter().enumerate() {
-                if !value[..i].iter().any(|(_, g)| g.detector == f.detector) {
-                    *st.validated.entry(f.detector).or_default() += 1;
+            let value = &mut out[before..];
+            for i in 0..value.len() {
+                let d = value[i].1.detector;
+                if !value[..i].iter().any(|g| g.1.detector == d) {
+                    *field.stats.validated.entry(d).or_default() += 1;
                 }
             }
         }
@@ -370,7 +425,12 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
 
     /// Counts one occurrence of `value` in field `fid`, whose findings are `found` (from
     /// [`RecordScanner::find`]), in the field's statistics, as [`RecordScanner::record`] does.
-    pub fn count_value(&mut self, fid: usize, value: &[u8], found: &[Finding]) {
+    pub fn count_value<'f>(
+        &mut self,
+        fid: usize,
+        value: &[u8],
+        found: impl Iterator<Item = &'f Finding> + Clone,
+    ) {
         let trimmed = value.trim_ascii();
         if trimmed.is_empty() {
             return;
@@ -385,11 +445,17 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             st.damaged_numbers += 1;
             return;
         }
-        for (i, f) in found.iter().enumerate() {
-            if !found[..i].iter().any(|g| g.detector == f.detector) {
+        for (i, f) in found.clone().enumerate() {
+            if !found.clone().take(i).any(|g| g.detector == f.detector) {
                 *st.validated.entry(f.detector).or_default() += 1;
             }
         }
+    }
+
+    /// The keyed hash of a finding (see [`crate::inventory::finding_hash`]), for a reader that
+    /// keeps findings of values it has seen, to hand to [`Self::record_findings`].
+    pub fn hash(&self, f: &Finding) -> u64 {
+        self.hasher.hash(f)
     }
 
     /// The record's findings (in `self.findings`) → its subject, into the accumulator.
@@ -417,15 +483,19 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
     }
 
     /// Adds one record whose findings were made by [`RecordScanner::find`].
-    pub fn record_findings(&mut self, findings: impl IntoIterator<Item = (usize, Finding)>) {
+    /// Each finding comes with its field and, when known, its keyed hash.
+    pub fn record_findings(
+        &mut self,
+        findings: impl IntoIterator<Item = (usize, Finding, Option<u64>)>,
+    ) {
         self.acc.records += 1;
         self.findings.clear();
         self.finding_fields.clear();
         self.hashes.clear();
-        for (fid, f) in findings {
+        for (fid, f, h) in findings {
             self.findings.push(f);
             self.finding_fields.push(fid);
-            self.hashes.push(None);
+            self.hashes.push(h);
         }
         self.commit();
     }
@@ -578,11 +648,13 @@ mod tests {
             let (fa, fj) = (alone.field(header), joint.field(header));
             let mut expected = Vec::new();
             let mut scratch = Vec::new();
+            // Twice over: the second time round, values come from the memo.
+            let values: Vec<&[u8]> = values.iter().chain(values.iter()).copied().collect();
             for (row, v) in values.iter().enumerate() {
                 scratch.clear();
                 alone.find(fa, v, &mut scratch);
-                alone.count_value(fa, v, &scratch);
-                expected.extend(scratch.drain(..).map(|f| (row as u32, f)));
+                alone.count_value(fa, v, scratch.iter());
+                expected.extend(scratch.drain(..).map(|f| (row as u32, f, None)));
             }
             let mut got = Vec::new();
             joint.find_column(
@@ -590,9 +662,9 @@ mod tests {
                 values.iter().enumerate().map(|(row, v)| (row as u32, *v)),
                 &mut got,
             );
-            let key = |v: &[(u32, Finding)]| -> Vec<(u32, usize, usize, usize, String)> {
+            let key = |v: &[ColumnHit]| -> Vec<(u32, usize, usize, usize, String)> {
                 v.iter()
-                    .map(|(r, f)| (*r, f.detector, f.start, f.end, f.normalised.to_string()))
+                    .map(|(r, f, _)| (*r, f.detector, f.start, f.end, f.normalised.to_string()))
                     .collect()
             };
             assert!(!expected.is_empty(), "{header}: the values hold findings");
