@@ -386,13 +386,16 @@ where
     (rows.finish(), None)
 }
 
+/// A value's findings, each with its keyed hash.
+type HashedFindings = Box<[(Finding, u64)]>;
+
 /// The distinct values of one dictionary and the findings of those scanned so far.
 struct DictCache {
     /// Kept alive so that its buffers' addresses identify it and cannot be reused.
     values: ArrayRef,
     id: (usize, usize),
     /// With each finding its keyed hash, made once per distinct value.
-    found: Vec<Option<Box<[(Finding, u64)]>>>,
+    found: Vec<Option<HashedFindings>>,
 }
 
 /// Scans the batches of one row group.
