@@ -571,20 +571,18 @@ fn is_mail_domain(domain: &str) -> bool {
     if domain.len() > 253 {
         return false;
     }
-    let labels: Vec<&str> = domain.split('.').collect();
-    let Some(tld) = labels.last() else {
+    // Checked label by label as they come (no vector of labels: this runs for every e-mail).
+    let Some((_, tld)) = domain.rsplit_once('.') else {
         return false;
     };
-    labels.len() >= 2
-        && labels.iter().all(|label| {
-            (1..=63).contains(&label.len())
-                && label
-                    .bytes()
-                    .all(|c| c.is_ascii_alphanumeric() || c == b'-')
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-        })
-        && tld.len() >= 2
+    domain.split('.').all(|label| {
+        (1..=63).contains(&label.len())
+            && label
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    }) && tld.len() >= 2
         && tld.bytes().all(|c| c.is_ascii_alphabetic())
 }
 

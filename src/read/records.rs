@@ -27,9 +27,9 @@ struct Field {
     /// matched whole against it.
     header_driven: bool,
     stats: FieldStats,
-    /// Detector index → what it found here; moved into the source's accumulation at the end
-    /// (kept by field id so that a finding costs no lookup by name).
-    found: BTreeMap<usize, DetAcc>,
+    /// Indexed by detector: what it found here; moved into the source's accumulation at the
+    /// end (kept by field id and detector index so that a finding costs no lookup).
+    found: Vec<Option<DetAcc>>,
     /// Findings of values seen before, for columns whose values repeat.
     memo: Memo,
 }
@@ -134,7 +134,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             own_search,
             header_driven,
             stats,
-            found: BTreeMap::new(),
+            found: Vec::new(),
             memo: Memo::default(),
         });
         self.fields.len() - 1
@@ -246,8 +246,12 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
 
     pub fn finish(mut self) -> SourceAcc {
         for mut f in self.fields {
-            self.acc
-                .merge_field(f.name.clone(), std::mem::take(&mut f.found));
+            let found: BTreeMap<usize, DetAcc> = std::mem::take(&mut f.found)
+                .into_iter()
+                .enumerate()
+                .filter_map(|(d, acc)| acc.map(|a| (d, a)))
+                .collect();
+            self.acc.merge_field(f.name.clone(), found);
             if f.stats.values > 0 || !f.stats.hinted.is_empty() {
                 self.acc
                     .field_stats
@@ -471,10 +475,12 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             .zip(&mut self.hashes)
         {
             let h = *h.get_or_insert_with(|| self.hasher.hash(f));
-            self.fields[fid]
-                .found
-                .entry(f.detector)
-                .or_default()
+            let found = &mut self.fields[fid].found;
+            if found.len() <= f.detector {
+                found.resize_with(f.detector + 1, || None);
+            }
+            found[f.detector]
+                .get_or_insert_with(DetAcc::default)
                 .add(set, f, h);
         }
         let subject = subject::classify(set, &self.findings, self.ctx.reference);
