@@ -22,7 +22,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Int32Type, Int64Type, UInt32Type, UInt64Type};
+use arrow_array::types::{ArrowPrimitiveType, Int32Type, Int64Type, UInt32Type, UInt64Type};
 use arrow_array::{Array, ArrayRef, GenericListArray, OffsetSizeTrait, RecordBatch};
 use arrow_schema::{DataType, Field, Fields, Schema};
 use parquet::arrow::ProjectionMask;
@@ -405,14 +405,14 @@ struct RowGroupScan<'c, 'a> {
     fids: HashMap<String, usize>,
     dicts: HashMap<usize, DictCache>,
     /// Findings of the current batch: (row, field, finding).
-    hits: Vec<(u32, usize, Finding, Option<u64>)>,
+    hits: Vec<ColumnHit>,
+    /// The field of each of `hits`.
+    hit_fields: Vec<usize>,
     scratch: Vec<Finding>,
     /// Reused by `batch` to group findings by row.
     row_starts: Vec<u32>,
     order: Vec<u32>,
     slots: Vec<Option<(usize, Finding, Option<u64>)>>,
-    /// A column's findings: (row, finding).
-    column: Vec<ColumnHit>,
     /// Decimal text of an integer column's values, and each value's (row, start, end) in it.
     text: Vec<u8>,
     spans: Vec<(u32, usize, usize)>,
@@ -427,11 +427,11 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
             fids: HashMap::new(),
             dicts: HashMap::new(),
             hits: Vec::new(),
+            hit_fields: Vec::new(),
             scratch: Vec::new(),
             row_starts: Vec::new(),
             order: Vec::new(),
             slots: Vec::new(),
-            column: Vec::new(),
             text: Vec::new(),
             spans: Vec::new(),
             dict_values_scanned: 0,
@@ -453,6 +453,7 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
 
     fn batch(&mut self, b: &RecordBatch) {
         self.hits.clear();
+        self.hit_fields.clear();
         let schema = b.schema();
         for (field, col) in schema.fields().iter().zip(b.columns()) {
             self.visit(col.as_ref(), field.name(), field.name(), None);
@@ -492,7 +493,11 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
         // `starts[r]..starts[r + 1]` are now row r's positions in `order`.
         let mut slots = std::mem::take(&mut self.slots);
         slots.clear();
-        slots.extend(hits.drain(..).map(|h| Some((h.1, h.2, h.3))));
+        slots.extend(
+            hits.drain(..)
+                .zip(self.hit_fields.drain(..))
+                .map(|(h, fid)| Some((fid, h.1, h.2))),
+        );
         let mut with_findings = 0u64;
         for r in 0..rows {
             let (lo, hi) = (starts[r] as usize, starts[r + 1] as usize);
@@ -607,18 +612,10 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
                 let a = arr.as_fixed_size_binary();
                 self.each(arr, path, leaf, &row, |i| a.value(i));
             }
-            DataType::Int32 => self.integers(arr, path, leaf, &row, |i| {
-                i128::from(arr.as_primitive::<Int32Type>().value(i))
-            }),
-            DataType::Int64 => self.integers(arr, path, leaf, &row, |i| {
-                i128::from(arr.as_primitive::<Int64Type>().value(i))
-            }),
-            DataType::UInt32 => self.integers(arr, path, leaf, &row, |i| {
-                i128::from(arr.as_primitive::<UInt32Type>().value(i))
-            }),
-            DataType::UInt64 => self.integers(arr, path, leaf, &row, |i| {
-                i128::from(arr.as_primitive::<UInt64Type>().value(i))
-            }),
+            DataType::Int32 => self.integers::<Int32Type>(arr, path, leaf, &row),
+            DataType::Int64 => self.integers::<Int64Type>(arr, path, leaf, &row),
+            DataType::UInt32 => self.integers::<UInt32Type>(arr, path, leaf, &row),
+            DataType::UInt64 => self.integers::<UInt64Type>(arr, path, leaf, &row),
             // Projected away or unable to hold PI.
             _ => {}
         }
@@ -644,36 +641,35 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
     /// Scans a column's values together (see [`RecordScanner::find_column`]) into the batch's
     /// findings.
     fn column<'v>(&mut self, fid: usize, values: impl Iterator<Item = (u32, &'v [u8])>) {
-        let mut found = std::mem::take(&mut self.column);
-        found.clear();
-        self.rs.find_column(fid, values, &mut found);
-        self.hits
-            .extend(found.drain(..).map(|(r, f, h)| (r, fid, f, h)));
-        self.column = found;
+        self.rs.find_column(fid, values, &mut self.hits);
+        self.hit_fields.resize(self.hits.len(), fid);
     }
 
     /// Integers are scanned as their decimal text: phone and ID numbers are stored as int64.
-    fn integers(
+    fn integers<T: ArrowPrimitiveType>(
         &mut self,
         arr: &dyn Array,
         path: &str,
         leaf: &str,
         row: &dyn Fn(usize) -> u32,
-        value: impl Fn(usize) -> i128,
-    ) {
-        use std::io::Write as _;
+    ) where
+        T::Native: itoa::Integer,
+    {
         let fid = self.fid(path, leaf);
+        let a = arr.as_primitive::<T>();
         let mut text = std::mem::take(&mut self.text);
         let mut spans = std::mem::take(&mut self.spans);
         text.clear();
         spans.clear();
-        for i in 0..arr.len() {
+        // itoa, not `write!`: formatting through `fmt` cost as much as scanning the digits.
+        let mut digits = itoa::Buffer::new();
+        for i in 0..a.len() {
             let r = row(i);
-            if arr.is_null(i) || r == u32::MAX {
+            if a.is_null(i) || r == u32::MAX {
                 continue;
             }
             let at = text.len();
-            let _ = write!(text, "{}", value(i));
+            text.extend_from_slice(digits.format(a.value(i)).as_bytes());
             spans.push((r, at, text.len()));
         }
         self.column(fid, spans.iter().map(|&(r, s, e)| (r, &text[s..e])));
@@ -757,7 +753,8 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
             }
             if !found.is_empty() {
                 self.hits
-                    .extend(found.iter().map(|(f, h)| (r, fid, f.clone(), Some(*h))));
+                    .extend(found.iter().map(|(f, h)| (r, f.clone(), Some(*h))));
+                self.hit_fields.resize(self.hits.len(), fid);
             }
         }
         self.scratch = scratch;
