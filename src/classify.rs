@@ -134,6 +134,11 @@ pub fn is_damaged_number(value: &[u8]) -> bool {
     if v.len() > 24 || !v.first().is_some_and(u8::is_ascii_digit) {
         return false;
     }
+    // The mantissa is one digit, alone or before a point: an ID or a phone number (a digit
+    // second) is rejected without a scan for the exponent.
+    if !v.get(1).is_some_and(|b| matches!(b, b'.' | b'E' | b'e')) {
+        return false;
+    }
     let Some(e) = v.iter().position(|&b| b == b'E' || b == b'e') else {
         return false;
     };
