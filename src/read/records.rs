@@ -679,4 +679,52 @@ mod tests {
             assert_eq!(a.field_stats, j.field_stats, "{header}");
         }
     }
+
+    #[test]
+    fn a_long_column_is_handed_out_in_parts_with_the_same_findings() {
+        let set = DetectorSet::load(None).unwrap();
+        let key = SketchKey::random();
+        let ctx = Ctx::for_tests(&set, &key);
+        // More values than one part holds, repeating (memo hits), then unique (no memo).
+        let values: Vec<String> = (0..COLUMN_VALUES + 5_000)
+            .map(|i| {
+                if i < COLUMN_VALUES / 2 {
+                    ["张伟", "13912345678", "无"][i % 3].to_string()
+                } else {
+                    format!("139{:08} 第{i}行", i)
+                }
+            })
+            .collect();
+        let mut alone = RecordScanner::new(&ctx);
+        let mut joint = RecordScanner::new(&ctx);
+        let (fa, fj) = (alone.field("联系方式"), joint.field("联系方式"));
+        let mut expected = Vec::new();
+        let mut scratch = Vec::new();
+        for (row, v) in values.iter().enumerate() {
+            scratch.clear();
+            alone.find(fa, v.as_bytes(), &mut scratch);
+            alone.count_value(fa, v.as_bytes(), scratch.iter());
+            expected.extend(
+                scratch
+                    .drain(..)
+                    .map(|f| (row as u32, f.detector, f.normalised)),
+            );
+        }
+        let mut got = Vec::new();
+        joint.find_column(
+            fj,
+            values
+                .iter()
+                .enumerate()
+                .map(|(row, v)| (row as u32, v.as_bytes())),
+            &mut got,
+        );
+        let got: Vec<_> = got
+            .into_iter()
+            .map(|(r, f, _)| (r, f.detector, f.normalised))
+            .collect();
+        assert!(expected.len() > COLUMN_VALUES / 2, "{}", expected.len());
+        assert_eq!(got, expected);
+        assert_eq!(alone.finish().field_stats, joint.finish().field_stats);
+    }
 }
