@@ -27,7 +27,8 @@ use arrow_array::{Array, ArrayRef, GenericListArray, OffsetSizeTrait, RecordBatc
 use arrow_schema::{DataType, Field, Fields, Schema};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection,
+    RowSelector,
 };
 use parquet::basic::{ConvertedType, Encoding, LogicalType, Type as PhysicalType};
 use parquet::file::metadata::ColumnChunkMetaData;
@@ -62,7 +63,9 @@ where
     T: ChunkReader + 'static,
     F: Fn() -> std::io::Result<T> + Sync,
 {
-    match catch_unwind(AssertUnwindSafe(|| scan_inner(&open, ctx))) {
+    match catch_unwind(AssertUnwindSafe(|| {
+        scan_inner(&open, ctx, MIN_PART_ROWS, rayon::current_num_threads())
+    })) {
         Ok(r) => r,
         Err(p) => (
             SourceAcc::default(),
@@ -78,7 +81,42 @@ pub(crate) fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "internal error".to_string())
 }
 
-fn scan_inner<T, F>(open: &F, ctx: &Ctx) -> (SourceAcc, Option<String>)
+/// Fewest rows in a part of a row group scanned as its own task (see [`parts`]).
+const MIN_PART_ROWS: u64 = 64 * 1024;
+
+/// The tasks a file is scanned in: `(row group, first row, rows)`. Row groups are scanned in
+/// parallel; when a file has fewer of them than there are threads (pyarrow and the parquet crate
+/// write up to a million rows in one), each is cut into parts of at least `min_part` rows so that
+/// every core still has work. A part skips the rows before it, which costs little for flat
+/// columns (whole pages are skipped by their headers), so parts are few: about two per thread.
+fn parts(row_counts: &[u64], threads: usize, min_part: u64) -> Vec<(usize, u64, u64)> {
+    let groups = row_counts.len().max(1);
+    let per_group = if groups >= threads {
+        1
+    } else {
+        (threads * 2).div_ceil(groups) as u64
+    };
+    let mut out = Vec::new();
+    for (rg, &rows) in row_counts.iter().enumerate() {
+        let n = per_group.min(rows / min_part.max(1)).max(1);
+        let size = rows.div_ceil(n);
+        let mut first = 0;
+        while first < rows || (first == 0 && rows == 0) {
+            let len = size.min(rows - first);
+            out.push((rg, first, len));
+            first += len.max(1);
+        }
+    }
+    out
+}
+
+/// [`scan`], with row groups cut into parts of at least `min_part` rows for `threads` threads.
+fn scan_inner<T, F>(
+    open: &F,
+    ctx: &Ctx,
+    min_part: u64,
+    threads: usize,
+) -> (SourceAcc, Option<String>)
 where
     T: ChunkReader + 'static,
     F: Fn() -> std::io::Result<T> + Sync,
@@ -137,17 +175,26 @@ where
         },
         None => meta,
     };
-    let results: Vec<(SourceAcc, Option<String>)> = (0..row_groups)
+    let row_counts: Vec<u64> = meta
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|rg| rg.num_rows().max(0) as u64)
+        .collect();
+    debug_assert_eq!(row_counts.len(), row_groups);
+    let tasks = parts(&row_counts, threads, min_part);
+    let results: Vec<(SourceAcc, Option<String>)> = tasks
         .into_par_iter()
-        .map(|rg| {
+        .map(|part| {
             catch_unwind(AssertUnwindSafe(|| {
-                scan_row_group(open, &meta, &mask, rg, ctx)
+                scan_row_group(open, &meta, &mask, part, ctx)
             }))
             .unwrap_or_else(|p| {
                 (
                     SourceAcc::default(),
                     Some(format!(
-                        "row group {rg}: reader failed: {}",
+                        "row group {}: reader failed: {}",
+                        part.0,
                         panic_message(&p)
                     )),
                 )
@@ -332,7 +379,7 @@ fn scan_row_group<T, F>(
     open: &F,
     meta: &ArrowReaderMetadata,
     mask: &ProjectionMask,
-    rg: usize,
+    (rg, first, len): (usize, u64, u64),
     ctx: &Ctx,
 ) -> (SourceAcc, Option<String>)
 where
@@ -340,23 +387,37 @@ where
     F: Fn() -> std::io::Result<T> + Sync,
 {
     let mut rows = RowGroupScan::new(ctx);
+    let declared = meta.metadata().row_group(rg).num_rows().max(0) as u64;
+    let whole = first == 0 && len >= declared;
+    let name = if whole {
+        format!("row group {rg}")
+    } else {
+        format!("row group {rg} (rows {first}–{})", first + len)
+    };
     let reader = match open() {
         Ok(r) => r,
         Err(e) => {
             return (
                 SourceAcc::default(),
-                Some(format!("row group {rg}: cannot open: {e}")),
+                Some(format!("{name}: cannot open: {e}")),
             );
         }
     };
-    let built = ParquetRecordBatchReaderBuilder::new_with_metadata(reader, meta.clone())
+    let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(reader, meta.clone())
         .with_projection(mask.clone())
         .with_row_groups(vec![rg])
-        .with_batch_size(BATCH)
-        .build();
-    let batches = match built {
+        .with_batch_size(BATCH);
+    if !whole {
+        let rest = declared.saturating_sub(first + len);
+        builder = builder.with_row_selection(RowSelection::from(vec![
+            RowSelector::skip(first as usize),
+            RowSelector::select(len as usize),
+            RowSelector::skip(rest as usize),
+        ]));
+    }
+    let batches = match builder.build() {
         Ok(b) => b,
-        Err(e) => return (rows.finish(), Some(format!("row group {rg}: {e}"))),
+        Err(e) => return (rows.finish(), Some(format!("{name}: {e}"))),
     };
     let mut read = 0u64;
     for batch in batches {
@@ -366,7 +427,7 @@ where
                 rows.batch(&b);
             }
             Err(e) => {
-                let error = format!("row group {rg}: stopped after {read} rows: {e}");
+                let error = format!("{name}: stopped after {read} rows: {e}");
                 return (rows.finish(), Some(error));
             }
         }
@@ -374,12 +435,17 @@ where
     // A file whose footer disagrees with itself (a row group's row count against the file's)
     // can make the reader stop early without an error: say so rather than report a short read
     // as complete.
-    let declared = meta.metadata().row_group(rg).num_rows().max(0) as u64;
-    if read < declared {
+    let expected = if whole { declared } else { len };
+    if read < expected {
         let file_rows = meta.metadata().file_metadata().num_rows();
+        let what = if whole {
+            "the row group declares"
+        } else {
+            "this part holds"
+        };
         let error = format!(
-            "row group {rg}: the reader returned {read} of the {declared} rows the row group \
-             declares (the file metadata declares {file_rows} rows in all)"
+            "{name}: the reader returned {read} of the {expected} rows {what} (the file \
+             metadata declares {file_rows} rows in all)"
         );
         return (rows.finish(), Some(error));
     }
@@ -867,5 +933,122 @@ mod tests {
             b.column(0).data_type(),
             DataType::Dictionary(_, _)
         ));
+    }
+
+    #[test]
+    fn row_groups_are_cut_into_parts_only_when_there_are_fewer_than_threads() {
+        assert_eq!(
+            parts(&[100, 100, 100], 2, 10),
+            [(0, 0, 100), (1, 0, 100), (2, 0, 100)]
+        );
+        // One row group, two threads: four parts, covering every row once.
+        assert_eq!(
+            parts(&[1_000_001], 2, 1000),
+            [
+                (0, 0, 250_001),
+                (0, 250_001, 250_001),
+                (0, 500_002, 250_001),
+                (0, 750_003, 249_998)
+            ]
+        );
+        // Never below the smallest part; an empty row group is one (empty) task.
+        assert_eq!(parts(&[1500, 0], 4, 1000), [(0, 0, 1500), (1, 0, 0)]);
+    }
+
+    #[test]
+    fn a_row_group_scanned_in_parts_finds_what_it_finds_whole() {
+        use parquet::arrow::ArrowWriter;
+        use parquet::file::properties::WriterProperties;
+        // One row group of 5000 rows: names (a dictionary), IDs and phones (plain), a list.
+        let n = 5000usize;
+        let ids: Vec<String> = (0..n)
+            .map(|i| {
+                let (y, m, d) = (1950 + i % 50, 1 + i / 50 % 12, 1 + i / 600 % 28);
+                let body = format!("110105{y}{m:02}{d:02}{:03}", i % 1000);
+                let w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+                let sum: u32 = body
+                    .bytes()
+                    .zip(w)
+                    .map(|(b, w)| u32::from(b - b'0') * w)
+                    .sum();
+                format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+            })
+            .collect();
+        let names = StringArray::from(
+            (0..n)
+                .map(|i| ["张伟", "王芳", "李娜"][i % 3])
+                .collect::<Vec<_>>(),
+        );
+        let ids = StringArray::from(ids.iter().map(String::as_str).collect::<Vec<_>>());
+        let phones: Vec<String> = (0..n).map(|i| format!("139{:08}", i)).collect();
+        let phones = StringArray::from(phones.iter().map(String::as_str).collect::<Vec<_>>());
+        let mut tags =
+            arrow_array::builder::ListBuilder::new(arrow_array::builder::StringBuilder::new());
+        for i in 0..n {
+            tags.values()
+                .append_value(format!("a{}@example.com", i % 700));
+            tags.values().append_value("vip");
+            tags.append(i % 11 != 0);
+        }
+        let tags = tags.finish();
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("姓名", DataType::Utf8, false),
+            Field::new("sfzh", DataType::Utf8, false),
+            Field::new("phone", DataType::Utf8, false),
+            Field::new("tags", tags.data_type().clone(), true),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(names),
+                Arc::new(ids),
+                Arc::new(phones),
+                Arc::new(tags),
+            ],
+        )
+        .unwrap();
+        let props = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(n))
+            .set_data_page_row_count_limit(512)
+            .set_write_batch_size(512)
+            .build();
+        let mut buf = Vec::new();
+        let mut w = ArrowWriter::try_new(&mut buf, schema, Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let bytes = bytes::Bytes::from(buf);
+        let (set, key) = ctx_parts();
+        let ctx = Ctx::for_tests(&set, &key);
+        let open = || Ok(bytes.clone());
+        let (whole, e1) = scan_inner(&open, &ctx, u64::MAX, 4);
+        let (cut, e2) = scan_inner(&open, &ctx, 700, 4);
+        assert_eq!((e1, e2), (None, None));
+        assert_eq!(parts(&[n as u64], 4, 700).len(), 7, "cut into parts");
+        assert_eq!(whole.records, n as u64);
+        assert_eq!(cut.records, whole.records);
+        assert_eq!(cut.unidentified_records, whole.unidentified_records);
+        assert_eq!(cut.subjects.estimate(), whole.subjects.estimate());
+        let est = whole.subjects.estimate();
+        assert!(est.low <= n as u64 && n as u64 <= est.high, "{est:?}");
+        assert_eq!(cut.field_stats, whole.field_stats);
+        let summary = |a: &SourceAcc| -> Vec<(String, usize, u64, u64, Vec<String>)> {
+            a.fields
+                .iter()
+                .flat_map(|(f, dets)| {
+                    dets.iter().map(move |(d, acc)| {
+                        let samples = acc.samples().map(str::to_string).collect();
+                        (
+                            f.clone(),
+                            *d,
+                            acc.matches,
+                            acc.distinct.estimate().estimate,
+                            samples,
+                        )
+                    })
+                })
+                .collect()
+        };
+        assert_eq!(summary(&cut), summary(&whole));
+        assert!(summary(&whole).len() >= 4, "{:?}", summary(&whole));
     }
 }
