@@ -95,6 +95,7 @@ impl Group {
     /// any pattern or of one.
     fn anchored_end(
         &self,
+        cache: &mut meta::Cache,
         hay: &[u8],
         s: usize,
         hi: usize,
@@ -108,24 +109,40 @@ impl Group {
         }
         // Anchored, the start is known: the forward half of a search gives the rest.
         self.regex
-            .search_half(&input)
+            .search_half_with(cache, &input)
             .map(|m| (m.pattern().as_usize(), m.offset()))
     }
 
     /// Patterns anchored at `s`, in priority order from `from`: their match ends.
-    fn anchored_ends(
-        &self,
-        hay: &[u8],
+    fn anchored_ends<'c>(
+        &'c self,
+        cache: &'c mut meta::Cache,
+        hay: &'c [u8],
         s: usize,
         hi: usize,
         from: usize,
-    ) -> impl Iterator<Item = (usize, usize)> {
+    ) -> impl Iterator<Item = (usize, usize)> + 'c {
         (from..self.owners.len()).filter_map(move |pid| {
             let anchor = Anchored::Pattern(PatternID::new_unchecked(pid));
-            self.anchored_end(hay, s, hi, anchor)
+            self.anchored_end(cache, hay, s, hi, anchor)
                 .map(|(_, end)| (pid, end))
         })
     }
+}
+
+/// The mutable search state of a [`DetectorSet`]'s regexes, one per thread.
+///
+/// A `meta::Regex` keeps its caches in a pool whose fast path belongs to the first thread that
+/// used it; every other thread takes a lock per search. A scanner thread that searches millions
+/// of short values keeps its own (see [`DetectorSet::caches`] and the `*_in` methods).
+#[derive(Debug, Clone)]
+pub struct Caches {
+    numeric: Option<meta::Cache>,
+    general: Option<meta::Cache>,
+    context: Option<meta::Cache>,
+    context_own: Vec<Option<meta::Cache>>,
+    keywords: Option<meta::Cache>,
+    header_only: Vec<meta::Cache>,
 }
 
 /// All detectors, ordered by descending priority, with their patterns compiled for scanning.
@@ -237,6 +254,23 @@ impl DetectorSet {
         &self.detectors
     }
 
+    /// Fresh search state for this set's regexes, for one thread (see [`Caches`]).
+    pub fn caches(&self) -> Caches {
+        let group = |g: &Option<Group>| g.as_ref().map(|g| g.regex.create_cache());
+        Caches {
+            numeric: group(&self.numeric),
+            general: group(&self.general),
+            context: group(&self.context),
+            context_own: self.context_own.iter().map(group).collect(),
+            keywords: self.keywords.as_ref().map(|r| r.create_cache()),
+            header_only: self
+                .header_only
+                .iter()
+                .map(|(_, _, r)| r.create_cache())
+                .collect(),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.detectors.len()
     }
@@ -273,7 +307,18 @@ impl DetectorSet {
     /// [`find`](Self::find), appending to `out`: callers that search many short values (table
     /// cells) keep one vector instead of allocating one per value.
     pub fn find_into(&self, hay: &[u8], hinted: &[bool], out: &mut Vec<Finding>) {
-        self.find_with_parts(hay, hinted, &[], |_| &[], out);
+        self.find_into_in(&mut self.caches(), hay, hinted, out);
+    }
+
+    /// [`find_into`](Self::find_into) with the calling thread's own [`Caches`].
+    pub fn find_into_in(
+        &self,
+        caches: &mut Caches,
+        hay: &[u8],
+        hinted: &[bool],
+        out: &mut Vec<Finding>,
+    ) {
+        self.find_with_parts_in(caches, hay, hinted, &[], |_| &[], out);
     }
 
     /// [`find_into`](Self::find_into) over values joined by newlines (a table record), where
@@ -289,30 +334,44 @@ impl DetectorSet {
         hints_of: impl Fn(usize) -> &'h [bool],
         out: &mut Vec<Finding>,
     ) {
+        self.find_with_parts_in(&mut self.caches(), hay, hinted, parts, hints_of, out);
+    }
+
+    /// [`find_with_parts`](Self::find_with_parts) with the calling thread's own [`Caches`].
+    pub fn find_with_parts_in<'h>(
+        &self,
+        caches: &mut Caches,
+        hay: &[u8],
+        hinted: &[bool],
+        parts: &[(usize, usize, usize)],
+        hints_of: impl Fn(usize) -> &'h [bool],
+        out: &mut Vec<Finding>,
+    ) {
+        let c = caches;
         // Header-driven findings span the whole value and stand beside what is inside it (an
         // address may hold a phone number): they take no part in overlap resolution.
         if hinted.iter().any(|&h| h) {
-            self.find_header_only(hay, hinted, &mut |f| out.push(f));
+            self.find_header_only_in(c, hay, hinted, &mut |f| out.push(f));
         }
         let base = out.len();
-        if let Some(g) = &self.numeric {
+        if let (Some(g), Some(gc)) = (&self.numeric, &mut c.numeric) {
             // Numeric-only, so scanned at numeric-token starts (see `scan_group`).
-            self.scan_group(g, hay, 0, hay.len(), hinted, out);
+            self.scan_group(g, gc, hay, 0, hay.len(), hinted, out);
         }
-        if let Some(g) = &self.general {
-            self.scan_group(g, hay, 0, hay.len(), hinted, out);
+        if let (Some(g), Some(gc)) = (&self.general, &mut c.general) {
+            self.scan_group(g, gc, hay, 0, hay.len(), hinted, out);
         }
-        if let Some(g) = &self.context {
+        if let (Some(g), Some(gc)) = (&self.context, &mut c.context) {
             // A hinted context detector: its own patterns run over the whole value — the
             // haystack, or each part — (the others still need a keyword, below).
             let spans = std::iter::once((0, hay.len(), hinted))
                 .chain(parts.iter().map(|&(lo, hi, f)| (lo, hi, hints_of(f))));
             for (lo, hi, h) in spans {
-                for (di, own) in self.context_own.iter().enumerate() {
-                    if let Some(own) = own
+                for (di, (own, oc)) in self.context_own.iter().zip(&mut c.context_own).enumerate() {
+                    if let (Some(own), Some(oc)) = (own, oc)
                         && h.get(di).copied().unwrap_or(false)
                     {
-                        self.scan_group(own, hay, lo, hi, h, out);
+                        self.scan_group(own, oc, hay, lo, hi, h, out);
                     }
                 }
             }
@@ -324,17 +383,22 @@ impl DetectorSet {
                 pending = match pending {
                     Some((plo, phi)) if lo <= phi => Some((plo, phi.max(hi))),
                     Some((plo, phi)) => {
-                        self.scan_group(g, hay, plo, phi, hinted, out);
+                        self.scan_group(g, gc, hay, plo, phi, hinted, out);
                         Some((lo, hi))
                     }
                     None => Some((lo, hi)),
                 };
             };
-            if let Some(re) = &self.keywords {
-                re.find_iter(hay).for_each(|m| hit(m.start(), m.end()));
+            if let (Some(re), Some(kc)) = (&self.keywords, &mut c.keywords) {
+                // Keywords are non-empty literals: each search resumes where a hit ended.
+                let mut at = 0;
+                while let Some(m) = re.search_with(kc, &Input::new(hay).range(at..)) {
+                    hit(m.start(), m.end());
+                    at = m.end().max(m.start() + 1);
+                }
             }
             if let Some((lo, hi)) = pending {
-                self.scan_group(g, hay, lo, hi, hinted, out);
+                self.scan_group(g, gc, hay, lo, hi, hinted, out);
             }
         }
         // The groups were searched apart: order their findings, and where two overlap keep the
@@ -363,14 +427,29 @@ impl DetectorSet {
     /// Header-driven detectors named by the field's header: the whole (trimmed) value is matched
     /// and validated, at most one finding per detector.
     pub fn find_header_only(&self, hay: &[u8], hinted: &[bool], on: &mut impl FnMut(Finding)) {
+        self.find_header_only_in(&mut self.caches(), hay, hinted, on);
+    }
+
+    /// [`find_header_only`](Self::find_header_only) with the calling thread's own [`Caches`].
+    pub fn find_header_only_in(
+        &self,
+        caches: &mut Caches,
+        hay: &[u8],
+        hinted: &[bool],
+        on: &mut impl FnMut(Finding),
+    ) {
         let Ok(text) = std::str::from_utf8(hay) else {
             return;
         };
         let value = text.trim();
         let start = text.len() - text.trim_start().len();
         let mut last = usize::MAX;
-        for (di, _, re) in &self.header_only {
-            if *di == last || !hinted.get(*di).copied().unwrap_or(false) || !re.is_match(value) {
+        for ((di, _, re), cache) in self.header_only.iter().zip(&mut caches.header_only) {
+            if *di == last || !hinted.get(*di).copied().unwrap_or(false) {
+                continue;
+            }
+            let input = Input::new(value).earliest(true);
+            if re.search_half_with(cache, &input).is_none() {
                 continue;
             }
             let d = &self.detectors[*di];
@@ -396,9 +475,11 @@ impl DetectorSet {
     }
 
     /// Every valid finding of a group's patterns within `hay[lo..hi]`.
+    #[allow(clippy::too_many_arguments)]
     fn scan_group(
         &self,
         g: &Group,
+        cache: &mut meta::Cache,
         hay: &[u8],
         lo: usize,
         hi: usize,
@@ -412,7 +493,7 @@ impl DetectorSet {
             numeric::tokens(&hay[lo..hi], min, |ts, te| {
                 let (ts, te) = (lo + ts, lo + te);
                 numeric::starts(hay, ts, te, min, |c| {
-                    match self.first_valid(g, hay, c, te, None, hinted) {
+                    match self.first_valid(g, cache, hay, c, te, None, hinted) {
                         Some(f) => {
                             let end = f.end;
                             out.push(f);
@@ -426,12 +507,12 @@ impl DetectorSet {
         }
         let mut at = lo;
         while at < hi {
-            let Some(m) = g.regex.search(&Input::new(hay).range(at..hi)) else {
+            let Some(m) = g.regex.search_with(cache, &Input::new(hay).range(at..hi)) else {
                 break;
             };
             let s = m.start();
             let first = (m.pattern().as_usize(), m.end());
-            match self.first_valid(g, hay, s, hi, Some(first), hinted) {
+            match self.first_valid(g, cache, hay, s, hi, Some(first), hinted) {
                 Some(f) => {
                     at = f.end.max(s + 1);
                     out.push(f);
@@ -453,9 +534,11 @@ impl DetectorSet {
 
     /// The first of a group's patterns, in priority order, that yields a valid finding at `s`.
     /// `first` is a match the caller already has (the leftmost-first winner at `s`).
+    #[allow(clippy::too_many_arguments)]
     fn first_valid(
         &self,
         g: &Group,
+        cache: &mut meta::Cache,
         hay: &[u8],
         s: usize,
         hi: usize,
@@ -467,14 +550,14 @@ impl DetectorSet {
         }
         // Without a match in hand, one anchored search over all patterns finds the first that
         // matches here; most numeric tokens match none and cost just that.
-        let first = first.or_else(|| g.anchored_end(hay, s, hi, Anchored::Yes))?;
+        let first = first.or_else(|| g.anchored_end(cache, hay, s, hi, Anchored::Yes))?;
         let (pid, end) = first;
         if let Some(f) = self.check(hay, s, end, g.owners[pid], hinted) {
             return Some(f);
         }
         // Other patterns may match at the same start (an 18-digit run that is not a valid ID may
         // be a valid 19-digit card's prefix; an `H` number may be a permit, not a passport).
-        g.anchored_ends(hay, s, hi, pid + 1)
+        g.anchored_ends(cache, hay, s, hi, pid + 1)
             .find_map(|(pid, end)| self.check(hay, s, end, g.owners[pid], hinted))
     }
 
@@ -565,6 +648,7 @@ mod tests {
         };
         let mut hinted = vec![false; set.len()];
         hinted[id] = true;
+        let mut cache = tokens.regex.create_cache();
         let hays = [
             "440524800101001",
             "440524188001010014",
@@ -580,14 +664,22 @@ mod tests {
             ranges.extend((1..hay.len()).map(|cut| (cut, hay.len())));
             for (lo, hi) in ranges {
                 let (mut a, mut b) = (Vec::new(), Vec::new());
-                set.scan_group(&tokens, hay, lo, hi, &hinted, &mut a);
-                set.scan_group(&regex, hay, lo, hi, &hinted, &mut b);
+                set.scan_group(&tokens, &mut cache, hay, lo, hi, &hinted, &mut a);
+                set.scan_group(&regex, &mut cache, hay, lo, hi, &hinted, &mut b);
                 assert_eq!(a, b, "{:?} {lo}..{hi}", std::str::from_utf8(hay));
             }
         }
         // The point of it: the legacy pattern is tried at token starts, not inside an 18-digit ID.
         let mut found = Vec::new();
-        set.scan_group(&tokens, b"440524800101001", 0, 15, &hinted, &mut found);
+        set.scan_group(
+            &tokens,
+            &mut cache,
+            b"440524800101001",
+            0,
+            15,
+            &hinted,
+            &mut found,
+        );
         assert_eq!(found.len(), 1);
         // 19800101 inserted, then the MOD 11-2 check character (Σ = 196, 196 mod 11 = 9 → 3).
         assert_eq!(&*found[0].normalised, "440524198001010013");

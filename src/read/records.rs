@@ -12,7 +12,7 @@ use super::memo::{self, Memo};
 use crate::classify::{self, FieldStats};
 use std::collections::BTreeMap;
 
-use crate::detect::Finding;
+use crate::detect::{Caches, Finding};
 use crate::inventory::{DetAcc, FindingHasher, SourceAcc};
 use crate::subject;
 
@@ -56,6 +56,8 @@ pub struct RecordScanner<'c, 'a> {
     joint_parts: Vec<(usize, usize, usize)>,
     /// Hashes findings (see [`crate::inventory::finding_hash`]).
     hasher: FindingHasher,
+    /// This scanner's search state (a scanner lives on one thread).
+    caches: Caches,
     /// Header-driven and memorised findings (with their hashes when known) of the values
     /// gathered by [`Self::find_column`], by value index.
     column_head: Vec<(usize, Finding, Option<u64>)>,
@@ -91,6 +93,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             scratch: Vec::new(),
             scratch_hashes: Vec::new(),
             hasher: FindingHasher::new(ctx.set, ctx.key),
+            caches: ctx.set.caches(),
         }
     }
 
@@ -181,7 +184,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                     self.findings.extend_from_slice(findings);
                     self.hashes.extend(hashes.iter().copied().map(Some));
                 } else {
-                    search_alone(self.ctx, field, value, &mut self.findings);
+                    search_alone(self.ctx, &mut self.caches, field, value, &mut self.findings);
                     let found = &self.findings[before..];
                     let hasher = &self.hasher;
                     self.hashes
@@ -193,9 +196,12 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             } else {
                 if field.header_driven {
                     let findings = &mut self.findings;
-                    self.ctx
-                        .set
-                        .find_header_only(value, &field.hinted, &mut |f| findings.push(f));
+                    self.ctx.set.find_header_only_in(
+                        &mut self.caches,
+                        value,
+                        &field.hinted,
+                        &mut |f| findings.push(f),
+                    );
                 }
                 let at = self.joint.len();
                 if field.own_search {
@@ -214,7 +220,8 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         if !self.joint.is_empty() {
             let before = self.findings.len();
             let fields = &self.fields;
-            self.ctx.set.find_with_parts(
+            self.ctx.set.find_with_parts_in(
+                &mut self.caches,
                 &self.joint,
                 &[],
                 &self.joint_parts,
@@ -268,8 +275,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
     /// for every record that holds it (Parquet dictionaries) or that scan column by column. The
     /// reader then calls [`RecordScanner::count_value`] for each occurrence and
     /// [`RecordScanner::record_findings`] for each record.
-    pub fn find(&self, fid: usize, value: &[u8], out: &mut Vec<Finding>) {
-        let field = &self.fields[fid];
+    pub fn find(&mut self, fid: usize, value: &[u8], out: &mut Vec<Finding>) {
         let trimmed = value.trim_ascii();
         if trimmed.is_empty()
             || classify::is_small_int(trimmed)
@@ -277,7 +283,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         {
             return;
         }
-        search_alone(self.ctx, field, value, out);
+        search_alone(self.ctx, &mut self.caches, &self.fields[fid], value, out);
     }
 
     /// Runs the detectors over many values of one field — a column of a batch — and counts
@@ -317,7 +323,13 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             if value.len() > COLUMN_JOINT {
                 self.flush_column(fid, out);
                 let before = self.findings.len();
-                search_alone(self.ctx, &self.fields[fid], value, &mut self.findings);
+                search_alone(
+                    self.ctx,
+                    &mut self.caches,
+                    &self.fields[fid],
+                    value,
+                    &mut self.findings,
+                );
                 count_validated(&mut self.fields[fid].stats, &self.findings[before..]);
                 out.extend(self.findings.drain(before..).map(|f| (tag, f, None)));
                 continue;
@@ -337,7 +349,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                     );
                 } else {
                     self.scratch.clear();
-                    search_alone(self.ctx, field, value, &mut self.scratch);
+                    search_alone(self.ctx, &mut self.caches, field, value, &mut self.scratch);
                     let hasher = &self.hasher;
                     self.scratch_hashes.clear();
                     self.scratch_hashes
@@ -360,9 +372,12 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             }
             if field.header_driven {
                 let head = &mut self.column_head;
-                self.ctx
-                    .set
-                    .find_header_only(value, &field.hinted, &mut |f| head.push((k, f, None)));
+                self.ctx.set.find_header_only_in(
+                    &mut self.caches,
+                    value,
+                    &field.hinted,
+                    &mut |f| head.push((k, f, None)),
+                );
             }
             self.joint_fields.push((self.joint.len(), tag as usize));
             self.joint.extend_from_slice(value);
@@ -387,7 +402,8 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         let base = self.findings.len();
         let fields = &self.fields;
         if !self.joint.is_empty() {
-            self.ctx.set.find_with_parts(
+            self.ctx.set.find_with_parts_in(
+                &mut self.caches,
                 &self.joint,
                 &[],
                 &self.joint_parts,
@@ -531,15 +547,21 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
 /// The findings of one value of `field`, searched on its own, as [`RecordScanner::record`]
 /// finds them. Hints change the search only for fields that search on their own; that search
 /// also matches the header-driven detectors.
-fn search_alone(ctx: &Ctx, field: &Field, value: &[u8], out: &mut Vec<Finding>) {
+fn search_alone(
+    ctx: &Ctx,
+    caches: &mut Caches,
+    field: &Field,
+    value: &[u8],
+    out: &mut Vec<Finding>,
+) {
     if field.own_search {
-        ctx.set.find_into(value, &field.hinted, out);
+        ctx.set.find_into_in(caches, value, &field.hinted, out);
     } else {
         if field.header_driven {
             ctx.set
-                .find_header_only(value, &field.hinted, &mut |f| out.push(f));
+                .find_header_only_in(caches, value, &field.hinted, &mut |f| out.push(f));
         }
-        ctx.set.find_into(value, &[], out);
+        ctx.set.find_into_in(caches, value, &[], out);
     }
 }
 
