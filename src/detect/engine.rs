@@ -145,6 +145,38 @@ pub struct Caches {
     header_only: Vec<meta::Cache>,
 }
 
+/// A [`Caches`] lent by a [`DetectorSet`]'s pool.
+pub type CachesGuard<'a> = regex_automata::util::pool::PoolGuard<'a, Caches, MakeCaches>;
+
+/// The regexes a [`Caches`] is made for (cheap clones: a `meta::Regex` is shared).
+#[derive(Debug, Clone)]
+struct CacheRegexes {
+    numeric: Option<meta::Regex>,
+    general: Option<meta::Regex>,
+    context: Option<meta::Regex>,
+    context_own: Vec<Option<meta::Regex>>,
+    keywords: Option<meta::Regex>,
+    header_only: Vec<meta::Regex>,
+}
+
+impl CacheRegexes {
+    fn caches(&self) -> Caches {
+        let cache = |r: &Option<meta::Regex>| r.as_ref().map(|r| r.create_cache());
+        Caches {
+            numeric: cache(&self.numeric),
+            general: cache(&self.general),
+            context: cache(&self.context),
+            context_own: self.context_own.iter().map(cache).collect(),
+            keywords: cache(&self.keywords),
+            header_only: self.header_only.iter().map(|r| r.create_cache()).collect(),
+        }
+    }
+}
+
+/// How a [`DetectorSet`]'s pool makes a [`Caches`] for a thread that has none.
+pub type MakeCaches =
+    Box<dyn Fn() -> Caches + Send + Sync + std::panic::UnwindSafe + std::panic::RefUnwindSafe>;
+
 /// All detectors, ordered by descending priority, with their patterns compiled for scanning.
 #[derive(Debug)]
 pub struct DetectorSet {
@@ -161,6 +193,9 @@ pub struct DetectorSet {
     ctx_reach: usize,
     /// Header-driven patterns: (detector index, pattern index, whole-value matcher).
     header_only: Vec<(usize, usize, meta::Regex)>,
+    /// Search state for callers that bring none (a text chunk, a header row): made once per
+    /// thread, not per call.
+    pool: regex_automata::util::pool::Pool<Caches, MakeCaches>,
 }
 
 impl DetectorSet {
@@ -234,19 +269,34 @@ impl DetectorSet {
                     .map_err(|e| build_err(e.to_string()))?,
             )
         };
+        let numeric = Group::build(numeric, true).map_err(build_err)?;
+        let general = Group::build(general, true).map_err(build_err)?;
+        let context = Group::build(context, true).map_err(build_err)?;
+        let context_own: Vec<Option<Group>> = context_own
+            .into_iter()
+            .map(|own| Group::build(own, true))
+            .collect::<Result<_, _>>()
+            .map_err(build_err)?;
+        let regex = |g: &Option<Group>| g.as_ref().map(|g| g.regex.clone());
+        let regexes = CacheRegexes {
+            numeric: regex(&numeric),
+            general: regex(&general),
+            context: regex(&context),
+            context_own: context_own.iter().map(regex).collect(),
+            keywords: keywords.clone(),
+            header_only: header_only.iter().map(|(_, _, r)| r.clone()).collect(),
+        };
+        let make: MakeCaches = Box::new(move || regexes.caches());
         Ok(DetectorSet {
-            numeric: Group::build(numeric, true).map_err(build_err)?,
-            general: Group::build(general, true).map_err(build_err)?,
-            context: Group::build(context, true).map_err(build_err)?,
-            context_own: context_own
-                .into_iter()
-                .map(|own| Group::build(own, true))
-                .collect::<Result<_, _>>()
-                .map_err(build_err)?,
+            numeric,
+            general,
+            context,
+            context_own,
             keywords,
             ctx_reach: widest + CTX_MATCH_MARGIN,
             header_only,
             detectors,
+            pool: regex_automata::util::pool::Pool::new(make),
         })
     }
 
@@ -254,21 +304,11 @@ impl DetectorSet {
         &self.detectors
     }
 
-    /// Fresh search state for this set's regexes, for one thread (see [`Caches`]).
-    pub fn caches(&self) -> Caches {
-        let group = |g: &Option<Group>| g.as_ref().map(|g| g.regex.create_cache());
-        Caches {
-            numeric: group(&self.numeric),
-            general: group(&self.general),
-            context: group(&self.context),
-            context_own: self.context_own.iter().map(group).collect(),
-            keywords: self.keywords.as_ref().map(|r| r.create_cache()),
-            header_only: self
-                .header_only
-                .iter()
-                .map(|(_, _, r)| r.create_cache())
-                .collect(),
-        }
+    /// Search state for this set's regexes, for one thread (see [`Caches`]), taken from the
+    /// set's pool (made the first time, reused after: a scanner per small file costs no
+    /// allocation) and returned to it when dropped.
+    pub fn caches(&self) -> CachesGuard<'_> {
+        self.pool.get()
     }
 
     pub fn len(&self) -> usize {
@@ -307,7 +347,7 @@ impl DetectorSet {
     /// [`find`](Self::find), appending to `out`: callers that search many short values (table
     /// cells) keep one vector instead of allocating one per value.
     pub fn find_into(&self, hay: &[u8], hinted: &[bool], out: &mut Vec<Finding>) {
-        self.find_into_in(&mut self.caches(), hay, hinted, out);
+        self.find_into_in(&mut self.pool.get(), hay, hinted, out);
     }
 
     /// [`find_into`](Self::find_into) with the calling thread's own [`Caches`].
@@ -334,7 +374,7 @@ impl DetectorSet {
         hints_of: impl Fn(usize) -> &'h [bool],
         out: &mut Vec<Finding>,
     ) {
-        self.find_with_parts_in(&mut self.caches(), hay, hinted, parts, hints_of, out);
+        self.find_with_parts_in(&mut self.pool.get(), hay, hinted, parts, hints_of, out);
     }
 
     /// [`find_with_parts`](Self::find_with_parts) with the calling thread's own [`Caches`].
@@ -427,7 +467,7 @@ impl DetectorSet {
     /// Header-driven detectors named by the field's header: the whole (trimmed) value is matched
     /// and validated, at most one finding per detector.
     pub fn find_header_only(&self, hay: &[u8], hinted: &[bool], on: &mut impl FnMut(Finding)) {
-        self.find_header_only_in(&mut self.caches(), hay, hinted, on);
+        self.find_header_only_in(&mut self.pool.get(), hay, hinted, on);
     }
 
     /// [`find_header_only`](Self::find_header_only) with the calling thread's own [`Caches`].

@@ -212,7 +212,7 @@ pub struct Finding {
     pub normalised: std::sync::Arc<str>,
 }
 
-pub use engine::{Caches, DetectorSet};
+pub use engine::{Caches, CachesGuard, DetectorSet};
 
 impl DetectorSet {
     /// Every finding in `text`, as one record without header hints.

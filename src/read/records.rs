@@ -12,7 +12,7 @@ use super::memo::{self, Memo};
 use crate::classify::{self, FieldStats};
 use std::collections::BTreeMap;
 
-use crate::detect::{Caches, Finding};
+use crate::detect::{Caches, CachesGuard, Finding};
 use crate::inventory::{DetAcc, FindingHasher, SourceAcc};
 use crate::subject;
 
@@ -56,8 +56,8 @@ pub struct RecordScanner<'c, 'a> {
     joint_parts: Vec<(usize, usize, usize)>,
     /// Hashes findings (see [`crate::inventory::finding_hash`]).
     hasher: FindingHasher,
-    /// This scanner's search state (a scanner lives on one thread).
-    caches: Caches,
+    /// This scanner's search state (a scanner lives on one thread), lent by the set's pool.
+    caches: CachesGuard<'a>,
     /// Header-driven and memorised findings (with their hashes when known) of the values
     /// gathered by [`Self::find_column`], by value index.
     column_head: Vec<(usize, Finding, Option<u64>)>,
