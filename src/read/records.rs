@@ -162,19 +162,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         self.joint_parts.clear();
         for (fid, value) in values {
             let field = &mut self.fields[fid];
-            let trimmed = value.trim_ascii();
-            if trimmed.is_empty() {
-                continue;
-            }
-            let st = &mut field.stats;
-            st.values += 1;
-            if classify::is_small_int(trimmed) {
-                st.small_ints += 1;
-                // Six digits or fewer hold no identifier, and no header-driven value is a number.
-                continue;
-            }
-            if classify::is_damaged_number(trimmed) {
-                st.damaged_numbers += 1;
+            if !admit(&mut field.stats, value) {
                 continue;
             }
             let before = self.findings.len();
@@ -184,14 +172,12 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                     self.findings.extend_from_slice(findings);
                     self.hashes.extend(hashes.iter().copied().map(Some));
                 } else {
-                    search_alone(self.ctx, &mut self.caches, field, value, &mut self.findings);
-                    let found = &self.findings[before..];
-                    let hasher = &self.hasher;
-                    self.hashes
-                        .extend(found.iter().map(|f| Some(hasher.hash(f))));
-                    let hashes = self.hashes[before..].iter().flatten().copied();
-                    let used = field.memo.insert(value, found, hashes, self.memo_budget);
-                    self.memo_budget -= used;
+                    let hashes = &mut self.scratch_hashes;
+                    hashes.clear();
+                    let searcher = (self.ctx, &mut *self.caches, &self.hasher);
+                    let budget = &mut self.memo_budget;
+                    search_and_memorise(searcher, field, value, budget, &mut self.findings, hashes);
+                    self.hashes.extend(hashes.iter().copied().map(Some));
                 }
             } else {
                 if field.header_driven {
@@ -213,7 +199,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                 self.joint.extend_from_slice(value);
                 self.joint.push(b'\n');
             }
-            count_validated(&mut field.stats, &self.findings[before..]);
+            count_validated(&mut field.stats, detectors(&self.findings[before..]));
             self.finding_fields.resize(self.findings.len(), fid);
             self.hashes.resize(self.findings.len(), None);
         }
@@ -242,7 +228,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                     .take_while(|f| f.start < next)
                     .count();
                 let fid = map[k].1;
-                count_validated(&mut self.fields[fid].stats, &self.findings[i..j]);
+                count_validated(&mut self.fields[fid].stats, detectors(&self.findings[i..j]));
                 self.finding_fields.resize(j, fid);
                 self.hashes.resize(j, None);
                 i = j;
@@ -277,10 +263,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
     /// [`RecordScanner::record_findings`] for each record.
     pub fn find(&mut self, fid: usize, value: &[u8], out: &mut Vec<Finding>) {
         let trimmed = value.trim_ascii();
-        if trimmed.is_empty()
-            || classify::is_small_int(trimmed)
-            || classify::is_damaged_number(trimmed)
-        {
+        if trimmed.is_empty() || !searchable(trimmed) {
             return;
         }
         search_alone(self.ctx, &mut self.caches, &self.fields[fid], value, out);
@@ -305,19 +288,8 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         self.joint_fields.clear();
         self.column_head.clear();
         for (tag, value) in values {
-            let trimmed = value.trim_ascii();
-            if trimmed.is_empty() {
-                continue;
-            }
             let field = &mut self.fields[fid];
-            let st = &mut field.stats;
-            st.values += 1;
-            if classify::is_small_int(trimmed) {
-                st.small_ints += 1;
-                continue;
-            }
-            if classify::is_damaged_number(trimmed) {
-                st.damaged_numbers += 1;
+            if !admit(&mut field.stats, value) {
                 continue;
             }
             if value.len() > COLUMN_JOINT {
@@ -330,7 +302,8 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                     value,
                     &mut self.findings,
                 );
-                count_validated(&mut self.fields[fid].stats, &self.findings[before..]);
+                let found = detectors(&self.findings[before..]);
+                count_validated(&mut self.fields[fid].stats, found);
                 out.extend(self.findings.drain(before..).map(|f| (tag, f, None)));
                 continue;
             }
@@ -348,19 +321,12 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                             .map(|(f, &h)| (k, f.clone(), Some(h))),
                     );
                 } else {
-                    self.scratch.clear();
-                    search_alone(self.ctx, &mut self.caches, field, value, &mut self.scratch);
-                    let hasher = &self.hasher;
-                    self.scratch_hashes.clear();
-                    self.scratch_hashes
-                        .extend(self.scratch.iter().map(|f| hasher.hash(f)));
-                    let used = field.memo.insert(
-                        value,
-                        &self.scratch,
-                        self.scratch_hashes.iter().copied(),
-                        self.memo_budget,
-                    );
-                    self.memo_budget -= used;
+                    let (found, hashes) = (&mut self.scratch, &mut self.scratch_hashes);
+                    found.clear();
+                    hashes.clear();
+                    let searcher = (self.ctx, &mut *self.caches, &self.hasher);
+                    let budget = &mut self.memo_budget;
+                    search_and_memorise(searcher, field, value, budget, found, hashes);
                     let hashes = self.scratch_hashes.iter().map(|&h| Some(h));
                     head.extend(self.scratch.drain(..).zip(hashes).map(|(f, h)| (k, f, h)));
                 }
@@ -430,13 +396,8 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                 f.end -= at;
                 out.push((tag as u32, f, None));
             }
-            let value = &mut out[before..];
-            for i in 0..value.len() {
-                let d = value[i].1.detector;
-                if !value[..i].iter().any(|g| g.1.detector == d) {
-                    *field.stats.validated.entry(d).or_default() += 1;
-                }
-            }
+            let value = &out[before..];
+            count_validated(&mut field.stats, value.iter().map(|h| h.1.detector));
         }
         drop(found);
         self.joint.clear();
@@ -451,24 +412,9 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         value: &[u8],
         found: impl Iterator<Item = &'f Finding> + Clone,
     ) {
-        let trimmed = value.trim_ascii();
-        if trimmed.is_empty() {
-            return;
-        }
         let st = &mut self.fields[fid].stats;
-        st.values += 1;
-        if classify::is_small_int(trimmed) {
-            st.small_ints += 1;
-            return;
-        }
-        if classify::is_damaged_number(trimmed) {
-            st.damaged_numbers += 1;
-            return;
-        }
-        for (i, f) in found.clone().enumerate() {
-            if !found.clone().take(i).any(|g| g.detector == f.detector) {
-                *st.validated.entry(f.detector).or_default() += 1;
-            }
+        if admit(st, value) {
+            count_validated(st, found.map(|f| f.detector));
         }
     }
 
@@ -565,13 +511,63 @@ fn search_alone(
     }
 }
 
-/// Counts one value once per detector that matched in it.
-fn count_validated(st: &mut FieldStats, findings: &[Finding]) {
-    for (i, f) in findings.iter().enumerate() {
-        if !findings[..i].iter().any(|g| g.detector == f.detector) {
-            *st.validated.entry(f.detector).or_default() += 1;
+/// Counts a non-empty value in its field's statistics and says whether it is searched: six
+/// digits or fewer hold no identifier (and no header-driven value is a number), and a number
+/// Excel wrote in floating point has lost its digits.
+fn admit(st: &mut FieldStats, value: &[u8]) -> bool {
+    let trimmed = value.trim_ascii();
+    if trimmed.is_empty() {
+        return false;
+    }
+    st.values += 1;
+    if classify::is_small_int(trimmed) {
+        st.small_ints += 1;
+        return false;
+    }
+    if classify::is_damaged_number(trimmed) {
+        st.damaged_numbers += 1;
+        return false;
+    }
+    true
+}
+
+/// Whether a non-empty (trimmed) value is searched at all (see [`admit`]).
+fn searchable(trimmed: &[u8]) -> bool {
+    !classify::is_small_int(trimmed) && !classify::is_damaged_number(trimmed)
+}
+
+/// The detectors of a value's findings.
+fn detectors(findings: &[Finding]) -> impl Iterator<Item = usize> + Clone + '_ {
+    findings.iter().map(|f| f.detector)
+}
+
+/// Counts one value once per detector that matched in it (`found`: its findings' detectors).
+fn count_validated(st: &mut FieldStats, found: impl Iterator<Item = usize> + Clone) {
+    for (i, d) in found.clone().enumerate() {
+        if !found.clone().take(i).any(|g| g == d) {
+            *st.validated.entry(d).or_default() += 1;
         }
     }
+}
+
+/// A value the memo missed: searched on its own, its findings appended to `found` and their
+/// keyed hashes to `hashes`, and memorised if the field and the scanner's `budget` have room.
+fn search_and_memorise(
+    (ctx, caches, hasher): (&Ctx, &mut Caches, &FindingHasher),
+    field: &mut Field,
+    value: &[u8],
+    budget: &mut usize,
+    found: &mut Vec<Finding>,
+    hashes: &mut Vec<u64>,
+) {
+    let before = found.len();
+    search_alone(ctx, caches, field, value, found);
+    let found = &found[before..];
+    let first = hashes.len();
+    hashes.extend(found.iter().map(|f| hasher.hash(f)));
+    *budget -= field
+        .memo
+        .insert(value, found, hashes[first..].iter().copied(), *budget);
 }
 
 #[cfg(test)]
