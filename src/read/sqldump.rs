@@ -1832,8 +1832,13 @@ mod tests {
     type Table = Vec<Vec<(String, String)>>;
 
     fn rows(dump: &str, dialect: Dialect) -> (Table, Result<u64, String>) {
+        rows_from(dump.as_bytes(), dialect)
+    }
+
+    /// The rows tokenized from `input`, values as text.
+    fn rows_from(input: impl Read, dialect: Dialect) -> (Table, Result<u64, String>) {
         let mut sink = Rows::default();
-        let r = tokenize(dump.as_bytes(), dialect, &mut sink);
+        let r = tokenize(input, dialect, &mut sink);
         let rows = sink
             .rows
             .into_iter()
@@ -1903,18 +1908,7 @@ mod tests {
     }
 
     fn trickled(dump: &str, dialect: Dialect, step: usize) -> (Table, Result<u64, String>) {
-        let mut sink = Rows::default();
-        let r = tokenize(Trickle(dump.as_bytes(), step), dialect, &mut sink);
-        let rows = sink
-            .rows
-            .into_iter()
-            .map(|r| {
-                r.into_iter()
-                    .map(|(n, v)| (n, String::from_utf8_lossy(&v).into_owned()))
-                    .collect()
-            })
-            .collect();
-        (rows, r)
+        rows_from(Trickle(dump.as_bytes(), step), dialect)
     }
 
     #[test]
