@@ -406,7 +406,7 @@ fn upgrade_legacy_id(b: &[u8]) -> String {
 }
 
 /// The check character for 17 ASCII digits.
-fn gb11643_check_char(digits17: &[u8]) -> u8 {
+pub(crate) fn gb11643_check_char(digits17: &[u8]) -> u8 {
     let sum: u32 = digits17
         .iter()
         .zip(GB11643_WEIGHTS)
