@@ -642,6 +642,19 @@ mod tests {
     }
 
     #[test]
+    fn the_prefixed_hasher_hashes_as_finding_hash_does() {
+        let set = DetectorSet::load(None).unwrap();
+        let key = SketchKey::from_hex("000102030405060708090a0b0c0d0e0f").unwrap();
+        let hasher = FindingHasher::new(&set, &key);
+        for f in findings(&set, 50)
+            .iter()
+            .chain(&set.find_all("张伟 a@b.co"))
+        {
+            assert_eq!(hasher.hash(f), finding_hash(&set, &key, f), "{f:?}");
+        }
+    }
+
+    #[test]
     fn a_repeated_masked_form_is_one_sample() {
         let set = DetectorSet::load(None).unwrap();
         let key = SketchKey::from_hex("000102030405060708090a0b0c0d0e0f").unwrap();
