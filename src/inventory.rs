@@ -77,20 +77,28 @@ impl DetAcc {
         if self.samples.len() >= MAX_SAMPLES && self.samples.last().is_some_and(|s| hash >= s.0) {
             return;
         }
-        let masked = set.get(f.detector).masker.mask(&f.normalised);
-        self.offer(hash, masked);
+        // Masked into a buffer of this thread's: until a field has shown MAX_SAMPLES distinct
+        // masked forms, every finding is masked (a column of one domain's e-mails never gets
+        // there), and only a new form is worth a string of its own.
+        thread_local!(static MASKED: std::cell::RefCell<String> = const {
+            std::cell::RefCell::new(String::new())
+        });
+        MASKED.with_borrow_mut(|masked| {
+            set.get(f.detector).masker.mask_into(&f.normalised, masked);
+            self.offer(hash, masked);
+        });
     }
 
     /// Keeps `masked` (a finding's masked form, `hash` its finding's hash) if it is among the
     /// samples with the smallest hashes.
-    fn offer(&mut self, hash: u64, masked: String) {
+    fn offer(&mut self, hash: u64, masked: &str) {
         if let Some(s) = self.samples.iter_mut().find(|s| s.1 == masked) {
             if hash >= s.0 {
                 return;
             }
             s.0 = hash;
         } else {
-            self.samples.push((hash, masked));
+            self.samples.push((hash, masked.to_string()));
         }
         self.samples.sort_unstable();
         self.samples.truncate(MAX_SAMPLES);
@@ -105,7 +113,7 @@ impl DetAcc {
         self.matches += other.matches;
         self.distinct.merge(&other.distinct);
         for (h, s) in other.samples {
-            self.offer(h, s);
+            self.offer(h, &s);
         }
     }
 }

@@ -207,9 +207,10 @@ pub struct Finding {
     pub detector: usize,
     pub start: usize,
     pub end: usize,
-    /// Shared, not owned: a table reader that memorises a value's findings hands the same
-    /// normalised value to every record that repeats it without copying it.
-    pub normalised: std::sync::Arc<str>,
+    /// Stored inline up to 23 bytes (IDs, phones, most e-mails: a finding costs no allocation),
+    /// shared beyond (an address memorised by a table reader goes to every record that repeats
+    /// it without being copied).
+    pub normalised: smol_str::SmolStr,
 }
 
 pub use engine::{Caches, CachesGuard, DetectorSet};

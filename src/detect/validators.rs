@@ -259,22 +259,32 @@ impl Masker {
     /// local part always becomes `***`, so its length is not disclosed either). A value too
     /// short to keep its ends and still hide a meaningful middle is starred out entirely.
     pub fn mask(self, normalised: &str) -> String {
+        let mut out = String::new();
+        self.mask_into(normalised, &mut out);
+        out
+    }
+
+    /// [`mask`](Self::mask) into `out` (cleared first): a field whose values all mask alike
+    /// (every address of one district, every e-mail of one domain) masks each of them to learn
+    /// that, so this allocates nothing once `out` has grown.
+    pub fn mask_into(self, normalised: &str, out: &mut String) {
+        out.clear();
         match self {
             // An 18-character ID hides 8 (birth date and sequence); insist on hiding ≥ 4.
-            Self::Id => keep_ends(normalised, 6, 4, 4),
+            Self::Id => keep_ends(normalised, 6, 4, 4, out),
             // Exactly 11 digits hides 4; anything shorter is not a mobile number.
-            Self::Mobile => keep_ends(normalised, 3, 4, 4),
+            Self::Mobile => keep_ends(normalised, 3, 4, 4, out),
             // A 13-digit Visa hides 3, which PCI DSS still accepts for first-6/last-4.
-            Self::Card => keep_ends(normalised, 6, 4, 3),
+            Self::Card => keep_ends(normalised, 6, 4, 3, out),
             // A 9-character passport or permit hides 6.
-            Self::Document => keep_ends(normalised, 1, 2, 3),
-            Self::Email => mask_email(normalised),
+            Self::Document => keep_ends(normalised, 1, 2, 3, out),
+            Self::Email => mask_email(normalised, out),
             // A name hides all but its first character (the surname, or half a compound one).
-            Self::Name => keep_ends(normalised, 1, 0, 1),
+            Self::Name => keep_ends(normalised, 1, 0, 1, out),
             // An address keeps its first 6 characters (province / city), never more than half.
             Self::Address => {
                 let n = normalised.chars().count();
-                keep_ends(normalised, 6.min(n / 2), 0, 1)
+                keep_ends(normalised, 6.min(n / 2), 0, 1, out)
             }
         }
     }
@@ -328,31 +338,29 @@ fn ascii_filtered(raw: &str, keep: impl Fn(&u8) -> bool) -> String {
 
 /// The first `first` and last `last` characters of `s` with the rest starred, or `s`
 /// starred entirely when fewer than `min_hidden` characters would be hidden.
-fn keep_ends(s: &str, first: usize, last: usize, min_hidden: usize) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let n = chars.len();
+fn keep_ends(s: &str, first: usize, last: usize, min_hidden: usize, out: &mut String) {
+    let n = s.chars().count();
     if n < first + last + min_hidden {
-        return "*".repeat(n);
+        out.extend(std::iter::repeat_n('*', n));
+        return;
     }
-    let mut out = String::with_capacity(s.len());
-    out.extend(&chars[..first]);
-    out.extend(std::iter::repeat_n('*', n - first - last));
-    out.extend(&chars[n - last..]);
-    out
+    for (i, c) in s.chars().enumerate() {
+        out.push(if i < first || i >= n - last { c } else { '*' });
+    }
 }
 
-fn mask_email(s: &str) -> String {
+fn mask_email(s: &str, out: &mut String) {
     match s.rsplit_once('@') {
         Some((local, domain)) if !local.is_empty() && !domain.is_empty() => {
             let mut local_chars = local.chars();
-            let first = local_chars.next();
             // A one-character local part would be disclosed whole: star it too.
-            match (first, local_chars.next()) {
-                (Some(c), Some(_)) => format!("{c}***@{domain}"),
-                _ => format!("***@{domain}"),
+            if let (Some(c), Some(_)) = (local_chars.next(), local_chars.next()) {
+                out.push(c);
             }
+            out.push_str("***@");
+            out.push_str(domain);
         }
-        _ => "*".repeat(s.chars().count()),
+        _ => out.extend(std::iter::repeat_n('*', s.chars().count())),
     }
 }
 
