@@ -52,7 +52,11 @@ pub fn is_cn_name(raw: &str) -> bool {
 
 /// `raw` without whitespace, borrowed when it has none (the common case).
 pub(crate) fn squashed(raw: &str) -> std::borrow::Cow<'_, str> {
-    if raw.chars().any(char::is_whitespace) {
+    // Every whitespace character starts with one of these bytes (ASCII controls and space,
+    // and the leads of U+0085, U+00A0, U+1680, U+2000–U+205F and U+3000): a value without
+    // any, most Hanzi text, is passed over bytewise without decoding its characters.
+    let may_be_space = |b: &u8| matches!(b, b'\t'..=b'\r' | b' ' | 0xC2 | 0xE1 | 0xE2 | 0xE3);
+    if raw.as_bytes().iter().any(may_be_space) && raw.chars().any(char::is_whitespace) {
         raw.chars()
             .filter(|c| !c.is_whitespace())
             .collect::<String>()
@@ -156,22 +160,32 @@ const PROVINCES: &[&str] = &[
 /// naming one more.
 pub fn is_address(raw: &str) -> bool {
     let s = squashed(raw);
-    let n = s.chars().count();
-    if !(6..=120).contains(&n) {
-        return false;
+    let (mut n, mut hanzi) = (0, 0);
+    for c in s.chars() {
+        n += 1;
+        hanzi += usize::from(is_hanzi(c));
     }
-    let hanzi = s.chars().filter(|&c| is_hanzi(c)).count();
-    if hanzi * 2 < n {
+    if !(6..=120).contains(&n) || hanzi * 2 < n {
         return false;
     }
     let levels = count_address_words(&s, 2);
-    let province = PROVINCES.iter().any(|p| s.starts_with(p));
-    levels >= 2 || (province && levels >= 1)
+    levels >= 2 || (levels >= 1 && PROVINCES.iter().any(|p| s.starts_with(p)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `squashed` looks for whitespace only in values holding one of a few bytes: every
+    /// whitespace character in Unicode starts with one of them.
+    #[test]
+    fn squashing_finds_every_whitespace_character() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let text = format!("张{c}伟");
+            let want: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            assert_eq!(squashed(&text), want, "U+{:04X}", c as u32);
+        }
+    }
 
     #[test]
     fn the_surname_list_loads_single_and_compound_surnames() {
