@@ -58,62 +58,69 @@ impl FindingHasher {
 pub struct DetAcc {
     pub matches: u64,
     pub distinct: Sketch,
-    /// The masked samples: of the distinct masked forms, the [`MAX_SAMPLES`] whose findings have
-    /// the smallest keyed hashes, each with its smallest hash, sorted by it.
+    /// Candidates for the masked samples: the findings with the [`SAMPLE_CANDIDATES`] smallest
+    /// keyed hashes (one per hash: equal hashes are equal values), masked, sorted by hash. The
+    /// samples are the first [`MAX_SAMPLES`] distinct masked forms among them.
     ///
     /// Chosen by hash rather than by order of appearance so that the same data and key give the
     /// same samples however the source was cut into chunks and whichever thread finished first
     /// (an auditor re-running a scan gets the same inventory), and so that samples come from
     /// all over a file rather than its first rows. A finding is masked only when its hash beats
-    /// the largest kept one: on a million matches, a few dozen times.
+    /// the largest candidate's: on a million matches, a couple of hundred times, even in a
+    /// column whose values all mask alike (one domain's e-mails, one district's addresses),
+    /// which a rule of "the first distinct forms by hash" would have to mask in full.
     samples: Vec<(u64, String)>,
 }
+
+/// Findings a field keeps as candidates for its [`MAX_SAMPLES`] samples (see [`DetAcc`]).
+const SAMPLE_CANDIDATES: usize = 16;
 
 impl DetAcc {
     /// Counts one finding of this field and detector; `hash` is its [`finding_hash`].
     pub fn add(&mut self, set: &DetectorSet, f: &Finding, hash: u64) {
         self.matches += 1;
         self.distinct.insert_hash(hash);
-        if self.samples.len() >= MAX_SAMPLES && self.samples.last().is_some_and(|s| hash >= s.0) {
+        if self.samples.len() >= SAMPLE_CANDIDATES
+            && self.samples.last().is_some_and(|s| hash >= s.0)
+        {
             return;
         }
-        // Masked into a buffer of this thread's: until a field has shown MAX_SAMPLES distinct
-        // masked forms, every finding is masked (a column of one domain's e-mails never gets
-        // there), and only a new form is worth a string of its own.
-        thread_local!(static MASKED: std::cell::RefCell<String> = const {
-            std::cell::RefCell::new(String::new())
-        });
-        MASKED.with_borrow_mut(|masked| {
-            set.get(f.detector).masker.mask_into(&f.normalised, masked);
-            self.offer(hash, masked);
-        });
+        // A value already among the candidates (a name that repeats) is not masked again.
+        if let Err(at) = self.samples.binary_search_by_key(&hash, |s| s.0) {
+            let masked = set.get(f.detector).masker.mask(&f.normalised);
+            self.insert_candidate(at, hash, masked);
+        }
     }
 
-    /// Keeps `masked` (a finding's masked form, `hash` its finding's hash) if it is among the
-    /// samples with the smallest hashes.
-    fn offer(&mut self, hash: u64, masked: &str) {
-        if let Some(s) = self.samples.iter_mut().find(|s| s.1 == masked) {
-            if hash >= s.0 {
-                return;
-            }
-            s.0 = hash;
-        } else {
-            self.samples.push((hash, masked.to_string()));
+    /// Keeps a finding's masked form (`hash` its finding's hash) if it is among the candidates
+    /// with the smallest hashes.
+    fn offer(&mut self, hash: u64, masked: String) {
+        if let Err(at) = self.samples.binary_search_by_key(&hash, |s| s.0) {
+            self.insert_candidate(at, hash, masked);
         }
-        self.samples.sort_unstable();
-        self.samples.truncate(MAX_SAMPLES);
+    }
+
+    fn insert_candidate(&mut self, at: usize, hash: u64, masked: String) {
+        self.samples.insert(at, (hash, masked));
+        self.samples.truncate(SAMPLE_CANDIDATES);
     }
 
     /// The masked samples, in the order they are reported.
     pub fn samples(&self) -> impl Iterator<Item = &str> {
-        self.samples.iter().map(|s| s.1.as_str())
+        let mut forms: Vec<&str> = Vec::with_capacity(MAX_SAMPLES);
+        for (_, masked) in &self.samples {
+            if forms.len() < MAX_SAMPLES && !forms.contains(&masked.as_str()) {
+                forms.push(masked);
+            }
+        }
+        forms.into_iter()
     }
 
     fn merge(&mut self, other: DetAcc) {
         self.matches += other.matches;
         self.distinct.merge(&other.distinct);
         for (h, s) in other.samples {
-            self.offer(h, &s);
+            self.offer(h, s);
         }
     }
 }
@@ -660,6 +667,33 @@ mod tests {
         {
             assert_eq!(hasher.hash(f), finding_hash(&set, &key, f), "{f:?}");
         }
+    }
+
+    #[test]
+    fn the_sample_candidates_are_the_smallest_hashes_whatever_the_masked_forms() {
+        let set = DetectorSet::load(None).unwrap();
+        let key = SketchKey::from_hex("000102030405060708090a0b0c0d0e0f").unwrap();
+        let di = set.index_of("email").expect("built-in detector");
+        let mut acc = DetAcc::default();
+        let mut hashes = Vec::new();
+        // Every value masks to `u***@example.com`; each comes twice.
+        for i in (0..1000).chain(0..1000) {
+            let f = Finding {
+                detector: di,
+                start: 0,
+                end: 0,
+                normalised: format!("user{i}@example.com").into(),
+            };
+            let h = finding_hash(&set, &key, &f);
+            hashes.push(h);
+            acc.add(&set, &f, h);
+        }
+        hashes.sort_unstable();
+        hashes.dedup();
+        let kept: Vec<u64> = acc.samples.iter().map(|s| s.0).collect();
+        assert_eq!(kept, hashes[..SAMPLE_CANDIDATES], "one candidate per value");
+        assert_eq!(acc.samples().collect::<Vec<_>>(), ["u***@example.com"]);
+        assert_eq!(acc.matches, 2000);
     }
 
     #[test]
