@@ -130,7 +130,10 @@ pub fn decode_pieces(
     let input = &bytes[det.bom.min(bytes.len())..];
     let mut dec = det.encoding.new_decoder_without_bom_handling();
     let mut stats = DecodeStats::default();
-    let mut out: Vec<u8> = Vec::with_capacity(piece + IN_STEP.min(piece) * 3);
+    // Decoded text sits in `out[..filled]`; the rest of `out` is room to decode into, zeroed
+    // once when it grows rather than on every step (the decoder writes into initialised bytes).
+    let mut out: Vec<u8> = Vec::new();
+    let mut filled = 0usize;
     let mut pos = 0usize;
     let step = IN_STEP.min(piece.max(1));
     loop {
@@ -141,12 +144,14 @@ pub fn decode_pieces(
         loop {
             let need = dec
                 .max_utf8_buffer_length_without_replacement(src.len())
-                .unwrap_or(src.len() * 3 + 16);
-            let old = out.len();
-            out.resize(old + need.max(16), 0);
+                .unwrap_or(src.len() * 3 + 16)
+                .max(16);
+            if out.len() < filled + need {
+                out.resize(filled + need, 0);
+            }
             let (res, read, written) =
-                dec.decode_to_utf8_without_replacement(src, &mut out[old..], last);
-            out.truncate(old + written);
+                dec.decode_to_utf8_without_replacement(src, &mut out[filled..], last);
+            filled += written;
             match res {
                 DecoderResult::InputEmpty => break,
                 DecoderResult::OutputFull => {}
@@ -154,28 +159,35 @@ pub fn decode_pieces(
                     let at = (src_base + read) as u64 - u64::from(extra) - u64::from(bad);
                     stats.malformed += 1;
                     stats.first_malformed_at.get_or_insert(at + det.bom as u64);
-                    out.extend_from_slice("\u{FFFD}".as_bytes());
+                    let replacement = "\u{FFFD}".as_bytes();
+                    if out.len() < filled + replacement.len() {
+                        out.resize(filled + replacement.len(), 0);
+                    }
+                    out[filled..filled + replacement.len()].copy_from_slice(replacement);
+                    filled += replacement.len();
                 }
             }
             src = &src[read..];
             src_base += read;
         }
         pos = end;
-        if out.len() >= piece || last {
+        if filled >= piece || last {
+            let text = &out[..filled];
             let cut = if last {
-                out.len()
+                filled
             } else {
-                memchr::memrchr(b'\n', &out).map_or(0, |i| i + 1)
+                memchr::memrchr(b'\n', text).map_or(0, |i| i + 1)
             };
             // A piece without any newline is handed over whole once it is far too long.
-            let cut = if cut == 0 && out.len() >= piece * 4 {
-                out.len()
+            let cut = if cut == 0 && filled >= piece * 4 {
+                filled
             } else {
                 cut
             };
             if cut > 0 {
                 sink(&out[..cut]);
-                out.drain(..cut);
+                out.copy_within(cut..filled, 0);
+                filled -= cut;
             }
         }
         if last {
