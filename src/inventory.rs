@@ -92,6 +92,12 @@ impl DetAcc {
         }
     }
 
+    /// Counts again a finding already [`add`](Self::add)ed here (the same value in the same
+    /// field): its hash is in the sketch and was offered as a sample, so only the match counts.
+    pub fn add_repeat(&mut self) {
+        self.matches += 1;
+    }
+
     /// Keeps a finding's masked form (`hash` its finding's hash) if it is among the candidates
     /// with the smallest hashes.
     fn offer(&mut self, hash: u64, masked: String) {

@@ -45,7 +45,7 @@ pub struct RecordScanner<'c, 'a> {
     findings: Vec<Finding>,
     finding_fields: Vec<usize>,
     /// The keyed hash of each finding (see [`crate::inventory::finding_hash`]) when already known.
-    hashes: Vec<Option<u64>>,
+    hashes: Vec<Hashed>,
     /// Bytes the fields' memos may still take.
     memo_budget: usize,
     /// The record's other values, joined by newlines for one search (see [`Self::record`]).
@@ -64,6 +64,18 @@ pub struct RecordScanner<'c, 'a> {
     /// A value's findings and their hashes, to memorise.
     scratch: Vec<Finding>,
     scratch_hashes: Vec<u64>,
+}
+
+/// What is known of a record's finding's keyed hash when the record is committed.
+#[derive(Debug, Clone, Copy)]
+enum Hashed {
+    /// Not yet computed (a finding of the record's joint search).
+    Unknown,
+    Known(u64),
+    /// A memorised value this field has held before, in this scanner: its finding already went
+    /// into the field's distinct-count sketch and was offered as a sample, so counting the
+    /// match is all that is left to do (a sketch insert is idempotent; so is a sample offer).
+    Repeat(u64),
 }
 
 /// A finding of a value handed out by [`RecordScanner::find_column`]: the value's tag, the
@@ -170,14 +182,14 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                 // A repeat costs a lookup; a new value is searched on its own and memorised.
                 if let Some((findings, hashes)) = field.memo.get(value) {
                     self.findings.extend_from_slice(findings);
-                    self.hashes.extend(hashes.iter().copied().map(Some));
+                    self.hashes.extend(hashes.iter().copied().map(Hashed::Repeat));
                 } else {
                     let hashes = &mut self.scratch_hashes;
                     hashes.clear();
                     let searcher = (self.ctx, &mut *self.caches, &self.hasher);
                     let budget = &mut self.memo_budget;
                     search_and_memorise(searcher, field, value, budget, &mut self.findings, hashes);
-                    self.hashes.extend(hashes.iter().copied().map(Some));
+                    self.hashes.extend(hashes.iter().copied().map(Hashed::Known));
                 }
             } else {
                 if field.header_driven {
@@ -201,7 +213,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             }
             count_validated(&mut field.stats, detectors(&self.findings[before..]));
             self.finding_fields.resize(self.findings.len(), fid);
-            self.hashes.resize(self.findings.len(), None);
+            self.hashes.resize(self.findings.len(), Hashed::Unknown);
         }
         if !self.joint.is_empty() {
             let before = self.findings.len();
@@ -230,7 +242,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                 let fid = map[k].1;
                 count_validated(&mut self.fields[fid].stats, detectors(&self.findings[i..j]));
                 self.finding_fields.resize(j, fid);
-                self.hashes.resize(j, None);
+                self.hashes.resize(j, Hashed::Unknown);
                 i = j;
             }
         }
@@ -436,17 +448,30 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             .zip(&self.finding_fields)
             .zip(&mut self.hashes)
         {
-            let h = *h.get_or_insert_with(|| self.hasher.hash(f));
+            let (hash, repeat) = match *h {
+                Hashed::Unknown => (self.hasher.hash(f), false),
+                Hashed::Known(hash) => (hash, false),
+                Hashed::Repeat(hash) => (hash, true),
+            };
+            *h = Hashed::Known(hash);
             let found = &mut self.fields[fid].found;
             if found.len() <= f.detector {
                 found.resize_with(f.detector + 1, || None);
             }
-            found[f.detector]
-                .get_or_insert_with(DetAcc::default)
-                .add(set, f, h);
+            let acc = found[f.detector].get_or_insert_with(DetAcc::default);
+            if repeat {
+                acc.add_repeat();
+            } else {
+                acc.add(set, f, hash);
+            }
         }
         let subject = subject::classify(set, &self.findings, self.ctx.reference);
-        let h = subject.key_finding.and_then(|i| self.hashes[i]);
+        let h = subject
+            .key_finding
+            .and_then(|i| match self.hashes[i] {
+                Hashed::Known(h) | Hashed::Repeat(h) => Some(h),
+                Hashed::Unknown => None,
+            });
         self.acc.add_subject(h, &subject, true);
     }
 
@@ -463,7 +488,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         for (fid, f, h) in findings {
             self.findings.push(f);
             self.finding_fields.push(fid);
-            self.hashes.push(h);
+            self.hashes.push(h.map_or(Hashed::Unknown, Hashed::Known));
         }
         self.commit();
     }
