@@ -573,8 +573,18 @@ mod tests {
         let key = SketchKey::random();
         let ctx = Ctx::for_tests(&set, &key);
         let cells = [
-            "", " ", "张伟", "李秀英", "13812345678", "+86 139 1234 5678", "u1@example.com",
-            "北京市朝阳区建国路1号院", "110105194912310025", "abc", "12.50", "\u{feff}x",
+            "",
+            " ",
+            "张伟",
+            "李秀英",
+            "13812345678",
+            "+86 139 1234 5678",
+            "u1@example.com",
+            "北京市朝阳区建国路1号院",
+            "110105194912310025",
+            "abc",
+            "12.50",
+            "\u{feff}x",
             "6222020200112233445",
         ];
         let ends = ["\n", "\r\n", "\r"];
@@ -636,7 +646,11 @@ mod tests {
             let text = format!("姓名,手机号,备注\n王芳,13712345678,a\n{odd}赵敏,13612345678,b\n");
             let input = text.as_bytes();
             let want = feed_in_pieces(Parser::new(&ctx, b','), input, &[usize::MAX]);
-            assert!(want.iter().any(|l| l.starts_with("手机号") && l.contains(" 3 matches")), "{want:?}");
+            assert!(
+                want.iter()
+                    .any(|l| l.starts_with("手机号") && l.contains(" 3 matches")),
+                "{want:?}"
+            );
             for sizes in [&[usize::MAX][..], &[1 << 20]] {
                 let got = feed_in_pieces(Parser::plain(&ctx, b','), input, sizes);
                 assert_eq!(got, want, "pieces of {sizes:?}");

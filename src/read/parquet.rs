@@ -37,7 +37,7 @@ use parquet::schema::types::ColumnDescriptor;
 use rayon::prelude::*;
 
 use super::Ctx;
-use super::records::{ColumnHit, RecordScanner};
+use super::records::{ColumnHit, Hashed, RecordScanner};
 use crate::detect::Finding;
 use crate::inventory::SourceAcc;
 
@@ -478,7 +478,7 @@ struct RowGroupScan<'c, 'a> {
     /// Reused by `batch` to group findings by row.
     row_starts: Vec<u32>,
     order: Vec<u32>,
-    slots: Vec<Option<(usize, Finding, Option<u64>)>>,
+    slots: Vec<Option<(usize, Finding, Hashed)>>,
     /// Decimal text of an integer column's values, and each value's (row, start, end) in it.
     text: Vec<u8>,
     spans: Vec<(u32, usize, usize)>,
@@ -794,7 +794,10 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
             if arr.is_null(i) || d.keys().is_null(i) || r == u32::MAX || k >= cache.found.len() {
                 continue;
             }
-            if cache.found[k].is_none() {
+            // A value met before in this scanner has already been counted in its field's sketch
+            // and offered as a sample (see `Hashed::Repeat`).
+            let repeat = cache.found[k].is_some();
+            if !repeat {
                 scratch.clear();
                 if let Some(v) = value_bytes(cache.values.as_ref(), k)
                     && !v.is_empty()
@@ -818,8 +821,14 @@ impl<'c, 'a> RowGroupScan<'c, 'a> {
                 self.rs.count_value(fid, v, found.iter().map(|(f, _)| f));
             }
             if !found.is_empty() {
-                self.hits
-                    .extend(found.iter().map(|(f, h)| (r, f.clone(), Some(*h))));
+                self.hits.extend(found.iter().map(|(f, h)| {
+                    let h = if repeat {
+                        Hashed::Repeat(*h)
+                    } else {
+                        Hashed::Known(*h)
+                    };
+                    (r, f.clone(), h)
+                }));
                 self.hit_fields.resize(self.hits.len(), fid);
             }
         }

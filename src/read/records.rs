@@ -60,15 +60,15 @@ pub struct RecordScanner<'c, 'a> {
     caches: CachesGuard<'a>,
     /// Header-driven and memorised findings (with their hashes when known) of the values
     /// gathered by [`Self::find_column`], by value index.
-    column_head: Vec<(usize, Finding, Option<u64>)>,
+    column_head: Vec<(usize, Finding, Hashed)>,
     /// A value's findings and their hashes, to memorise.
     scratch: Vec<Finding>,
     scratch_hashes: Vec<u64>,
 }
 
 /// What is known of a record's finding's keyed hash when the record is committed.
-#[derive(Debug, Clone, Copy)]
-enum Hashed {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hashed {
     /// Not yet computed (a finding of the record's joint search).
     Unknown,
     Known(u64),
@@ -80,7 +80,7 @@ enum Hashed {
 
 /// A finding of a value handed out by [`RecordScanner::find_column`]: the value's tag, the
 /// finding, and its keyed hash when already known (a memorised value's).
-pub type ColumnHit = (u32, Finding, Option<u64>);
+pub type ColumnHit = (u32, Finding, Hashed);
 
 /// Most values [`RecordScanner::find_column`] gathers before handing out their findings.
 const COLUMN_VALUES: usize = 1 << 16;
@@ -182,14 +182,16 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                 // A repeat costs a lookup; a new value is searched on its own and memorised.
                 if let Some((findings, hashes)) = field.memo.get(value) {
                     self.findings.extend_from_slice(findings);
-                    self.hashes.extend(hashes.iter().copied().map(Hashed::Repeat));
+                    self.hashes
+                        .extend(hashes.iter().copied().map(Hashed::Repeat));
                 } else {
                     let hashes = &mut self.scratch_hashes;
                     hashes.clear();
                     let searcher = (self.ctx, &mut *self.caches, &self.hasher);
                     let budget = &mut self.memo_budget;
                     search_and_memorise(searcher, field, value, budget, &mut self.findings, hashes);
-                    self.hashes.extend(hashes.iter().copied().map(Hashed::Known));
+                    self.hashes
+                        .extend(hashes.iter().copied().map(Hashed::Known));
                 }
             } else {
                 if field.header_driven {
@@ -316,7 +318,11 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                 );
                 let found = detectors(&self.findings[before..]);
                 count_validated(&mut self.fields[fid].stats, found);
-                out.extend(self.findings.drain(before..).map(|f| (tag, f, None)));
+                out.extend(
+                    self.findings
+                        .drain(before..)
+                        .map(|f| (tag, f, Hashed::Unknown)),
+                );
                 continue;
             }
             let k = self.joint_fields.len();
@@ -330,7 +336,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                         found
                             .iter()
                             .zip(hashes)
-                            .map(|(f, &h)| (k, f.clone(), Some(h))),
+                            .map(|(f, &h)| (k, f.clone(), Hashed::Repeat(h))),
                     );
                 } else {
                     let (found, hashes) = (&mut self.scratch, &mut self.scratch_hashes);
@@ -339,7 +345,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                     let searcher = (self.ctx, &mut *self.caches, &self.hasher);
                     let budget = &mut self.memo_budget;
                     search_and_memorise(searcher, field, value, budget, found, hashes);
-                    let hashes = self.scratch_hashes.iter().map(|&h| Some(h));
+                    let hashes = self.scratch_hashes.iter().map(|&h| Hashed::Known(h));
                     head.extend(self.scratch.drain(..).zip(hashes).map(|(f, h)| (k, f, h)));
                 }
                 self.joint_fields.push((self.joint.len(), tag as usize));
@@ -354,7 +360,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                     &mut self.caches,
                     value,
                     &field.hinted,
-                    &mut |f| head.push((k, f, None)),
+                    &mut |f| head.push((k, f, Hashed::Unknown)),
                 );
             }
             self.joint_fields.push((self.joint.len(), tag as usize));
@@ -406,7 +412,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             while let Some(mut f) = found.next_if(|f| f.start < end) {
                 f.start -= at;
                 f.end -= at;
-                out.push((tag as u32, f, None));
+                out.push((tag as u32, f, Hashed::Unknown));
             }
             let value = &out[before..];
             count_validated(&mut field.stats, value.iter().map(|h| h.1.detector));
@@ -466,12 +472,10 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             }
         }
         let subject = subject::classify(set, &self.findings, self.ctx.reference);
-        let h = subject
-            .key_finding
-            .and_then(|i| match self.hashes[i] {
-                Hashed::Known(h) | Hashed::Repeat(h) => Some(h),
-                Hashed::Unknown => None,
-            });
+        let h = subject.key_finding.and_then(|i| match self.hashes[i] {
+            Hashed::Known(h) | Hashed::Repeat(h) => Some(h),
+            Hashed::Unknown => None,
+        });
         self.acc.add_subject(h, &subject, true);
     }
 
@@ -479,7 +483,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
     /// Each finding comes with its field and, when known, its keyed hash.
     pub fn record_findings(
         &mut self,
-        findings: impl IntoIterator<Item = (usize, Finding, Option<u64>)>,
+        findings: impl IntoIterator<Item = (usize, Finding, Hashed)>,
     ) {
         self.acc.records += 1;
         self.findings.clear();
@@ -488,7 +492,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         for (fid, f, h) in findings {
             self.findings.push(f);
             self.finding_fields.push(fid);
-            self.hashes.push(h.map_or(Hashed::Unknown, Hashed::Known));
+            self.hashes.push(h);
         }
         self.commit();
     }
@@ -654,6 +658,22 @@ mod tests {
         let names_found = &acc.fields["姓名"][&name_id];
         assert_eq!(names_found.matches, valid_names);
         assert_eq!(names_found.distinct.estimate().estimate, 4);
+        // Repeats only count their match: the same as adding every occurrence in full.
+        let mut every = DetAcc::default();
+        let hints = set.header_hints("姓名");
+        for i in (0..rows).filter(|i| i % names.len() != 4) {
+            let v = names[i % names.len()];
+            let mut found = Vec::new();
+            set.find_header_only(v.as_bytes(), &hints, &mut |f| found.push(f));
+            for f in found {
+                every.add(&set, &f, crate::inventory::finding_hash(&set, &key, &f));
+            }
+        }
+        assert_eq!(every.matches, names_found.matches);
+        assert_eq!(every.distinct.estimate(), names_found.distinct.estimate());
+        let samples = |a: &DetAcc| a.samples().map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(samples(&every), samples(names_found));
+        assert_eq!(samples(names_found).len(), 3);
         assert_eq!(acc.field_stats["姓名"].validated[&name_id], valid_names);
         assert_eq!(acc.fields["手机号"][&mobile].matches, rows as u64);
         // A mobile inside a repeated free-text value, found in every other row.
@@ -703,7 +723,7 @@ mod tests {
                 scratch.clear();
                 alone.find(fa, v, &mut scratch);
                 alone.count_value(fa, v, scratch.iter());
-                expected.extend(scratch.drain(..).map(|f| (row as u32, f, None)));
+                expected.extend(scratch.drain(..).map(|f| (row as u32, f, Hashed::Unknown)));
             }
             let mut got = Vec::new();
             joint.find_column(
