@@ -501,7 +501,7 @@ impl DetectorSet {
                 detector: *di,
                 start,
                 end: start + value.len(),
-                normalised: d.normaliser.canonical(value).as_ref().into(),
+                normalised: d.normaliser.normalise(value),
             });
         }
     }
@@ -629,7 +629,7 @@ impl DetectorSet {
             detector: di,
             start: s,
             end: e,
-            normalised: d.normaliser.canonical(raw).as_ref().into(),
+            normalised: d.normaliser.normalise(raw),
         })
     }
 }
