@@ -401,6 +401,10 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         let mut head = self.column_head.drain(..).peekable();
         let field = &mut self.fields[fid];
         for (k, &(at, tag)) in self.joint_fields.iter().enumerate() {
+            if head.peek().is_none() && found.peek().is_none() {
+                // The remaining values found nothing (their statistics were counted already).
+                break;
+            }
             let end = self
                 .joint_fields
                 .get(k + 1)
