@@ -613,7 +613,7 @@ impl DetectorSet {
             return None;
         }
         let d = &self.detectors[di];
-        let raw = std::str::from_utf8(&hay[s..e]).ok()?;
+        let raw = super::text_of(&hay[s..e])?;
         if let Some(v) = d.validator
             && !v.check(raw)
         {

@@ -158,8 +158,9 @@ impl Normaliser {
     pub fn normalise(self, raw: &str) -> smol_str::SmolStr {
         match self {
             Self::CnMobile => match cn_mobile_digits(raw) {
-                // Eleven ASCII digits.
-                Some(d) => std::str::from_utf8(&d).map_or_else(|_| raw.into(), Into::into),
+                // Eleven ASCII digits: `raw` itself when it is just them.
+                Some(d) if raw.as_bytes() == d => raw.into(),
+                Some(d) => super::text_of(&d).map_or_else(|| raw.into(), Into::into),
                 None => ascii_filtered(raw, u8::is_ascii_digit).into(),
             },
             _ => self.canonical(raw).as_ref().into(),
@@ -1042,7 +1043,12 @@ mod tests {
             "11010519491231002é",
             "11010549123100é",
         ];
-        let usual = ["139-0000-0000", "+86 139 1234 5678", "13912345678", "11010519491231002x"];
+        let usual = [
+            "139-0000-0000",
+            "+86 139 1234 5678",
+            "13912345678",
+            "11010519491231002x",
+        ];
         for s in odd.iter().chain(&usual) {
             for v in Validator::ALL {
                 let _ = v.check(s);
