@@ -75,9 +75,7 @@ pub fn tokens(hay: &[u8], min_len: usize, mut on: impl FnMut(usize, usize)) {
         let ts = i;
         let mut j = i;
         loop {
-            while j < n && hay[j].is_ascii_digit() {
-                j += 1;
-            }
+            j = digits_end(hay, j);
             if j + 1 < n && (hay[j] == b' ' || hay[j] == b'-') && hay[j + 1].is_ascii_digit() {
                 j += 1;
                 continue;
@@ -97,6 +95,30 @@ pub fn tokens(hay: &[u8], min_len: usize, mut on: impl FnMut(usize, usize)) {
         }
         i = j.max(i + 1);
     }
+}
+
+/// The end of the run of ASCII digits starting at `j` (`j` itself if there is none).
+///
+/// Digit runs are most of what a numeric token is made of (18 of an ID's 18 bytes), so they are
+/// measured eight bytes at a time: XOR with `0x30` maps the digits, and only them, to bytes
+/// 0–9; a byte is then a non-digit when its high bit is set or adding 0x76 to its low seven
+/// bits sets it (no carry crosses bytes: 0x7F + 0x76 < 0x100). About a quarter of the
+/// instructions of a byte-at-a-time loop (measured with cachegrind on 18-digit IDs).
+fn digits_end(hay: &[u8], mut j: usize) -> usize {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(word) = hay.get(j..j + 8) {
+        let t = u64::from_le_bytes(word.try_into().expect("eight bytes")) ^ 0x3030_3030_3030_3030;
+        let not_digit = (((t & LOW7) + 0x7676_7676_7676_7676) | t) & HIGH;
+        if not_digit != 0 {
+            return j + (not_digit.trailing_zeros() / 8) as usize;
+        }
+        j += 8;
+    }
+    while j < hay.len() && hay[j].is_ascii_digit() {
+        j += 1;
+    }
+    j
 }
 
 /// Candidate starts inside a token: its start, the digit after a leading `+` (`+86…` is a
@@ -131,6 +153,38 @@ pub fn starts(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digit_runs_end_where_a_byte_at_a_time_says() {
+        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..20_000 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let len = (rng % 40) as usize;
+            // Mostly digits, with every byte value (0x2F and 0x3A, either side of the digits,
+            // and bytes ≥ 0x80) now and then.
+            let hay: Vec<u8> = (0..len)
+                .map(|i| {
+                    let r = rng.rotate_left(i as u32 * 7);
+                    if r % 5 == 0 {
+                        (r >> 8) as u8
+                    } else {
+                        b'0' + (r >> 16) as u8 % 10
+                    }
+                })
+                .collect();
+            for j in 0..=len {
+                let want = j + hay[j..].iter().take_while(|b| b.is_ascii_digit()).count();
+                assert_eq!(digits_end(&hay, j), want, "{hay:?} from {j}");
+            }
+        }
+        for b in 0..=255u8 {
+            let hay = [b'1', b'2', b'3', b'4', b'5', b'6', b'7', b, b'9'];
+            let want = if b.is_ascii_digit() { 9 } else { 7 };
+            assert_eq!(digits_end(&hay, 0), want, "byte {b:#04x}");
+        }
+    }
 
     #[test]
     fn numeric_patterns_are_recognised() {
