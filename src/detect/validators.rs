@@ -172,6 +172,15 @@ impl Normaliser {
     pub fn canonical(self, raw: &str) -> Cow<'_, str> {
         match self {
             Self::Gb11643 => {
+                let b = raw.as_bytes();
+                if b.len() == 18 && b[..17].iter().all(u8::is_ascii_digit) {
+                    // An 18-character ID as matched: only its check character may change.
+                    match b[17] {
+                        b'0'..=b'9' | b'X' => return raw.into(),
+                        b'x' => return raw.to_ascii_uppercase().into(),
+                        _ => {}
+                    }
+                }
                 let id = strip_separators(raw);
                 if is_legacy_id(id.as_bytes()) {
                     upgrade_legacy_id(id.as_bytes()).into()
@@ -387,6 +396,13 @@ const GB11643_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 
 const GB11643_CHECK: &[u8; 11] = b"10X98765432";
 
 fn is_resident_id(raw: &str) -> bool {
+    // Already 18 or 15 characters: a separator in it could only make it shorter once stripped,
+    // and so invalid either way (the digit checks reject it as it is).
+    match raw.len() {
+        18 => return is_full_id(raw.as_bytes()),
+        15 => return is_legacy_id(raw.as_bytes()),
+        _ => {}
+    }
     let id = strip_separators(raw);
     let b = id.as_bytes();
     match b.len() {
@@ -755,6 +771,52 @@ mod tests {
         // An invalid 15-digit number is not upgraded (no fabricated check character).
         assert_eq!(n.apply("110105491331002"), "110105491331002");
         assert_eq!(n.apply("440113 20141005 001x"), "44011320141005001X");
+    }
+
+    #[test]
+    fn ids_of_15_or_18_characters_are_checked_as_if_stripped_first() {
+        // What the validator and normaliser did before their shortcut for 18 and 15 characters.
+        let slow_check = |raw: &str| {
+            let id = strip_separators(raw);
+            match id.len() {
+                18 => is_full_id(id.as_bytes()),
+                15 => is_legacy_id(id.as_bytes()),
+                _ => false,
+            }
+        };
+        let alphabet = b"0123456789 -xX";
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let valid = [
+            "11010519491231002X",
+            "110105491231002",
+            "44011320141005001X",
+        ];
+        for _ in 0..50_000 {
+            let base = valid[(next() % 3) as usize].as_bytes().to_vec();
+            let mut b = base.clone();
+            // Change up to two characters, to anything of the alphabet.
+            for _ in 0..next() % 3 {
+                let at = (next() % b.len() as u64) as usize;
+                b[at] = alphabet[(next() % alphabet.len() as u64) as usize];
+            }
+            let raw = String::from_utf8(b).unwrap();
+            assert_eq!(is_resident_id(&raw), slow_check(&raw), "{raw}");
+            let slow_canonical = {
+                let id = strip_separators(&raw);
+                if is_legacy_id(id.as_bytes()) {
+                    upgrade_legacy_id(id.as_bytes())
+                } else {
+                    id.to_ascii_uppercase()
+                }
+            };
+            assert_eq!(Normaliser::Gb11643.apply(&raw), slow_canonical, "{raw}");
+        }
     }
 
     #[test]
