@@ -614,11 +614,7 @@ impl DetectorSet {
         }
         let d = &self.detectors[di];
         let raw = super::text_of(&hay[s..e])?;
-        if let Some(v) = d.validator
-            && !v.check(raw)
-        {
-            return None;
-        }
+        let normalised = d.normaliser.validated(d.validator, raw)?;
         if d.patterns[pi].requires_context
             && !hinted.get(di).copied().unwrap_or(false)
             && !d.has_context(hay, s, e)
@@ -629,7 +625,7 @@ impl DetectorSet {
             detector: di,
             start: s,
             end: e,
-            normalised: d.normaliser.normalise(raw),
+            normalised,
         })
     }
 }

@@ -158,12 +158,23 @@ impl Normaliser {
     pub fn normalise(self, raw: &str) -> smol_str::SmolStr {
         match self {
             Self::CnMobile => match cn_mobile_digits(raw) {
-                // Eleven ASCII digits: `raw` itself when it is just them.
-                Some(d) if raw.as_bytes() == d => raw.into(),
-                Some(d) => super::text_of(&d).map_or_else(|| raw.into(), Into::into),
+                Some(d) => mobile_text(raw, &d),
                 None => ascii_filtered(raw, u8::is_ascii_digit).into(),
             },
             _ => self.canonical(raw).as_ref().into(),
+        }
+    }
+
+    /// `validator`'s verdict on `raw` and, if it passes (or there is none), `raw` normalised:
+    /// the same as [`Validator::check`] then [`normalise`](Self::normalise), with the work the
+    /// two share done once (a mobile number's digits, which both read).
+    pub fn validated(self, validator: Option<Validator>, raw: &str) -> Option<smol_str::SmolStr> {
+        match (validator, self) {
+            (Some(Validator::CnMobile), Self::CnMobile) => {
+                cn_mobile_digits(raw).map(|d| mobile_text(raw, &d))
+            }
+            (Some(v), _) if !v.check(raw) => None,
+            _ => Some(self.normalise(raw)),
         }
     }
 
@@ -540,7 +551,16 @@ fn known_card_range(b: &[u8]) -> bool {
 /// space or dash; `None` for any other shape or an unallocated block. A bare `86` prefix is
 /// not accepted: `8613812345678` is as likely to be a 13-digit account number.
 fn cn_mobile_digits(raw: &str) -> Option<[u8; 11]> {
-    let s = raw.trim();
+    // `trim`, without decoding characters when both ends are ASCII and not whitespace (the
+    // usual candidate: `13812345678`).
+    let b = raw.as_bytes();
+    let solid =
+        |c: Option<&u8>| c.is_some_and(|&c| c.is_ascii() && !matches!(c, b'\t'..=b'\r' | b' '));
+    let s = if solid(b.first()) && solid(b.last()) {
+        raw
+    } else {
+        raw.trim()
+    };
     let national = match s.strip_prefix("+86").or_else(|| s.strip_prefix("0086")) {
         Some(rest) => rest
             .strip_prefix(' ')
@@ -567,6 +587,16 @@ fn cn_mobile_digits(raw: &str) -> Option<[u8; 11]> {
         return None;
     }
     Some(digits)
+}
+
+/// The eleven digits `d` of a mobile number written as `raw`, as text: `raw` itself when it is
+/// just them.
+fn mobile_text(raw: &str, d: &[u8; 11]) -> smol_str::SmolStr {
+    if raw.as_bytes() == d {
+        raw.into()
+    } else {
+        super::text_of(d).map_or_else(|| raw.into(), Into::into)
+    }
 }
 
 /// Whether `1ab` is an allocated public mobile block (REGULATION.md §4). 140–144 (IoT,
@@ -1109,6 +1139,10 @@ mod tests {
             "139-0000-0000",
             "+86 139 1234 5678",
             "13912345678",
+            " 13912345678",
+            "13912345678\u{3000}",
+            "\u{0B}13912345678",
+            "\u{85}+8613912345678 ",
             "11010519491231002x",
         ];
         for s in odd.iter().chain(&usual) {
@@ -1117,6 +1151,10 @@ mod tests {
             }
             for n in Normaliser::ALL {
                 assert_eq!(n.normalise(s), n.apply(s), "{n:?} of {s:?}");
+                for v in Validator::ALL.iter().copied().map(Some).chain([None]) {
+                    let want = v.is_none_or(|v| v.check(s)).then(|| n.normalise(s));
+                    assert_eq!(n.validated(v, s), want, "{v:?}, {n:?} of {s:?}");
+                }
             }
             for m in Masker::ALL {
                 let _ = m.mask(s);
