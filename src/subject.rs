@@ -44,6 +44,7 @@ pub fn classify<'a>(
             sensitive[st.index()] |= d.sensitive.under(st);
         }
         if d.normaliser == crate::detect::validators::Normaliser::Gb11643
+            && !born_long_before(&f.normalised, reference)
             && let Some(birth) = resident_id_birth_date(&f.normalised)
             && birth <= reference
             && age_on(birth, reference) < MINOR_AGE
@@ -72,6 +73,18 @@ pub fn classify<'a>(
         sensitive,
         minor,
     }
+}
+
+/// Whether a resident ID's birth year is more than `MINOR_AGE + 1` years before `reference`'s:
+/// its holder is no minor, which most IDs settle without building a date.
+fn born_long_before(id: &str, reference: NaiveDate) -> bool {
+    use chrono::Datelike;
+    let year = id.as_bytes().get(6..10).and_then(|y| {
+        y.iter().try_fold(0i32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + i32::from(d - b'0'))
+        })
+    });
+    year.is_some_and(|y| y + MINOR_AGE as i32 + 1 < reference.year())
 }
 
 impl Subject<'_> {
@@ -131,5 +144,14 @@ mod tests {
         assert_eq!(day_before_14.sensitive, [true, true]);
         let birthday_14 = classify(&set, &f, date("2028-10-05"));
         assert!(!birthday_14.minor);
+        // Around the year shortcut (`born_long_before`): every day of the years in which the
+        // holder turns 13 to 16, against the date arithmetic alone.
+        let birth = date("2014-10-05");
+        let mut day = date("2027-01-01");
+        while day < date("2031-01-01") {
+            let want = age_on(birth, day) < MINOR_AGE;
+            assert_eq!(classify(&set, &f, day).minor, want, "{day}");
+            day = day.succ_opt().unwrap();
+        }
     }
 }

@@ -553,6 +553,10 @@ fn admit(st: &mut FieldStats, value: &[u8]) -> bool {
         return false;
     }
     st.values += 1;
+    // Small integers and damaged numbers open with a digit (or a minus sign): text does not.
+    if !(trimmed[0].is_ascii_digit() || trimmed[0] == b'-') {
+        return true;
+    }
     if classify::is_small_int(trimmed) {
         st.small_ints += 1;
         return false;
