@@ -493,15 +493,15 @@ impl DetectorSet {
                 continue;
             }
             let d = &self.detectors[*di];
-            if d.validator.is_some_and(|v| !v.check(value)) {
+            let Some(normalised) = d.normaliser.validated(d.validator, value) else {
                 continue;
-            }
+            };
             last = *di;
             on(Finding {
                 detector: *di,
                 start,
                 end: start + value.len(),
-                normalised: d.normaliser.normalise(value),
+                normalised,
             });
         }
     }

@@ -159,7 +159,11 @@ const PROVINCES: &[&str] = &[
 /// administrative or street levels (`省` `市` `区` `路` `号` …), or opening with a province and
 /// naming one more.
 pub fn is_address(raw: &str) -> bool {
-    let s = squashed(raw);
+    is_squashed_address(&squashed(raw))
+}
+
+/// [`is_address`] of a value already [`squashed`].
+pub(crate) fn is_squashed_address(s: &str) -> bool {
     let (mut n, mut hanzi) = (0, 0);
     for c in s.chars() {
         n += 1;
@@ -168,7 +172,7 @@ pub fn is_address(raw: &str) -> bool {
     if !(6..=120).contains(&n) || hanzi * 2 < n {
         return false;
     }
-    let levels = count_address_words(&s, 2);
+    let levels = count_address_words(s, 2);
     levels >= 2 || (levels >= 1 && PROVINCES.iter().any(|p| s.starts_with(p)))
 }
 

@@ -173,6 +173,10 @@ impl Normaliser {
             (Some(Validator::CnMobile), Self::CnMobile) => {
                 cn_mobile_digits(raw).map(|d| mobile_text(raw, &d))
             }
+            (Some(Validator::Address), Self::Squash) => {
+                let s = super::person::squashed(raw);
+                super::person::is_squashed_address(&s).then(|| s.as_ref().into())
+            }
             (Some(v), _) if !v.check(raw) => None,
             _ => Some(self.normalise(raw)),
         }
