@@ -167,7 +167,7 @@ mod tests {
             let hay: Vec<u8> = (0..len)
                 .map(|i| {
                     let r = rng.rotate_left(i as u32 * 7);
-                    if r % 5 == 0 {
+                    if r.is_multiple_of(5) {
                         (r >> 8) as u8
                     } else {
                         b'0' + (r >> 16) as u8 % 10

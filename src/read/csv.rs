@@ -245,12 +245,12 @@ impl<'c, 'a> Parser<'c, 'a> {
             let Some(i) = memchr::memchr2(b'\n', b'\r', rest) else {
                 self.carry.extend_from_slice(rest);
                 if self.carry.len() > PLAIN_LINE_CAP {
-                    self.to_csv_core(&[], last);
+                    self.hand_to_csv_core(&[], last);
                 } else if last {
                     let line = std::mem::take(&mut self.carry);
                     if !self.plain_line(&line) {
                         self.carry = line;
-                        self.to_csv_core(&[], last);
+                        self.hand_to_csv_core(&[], last);
                     }
                 }
                 return;
@@ -260,7 +260,7 @@ impl<'c, 'a> Parser<'c, 'a> {
             if !self.plain_line(&line) {
                 line.truncate(line.len() - i);
                 self.carry = line;
-                self.to_csv_core(rest, last);
+                self.hand_to_csv_core(rest, last);
                 return;
             }
             // The line's bytes are done with; its buffer is kept for the next cut line.
@@ -271,7 +271,7 @@ impl<'c, 'a> Parser<'c, 'a> {
         }
         while let Some(i) = memchr::memchr2(b'\n', b'\r', rest) {
             if !self.plain_line(&rest[..i]) {
-                self.to_csv_core(rest, last);
+                self.hand_to_csv_core(rest, last);
                 return;
             }
             self.lines_before += u64::from(rest[i] == b'\n');
@@ -280,12 +280,12 @@ impl<'c, 'a> Parser<'c, 'a> {
         if !last {
             self.carry.extend_from_slice(rest);
         } else if !rest.is_empty() && !self.plain_line(rest) {
-            self.to_csv_core(rest, last);
+            self.hand_to_csv_core(rest, last);
         }
     }
 
     /// Plain input from here on goes through csv-core: the cut line kept so far, then `rest`.
-    fn to_csv_core(&mut self, rest: &[u8], last: bool) {
+    fn hand_to_csv_core(&mut self, rest: &[u8], last: bool) {
         self.plain = false;
         let carry = std::mem::take(&mut self.carry);
         self.feed(&carry, false);
