@@ -407,6 +407,10 @@ impl DetectorSet {
             let spans = std::iter::once((0, hay.len(), hinted))
                 .chain(parts.iter().map(|&(lo, hi, f)| (lo, hi, hints_of(f))));
             for (lo, hi, h) in spans {
+                if h.is_empty() {
+                    // No header hints (plain text, a record's joint values).
+                    continue;
+                }
                 for (di, (own, oc)) in self.context_own.iter().zip(&mut c.context_own).enumerate() {
                     if let (Some(own), Some(oc)) = (own, oc)
                         && h.get(di).copied().unwrap_or(false)

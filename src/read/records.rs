@@ -560,8 +560,13 @@ fn admit(st: &mut FieldStats, value: &[u8]) -> bool {
         return false;
     }
     st.values += 1;
-    // Small integers and damaged numbers open with a digit (or a minus sign): text does not.
-    if !(trimmed[0].is_ascii_digit() || trimmed[0] == b'-') {
+    // Small integers and damaged numbers open with a digit (or a minus sign), and are at most
+    // 24 bytes long: text, IDs and phone numbers of 7 or more digits with no `.`/`E` second are
+    // neither, and are admitted without the two checks.
+    let second = trimmed.get(1).copied().unwrap_or(b'0');
+    if !(trimmed[0].is_ascii_digit() || trimmed[0] == b'-')
+        || (trimmed.len() > 6 && second.is_ascii_digit() && trimmed[0] != b'-')
+    {
         return true;
     }
     if classify::is_small_int(trimmed) {
@@ -649,6 +654,60 @@ mod tests {
 
     /// Repeated values go through the field's memo, unique ones stop using it: either way every
     /// occurrence counts as if it had been searched.
+    /// `admit`'s shortcut (no checks for text and for long digit runs) decides as the two
+    /// checks would.
+    #[test]
+    fn admit_decides_as_the_small_integer_and_damaged_number_checks_do() {
+        let mut values: Vec<String> = [
+            "1.10105E+17",
+            "1.1010519491231E17",
+            "1E17",
+            "9.9e15",
+            "1.5E14",
+            "123456",
+            "-123456",
+            "1234567",
+            "-1234567",
+            "12.5",
+            "0.5",
+            "-",
+            "-1.1E17",
+            "13812345678",
+            "张伟",
+            "a1",
+            " 42 ",
+            "1e",
+            "1.",
+            "11010519491231002X",
+        ]
+        .map(String::from)
+        .to_vec();
+        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..20_000 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let len = 1 + (rng % 26) as usize;
+            let alphabet = b"0123456789.Ee+-x ";
+            values.push(
+                (0..len)
+                    .map(|i| {
+                        alphabet[((rng >> (i * 2 % 60)) % alphabet.len() as u64) as usize] as char
+                    })
+                    .collect(),
+            );
+        }
+        for v in &values {
+            let mut st = FieldStats::default();
+            let got = admit(&mut st, v.as_bytes());
+            let t = v.as_bytes().trim_ascii();
+            let want = !t.is_empty() && searchable(t);
+            assert_eq!(got, want, "{v:?}");
+            let small = u64::from(!t.is_empty() && classify::is_small_int(t));
+            assert_eq!(st.small_ints, small, "{v:?}");
+        }
+    }
+
     #[test]
     fn memorised_values_count_like_searched_ones() {
         let set = DetectorSet::load(None).unwrap();
