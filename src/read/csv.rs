@@ -64,8 +64,10 @@ pub fn scan_csv(bytes: &[u8], det: &Detected, delimiter: u8, ctx: &Ctx) -> CsvOu
     }
 }
 
-/// The first chunk of a file parsed in parallel, which settles the header.
-const FIRST_CHUNK: usize = 1 << 20;
+/// The first chunk of a file parsed in parallel, which settles the header. It is parsed before
+/// the others start, on one core, so it is short: it only has to hold the header line (a chunk
+/// always runs to the end of a line, however long).
+const FIRST_CHUNK: usize = 64 << 10;
 
 /// `body` cut into chunks that each end just after a newline (a record boundary in a file
 /// without quotes, however long its lines): the first about `first` bytes, the rest about
