@@ -167,6 +167,17 @@ fn scan_parallel(bytes: &[u8], det: &Detected, delimiter: u8, ctx: &Ctx) -> CsvO
     }
 }
 
+/// Why a record could not be kept whole (see `Parser::runaway`).
+#[derive(Debug, Clone, Copy)]
+enum Runaway {
+    /// A quote opened and the file ended.
+    Unclosed,
+    /// Past [`RECORD_CAP`] bytes.
+    TooLong,
+    /// Past [`MAX_FIELDS`] fields.
+    TooWide,
+}
+
 struct Parser<'c, 'a> {
     rdr: Reader,
     delimiter: u8,
@@ -350,7 +361,7 @@ impl<'c, 'a> Parser<'c, 'a> {
                 }
                 ReadRecordResult::OutputFull => {
                     if self.out.len() >= RECORD_CAP {
-                        self.runaway(false);
+                        self.runaway(Runaway::TooLong);
                         continue;
                     }
                     let n = (self.out.len() * 2).min(RECORD_CAP);
@@ -358,7 +369,7 @@ impl<'c, 'a> Parser<'c, 'a> {
                 }
                 ReadRecordResult::OutputEndsFull => {
                     if self.ends.len() >= MAX_FIELDS {
-                        self.runaway(false);
+                        self.runaway(Runaway::TooWide);
                         continue;
                     }
                     let n = self.ends.len() * 2;
@@ -367,7 +378,7 @@ impl<'c, 'a> Parser<'c, 'a> {
                 ReadRecordResult::Record => {
                     // Only the last record can end at the end of input with a quote still open.
                     if last && input.is_empty() && self.record_quotes % 2 == 1 {
-                        self.runaway(true);
+                        self.runaway(Runaway::Unclosed);
                         return;
                     }
                     self.emit_csv_core();
@@ -385,21 +396,31 @@ impl<'c, 'a> Parser<'c, 'a> {
     }
 
     /// A quoted field that did not close: report it and scan what it swallowed as text.
-    fn runaway(&mut self, at_eof: bool) {
+    fn runaway(&mut self, why: Runaway) {
         let line = self.lines_before + self.record_line;
         let now = self.lines_before + self.rdr.line();
-        self.problem = Some(if at_eof {
-            format!(
+        let rest = format!("the rest of the file from line {line} was scanned as plain text lines");
+        // A record with a quote in it is most likely a stray quote's doing; one without is
+        // what it says (a file with no quote at all can still hold a line too long or wide).
+        let quoted = self.record_quotes > 0;
+        self.problem = Some(match why {
+            Runaway::Unclosed => format!(
                 "line {line}: a quoted field opens and is never closed (stray quote?): lines \
                  {line}–{now} were read as one field; they were scanned as plain text lines instead"
-            )
-        } else {
-            format!(
+            ),
+            Runaway::TooLong if quoted => format!(
                 "line {line}: a quoted field runs past {} MiB (to line {now}) without a closing \
-                 quote (stray quote?); the rest of the file from line {line} was scanned as plain \
-                 text lines",
+                 quote (stray quote?); {rest}",
                 RECORD_CAP >> 20
-            )
+            ),
+            Runaway::TooLong => format!(
+                "line {line}: a record runs past {} MiB with no line end (and no quote); {rest}",
+                RECORD_CAP >> 20
+            ),
+            Runaway::TooWide => format!(
+                "line {line}: a record has more than {MAX_FIELDS} fields{}; {rest}",
+                if quoted { " (stray quote?)" } else { "" }
+            ),
         });
         // The fields as they stood, joined again by their delimiter.
         let mut swallowed = Vec::with_capacity(self.out_len + self.nends);
@@ -657,6 +678,48 @@ mod tests {
                 let got = feed_in_pieces(Parser::plain(&ctx, b','), input, sizes);
                 assert_eq!(got, want, "pieces of {sizes:?}");
             }
+        }
+    }
+
+    /// A record too long or too wide is reported as what it is: a stray quote is suspected
+    /// only when the record has a quote in it.
+    #[test]
+    fn a_record_kept_from_being_whole_says_why() {
+        let set = DetectorSet::load(None).unwrap();
+        let key = SketchKey::random();
+        let ctx = Ctx::for_tests(&set, &key);
+        let message = |quotes: u64, why: Runaway| {
+            let mut p = Parser::new(&ctx, b',');
+            p.lines_before = 41;
+            p.record_quotes = quotes;
+            p.runaway(why);
+            p.problem.unwrap()
+        };
+        let long = message(0, Runaway::TooLong);
+        assert!(
+            long.starts_with("line 42: a record runs past 8 MiB with no line end"),
+            "{long}"
+        );
+        assert!(!long.contains("stray quote"), "{long}");
+        let quoted = message(1, Runaway::TooLong);
+        assert!(
+            quoted.starts_with("line 42: a quoted field runs past 8 MiB"),
+            "{quoted}"
+        );
+        assert!(quoted.contains("stray quote"), "{quoted}");
+        let wide = message(0, Runaway::TooWide);
+        assert!(
+            wide.starts_with("line 42: a record has more than 65536 fields;"),
+            "{wide}"
+        );
+        assert!(message(3, Runaway::TooWide).contains("fields (stray quote?);"));
+        let open = message(1, Runaway::Unclosed);
+        assert!(open.contains("never closed"), "{open}");
+        for m in [long, quoted, wide] {
+            assert!(
+                m.ends_with("the rest of the file from line 42 was scanned as plain text lines"),
+                "{m}"
+            );
         }
     }
 
