@@ -302,10 +302,9 @@ impl Masker {
         out
     }
 
-    /// [`mask`](Self::mask) into `out` (cleared first): a field whose values all mask alike
-    /// (every address of one district, every e-mail of one domain) masks each of them to learn
-    /// that, so this allocates nothing once `out` has grown.
-    pub fn mask_into(self, normalised: &str, out: &mut String) {
+    /// [`mask`](Self::mask) into `out` (cleared first), character by character: no
+    /// intermediate vector of characters.
+    fn mask_into(self, normalised: &str, out: &mut String) {
         out.clear();
         match self {
             // An 18-character ID hides 8 (birth date and sequence); insist on hiding ≥ 4.
