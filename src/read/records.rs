@@ -652,8 +652,6 @@ mod tests {
         assert_eq!(acc.fields.len(), 3, "{:?}", acc.fields.keys());
     }
 
-    /// Repeated values go through the field's memo, unique ones stop using it: either way every
-    /// occurrence counts as if it had been searched.
     /// `admit`'s shortcut (no checks for text and for long digit runs) decides as the two
     /// checks would.
     #[test]
@@ -708,6 +706,8 @@ mod tests {
         }
     }
 
+    /// Repeated values go through the field's memo, unique ones stop using it: either way every
+    /// occurrence counts as if it had been searched.
     #[test]
     fn memorised_values_count_like_searched_ones() {
         let set = DetectorSet::load(None).unwrap();
