@@ -136,13 +136,25 @@ fn scan_parallel(bytes: &[u8], det: &Detected, delimiter: u8, ctx: &Ctx) -> CsvO
     let parts: Vec<(SourceAcc, Option<String>, encoding::DecodeStats)> = chunks[1..]
         .par_iter()
         .map(|&chunk| {
-            let mut p = Parser::plain(ctx, delimiter);
-            p.header_done = header_done;
-            for n in &names {
-                let id = p.scanner.field(n);
-                p.columns.push(id);
+            let parser = |lines_before: u64| {
+                let mut p = Parser::plain(ctx, delimiter);
+                p.header_done = header_done;
+                p.lines_before = lines_before;
+                for n in &names {
+                    let id = p.scanner.field(n);
+                    p.columns.push(id);
+                }
+                p
+            };
+            let mut p = parser(0);
+            let mut stats = feed(&mut p, chunk);
+            if p.problem.is_some() {
+                // Its message counts lines from the chunk's start. Rare (a record too long or
+                // too wide to keep whole), so only then are the lines before the chunk counted,
+                // and the chunk read again with them for the file's line numbers.
+                p = parser(bytecount::count(&body[..chunk.0], b'\n') as u64);
+                stats = feed(&mut p, chunk);
             }
-            let stats = feed(&mut p, chunk);
             let problem = p.problem.take();
             (p.scanner.finish(), problem, stats)
         })
@@ -721,6 +733,29 @@ mod tests {
                 "{m}"
             );
         }
+    }
+
+    /// In a large quote-free file parsed in chunks, a record too long to keep whole is reported
+    /// at its line in the file, not in its chunk.
+    #[test]
+    fn a_record_too_long_in_a_later_chunk_is_reported_at_its_line_in_the_file() {
+        let mut text = String::from("姓名,手机号\n");
+        let mut lines = 1;
+        while text.len() < 3 * text::CHUNK {
+            text.push_str("张伟,13812345678\n");
+            lines += 1;
+        }
+        let long_line = lines + 1;
+        text.push_str(&format!(
+            "李娜,{}\n王芳,13912345678\n",
+            "x".repeat(RECORD_CAP + 1)
+        ));
+        let (out, _) = run(text.as_bytes());
+        let problem = out.problem.expect("the long record is reported");
+        assert!(
+            problem.starts_with(&format!("line {long_line}: a record runs past 8 MiB")),
+            "{problem}"
+        );
     }
 
     #[test]
