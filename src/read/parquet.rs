@@ -163,9 +163,9 @@ where
         return (acc, None);
     }
     let mask = ProjectionMask::leaves(schema, leaves.iter().copied());
-    // Ask for dictionary arrays where the file has dictionary pages, so that each distinct value
-    // is scanned once; if the reader rejects the hint, read plain arrays.
-    let meta = match dictionary_hint(&meta, &leaves) {
+    // Ask for dictionary arrays where the file has dictionary pages and view arrays elsewhere
+    // (see `reading_hint`); if the reader rejects the hint, read plain arrays.
+    let meta = match reading_hint(&meta, &leaves) {
         Some(hinted) => match ArrowReaderMetadata::try_new(
             meta.metadata().clone(),
             ArrowReaderOptions::new().with_schema(hinted),
@@ -322,10 +322,13 @@ fn all_dictionary(c: &ColumnChunkMetaData) -> bool {
         })
 }
 
-/// The file's Arrow schema with dictionary types for the string and binary columns (top level
-/// or inside structs) whose first row group is all dictionary-encoded (see [`all_dictionary`]);
-/// `None` if there are none.
-fn dictionary_hint(meta: &ArrowReaderMetadata, leaves: &[usize]) -> Option<Arc<Schema>> {
+/// The file's Arrow schema with the types the scan reads its string and binary columns as (top
+/// level or inside structs): dictionary types where the first row group is all
+/// dictionary-encoded (see [`all_dictionary`]), so that each distinct value is scanned once;
+/// view types for the others (`Utf8View`, `BinaryView`), whose plain pages are read without
+/// copying each value into an offsets buffer and are checked for UTF-8 in one pass per page
+/// rather than value by value. `None` if nothing changes.
+fn reading_hint(meta: &ArrowReaderMetadata, leaves: &[usize]) -> Option<Arc<Schema>> {
     let md = meta.metadata();
     let rg = md.row_groups().first()?;
     let schema = meta.parquet_schema();
@@ -334,9 +337,6 @@ fn dictionary_hint(meta: &ArrowReaderMetadata, leaves: &[usize]) -> Option<Arc<S
         .filter(|&&i| all_dictionary(rg.column(i)))
         .map(|&i| schema.column(i).path().parts().to_vec())
         .collect();
-    if dict_paths.is_empty() {
-        return None;
-    }
     let arrow = meta.schema();
     let mut changed = false;
     let fields: Vec<Arc<Field>> = arrow
@@ -363,6 +363,14 @@ fn hint_field(
             let dt =
                 DataType::Dictionary(Box::new(DataType::Int32), Box::new(f.data_type().clone()));
             Arc::new(f.as_ref().clone().with_data_type(dt))
+        }
+        DataType::Utf8 => {
+            *changed = true;
+            Arc::new(f.as_ref().clone().with_data_type(DataType::Utf8View))
+        }
+        DataType::Binary => {
+            *changed = true;
+            Arc::new(f.as_ref().clone().with_data_type(DataType::BinaryView))
         }
         DataType::Struct(children) => {
             let kids: Fields = children
@@ -924,7 +932,7 @@ mod tests {
         w.close().unwrap();
         let bytes = bytes::Bytes::from(buf);
         let meta = ArrowReaderMetadata::load(&bytes, ArrowReaderOptions::new()).unwrap();
-        let hinted = dictionary_hint(&meta, &[0]).expect("the writer made a dictionary page");
+        let hinted = reading_hint(&meta, &[0]).expect("the writer made a dictionary page");
         assert!(matches!(
             hinted.field(0).data_type(),
             DataType::Dictionary(_, _)
@@ -942,6 +950,44 @@ mod tests {
             b.column(0).data_type(),
             DataType::Dictionary(_, _)
         ));
+    }
+
+    /// A string column written without a dictionary is read as a view array, and its values
+    /// (short ones held inline in the view, long ones in the page's buffer) are all found.
+    #[test]
+    fn plain_string_columns_are_read_as_views_and_scanned() {
+        use parquet::arrow::ArrowWriter;
+        use parquet::file::properties::WriterProperties;
+        let values: Vec<String> = (0..3000)
+            .map(|i| match i % 3 {
+                0 => format!("13{:09}", 800_000_000 + i),
+                1 => format!("user{i}@example.com"),
+                _ => format!("备注{i}"),
+            })
+            .collect();
+        let strings = StringArray::from(values);
+        let schema = Arc::new(Schema::new(vec![Field::new("s", DataType::Utf8, false)]));
+        let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(strings)]).unwrap();
+        let props = WriterProperties::builder()
+            .set_dictionary_enabled(false)
+            .build();
+        let mut buf = Vec::new();
+        let mut w = ArrowWriter::try_new(&mut buf, schema, Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let bytes = bytes::Bytes::from(buf.clone());
+        let meta = ArrowReaderMetadata::load(&bytes, ArrowReaderOptions::new()).unwrap();
+        let hinted = reading_hint(&meta, &[0]).expect("a string column to hint");
+        assert_eq!(hinted.field(0).data_type(), &DataType::Utf8View);
+        let (set, key) = ctx_parts();
+        let ctx = Ctx::for_tests(&set, &key);
+        let (acc, problem) = scan(|| Ok(bytes::Bytes::from(buf.clone())), &ctx);
+        assert_eq!(problem, None);
+        assert_eq!(acc.records, 3000);
+        let mobile = set.index_of("cn-mobile").unwrap();
+        let email = set.index_of("email").unwrap();
+        assert_eq!(acc.fields["s"][&mobile].matches, 1000);
+        assert_eq!(acc.fields["s"][&email].matches, 1000);
     }
 
     #[test]
