@@ -379,6 +379,12 @@ fn hint_field(
                 .collect();
             Arc::new(f.as_ref().clone().with_data_type(DataType::Struct(kids)))
         }
+        DataType::List(child) => {
+            // A list's elements: a view type if they are strings (the list level of the
+            // Parquet path is not in Arrow's, so these never match a dictionary path).
+            let child = hint_field(child, &path, dict_paths, changed);
+            Arc::new(f.as_ref().clone().with_data_type(DataType::List(child)))
+        }
         _ => f.clone(),
     }
 }
