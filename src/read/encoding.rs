@@ -286,7 +286,12 @@ mod tests {
             ),
         ] {
             let bytes = [ascii.as_bytes(), &enc.encode(&text.repeat(400)).0].concat();
-            assert_eq!(detect(&bytes[..64 << 10], false).encoding, enc, "{}", enc.name());
+            assert_eq!(
+                detect(&bytes[..64 << 10], false).encoding,
+                enc,
+                "{}",
+                enc.name()
+            );
         }
     }
 
