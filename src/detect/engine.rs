@@ -353,12 +353,11 @@ impl DetectorSet {
                 .iter()
                 .map(|k| format!("(?i:{})", regex_syntax::escape(k)))
                 .collect();
-            let pats = &keyword_patterns;
             Some(
                 meta::Regex::builder()
                     .syntax(syntax::Config::new().unicode(false).utf8(false))
                     .configure(meta::Config::new().utf8_empty(false))
-                    .build_many(&pats)
+                    .build_many(&keyword_patterns)
                     .map_err(|e| build_err(e.to_string()))?,
             )
         };
@@ -367,11 +366,11 @@ impl DetectorSet {
                 .unicode(false)
                 .utf8(false)
                 .build();
-            let hirs = keyword_patterns
+            // They compiled above, so they parse.
+            let hirs: Vec<_> = keyword_patterns
                 .iter()
-                .map(|p| parser.parse(p))
-                .collect::<Result<Vec<_>, _>>()
-                .ok()?;
+                .map(|p| parser.parse(p).ok())
+                .collect::<Option<_>>()?;
             Prefilter::from_hirs_prefix(MatchKind::LeftmostFirst, &hirs)
         });
         let numeric = Group::build(numeric, true).map_err(build_err)?;
