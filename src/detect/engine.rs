@@ -66,12 +66,7 @@ impl Lead {
     /// The lead of `pattern` (parsed as the group compiles it), if it has that shape.
     fn of(pattern: &str) -> Option<Lead> {
         use regex_syntax::hir::{Class, HirKind};
-        let hir = regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .build()
-            .parse(pattern)
-            .ok()?;
+        let hir = super::byte_hir(pattern)?;
         let HirKind::Concat(parts) = hir.kind() else {
             return None;
         };
@@ -362,14 +357,10 @@ impl DetectorSet {
             )
         };
         let keyword_prefilter = keywords.as_ref().and_then(|_| {
-            let mut parser = regex_syntax::ParserBuilder::new()
-                .unicode(false)
-                .utf8(false)
-                .build();
             // They compiled above, so they parse.
             let hirs: Vec<_> = keyword_patterns
                 .iter()
-                .map(|p| parser.parse(p).ok())
+                .map(|p| super::byte_hir(p))
                 .collect::<Option<_>>()?;
             Prefilter::from_hirs_prefix(MatchKind::LeftmostFirst, &hirs)
         });
