@@ -66,7 +66,12 @@ impl Lead {
     /// The lead of `pattern` (parsed as the group compiles it), if it has that shape.
     fn of(pattern: &str) -> Option<Lead> {
         use regex_syntax::hir::{Class, HirKind};
-        let hir = super::byte_hir(pattern)?;
+        let hir = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(pattern)
+            .ok()?;
         let HirKind::Concat(parts) = hir.kind() else {
             return None;
         };
@@ -357,10 +362,14 @@ impl DetectorSet {
             )
         };
         let keyword_prefilter = keywords.as_ref().and_then(|_| {
+            let mut parser = regex_syntax::ParserBuilder::new()
+                .unicode(false)
+                .utf8(false)
+                .build();
             // They compiled above, so they parse.
             let hirs: Vec<_> = keyword_patterns
                 .iter()
-                .map(|p| super::byte_hir(p))
+                .map(|p| parser.parse(p).ok())
                 .collect::<Option<_>>()?;
             Prefilter::from_hirs_prefix(MatchKind::LeftmostFirst, &hirs)
         });

@@ -195,17 +195,6 @@ pub(crate) fn window_after(hay: &[u8], pos: usize, chars: usize) -> usize {
     i
 }
 
-/// `pattern` parsed as the matcher compiles it (bytes, not Unicode), for the analyses that pick
-/// how a pattern is searched (numeric tokens, a lead literal, keyword prefixes).
-pub(crate) fn byte_hir(pattern: &str) -> Option<regex_syntax::hir::Hir> {
-    regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(pattern)
-        .ok()
-}
-
 /// `b` as text. A candidate match is short and almost always ASCII, which `is_ascii` checks a
 /// word at a time; `str::from_utf8`, built for long text, took about 100 instructions on an
 /// 18-digit ID (measured with cachegrind), several times the whole check. Other bytes go

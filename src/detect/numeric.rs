@@ -19,7 +19,12 @@ fn numeric_byte(b: u8) -> bool {
 
 /// If `pattern` can only match bytes of the numeric alphabet, its minimum match length.
 pub fn numeric_min_len(pattern: &str) -> Option<usize> {
-    let hir = super::byte_hir(pattern)?;
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .ok()?;
     if only_numeric(&hir) {
         hir.properties().minimum_len()
     } else {
