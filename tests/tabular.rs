@@ -113,7 +113,7 @@ fn committed_fixtures_are_what_the_generator_writes() {
         );
         n += 1;
     }
-    assert_eq!(n, 12, "11 fixtures and EXPECTED");
+    assert_eq!(n, 13, "12 fixtures and EXPECTED");
 }
 
 #[test]
@@ -137,7 +137,7 @@ fn every_tabular_fixture_gives_its_stated_answer() {
         );
         checked += 1;
     }
-    assert_eq!(checked, 11, "one line per fixture");
+    assert_eq!(checked, 12, "one line per fixture");
     let all = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| env.read(&e.unwrap().path()))
@@ -188,6 +188,7 @@ fn formats_and_encodings_are_told_by_content() {
     let cases = [
         ("customers_10_subjects.csv", "csv", Some("utf-8")),
         ("customers_gbk_10_subjects.csv", "csv", Some("gbk")),
+        ("contacts_big5_5_subjects.csv", "csv", Some("big5")),
         ("contacts_bom_8_subjects.csv", "csv", Some("utf-8-bom")),
         ("unicode_text_6_subjects.txt", "tsv", Some("utf-16le")),
         ("users_8_subjects.jsonl", "jsonl", Some("utf-8")),

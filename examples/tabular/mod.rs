@@ -515,6 +515,33 @@ pub fn generate(dir: &Path) -> Expect {
         "gbk plain text",
     );
 
+    // contacts_big5_5_subjects.csv: a Hong Kong or Taiwan office's export in Big5, traditional
+    // headers (no header hint names them): the mobile numbers and e-mails are found by their
+    // content once the file is read as Big5 (the `.cn` hint alone would have called it GBK).
+    // Made last, so that the files above stay as they were.
+    let ps = people(&mut rng, 1300, 5);
+    let mut rows = vec![["手機", "電郵", "備註"].map(String::from).to_vec()];
+    for p in &ps {
+        rows.push(vec![
+            p.mobile.clone(),
+            p.email.clone(),
+            "客戶已於門市完成資料核對，聯絡方式經本人確認無誤。".to_string(),
+        ]);
+    }
+    let text = String::from_utf8(csv_bytes(b',', &rows)).unwrap();
+    let (big5, _, bad) = encoding_rs::BIG5.encode(&text);
+    assert!(!bad, "all fixture text is in Big5");
+    put(
+        "contacts_big5_5_subjects.csv",
+        big5.into_owned(),
+        Expect {
+            subjects: 5,
+            records: 5,
+            ..Expect::default()
+        },
+        "big5 csv",
+    );
+
     total.subjects -= shared;
     total.sens35273 -= shared; // the shared people have their ID in both files
     let mut body = String::from(
