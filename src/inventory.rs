@@ -80,16 +80,7 @@ impl DetAcc {
     pub fn add(&mut self, set: &DetectorSet, f: &Finding, hash: u64) {
         self.matches += 1;
         self.distinct.insert_hash(hash);
-        if self.samples.len() >= SAMPLE_CANDIDATES
-            && self.samples.last().is_some_and(|s| hash >= s.0)
-        {
-            return;
-        }
-        // A value already among the candidates (a name that repeats) is not masked again.
-        if let Err(at) = self.samples.binary_search_by_key(&hash, |s| s.0) {
-            let masked = set.get(f.detector).masker.mask(&f.normalised);
-            self.insert_candidate(at, hash, masked);
-        }
+        self.offer(hash, || set.get(f.detector).masker.mask(&f.normalised));
     }
 
     /// Counts again a finding already [`add`](Self::add)ed here (the same value in the same
@@ -99,16 +90,18 @@ impl DetAcc {
     }
 
     /// Keeps a finding's masked form (`hash` its finding's hash) if it is among the candidates
-    /// with the smallest hashes.
-    fn offer(&mut self, hash: u64, masked: String) {
-        if let Err(at) = self.samples.binary_search_by_key(&hash, |s| s.0) {
-            self.insert_candidate(at, hash, masked);
+    /// with the smallest hashes. `masked` runs only then: a value already among the candidates
+    /// (a name that repeats), or beyond the largest, is not masked.
+    fn offer(&mut self, hash: u64, masked: impl FnOnce() -> String) {
+        if self.samples.len() >= SAMPLE_CANDIDATES
+            && self.samples.last().is_some_and(|s| hash >= s.0)
+        {
+            return;
         }
-    }
-
-    fn insert_candidate(&mut self, at: usize, hash: u64, masked: String) {
-        self.samples.insert(at, (hash, masked));
-        self.samples.truncate(SAMPLE_CANDIDATES);
+        if let Err(at) = self.samples.binary_search_by_key(&hash, |s| s.0) {
+            self.samples.insert(at, (hash, masked()));
+            self.samples.truncate(SAMPLE_CANDIDATES);
+        }
     }
 
     /// The masked samples, in the order they are reported.
@@ -126,7 +119,7 @@ impl DetAcc {
         self.matches += other.matches;
         self.distinct.merge(&other.distinct);
         for (h, s) in other.samples {
-            self.offer(h, s);
+            self.offer(h, || s);
         }
     }
 }
