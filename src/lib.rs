@@ -26,3 +26,24 @@ pub mod scan;
 pub mod sketch;
 pub mod subject;
 pub mod walk;
+
+/// A small deterministic generator (xorshift64) for the randomised tests that hold a fast path
+/// to its slow twin: the same inputs on every run, so a failure can be replayed.
+#[cfg(test)]
+pub(crate) struct TestRng(pub u64);
+
+#[cfg(test)]
+impl TestRng {
+    /// The next state, which is also the value drawn.
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A draw in `0..n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}

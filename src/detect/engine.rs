@@ -890,13 +890,8 @@ mod tests {
             b"\xE5\xBC\xA0",
             b"x@y.org",
         ];
-        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = |n: usize| {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            (rng % n as u64) as usize
-        };
+        let mut rng = crate::TestRng(0x9E37_79B9_7F4A_7C15u64);
+        let mut next = |n: usize| rng.below(n);
         let mut found = 0;
         for _ in 0..3000 {
             let hay: Vec<u8> = (0..next(12) + 1)

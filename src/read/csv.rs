@@ -623,13 +623,8 @@ mod tests {
             "6222020200112233445",
         ];
         let ends = ["\n", "\r\n", "\r"];
-        let mut rng = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: usize| {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            (rng % n as u64) as usize
-        };
+        let mut rng = crate::TestRng(0x2545_f491_4f6c_dd1du64);
+        let mut next = |n: usize| rng.below(n);
         for case in 0..40 {
             let mut text = String::new();
             if case % 4 == 1 {

@@ -680,11 +680,9 @@ mod tests {
         ]
         .map(String::from)
         .to_vec();
-        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+        let mut draws = crate::TestRng(0x9e37_79b9_7f4a_7c15u64);
         for _ in 0..20_000 {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
+            let rng = draws.next();
             let len = 1 + (rng % 26) as usize;
             let alphabet = b"0123456789.Ee+-x ";
             values.push(
