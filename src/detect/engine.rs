@@ -66,12 +66,7 @@ impl Lead {
     /// The lead of `pattern` (parsed as the group compiles it), if it has that shape.
     fn of(pattern: &str) -> Option<Lead> {
         use regex_syntax::hir::{Class, HirKind};
-        let hir = regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .build()
-            .parse(pattern)
-            .ok()?;
+        let hir = numeric::byte_hir(pattern)?;
         let HirKind::Concat(parts) = hir.kind() else {
             return None;
         };

@@ -17,14 +17,20 @@ fn numeric_byte(b: u8) -> bool {
     b.is_ascii_digit() || matches!(b, b' ' | b'-' | b'+' | b'X' | b'x')
 }
 
-/// If `pattern` can only match bytes of the numeric alphabet, its minimum match length.
-pub fn numeric_min_len(pattern: &str) -> Option<usize> {
-    let hir = regex_syntax::ParserBuilder::new()
+/// `pattern` parsed as the matcher compiles it (bytes, not Unicode), for the analyses that
+/// choose how a pattern is searched (here; and a lead literal in `engine`).
+pub fn byte_hir(pattern: &str) -> Option<Hir> {
+    regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
         .build()
         .parse(pattern)
-        .ok()?;
+        .ok()
+}
+
+/// If `pattern` can only match bytes of the numeric alphabet, its minimum match length.
+pub fn numeric_min_len(pattern: &str) -> Option<usize> {
+    let hir = byte_hir(pattern)?;
     if only_numeric(&hir) {
         hir.properties().minimum_len()
     } else {
