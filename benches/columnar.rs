@@ -69,11 +69,11 @@ fn env() -> &'static Env {
 
 fn scan(path: &Path) -> u64 {
     let e = env();
-    let ctx = Ctx {
-        set: &e.set,
-        key: &e.key,
-        reference: chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
-    };
+    let ctx = Ctx::new(
+        &e.set,
+        &e.key,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+    );
     let size = std::fs::metadata(path).unwrap().len();
     let r = read_source(path, size, &ctx);
     assert!(r[0].reason.is_none(), "{:?}", r[0].reason);

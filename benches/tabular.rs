@@ -193,11 +193,11 @@ fn main() {
     let on = |name: &str| name.contains(only.as_str());
     let set = DetectorSet::load(None).unwrap();
     let key = SketchKey::random();
-    let ctx = Ctx {
-        set: &set,
-        key: &key,
-        reference: chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
-    };
+    let ctx = Ctx::new(
+        &set,
+        &key,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+    );
     let dir = tempfile::tempdir().unwrap();
     // One worker thread: the figures are per core, and the machine is shared.
     let pool = rayon::ThreadPoolBuilder::new()

@@ -40,11 +40,7 @@ enum Outcome {
 pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError> {
     let started_at = now();
     let walker = Walker::new(cfg.walk.clone())?;
-    let ctx = Ctx {
-        set,
-        key: &cfg.key,
-        reference: cfg.reference_date,
-    };
+    let ctx = Ctx::new(set, &cfg.key, cfg.reference_date);
     let bar = progress_bar(cfg.progress);
     let files_done = AtomicU64::new(0);
     let outcomes: Vec<Outcome> = walker

@@ -17,11 +17,11 @@ fn with_ctx<T>(f: impl FnOnce(&Ctx) -> T) -> T {
     let set = DetectorSet::load(None).expect("detectors");
     let key = SketchKey::random();
     let (y, m, d) = support::REFERENCE;
-    let ctx = Ctx {
-        set: &set,
-        key: &key,
-        reference: chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap(),
-    };
+    let ctx = Ctx::new(
+        &set,
+        &key,
+        chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap(),
+    );
     f(&ctx)
 }
 

@@ -34,11 +34,11 @@ impl Env {
     }
 
     fn read(&self, path: &Path) -> FileResult {
-        let ctx = Ctx {
-            set: &self.set,
-            key: &self.key,
-            reference: chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
-        };
+        let ctx = Ctx::new(
+            &self.set,
+            &self.key,
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+        );
         let size = std::fs::metadata(path).unwrap().len();
         read_file(path, size, &ctx)
     }

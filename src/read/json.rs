@@ -346,11 +346,11 @@ mod tests {
     fn run(text: &str, lines: bool) -> JsonOutcome {
         let set = Box::leak(Box::new(DetectorSet::load(None).unwrap()));
         let key = Box::leak(Box::new(SketchKey::random()));
-        let ctx = Ctx {
+        let ctx = Ctx::new(
             set,
             key,
-            reference: chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
-        };
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+        );
         let det = encoding::detect(text.as_bytes(), true);
         scan_json(text.as_bytes(), &det, lines, &ctx)
     }

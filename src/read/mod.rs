@@ -27,7 +27,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use crate::detect::DetectorSet;
+use crate::detect::{DetectorSet, Finding};
 use crate::inventory::{FileResult, SourceAcc, Status};
 use crate::sketch::SketchKey;
 
@@ -36,17 +36,52 @@ pub struct Ctx<'a> {
     pub set: &'a DetectorSet,
     pub key: &'a SketchKey,
     pub reference: NaiveDate,
+    /// Told of every finding as its record is committed (`pipl-scan explain`, the accuracy
+    /// benchmark); `None` in a scan, where it costs one branch per record with findings.
+    pub trace: Option<&'a Trace<'a>>,
 }
+
+impl<'a> Ctx<'a> {
+    /// A context that traces nothing.
+    pub fn new(set: &'a DetectorSet, key: &'a SketchKey, reference: NaiveDate) -> Ctx<'a> {
+        Ctx {
+            set,
+            key,
+            reference,
+            trace: None,
+        }
+    }
+}
+
+/// One finding as its record is committed: what `explain` prints and the accuracy benchmark
+/// compares with its labels. It holds the raw finding: a trace never leaves the process
+/// unmasked.
+#[derive(Debug, Clone, Copy)]
+pub struct Traced<'t> {
+    /// The record's number in its source (or in its chunk, for a text file large enough to be
+    /// split): 1-based.
+    pub record: u64,
+    /// The field the finding is in (`text` for plain text).
+    pub field: &'t str,
+    pub finding: &'t Finding,
+    /// Whether this finding is its record's subject key.
+    pub is_key: bool,
+    /// Plain text: the whole line the finding is in (for its context); `None` in tables.
+    pub line: Option<&'t [u8]>,
+}
+
+/// Receives [`Traced`] findings, from any reader thread.
+pub type Trace<'a> = dyn Fn(Traced<'_>) + Sync + 'a;
 
 #[cfg(test)]
 impl<'a> Ctx<'a> {
     /// A context for unit tests: these detectors and key, the fixtures' reference date.
     pub(crate) fn for_tests(set: &'a DetectorSet, key: &'a SketchKey) -> Ctx<'a> {
-        Ctx {
+        Ctx::new(
             set,
             key,
-            reference: NaiveDate::from_ymd_opt(2026, 11, 25).expect("a real date"),
-        }
+            NaiveDate::from_ymd_opt(2026, 11, 25).expect("a real date"),
+        )
     }
 }
 

@@ -483,6 +483,17 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             }
         }
         let subject = subject::classify(set, &self.findings, self.ctx.reference);
+        if let Some(trace) = self.ctx.trace {
+            for (i, (f, &fid)) in self.findings.iter().zip(&self.finding_fields).enumerate() {
+                trace(super::Traced {
+                    record: self.acc.records,
+                    field: &self.fields[fid].name,
+                    finding: f,
+                    is_key: subject.key_finding == Some(i),
+                    line: None,
+                });
+            }
+        }
         let h = subject.key_finding.and_then(|i| match self.hashes[i] {
             Hashed::Known(h) | Hashed::Repeat(h) => Some(h),
             Hashed::Unknown => None,

@@ -184,28 +184,85 @@ fn scan_chunk(chunk: &[u8], ctx: &Ctx) -> SourceAcc {
     };
     let mut record: Vec<(&str, Finding)> = Vec::new();
     let mut line_end = 0usize;
-    let flush = |record: &mut Vec<(&str, Finding)>, acc: &mut SourceAcc| {
+    // Tracing only: the current line's start and number (1-based), counted as lines are met.
+    let (mut line_start, mut line_no, mut counted_to) = (0usize, 1u64, 0usize);
+    let flush = |record: &mut Vec<(&str, Finding)>, acc: &mut SourceAcc, line: (u64, &[u8])| {
         if record.is_empty() {
             return;
         }
         let subject = subject::classify(ctx.set, record.iter().map(|(_, f)| f), ctx.reference);
+        if let Some(trace) = ctx.trace {
+            for (i, (field, f)) in record.iter().enumerate() {
+                trace(super::Traced {
+                    record: line.0,
+                    field,
+                    finding: f,
+                    is_key: subject.key_finding == Some(i),
+                    line: Some(line.1),
+                });
+            }
+        }
         acc.add_record(ctx.set, ctx.key, record, &subject);
         record.clear();
     };
     ctx.set.find(chunk, &[], |f| {
         if f.start >= line_end {
-            flush(&mut record, &mut acc);
+            flush(
+                &mut record,
+                &mut acc,
+                (line_no, &chunk[line_start..line_end]),
+            );
             line_end = memchr::memchr(b'\n', &chunk[f.end..]).map_or(chunk.len(), |i| f.end + i);
+            if ctx.trace.is_some() {
+                line_start = memchr::memrchr(b'\n', &chunk[..f.start]).map_or(0, |i| i + 1);
+                line_no += bytecount::count(&chunk[counted_to..line_start], b'\n') as u64;
+                counted_to = line_start;
+            }
         }
         record.push((FIELD, f));
     });
-    flush(&mut record, &mut acc);
+    flush(
+        &mut record,
+        &mut acc,
+        (line_no, &chunk[line_start..line_end]),
+    );
     acc
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_trace_sees_each_finding_with_its_line() {
+        let set = crate::detect::DetectorSet::load(None).unwrap();
+        let key = crate::sketch::SketchKey::random();
+        let seen = std::sync::Mutex::new(Vec::new());
+        let trace = |t: super::super::Traced<'_>| {
+            let line = String::from_utf8_lossy(t.line.unwrap()).into_owned();
+            let id = set.get(t.finding.detector).id.clone();
+            seen.lock().unwrap().push((t.record, id, t.is_key, line));
+        };
+        let mut ctx = Ctx::for_tests(&set, &key);
+        ctx.trace = Some(&trace);
+        let text = "nothing\n13812345678 a@example.com\n\nmore\nb@example.com\n";
+        scan_text(text.as_bytes(), &ctx);
+        let seen = seen.into_inner().unwrap();
+        let got: Vec<(u64, &str, bool)> = seen
+            .iter()
+            .map(|(r, id, k, _)| (*r, id.as_str(), *k))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (2, "cn-mobile", true),
+                (2, "email", false),
+                (5, "email", true)
+            ]
+        );
+        assert_eq!(seen[0].3, "13812345678 a@example.com");
+        assert_eq!(seen[2].3, "b@example.com");
+    }
 
     #[test]
     fn split_ends_chunks_after_newlines_and_covers_everything() {
