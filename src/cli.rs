@@ -116,6 +116,10 @@ pub struct ScanArgs {
     /// Tables: distinct valid values a field needs to be classified by its values alone.
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub classify_min_distinct: u64,
+    /// Linking people: an identifier seen beside more than N distinct identifiers of another
+    /// kind (a switchboard number, an hr@ mailbox) is shared and links no one.
+    #[arg(long, value_name = "N", default_value_t = crate::link::DEFAULT_CAP)]
+    pub link_cap: u32,
 }
 
 fn parse_share(s: &str) -> Result<f64, String> {
@@ -212,6 +216,7 @@ fn run_scan(a: ScanArgs) -> Result<ExitCode> {
             threshold: a.classify_threshold,
             min_distinct: a.classify_min_distinct,
         },
+        link_cap: a.link_cap,
     };
     let inv = scan(&cfg, &set)?;
     let path = a.output.join("inventory.json");

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::classify::{self, ClassifyConfig, FieldStats};
 use crate::detect::{DetectorSet, Finding, Standard};
+use crate::link::{self, Id, LinkAcc};
 use crate::sketch::{Estimate, Sketch, SketchKey};
 use crate::subject::Subject;
 
@@ -30,8 +31,11 @@ pub fn finding_hash(set: &DetectorSet, key: &SketchKey, f: &Finding) -> u64 {
 }
 
 /// [`finding_hash`] with each detector's `id:` prefix hashed once, for readers that hash
-/// millions of findings.
-pub struct FindingHasher(Vec<siphasher::sip::SipHasher13>);
+/// millions of findings; and the 128-bit hash of identifiers for linking ([`crate::link`]).
+pub struct FindingHasher(
+    Vec<siphasher::sip::SipHasher13>,
+    Vec<siphasher::sip128::SipHasher13>,
+);
 
 impl FindingHasher {
     pub fn new(set: &DetectorSet, key: &SketchKey) -> Self {
@@ -40,7 +44,21 @@ impl FindingHasher {
                 .iter()
                 .map(|d| key.prefixed(format!("{}:", d.id).as_bytes()))
                 .collect(),
+            set.detectors()
+                .iter()
+                .map(|d| key.prefixed128(format!("{}:", d.id).as_bytes()))
+                .collect(),
         )
+    }
+
+    /// The keyed 128-bit hash of an identifier finding, for linking and exact counts.
+    #[inline]
+    pub fn id(&self, f: &Finding) -> crate::link::Id {
+        use siphasher::sip128::Hasher128 as _;
+        use std::hash::Hasher as _;
+        let mut h = self.1[f.detector];
+        h.write(f.normalised.as_bytes());
+        crate::link::Id::from_u128(h.finish128().as_u128())
     }
 
     /// The same as [`finding_hash`] with the set and key this was made from.
@@ -139,30 +157,60 @@ pub struct SourceAcc {
     pub field_stats: BTreeMap<String, FieldStats>,
     /// Problems that did not stop the source (e.g. invalid bytes replaced while decoding).
     pub warnings: Vec<String>,
+    /// The identifiers of its records and which were seen together, for counting people.
+    pub links: LinkAcc,
 }
 
 impl SourceAcc {
     /// Adds one record: its findings, each with the field it was found in, and its subject.
+    /// `hasher` is the scan's [`FindingHasher`] (made once per chunk, not per record).
     pub fn add_record(
         &mut self,
         set: &DetectorSet,
-        key: &SketchKey,
+        hasher: &FindingHasher,
         findings: &[(&str, Finding)],
         subject: &Subject,
     ) {
-        for (field, f) in findings {
+        let mut key_hash = None;
+        let mut ids: Vec<(Id, u8)> = Vec::new();
+        let mut key_at = 0;
+        for (i, (field, f)) in findings.iter().enumerate() {
             let slot = match self.fields.get_mut(*field) {
                 Some(m) => m,
                 None => self.fields.entry((*field).to_string()).or_default(),
             };
-            slot.entry(f.detector)
-                .or_default()
-                .add(set, f, finding_hash(set, key, f));
+            let h = hasher.hash(f);
+            slot.entry(f.detector).or_default().add(set, f, h);
+            if subject.key_finding == Some(i) {
+                key_hash = Some(h);
+                key_at = ids.len();
+            }
+            if subject.key.is_some() && set.get(f.detector).identifier {
+                ids.push((hasher.id(f), f.detector as u8));
+            }
         }
-        let h = subject
-            .key
-            .map(|(id, value)| key.hash_parts(&[id.as_bytes(), b":", value.as_bytes()]));
-        self.add_subject(h, subject, !findings.is_empty());
+        self.add_subject(key_hash, subject, !findings.is_empty());
+        if key_hash.is_some() {
+            self.add_links(&ids, key_at, subject);
+        }
+    }
+
+    /// Adds one record's identifiers to the graph people are counted on: `ids` (keyed 128-bit
+    /// hash, detector index) with the subject key at `key`.
+    pub fn add_links(&mut self, ids: &[(Id, u8)], key: usize, subject: &Subject) {
+        if ids.is_empty() {
+            return;
+        }
+        let mut flags = 0;
+        for st in Standard::ALL {
+            if subject.sensitive[st.index()] {
+                flags |= link::flag::SENSITIVE[st.index()];
+            }
+        }
+        if subject.minor {
+            flags |= link::flag::MINOR;
+        }
+        self.links.add_record(ids, key, flags);
     }
 
     /// Adds one record's subject (its findings went to their fields' [`DetAcc`]s); `hash` is
@@ -211,6 +259,7 @@ impl SourceAcc {
             self.field_stats.entry(field).or_default().merge(&st);
         }
         self.warnings.extend(other.warnings);
+        self.links.merge(other.links);
     }
 
     pub fn has_findings(&self) -> bool {
@@ -328,15 +377,83 @@ impl Count {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Totals {
+    /// People: identifiers seen together in one record linked, connected components counted
+    /// exactly (see [`crate::link`]). The figure a threshold decision uses. Absent from
+    /// inventories written before linking.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub people: Option<People>,
+    /// Distinct subject keys (one per record: its best identifier), estimated by HyperLogLog:
+    /// an upper bound on people, since one person may be keyed by an ID in one file and by a
+    /// mobile in another.
     pub subjects: Count,
     pub sensitive_subjects: Count,
     pub minor_subjects: Count,
     pub sensitive_subjects_by_standard: BTreeMap<String, Count>,
-    /// The largest per-identifier distinct count: no fewer people than this are in the data.
-    pub subjects_lower_bound: u64,
+    /// The largest number of distinct values of one identifier detector (e.g. distinct mobile
+    /// numbers). Not a bound on people: one person may have several phones.
+    #[serde(alias = "subjects_lower_bound")]
+    pub largest_identifier_distinct: u64,
     pub unidentified_records: u64,
     pub records: u64,
     pub categories: Vec<CategoryEntry>,
+}
+
+/// The people figures of a set of records, exact (see [`crate::link`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct People {
+    /// `linked-exact`: identifiers seen together in a record are one person (never two
+    /// identity documents of one kind; shared identifiers not linked); components counted
+    /// exactly over keyed 128-bit hashes.
+    pub method: String,
+    /// People (connected components holding a subject key).
+    pub people: u64,
+    /// People with sensitive PI under the scan's chosen standard.
+    pub sensitive: u64,
+    /// Standard id → people with sensitive PI under it.
+    pub sensitive_by_standard: BTreeMap<String, u64>,
+    /// People with a minor's record (under 14 on the reference date).
+    pub minors: u64,
+    /// Distinct subject keys, counted exactly (the exact twin of `subjects`): an upper bound.
+    pub subject_keys: u64,
+    /// Distinct resident ID numbers: people is never below it.
+    pub resident_ids: u64,
+    /// Distinct identifiers in the graph and distinct links between them.
+    pub identifiers: u64,
+    pub links: u64,
+    /// Identifiers left unlinked as shared (more than `link_cap` distinct identifiers of
+    /// another kind beside them), and links refused as joining two identity documents of one
+    /// kind.
+    pub capped_identifiers: u64,
+    pub refused_links: u64,
+    pub link_cap: u32,
+}
+
+impl People {
+    /// The figures of a counted graph, `chosen` the scan's standard.
+    pub fn of(
+        c: &crate::link::PeopleCount,
+        chosen: Standard,
+        resident_ids: u64,
+        cap: u32,
+    ) -> People {
+        People {
+            method: "linked-exact".to_string(),
+            people: c.people,
+            sensitive: c.sensitive[chosen.index()],
+            sensitive_by_standard: Standard::ALL
+                .iter()
+                .map(|st| (st.id().to_string(), c.sensitive[st.index()]))
+                .collect(),
+            minors: c.minors,
+            subject_keys: c.keys,
+            resident_ids,
+            identifiers: c.identifiers,
+            links: c.links,
+            capped_identifiers: c.capped,
+            refused_links: c.refused,
+            link_cap: cap,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -363,6 +480,9 @@ pub struct SourceEntry {
     pub reason: Option<String>,
     pub records: u64,
     pub bytes: u64,
+    /// The source's own people, linked within it (see [`Totals::people`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub people: Option<People>,
     pub subjects: Count,
     pub sensitive_subjects: Count,
     pub sensitive_subjects_by_standard: BTreeMap<String, Count>,
@@ -410,6 +530,8 @@ pub struct ScanMeta {
     /// Errors of the walk itself (missing roots, loops, unreadable directories).
     pub walk_errors: Vec<ErrorEntry>,
     pub classify: ClassifyConfig,
+    /// Distinct identifiers of another kind beyond which an identifier is not linked.
+    pub link_cap: u32,
 }
 
 fn by_standard(sketches: &[Sketch; 2], with_sketch: bool) -> BTreeMap<String, Count> {
@@ -508,10 +630,31 @@ fn field_entries(set: &DetectorSet, cfg: &ClassifyConfig, acc: &SourceAcc) -> Ve
         .collect()
 }
 
+/// The identifier kinds of a graph made with `set`: every detector by index, identity
+/// documents (of which a person has one) marked unique.
+pub fn kinds(set: &DetectorSet) -> link::Kinds {
+    link::Kinds {
+        detectors: set.detectors().iter().map(|d| d.id.clone()).collect(),
+        unique: set
+            .detectors()
+            .iter()
+            .map(|d| d.identifier && d.category == "identity-document")
+            .collect(),
+    }
+}
+
+/// Distinct resident ID numbers of a counted graph.
+fn resident_ids(set: &DetectorSet, c: &link::PeopleCount) -> u64 {
+    set.index_of("cn-resident-id")
+        .and_then(|i| c.by_kind.get(i).copied())
+        .unwrap_or(0)
+}
+
 /// Assembles the inventory document from per-file results (in any order; sorted by path here).
 pub fn build(set: &DetectorSet, meta: ScanMeta, mut files: Vec<FileResult>) -> Inventory {
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let chosen = meta.sensitivity;
+    let kinds = kinds(set);
     let mut total = SourceAcc::default();
     let mut errors = meta.walk_errors;
     let (mut scanned, mut partial, mut skipped, mut unreadable, mut bytes) = (0, 0, 0, 0, 0);
@@ -535,6 +678,12 @@ pub fn build(set: &DetectorSet, meta: ScanMeta, mut files: Vec<FileResult>) -> I
             });
         }
         let dets = per_detector(&f.acc);
+        let mut f = f;
+        f.acc.links.compact();
+        let people = (!f.acc.links.is_empty()).then(|| {
+            let c = link::count(&kinds, meta.link_cap, [&f.acc.links]);
+            People::of(&c, chosen, resident_ids(set, &c), meta.link_cap)
+        });
         let entry = SourceEntry {
             path: f.path,
             format: f.format,
@@ -543,6 +692,7 @@ pub fn build(set: &DetectorSet, meta: ScanMeta, mut files: Vec<FileResult>) -> I
             reason: f.reason,
             records: f.acc.records,
             bytes: f.bytes,
+            people,
             subjects: Count::of(&f.acc.subjects, true),
             sensitive_subjects: Count::of(&f.acc.sensitive[chosen.index()], true),
             sensitive_subjects_by_standard: by_standard(&f.acc.sensitive, true),
@@ -557,12 +707,14 @@ pub fn build(set: &DetectorSet, meta: ScanMeta, mut files: Vec<FileResult>) -> I
     }
     // Totals per detector come from the merged fields: no second accumulation per source.
     let total_dets = per_detector(&total);
-    let lower_bound = total_dets
+    let largest_identifier = total_dets
         .iter()
         .filter(|(di, _)| set.get(**di).identifier)
         .map(|(_, a)| a.distinct.estimate().estimate)
         .max()
         .unwrap_or(0);
+    let count = link::count(&kinds, meta.link_cap, [&total.links]);
+    let people = People::of(&count, chosen, resident_ids(set, &count), meta.link_cap);
     Inventory {
         schema: SCHEMA.to_string(),
         tool: Tool {
@@ -591,11 +743,12 @@ pub fn build(set: &DetectorSet, meta: ScanMeta, mut files: Vec<FileResult>) -> I
             classification: meta.classify,
         },
         totals: Totals {
+            people: Some(people),
             subjects: Count::of(&total.subjects, true),
             sensitive_subjects: Count::of(&total.sensitive[chosen.index()], true),
             minor_subjects: Count::of(&total.minors, true),
             sensitive_subjects_by_standard: by_standard(&total.sensitive, true),
-            subjects_lower_bound: lower_bound,
+            largest_identifier_distinct: largest_identifier,
             unidentified_records: total.unidentified_records,
             records: total.records,
             categories: category_entries(set, chosen, &total_dets),

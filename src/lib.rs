@@ -20,6 +20,7 @@ pub mod cli;
 pub mod cli_compliance;
 pub mod detect;
 pub mod inventory;
+pub mod link;
 pub mod read;
 pub mod report;
 pub mod scan;

@@ -26,6 +26,9 @@ pub struct ScanConfig {
     pub progress: bool,
     /// Thresholds for classifying the fields of tables.
     pub classify: crate::classify::ClassifyConfig,
+    /// Distinct identifiers of another kind beyond which an identifier is shared, not linked
+    /// (see [`crate::link`]).
+    pub link_cap: u32,
 }
 
 // Outcomes are moved once from a worker into a Vec; boxing would cost an allocation per file.
@@ -103,6 +106,7 @@ pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError>
         lg_k: crate::sketch::default_lg_k(),
         walk_errors,
         classify: cfg.classify,
+        link_cap: cfg.link_cap,
     };
     Ok(inventory::build(set, meta, files))
 }

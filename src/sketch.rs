@@ -248,6 +248,17 @@ impl SketchKey {
         h
     }
 
+    /// A 128-bit hasher (SipHash-1-3-128 under the same key) that has already taken in
+    /// `prefix`, for the identifiers that people are linked and counted exactly by
+    /// ([`crate::link`]): 128 bits, so that two identifiers share a hash with negligible
+    /// probability however many there are.
+    pub fn prefixed128(&self, prefix: &[u8]) -> siphasher::sip128::SipHasher13 {
+        use std::hash::Hasher as _;
+        let mut h = siphasher::sip128::SipHasher13::new_with_key(&self.0);
+        h.write(prefix);
+        h
+    }
+
     /// [`hash`](Self::hash) of the concatenation of `parts`, without building it: SipHash is a
     /// streaming hash, so the result is the same as hashing the joined bytes.
     pub fn hash_parts(&self, parts: &[&[u8]]) -> u64 {

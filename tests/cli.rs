@@ -99,9 +99,28 @@ fn the_whole_fixture_tree_gives_the_expected_totals() {
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("subjects:"), "summary printed: {stdout}");
     assert!(stdout.contains("complete"), "{stdout}");
-    // Subjects per identifier: the lower bound never exceeds the subject estimate.
-    let lb = inv["totals"]["subjects_lower_bound"].as_u64().unwrap();
-    assert!(lb > 0 && lb <= inv["totals"]["subjects"]["estimate"].as_u64().unwrap());
+    // People, linked and exact: never above the distinct subject keys, never below the
+    // distinct resident IDs; the fixtures hold no person under two keys, so both agree here.
+    let people = &inv["totals"]["people"];
+    let n = |k: &str| people[k].as_u64().unwrap();
+    assert_eq!(people["method"], "linked-exact");
+    assert!(n("resident_ids") > 0 && n("resident_ids") <= n("people"));
+    assert!(n("people") <= n("subject_keys"));
+    assert_eq!(
+        n("subject_keys"),
+        inv["totals"]["subjects"]["estimate"].as_u64().unwrap()
+    );
+    assert_eq!(n("people"), n("subject_keys"));
+    assert_eq!(
+        n("sensitive"),
+        inv["totals"]["sensitive_subjects"]["estimate"]
+            .as_u64()
+            .unwrap()
+    );
+    let largest = inv["totals"]["largest_identifier_distinct"]
+        .as_u64()
+        .unwrap();
+    assert!(largest > 0 && largest <= n("identifiers"));
 }
 
 #[test]

@@ -54,6 +54,7 @@ impl Env {
             lg_k: pipl_scan::sketch::DEFAULT_LG_K,
             walk_errors: Vec::new(),
             classify: ClassifyConfig::default(),
+            link_cap: pipl_scan::link::DEFAULT_CAP,
         };
         inventory::build(&self.set, meta, files)
     }

@@ -66,6 +66,8 @@ pub struct RecordScanner<'c, 'a> {
     /// A value's findings and their hashes, to memorise.
     scratch: Vec<Finding>,
     scratch_hashes: Vec<u64>,
+    /// The committed record's identifiers (128-bit hash, detector index), for linking.
+    ids: Vec<(crate::link::Id, u8)>,
 }
 
 /// What is known of a record's finding's keyed hash when the record is committed.
@@ -106,6 +108,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             column_head: Vec::new(),
             scratch: Vec::new(),
             scratch_hashes: Vec::new(),
+            ids: Vec::new(),
             hasher: FindingHasher::new(ctx.set, ctx.key),
             caches: ctx.set.caches(),
         }
@@ -499,6 +502,20 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             Hashed::Unknown => None,
         });
         self.acc.add_subject(h, &subject, true);
+        if let Some(k) = subject.key_finding {
+            // The record's identifiers, for counting people (see `crate::link`).
+            self.ids.clear();
+            let mut key_at = 0;
+            for (i, f) in self.findings.iter().enumerate() {
+                if set.get(f.detector).identifier {
+                    if i == k {
+                        key_at = self.ids.len();
+                    }
+                    self.ids.push((self.hasher.id(f), f.detector as u8));
+                }
+            }
+            self.acc.add_links(&self.ids, key_at, &subject);
+        }
     }
 
     /// Adds one record whose findings were made by [`RecordScanner::find`].

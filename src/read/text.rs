@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use super::Ctx;
 use super::mapped::Mapped;
 use crate::detect::Finding;
-use crate::inventory::SourceAcc;
+use crate::inventory::{FindingHasher, SourceAcc};
 use crate::subject;
 
 /// Files at least this large are memory-mapped; smaller ones are read (a map costs more than a
@@ -183,6 +183,7 @@ fn scan_chunk(chunk: &[u8], ctx: &Ctx) -> SourceAcc {
         ..SourceAcc::default()
     };
     let mut record: Vec<(&str, Finding)> = Vec::new();
+    let hasher = FindingHasher::new(ctx.set, ctx.key);
     let mut line_end = 0usize;
     // Tracing only: the current line's start and number (1-based), counted as lines are met.
     let (mut line_start, mut line_no, mut counted_to) = (0usize, 1u64, 0usize);
@@ -202,7 +203,7 @@ fn scan_chunk(chunk: &[u8], ctx: &Ctx) -> SourceAcc {
                 });
             }
         }
-        acc.add_record(ctx.set, ctx.key, record, &subject);
+        acc.add_record(ctx.set, &hasher, record, &subject);
         record.clear();
     };
     ctx.set.find(chunk, &[], |f| {

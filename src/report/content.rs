@@ -147,11 +147,11 @@ pub fn build(input: &Input) -> Result<Doc> {
             ],
             vec![
                 l.t(
-                    "Lower bound of people (largest identifier count)",
-                    "人数下限（最大标识符去重数）",
+                    "Largest distinct count of one identifier (not a bound on people)",
+                    "单一标识符最大去重数（非人数界限）",
                 )
                 .into(),
-                thousands(t.subjects_lower_bound),
+                thousands(t.largest_identifier_distinct),
             ],
             vec![l.t("Records", "记录数").into(), thousands(t.records)],
             vec![

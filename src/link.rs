@@ -1,0 +1,496 @@
+//! People, not identifiers: linking the identifiers that appear together in one record, and
+//! counting the connected components exactly.
+//!
+//! One key per record counts a person twice when their ID number is in one file and their
+//! mobile in another. But a record that holds an ID number *and* a mobile says both are one
+//! person's, so every record's identifiers are joined by edges (its subject key to each other
+//! identifier), and the people are the connected components of that graph (union-find over
+//! keyed 128-bit hashes of the identifiers). See DESIGN.md, "The subject model".
+//!
+//! Linking must never merge different people — under-counting is the dangerous direction:
+//!
+//! * two different identity documents of one kind (two resident ID numbers, two passports) are
+//!   never one person: a union that would put both in one component is refused (and counted);
+//!   so the people figure is never below the number of distinct resident ID numbers;
+//! * an identifier that many people share — a switchboard number, a family phone, `hr@` or
+//!   `info@` — is not linked at all when it co-occurs with more than [`DEFAULT_CAP`] distinct
+//!   identifiers of another kind (it still counts as a person where it is a record's key).
+//!
+//! Everything here is exact: no sketch. The hashes are keyed (SipHash-1-3, 128 bits, under the
+//! scan's secret key), so the graph, like the sketches, never lets anyone test whether an ID
+//! number is in it; two different identifiers share a hash with probability about n²/2¹²⁹.
+//! What a scan collects per source is kept sorted and deduplicated ([`LinkAcc`]), merges by
+//! concatenation, and is written beside the inventory ([`crate::link_file`]) so flows, shards
+//! and ledger entries can be linked and unioned later.
+
+use std::hash::{BuildHasherDefault, Hasher};
+
+use serde::{Deserialize, Serialize};
+
+/// Distinct identifiers of one other kind an identifier may co-occur with and still be linked.
+/// A person rarely has more than three mobiles or mailboxes in one organisation's data; a
+/// mailbox seen with a fourth distinct mobile is taken to be shared.
+pub const DEFAULT_CAP: u32 = 3;
+
+/// Flags of a node, OR-ed over every record in which it was the subject key.
+pub mod flag {
+    /// Sensitive under the standard of index 0 (GB/T 45574-2025) / 1 (GB/T 35273-2020).
+    pub const SENSITIVE: [u8; 2] = [1, 2];
+    /// A resident ID in the record shows a person under 14.
+    pub const MINOR: u8 = 4;
+    /// The node was some record's subject key (a node only ever seen beside a key is not).
+    pub const KEY: u8 = 8;
+}
+
+/// A keyed 128-bit hash of one identifier (`detector-id:normalised-value`), as two words so that
+/// the records holding it align on 8 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Id(pub u64, pub u64);
+
+impl Id {
+    pub fn from_u128(h: u128) -> Id {
+        Id((h >> 64) as u64, h as u64)
+    }
+
+    pub fn to_bytes(self) -> [u8; 16] {
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&self.0.to_be_bytes());
+        b[8..].copy_from_slice(&self.1.to_be_bytes());
+        b
+    }
+
+    pub fn from_bytes(b: &[u8; 16]) -> Id {
+        let mut hi = [0u8; 8];
+        let mut lo = [0u8; 8];
+        hi.copy_from_slice(&b[..8]);
+        lo.copy_from_slice(&b[8..]);
+        Id(u64::from_be_bytes(hi), u64::from_be_bytes(lo))
+    }
+}
+
+/// A record's subject key: its identifier's hash, kind (see [`Kinds`]) and the record's flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Node {
+    pub id: Id,
+    pub kind: u8,
+    pub flags: u8,
+}
+
+/// Two identifiers seen in one record, with their kinds; stored with `a < b`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Edge {
+    pub a: Id,
+    pub b: Id,
+    pub ka: u8,
+    pub kb: u8,
+}
+
+impl Edge {
+    pub fn new(x: Id, kx: u8, y: Id, ky: u8) -> Edge {
+        if x <= y {
+            Edge {
+                a: x,
+                b: y,
+                ka: kx,
+                kb: ky,
+            }
+        } else {
+            Edge {
+                a: y,
+                b: x,
+                ka: ky,
+                kb: kx,
+            }
+        }
+    }
+}
+
+/// Entries a [`LinkAcc`] takes before it sorts and deduplicates them in place (a table of a
+/// million rows of the same few thousand customers stays small).
+const COMPACT_AT: usize = 1 << 18;
+
+/// The nodes and edges of one source (or one chunk of it), sorted and deduplicated by
+/// [`LinkAcc::compact`].
+#[derive(Debug, Clone, Default)]
+pub struct LinkAcc {
+    pub nodes: Vec<Node>,
+    pub edges: Vec<Edge>,
+    /// Both vectors are sorted and free of duplicates.
+    sorted: bool,
+    /// Length at which the next compaction runs.
+    next_compact: usize,
+}
+
+impl LinkAcc {
+    /// Adds one record: `ids` are its identifiers (hash, kind), `key` the index of its subject
+    /// key among them, `flags` the record's [`flag`]s.
+    pub fn add_record(&mut self, ids: &[(Id, u8)], key: usize, flags: u8) {
+        let (kid, kk) = ids[key];
+        self.nodes.push(Node {
+            id: kid,
+            kind: kk,
+            flags: flags | flag::KEY,
+        });
+        for (i, &(id, kind)) in ids.iter().enumerate() {
+            if i != key && id != kid {
+                self.edges.push(Edge::new(kid, kk, id, kind));
+            }
+        }
+        self.sorted = false;
+        let limit = self.next_compact.max(COMPACT_AT);
+        if self.nodes.len() + self.edges.len() >= limit {
+            self.compact();
+            // Amortised: a source whose distinct entries stay near the limit would otherwise
+            // sort at every few records.
+            self.next_compact = 2 * (self.nodes.len() + self.edges.len()).max(COMPACT_AT / 2);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty() && self.edges.is_empty()
+    }
+
+    /// Sorts and deduplicates nodes (OR-ing their flags) and edges.
+    pub fn compact(&mut self) {
+        if self.sorted {
+            return;
+        }
+        self.nodes.sort_unstable_by_key(|n| n.id);
+        self.nodes.dedup_by(|later, kept| {
+            if later.id == kept.id {
+                kept.flags |= later.flags;
+                true
+            } else {
+                false
+            }
+        });
+        self.edges.sort_unstable_by_key(|e| (e.a, e.b));
+        self.edges.dedup_by_key(|e| (e.a, e.b));
+        self.sorted = true;
+    }
+
+    pub fn merge(&mut self, mut other: LinkAcc) {
+        if self.is_empty() {
+            *self = other;
+            return;
+        }
+        self.nodes.append(&mut other.nodes);
+        self.edges.append(&mut other.edges);
+        self.sorted = false;
+    }
+
+    /// Bytes held, for the memory budget.
+    pub fn heap_bytes(&self) -> usize {
+        self.nodes.capacity() * std::mem::size_of::<Node>()
+            + self.edges.capacity() * std::mem::size_of::<Edge>()
+    }
+}
+
+/// The identifier detectors a graph's kinds index, and which of them are identity documents of
+/// which a person has one (two of them never join one component).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Kinds {
+    /// Detector ids, by kind.
+    pub detectors: Vec<String>,
+    /// Per kind: at most one per person.
+    pub unique: Vec<bool>,
+}
+
+/// What counting a graph found. Every figure is exact (see the module doc).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeopleCount {
+    /// Connected components holding at least one subject key: people.
+    pub people: u64,
+    /// Of those, holding a record sensitive under the standard of index 0 / 1.
+    pub sensitive: [u64; 2],
+    /// Of those, holding a minor's record.
+    pub minors: u64,
+    /// Distinct subject keys (what one key per record counts: an upper bound on people).
+    pub keys: u64,
+    /// Distinct identifiers in the graph.
+    pub identifiers: u64,
+    /// Distinct links (pairs of identifiers seen in one record).
+    pub links: u64,
+    /// Identifiers not linked because they co-occur with more than the cap of distinct
+    /// identifiers of another kind (shared numbers and mailboxes).
+    pub capped: u64,
+    /// Links refused because they would have joined two identity documents of one kind.
+    pub refused: u64,
+    /// Distinct identifiers of each kind.
+    pub by_kind: Vec<u64>,
+}
+
+/// A hasher for ids that are already uniformly random: the low word is the hash.
+#[derive(Default)]
+struct Pass(u64);
+
+impl Hasher for Pass {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `Id`'s two words are hashed (`write_u64`); fold anything else in.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 ^= n;
+    }
+}
+
+/// Counts the people of a graph: the union of `parts` (nodes and edges, in any order, with
+/// duplicates), linked under `kinds`' identity-document rule and the sharing `cap`.
+pub fn count<'p>(
+    kinds: &Kinds,
+    cap: u32,
+    parts: impl IntoIterator<Item = &'p LinkAcc>,
+) -> PeopleCount {
+    // All nodes: keys with their flags, and every edge's endpoints.
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut edges: Vec<Edge> = Vec::new();
+    for p in parts {
+        nodes.extend_from_slice(&p.nodes);
+        edges.extend_from_slice(&p.edges);
+    }
+    edges.sort_unstable_by_key(|e| (e.a, e.b));
+    edges.dedup_by_key(|e| (e.a, e.b));
+    nodes.reserve(edges.len() * 2);
+    for e in &edges {
+        nodes.push(Node {
+            id: e.a,
+            kind: e.ka,
+            flags: 0,
+        });
+        nodes.push(Node {
+            id: e.b,
+            kind: e.kb,
+            flags: 0,
+        });
+    }
+    nodes.sort_unstable_by_key(|n| n.id);
+    nodes.dedup_by(|later, kept| {
+        if later.id == kept.id {
+            kept.flags |= later.flags;
+            true
+        } else {
+            false
+        }
+    });
+    let n = nodes.len();
+    let mut index: hashbrown::HashMap<Id, u32, BuildHasherDefault<Pass>> =
+        hashbrown::HashMap::with_capacity_and_hasher(n, BuildHasherDefault::default());
+    for (i, node) in nodes.iter().enumerate() {
+        index.insert(node.id, i as u32);
+    }
+    let ends: Vec<(u32, u32)> = edges.iter().map(|e| (index[&e.a], index[&e.b])).collect();
+    drop(index);
+
+    // Shared identifiers: more than `cap` distinct neighbours of one kind. Edges are distinct,
+    // so counting (node, neighbour kind) pairs counts distinct neighbours.
+    let mut shared = vec![false; n];
+    let mut pairs: Vec<u64> = Vec::with_capacity(ends.len() * 2);
+    for (&(ia, ib), e) in ends.iter().zip(&edges) {
+        pairs.push(u64::from(ia) << 8 | u64::from(e.kb));
+        pairs.push(u64::from(ib) << 8 | u64::from(e.ka));
+    }
+    pairs.sort_unstable();
+    for run in pairs.chunk_by(|x, y| x == y) {
+        if run.len() as u64 > u64::from(cap) {
+            shared[(run[0] >> 8) as usize] = true;
+        }
+    }
+    drop(pairs);
+
+    // Union-find with, per root, the identity-document kinds its component holds and its flags.
+    let unique_bit = |kind: u8| -> u64 {
+        if kinds.unique.get(kind as usize).copied().unwrap_or(false) && kind < 64 {
+            1u64 << kind
+        } else {
+            0
+        }
+    };
+    let mut parent: Vec<u32> = (0..n as u32).collect();
+    let mut docs: Vec<u64> = nodes.iter().map(|nd| unique_bit(nd.kind)).collect();
+    let mut flags: Vec<u8> = nodes.iter().map(|nd| nd.flags).collect();
+    fn find(parent: &mut [u32], mut x: u32) -> u32 {
+        while parent[x as usize] != x {
+            let up = parent[parent[x as usize] as usize];
+            parent[x as usize] = up;
+            x = up;
+        }
+        x
+    }
+    let mut refused = 0u64;
+    for &(ia, ib) in &ends {
+        if shared[ia as usize] || shared[ib as usize] {
+            continue;
+        }
+        let (ra, rb) = (find(&mut parent, ia), find(&mut parent, ib));
+        if ra == rb {
+            continue;
+        }
+        if docs[ra as usize] & docs[rb as usize] != 0 {
+            refused += 1;
+            continue;
+        }
+        // The smaller index becomes the root: deterministic, and paths stay short enough with
+        // path halving.
+        let (root, child) = if ra < rb { (ra, rb) } else { (rb, ra) };
+        parent[child as usize] = root;
+        docs[root as usize] |= docs[child as usize];
+        flags[root as usize] |= flags[child as usize];
+    }
+    let mut out = PeopleCount {
+        identifiers: n as u64,
+        links: edges.len() as u64,
+        capped: shared.iter().filter(|&&s| s).count() as u64,
+        refused,
+        keys: nodes.iter().filter(|nd| nd.flags & flag::KEY != 0).count() as u64,
+        by_kind: vec![0; kinds.detectors.len()],
+        ..PeopleCount::default()
+    };
+    for nd in &nodes {
+        if let Some(k) = out.by_kind.get_mut(nd.kind as usize) {
+            *k += 1;
+        }
+    }
+    for i in 0..n as u32 {
+        if find(&mut parent, i) != i {
+            continue;
+        }
+        let f = flags[i as usize];
+        if f & flag::KEY == 0 {
+            // A component of identifiers never seen as a key (a shared mailbox left alone).
+            continue;
+        }
+        out.people += 1;
+        for (st, bit) in flag::SENSITIVE.iter().enumerate() {
+            if f & bit != 0 {
+                out.sensitive[st] += 1;
+            }
+        }
+        if f & flag::MINOR != 0 {
+            out.minors += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: u8 = 0;
+    const MOBILE: u8 = 1;
+    const EMAIL: u8 = 2;
+
+    fn kinds() -> Kinds {
+        Kinds {
+            detectors: vec!["cn-resident-id".into(), "cn-mobile".into(), "email".into()],
+            unique: vec![true, false, false],
+        }
+    }
+
+    fn id(n: u64) -> Id {
+        Id(n.wrapping_mul(0x9e37_79b9_7f4a_7c15), n)
+    }
+
+    /// A record of (identifier number, kind), keyed by its first identifier.
+    fn rec(acc: &mut LinkAcc, ids: &[(u64, u8)], flags: u8) {
+        let v: Vec<(Id, u8)> = ids.iter().map(|&(n, k)| (id(n), k)).collect();
+        acc.add_record(&v, 0, flags);
+    }
+
+    #[test]
+    fn identifiers_seen_together_are_one_person_across_sources() {
+        let mut crm = LinkAcc::default();
+        rec(&mut crm, &[(1, ID), (2, MOBILE)], 0);
+        let mut mail = LinkAcc::default();
+        rec(&mut mail, &[(2, MOBILE), (3, EMAIL)], flag::SENSITIVE[1]);
+        rec(&mut mail, &[(3, EMAIL)], 0);
+        rec(&mut mail, &[(4, EMAIL)], 0);
+        crm.compact();
+        mail.compact();
+        let c = count(&kinds(), DEFAULT_CAP, [&crm, &mail]);
+        // Keys: the ID, the mobile, two e-mails = 4; people: {1, 2, 3} and {4}.
+        assert_eq!((c.keys, c.people), (4, 2));
+        assert_eq!(c.sensitive, [0, 1], "the linked person carries the flag");
+        assert_eq!((c.identifiers, c.links), (4, 2));
+    }
+
+    #[test]
+    fn two_resident_ids_are_never_one_person() {
+        // A family phone: two people with their own IDs and one phone.
+        let mut acc = LinkAcc::default();
+        rec(&mut acc, &[(1, ID), (9, MOBILE)], 0);
+        rec(&mut acc, &[(2, ID), (9, MOBILE)], flag::MINOR);
+        let c = count(&kinds(), DEFAULT_CAP, [&acc]);
+        assert_eq!(c.people, 2);
+        assert_eq!(c.refused, 1);
+        assert_eq!(c.minors, 1);
+        // Through a chain too: ID1 – phone – mail – ID2.
+        let mut chain = LinkAcc::default();
+        rec(&mut chain, &[(1, ID), (9, MOBILE)], 0);
+        rec(&mut chain, &[(9, MOBILE), (7, EMAIL)], 0);
+        rec(&mut chain, &[(2, ID), (7, EMAIL)], 0);
+        assert_eq!(count(&kinds(), DEFAULT_CAP, [&chain]).people, 2);
+    }
+
+    #[test]
+    fn a_shared_mailbox_links_no_one() {
+        // hr@ beside the mobiles of ten people who have no ID in the data.
+        let mut acc = LinkAcc::default();
+        for p in 0..10 {
+            rec(&mut acc, &[(100 + p, MOBILE), (50, EMAIL)], 0);
+        }
+        let c = count(&kinds(), DEFAULT_CAP, [&acc]);
+        assert_eq!(c.people, 10);
+        assert_eq!(c.capped, 1);
+        // A person with three mobiles and one mailbox is still one person (within the cap).
+        let mut one = LinkAcc::default();
+        for m in 0..3 {
+            rec(&mut one, &[(200 + m, MOBILE), (60, EMAIL)], 0);
+        }
+        assert_eq!(count(&kinds(), DEFAULT_CAP, [&one]).people, 1);
+        // A fourth makes it shared: four people, the over-count direction.
+        rec(&mut one, &[(203, MOBILE), (60, EMAIL)], 0);
+        assert_eq!(count(&kinds(), DEFAULT_CAP, [&one]).people, 4);
+    }
+
+    #[test]
+    fn counts_do_not_depend_on_order_chunking_or_repeats() {
+        let mut draws = crate::TestRng(0x1234_5678_9abc_def1);
+        let mut records = Vec::new();
+        for _ in 0..3000 {
+            let person = draws.below(800) as u64;
+            let mut r = vec![];
+            if draws.below(3) == 0 {
+                r.push((person, ID));
+            }
+            if draws.below(2) == 0 {
+                r.push((10_000 + person, MOBILE));
+            }
+            r.push((20_000 + person, EMAIL));
+            records.push((r, (draws.below(5) == 0) as u8));
+        }
+        let mut whole = LinkAcc::default();
+        for (r, f) in &records {
+            rec(&mut whole, r, *f);
+        }
+        let a = count(&kinds(), DEFAULT_CAP, [&whole]);
+        // Reversed, in three parts, each part twice.
+        let mut parts = [LinkAcc::default(), LinkAcc::default(), LinkAcc::default()];
+        for (i, (r, f)) in records.iter().rev().enumerate() {
+            rec(&mut parts[i % 3], r, *f);
+            rec(&mut parts[(i + 1) % 3], r, *f);
+        }
+        parts.iter_mut().for_each(LinkAcc::compact);
+        let b = count(&kinds(), DEFAULT_CAP, parts.iter());
+        assert_eq!(a, b);
+        // Every record of a person shares the e-mail: one person each.
+        let people: std::collections::BTreeSet<u64> =
+            records.iter().map(|(r, _)| r[0].0 % 10_000).collect();
+        assert_eq!(a.people, people.len() as u64);
+    }
+}
