@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::detect::{DetectorSet, Standard};
 use crate::inventory::Inventory;
-use crate::scan::{ScanConfig, scan};
+use crate::scan::ScanConfig;
 use crate::sketch::SketchKey;
 use crate::walk::WalkOptions;
 
@@ -218,7 +218,14 @@ fn run_scan(a: ScanArgs) -> Result<ExitCode> {
         },
         link_cap: a.link_cap,
     };
-    let inv = scan(&cfg, &set)?;
+    let (mut inv, links) = crate::scan::scan_linked(&cfg, &set)?;
+    // The link graph first: an inventory never names a links file that is not there.
+    links.write(&a.output.join(crate::link_file::FILE_NAME))?;
+    inv.scan.links = Some(crate::inventory::LinksRef {
+        file: crate::link_file::FILE_NAME.to_string(),
+        format: crate::link_file::SCHEMA.to_string(),
+    });
+    inv.graph = Some(std::sync::Arc::new(links));
     let path = a.output.join("inventory.json");
     write_atomic(&path, &serde_json::to_vec_pretty(&inv)?)?;
     if !a.quiet {

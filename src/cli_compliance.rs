@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use chrono::{Datelike, NaiveDate};
 use clap::{Subcommand, ValueEnum};
 
@@ -167,9 +167,7 @@ pub struct VerifyArgs {
 }
 
 pub fn load_inventory(path: &Path) -> Result<Inventory> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let inv: Inventory = serde_json::from_slice(&bytes)
-        .with_context(|| format!("{} is not a pipl-scan inventory", path.display()))?;
+    let inv = Inventory::load(path)?;
     if inv.schema != SCHEMA {
         bail!(
             "{}: schema `{}`, expected `{SCHEMA}`",
@@ -374,8 +372,8 @@ fn print_assessment(a: &Assessment, l: Lang, written: &[PathBuf]) {
             s.value.low,
             s.value.high,
             l.t(
-                "settle it: re-scan with --precision 21, or an exact distinct count in the system of record; until then plan for the stricter mechanism",
-                "确认方法：以 --precision 21 重新扫描，或在源系统中精确去重计数；确认之前请按更严格的程序准备"
+                "an estimate (no link graph in the inventory or ledger). Settle it: re-scan with `pipl-scan scan` (exact people, links.bin beside inventory.json) and re-add the ledger entries, or count exactly in the system of record; until then plan for the stricter mechanism",
+                "估计值（清单或台账中无关联图）。确认方法：用 `pipl-scan scan` 重新扫描（精确人数，inventory.json 旁有 links.bin）并重新登记台账，或在源系统中精确去重计数；确认之前请按更严格的程序准备"
             )
         );
     }

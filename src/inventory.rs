@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::classify::{self, ClassifyConfig, FieldStats};
 use crate::detect::{DetectorSet, Finding, Standard};
 use crate::link::{self, Id, LinkAcc};
+use crate::link_file::LinkSet;
 use crate::sketch::{Estimate, Sketch, SketchKey};
 use crate::subject::Subject;
 
@@ -302,6 +303,38 @@ pub struct Inventory {
     pub scan: ScanInfo,
     pub totals: Totals,
     pub sources: Vec<SourceEntry>,
+    /// The link graph of the sources, when known: in memory after a scan, or read from the
+    /// links file beside an inventory by [`Inventory::load`]. Never part of the JSON.
+    #[serde(skip)]
+    pub graph: Option<std::sync::Arc<LinkSet>>,
+}
+
+impl Inventory {
+    /// Reads `inventory.json` at `path` and, when it names one, the links file beside it. A
+    /// named links file that is missing or damaged is an error: figures counted without it
+    /// would silently fall back to estimates.
+    pub fn load(path: &std::path::Path) -> anyhow::Result<Inventory> {
+        use anyhow::Context as _;
+        let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let mut inv: Inventory = serde_json::from_slice(&text)
+            .with_context(|| format!("{} is not a pipl-scan inventory", path.display()))?;
+        if let Some(r) = &inv.scan.links {
+            let dir = path.parent().unwrap_or(std::path::Path::new("."));
+            let lp = dir.join(&r.file);
+            let set = LinkSet::read(&lp)
+                .with_context(|| format!("{}: its links file {}", path.display(), lp.display()))?;
+            if set.key_id != inv.scan.sketch.key_id {
+                anyhow::bail!(
+                    "{}: made with key {}, not the inventory's key {}",
+                    lp.display(),
+                    set.key_id,
+                    inv.scan.sketch.key_id
+                );
+            }
+            inv.graph = Some(std::sync::Arc::new(set));
+        }
+        Ok(inv)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -330,6 +363,19 @@ pub struct ScanInfo {
     /// The thresholds tables' fields were classified with.
     #[serde(default)]
     pub classification: ClassifyConfig,
+    /// The link graph written beside the inventory, from which people are counted again for
+    /// any selection of sources (a flow, a ledger entry, a merge).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<LinksRef>,
+}
+
+/// Where an inventory's link graph is (see [`crate::link_file`]).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LinksRef {
+    /// File name, relative to the inventory's folder.
+    pub file: String,
+    /// `pipl-scan/links/v1`.
+    pub format: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -651,8 +697,19 @@ fn resident_ids(set: &DetectorSet, c: &link::PeopleCount) -> u64 {
 }
 
 /// Assembles the inventory document from per-file results (in any order; sorted by path here).
-pub fn build(set: &DetectorSet, meta: ScanMeta, mut files: Vec<FileResult>) -> Inventory {
+pub fn build(set: &DetectorSet, meta: ScanMeta, files: Vec<FileResult>) -> Inventory {
+    build_linked(set, meta, files).0
+}
+
+/// [`build`], also returning the sources' link graphs (to write beside the inventory, see
+/// [`crate::link_file`]).
+pub fn build_linked(
+    set: &DetectorSet,
+    meta: ScanMeta,
+    mut files: Vec<FileResult>,
+) -> (Inventory, LinkSet) {
     files.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut graphs: Vec<(String, LinkAcc)> = Vec::new();
     let chosen = meta.sensitivity;
     let kinds = kinds(set);
     let mut total = SourceAcc::default();
@@ -679,11 +736,15 @@ pub fn build(set: &DetectorSet, meta: ScanMeta, mut files: Vec<FileResult>) -> I
         }
         let dets = per_detector(&f.acc);
         let mut f = f;
-        f.acc.links.compact();
-        let people = (!f.acc.links.is_empty()).then(|| {
-            let c = link::count(&kinds, meta.link_cap, [&f.acc.links]);
+        let mut graph = std::mem::take(&mut f.acc.links);
+        graph.compact();
+        let people = (!graph.is_empty()).then(|| {
+            let c = link::count(&kinds, meta.link_cap, [&graph]);
             People::of(&c, chosen, resident_ids(set, &c), meta.link_cap)
         });
+        if !graph.is_empty() {
+            graphs.push((f.path.clone(), graph));
+        }
         let entry = SourceEntry {
             path: f.path,
             format: f.format,
@@ -713,9 +774,16 @@ pub fn build(set: &DetectorSet, meta: ScanMeta, mut files: Vec<FileResult>) -> I
         .map(|(_, a)| a.distinct.estimate().estimate)
         .max()
         .unwrap_or(0);
-    let count = link::count(&kinds, meta.link_cap, [&total.links]);
+    let count = link::count(&kinds, meta.link_cap, graphs.iter().map(|(_, g)| g));
     let people = People::of(&count, chosen, resident_ids(set, &count), meta.link_cap);
-    Inventory {
+    let links = LinkSet {
+        key_id: meta.key_id.clone(),
+        link_cap: meta.link_cap,
+        kinds,
+        sources: graphs,
+    };
+    let inventory = Inventory {
+        graph: None,
         schema: SCHEMA.to_string(),
         tool: Tool {
             name: env!("CARGO_PKG_NAME").to_string(),
@@ -741,6 +809,7 @@ pub fn build(set: &DetectorSet, meta: ScanMeta, mut files: Vec<FileResult>) -> I
             complete: partial == 0 && skipped == 0 && unreadable == 0 && errors.is_empty(),
             errors,
             classification: meta.classify,
+            links: None,
         },
         totals: Totals {
             people: Some(people),
@@ -754,7 +823,8 @@ pub fn build(set: &DetectorSet, meta: ScanMeta, mut files: Vec<FileResult>) -> I
             categories: category_entries(set, chosen, &total_dets),
         },
         sources,
-    }
+    };
+    (inventory, links)
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ pub mod cli_compliance;
 pub mod detect;
 pub mod inventory;
 pub mod link;
+pub mod link_file;
 pub mod read;
 pub mod report;
 pub mod scan;

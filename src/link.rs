@@ -220,6 +220,91 @@ pub struct PeopleCount {
     pub by_kind: Vec<u64>,
 }
 
+/// The graph of a population assembled from several inventories' sources or ledger entries:
+/// its parts with the kinds table their kind numbers index. Parts made under another kinds
+/// table (another detector set) are renumbered as they are merged.
+#[derive(Debug, Clone)]
+pub struct Graph {
+    pub kinds: Kinds,
+    pub cap: u32,
+    pub parts: Vec<LinkAcc>,
+}
+
+impl Graph {
+    /// No one yet: merging anything into it gives that thing.
+    pub fn empty() -> Graph {
+        Graph {
+            kinds: Kinds {
+                detectors: Vec::new(),
+                unique: Vec::new(),
+            },
+            cap: DEFAULT_CAP,
+            parts: Vec::new(),
+        }
+    }
+
+    pub fn of(kinds: &Kinds, cap: u32, part: LinkAcc) -> Graph {
+        Graph {
+            kinds: kinds.clone(),
+            cap,
+            parts: vec![part],
+        }
+    }
+
+    /// Adds `other`'s parts, renumbering their kinds into this graph's table. The smaller cap
+    /// of the two is kept (linking less never under-counts).
+    pub fn merge(&mut self, other: &Graph) {
+        if self.kinds.detectors.is_empty() && self.parts.iter().all(LinkAcc::is_empty) {
+            self.kinds = other.kinds.clone();
+            self.cap = other.cap;
+        } else {
+            self.cap = self.cap.min(other.cap);
+        }
+        let map: Vec<u8> = other
+            .kinds
+            .detectors
+            .iter()
+            .zip(&other.kinds.unique)
+            .map(
+                |(d, &u)| match self.kinds.detectors.iter().position(|x| x == d) {
+                    Some(i) => i as u8,
+                    None => {
+                        self.kinds.detectors.push(d.clone());
+                        self.kinds.unique.push(u);
+                        (self.kinds.detectors.len() - 1) as u8
+                    }
+                },
+            )
+            .collect();
+        let renumber = |k: u8| map.get(k as usize).copied().unwrap_or(k);
+        for p in &other.parts {
+            let mut p = p.clone();
+            if map.iter().enumerate().any(|(i, &k)| i as u8 != k) {
+                p.nodes.iter_mut().for_each(|n| n.kind = renumber(n.kind));
+                p.edges.iter_mut().for_each(|e| {
+                    e.ka = renumber(e.ka);
+                    e.kb = renumber(e.kb);
+                });
+            }
+            self.parts.push(p);
+        }
+    }
+
+    pub fn count(&self) -> PeopleCount {
+        count(&self.kinds, self.cap, &self.parts)
+    }
+
+    /// All parts as one, sorted and deduplicated (what a ledger entry stores).
+    pub fn flattened(&self) -> LinkAcc {
+        let mut one = LinkAcc::default();
+        for p in &self.parts {
+            one.merge(p.clone());
+        }
+        one.compact();
+        one
+    }
+}
+
 /// A hasher for ids that are already uniformly random: the low word is the hash.
 #[derive(Default)]
 struct Pass(u64);

@@ -41,6 +41,14 @@ enum Outcome {
 
 /// Scans every root and builds the inventory.
 pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError> {
+    scan_linked(cfg, set).map(|(inv, _)| inv)
+}
+
+/// [`scan`], also returning the sources' link graphs (written beside the inventory).
+pub fn scan_linked(
+    cfg: &ScanConfig,
+    set: &DetectorSet,
+) -> Result<(Inventory, crate::link_file::LinkSet), WalkError> {
     let started_at = now();
     let walker = Walker::new(cfg.walk.clone())?;
     let ctx = Ctx::new(set, &cfg.key, cfg.reference_date);
@@ -108,7 +116,7 @@ pub fn scan(cfg: &ScanConfig, set: &DetectorSet) -> Result<Inventory, WalkError>
         classify: cfg.classify,
         link_cap: cfg.link_cap,
     };
-    Ok(inventory::build(set, meta, files))
+    Ok(inventory::build_linked(set, meta, files))
 }
 
 /// Reads one file; a panic anywhere in its readers (ours or a third-party parser's) makes the

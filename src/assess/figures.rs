@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::detect::Standard;
 use crate::inventory::{Count, Inventory, SourceEntry};
+use crate::link::{Graph, LinkAcc};
 use crate::sketch::{Estimate, MAX_LG_K, Sketch};
 
 /// The sketches behind one population: everyone, the sensitive subjects under each standard,
@@ -26,6 +27,10 @@ pub struct SubjectSketches {
     /// Indexed by [`Standard::index`].
     pub sensitive: [Sketch; 2],
     pub minors: Sketch,
+    /// The people graph of everything merged, when every part carried one (an inventory with
+    /// its links file, a ledger entry that stored its graph): the figures are then exact
+    /// people, linked (see [`crate::link`]); otherwise the sketches' estimates of subject keys.
+    pub graph: Option<Graph>,
 }
 
 impl SubjectSketches {
@@ -39,6 +44,7 @@ impl SubjectSketches {
             subjects: top(),
             sensitive: [top(), top()],
             minors: top(),
+            graph: Some(Graph::empty()),
         }
     }
 
@@ -74,28 +80,44 @@ impl SubjectSketches {
             subjects: Self::read(subjects, "subjects", origin)?,
             sensitive,
             minors: Self::read(minors, "minor subjects", origin)?,
+            graph: None,
         })
     }
 
+    /// A source's sketches and, when the inventory's links file was read ([`Inventory::graph`]),
+    /// its graph (a source absent from the links file has no identifier: an empty graph).
     pub fn of_source(inv: &Inventory, s: &SourceEntry) -> Result<Self> {
-        Self::from_counts(
+        let links = inv.graph.as_deref();
+        let mut out = Self::from_counts(
             &inv.scan.sketch.key_id,
             &s.subjects,
             &s.sensitive_subjects_by_standard,
             &s.minor_subjects,
             &format!("source {}", s.path),
-        )
+        )?;
+        out.graph = links.map(|l| {
+            let part = l.source(&s.path).cloned().unwrap_or_default();
+            Graph::of(&l.kinds, l.link_cap, part)
+        });
+        Ok(out)
     }
 
     pub fn of_totals(inv: &Inventory) -> Result<Self> {
+        let links = inv.graph.as_deref();
         let t = &inv.totals;
-        Self::from_counts(
+        let mut out = Self::from_counts(
             &inv.scan.sketch.key_id,
             &t.subjects,
             &t.sensitive_subjects_by_standard,
             &t.minor_subjects,
             "inventory totals",
-        )
+        )?;
+        out.graph = links.map(|l| {
+            let mut g = Graph::of(&l.kinds, l.link_cap, LinkAcc::default());
+            g.parts = l.sources.iter().map(|(_, a)| a.clone()).collect();
+            g
+        });
+        Ok(out)
     }
 
     /// Unions `other` into `self`; refuses sketches made under another key, whose union would
@@ -114,10 +136,36 @@ impl SubjectSketches {
             union_into(a, b);
         }
         union_into(&mut self.minors, &other.minors);
+        self.graph = match (self.graph.take(), &other.graph) {
+            (Some(mut a), Some(b)) => {
+                a.merge(b);
+                Some(a)
+            }
+            _ => None,
+        };
         Ok(())
     }
 
+    /// The figures: exact people when the graph is known, else the sketches' estimates of
+    /// distinct subject keys.
     pub fn figures(&self) -> Figures {
+        if let Some(g) = &self.graph {
+            let c = g.count();
+            let exact = |n: u64| Estimate {
+                estimate: n,
+                low: n,
+                high: n,
+            };
+            return Figures {
+                subjects: exact(c.people),
+                sensitive: Standard::ALL
+                    .iter()
+                    .map(|st| (st.id().to_string(), exact(c.sensitive[st.index()])))
+                    .collect(),
+                minors: exact(c.minors),
+                method: METHOD_LINKED.to_string(),
+            };
+        }
         Figures {
             subjects: self.subjects.estimate(),
             sensitive: Standard::ALL
@@ -125,9 +173,16 @@ impl SubjectSketches {
                 .map(|st| (st.id().to_string(), self.sensitive[st.index()].estimate()))
                 .collect(),
             minors: self.minors.estimate(),
+            method: METHOD_HLL.to_string(),
         }
     }
 }
+
+/// How [`Figures`] were counted: people linked and counted exactly.
+pub const METHOD_LINKED: &str = "linked-exact";
+/// How [`Figures`] were counted: distinct subject keys estimated by HyperLogLog (an upper
+/// bound on people, with a 95% interval), where a part had no link graph.
+pub const METHOD_HLL: &str = "hll-subject-keys";
 
 /// Unions `b` into `a`, skipping an empty `b`: merging nothing must not lower `a`'s precision.
 pub fn union_into(a: &mut Sketch, b: &Sketch) {
@@ -143,9 +198,20 @@ pub struct Figures {
     /// Standard id → sensitive subjects.
     pub sensitive: BTreeMap<String, Estimate>,
     pub minors: Estimate,
+    /// [`METHOD_LINKED`] or [`METHOD_HLL`].
+    #[serde(default = "hll_method")]
+    pub method: String,
+}
+
+fn hll_method() -> String {
+    METHOD_HLL.to_string()
 }
 
 impl Figures {
+    pub fn is_exact(&self) -> bool {
+        self.method == METHOD_LINKED
+    }
+
     pub fn sensitive(&self, st: Standard) -> Estimate {
         self.sensitive.get(st.id()).copied().unwrap_or(ZERO)
     }

@@ -104,6 +104,14 @@ impl Ledger {
                  image BLOB NOT NULL,
                  PRIMARY KEY (entry_id, kind)
              );
+             -- The entry's people graph (see link_file::encode), when its inventory had one:
+             -- what makes the year's people figure exact. Entries of older versions have none.
+             CREATE TABLE IF NOT EXISTS graph (
+                 entry_id INTEGER PRIMARY KEY REFERENCES entry (id),
+                 kinds TEXT NOT NULL,
+                 link_cap INTEGER NOT NULL,
+                 image BLOB NOT NULL
+             );
              COMMIT;",
         )?;
         let version: Option<String> = self
@@ -196,6 +204,17 @@ impl Ledger {
             put(&sensitive_kind(st), &e.sketches.sensitive[st.index()])?;
         }
         put(KIND_MINORS, &e.sketches.minors)?;
+        if let Some(g) = &e.sketches.graph {
+            tx.execute(
+                "INSERT INTO graph (entry_id, kinds, link_cap, image) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    id,
+                    serde_json::to_string(&g.kinds)?,
+                    g.cap,
+                    crate::link_file::encode(&g.flattened())
+                ],
+            )?;
+        }
         tx.commit()
             .with_context(|| format!("committing to ledger {path}"))?;
         Ok(id)
@@ -280,6 +299,33 @@ impl Ledger {
                 bail!("ledger entry {id}: unknown sketch kind `{kind}`");
             };
             super::figures::union_into(slot, &s);
+        }
+        // People graphs: exact only if every entry of the selection stored one.
+        let mut stmt = self.conn.prepare(
+            "SELECT e.id, g.kinds, g.link_cap, g.image FROM entry e LEFT JOIN graph g ON g.entry_id = e.id
+             WHERE e.year BETWEEN ?1 AND ?2 AND (?3 IS NULL OR e.flow = ?3)",
+        )?;
+        let rows = stmt.query_map(params![years.start(), years.end(), flow], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<u32>>(2)?,
+                r.get::<_, Option<Vec<u8>>>(3)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, kinds, cap, image) = row?;
+            let (Some(kinds), Some(cap), Some(image)) = (kinds, cap, image) else {
+                out.graph = None;
+                continue;
+            };
+            let kinds: crate::link::Kinds = serde_json::from_str(&kinds)
+                .with_context(|| format!("ledger entry {id}: bad graph kinds"))?;
+            let part = crate::link_file::decode(&image)
+                .ok_or_else(|| anyhow::anyhow!("ledger entry {id}: damaged people graph"))?;
+            if let Some(g) = &mut out.graph {
+                g.merge(&crate::link::Graph::of(&kinds, cap, part));
+            }
         }
         Ok(out)
     }

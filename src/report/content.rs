@@ -647,8 +647,8 @@ fn determination(d: &mut Doc, a: &Assessment, l: Lang) {
             thousands(s.value.low),
             thousands(s.value.high),
             l.t(
-                "The data cannot tell which side the true count is on. Settle it: re-scan with `--precision 21` (exact up to about 196,000 people per sketch, ±0.14% above), or count the distinct identifiers exactly in the system of record (e.g. SELECT COUNT(DISTINCT id_no) over the exported rows); until then, plan for the stricter mechanism.",
-                "无法从数据判断真实人数位于标准哪一侧。确认方法：以 `--precision 21` 重新扫描（每个草图约196,000人以内为精确值，超过后误差±0.14%），或在源系统中对标识符精确去重计数（例如对导出数据执行 SELECT COUNT(DISTINCT 证件号)）；确认之前，请按更严格的程序准备。"
+                "The data cannot tell which side the true count is on: this figure is an estimate because the inventory (or a ledger entry) carries no link graph. Settle it: re-scan with `pipl-scan scan` (it links identifiers and counts people exactly, writing links.bin beside inventory.json; keep both together) and add the exports to the ledger again, or count the distinct identifiers exactly in the system of record (e.g. SELECT COUNT(DISTINCT id_no) over the exported rows); until then, plan for the stricter mechanism.",
+                "无法从数据判断真实人数位于标准哪一侧：该数字是估计值，因为清单（或台账记录）不含关联图。确认方法：用 `pipl-scan scan` 重新扫描（关联标识符并精确计数人数，在 inventory.json 旁写出 links.bin，二者须放在一起），并重新登记台账；或在源系统中对标识符精确去重计数（例如对导出数据执行 SELECT COUNT(DISTINCT 证件号)）；确认之前，请按更严格的程序准备。"
             )
         );
         d.warn(text);
