@@ -602,3 +602,82 @@ fn archive_members_are_read_as_the_files_they_contain() {
     assert!(jsonl["fields"].to_string().contains("user.phone"));
     assert_eq!(inv["totals"]["subjects"]["estimate"], 4);
 }
+
+/// People, not identifiers: the same customers under different identifiers in three systems
+/// are counted once each, and linking never joins two people.
+#[test]
+fn people_are_linked_across_files_and_never_merged() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Resident IDs (valid check digits) of four people, with their mobiles, in the CRM.
+    let ids = [
+        "11010519491231002X",
+        "440524188001010014",
+        "360426199101010071",
+        "110102199101010078",
+    ];
+    let mobiles = ["13812345678", "13912345678", "13712345678", "13612345678"];
+    let mut crm = String::from("sfzh,mobile\n");
+    for (id, m) in ids.iter().zip(mobiles) {
+        crm.push_str(&format!("{id},{m}\n"));
+    }
+    std::fs::write(d.join("crm.csv"), crm).unwrap();
+    // The mailing list knows two of them by mobile and e-mail, and a fifth person by e-mail.
+    std::fs::write(
+        d.join("mail.jsonl"),
+        "{\"mobile\":\"13812345678\",\"email\":\"zhang@example.com\"}\n\
+         {\"mobile\":\"13912345678\",\"email\":\"li@example.com\"}\n\
+         {\"email\":\"wang@example.com\"}\n",
+    )
+    .unwrap();
+    // The newsletter log knows them by e-mail only.
+    std::fs::write(
+        d.join("newsletter.log"),
+        "sent to zhang@example.com\nsent to li@example.com\nsent to wang@example.com\n",
+    )
+    .unwrap();
+    // A family phone beside two resident IDs: two people, not one.
+    std::fs::write(
+        d.join("family.txt"),
+        "身份证 360426199101010071 电话 13500000001\n身份证 110102199101010078 电话 13500000001\n",
+    )
+    .unwrap();
+    let (o, inv, out) = scan(&[d], &["-q"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let p = &inv["totals"]["people"];
+    // Keys: 4 IDs + 2 mobiles (mail.jsonl rows) + 3 e-mails = 9 (the family rows are keyed
+    // by IDs already counted); people: the 4 ID holders and wang.
+    assert_eq!(p["subject_keys"], 9, "{p}");
+    assert_eq!(p["people"], 5, "{p}");
+    assert_eq!(p["resident_ids"], 4);
+    assert_eq!(
+        p["refused_links"], 1,
+        "the family phone joins one ID holder only"
+    );
+    assert_eq!(
+        inv["totals"]["subjects"]["estimate"], 9,
+        "the per-key figure stays"
+    );
+    // Each source counts its own people; the mail list alone holds 3.
+    let mail = inv["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["path"].as_str().unwrap().ends_with("mail.jsonl"))
+        .unwrap();
+    assert_eq!(mail["people"]["people"], 3);
+    // The graph beside the inventory holds only keyed hashes: no identifier in it.
+    let links = std::fs::read(out.path().join("links.bin")).unwrap();
+    for raw in ids.iter().chain(&mobiles).chain(&["zhang@example.com"]) {
+        assert!(
+            !links.windows(raw.len()).any(|w| w == raw.as_bytes()),
+            "{raw} in links.bin"
+        );
+    }
+    assert_eq!(inv["scan"]["links"]["file"], "links.bin");
+}

@@ -1260,3 +1260,87 @@ fn thousands_of_sources_give_readable_reports_and_a_valid_workbook() {
     let dump = xlsx_dump(&out.join("inventory.xlsx"));
     assert!(dump.contains("cut at Excel's cell limit"));
 }
+
+/// A 16-digit UnionPay number (622202 + `n` + Luhn check digit).
+fn card(n: u32) -> String {
+    let body = format!("622202{n:09}");
+    let sum: u32 = body
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 0 {
+                let x = d * 2;
+                if x > 9 { x - 9 } else { x }
+            } else {
+                d
+            }
+        })
+        .sum();
+    format!("{body}{}", (10 - sum % 10) % 10)
+}
+
+/// Scans `lines` written to `dir/export/data.txt` and assesses the flow that sends it.
+fn scan_and_assess(dir: &Path, lines: impl Iterator<Item = String>) -> (i32, serde_json::Value) {
+    let data = dir.join("export");
+    std::fs::create_dir_all(&data).unwrap();
+    let text: String = lines.map(|l| l + "\n").collect();
+    std::fs::write(data.join("data.txt"), text).unwrap();
+    let out = dir.join("out");
+    let o = run(
+        dir,
+        &[
+            "scan",
+            data.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "-q",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let p = write(
+        dir,
+        "p.toml",
+        &profile(&flow("f", "\"**/data.txt\"", ""), ""),
+    );
+    let (c, v, out) = assess_json(dir, &out.join("inventory.json"), &p, &[]);
+    assert_ne!(c, 12, "an exact figure is never undetermined: {out}");
+    (c, v)
+}
+
+/// At 9,999 / 10,000 / 10,001 people with sensitive PI (bank cards, sensitive under GB/T
+/// 45574-2025) a scan's exact figure decides, and decides right: a security assessment from
+/// 10,000 (Provisions Art. 7), a standard contract below (Art. 8). The sketch alone would
+/// straddle the threshold (see the test above).
+#[test]
+fn exact_people_decide_at_the_sensitive_threshold() {
+    for (n, want) in [(9_999u32, 10), (10_000, 11), (10_001, 11)] {
+        let tmp = tempfile::tempdir().unwrap();
+        // Each card twice, on lines of its own: repeats do not count twice.
+        let lines = (0..n)
+            .chain(0..n)
+            .map(|i| format!("客户 银行卡 {}", card(i)));
+        let (c, v) = scan_and_assess(tmp.path(), lines);
+        let facts = &v["assessment"]["decision"]["facts"];
+        assert_eq!(facts["transferred_sensitive"]["estimate"], n, "{facts}");
+        assert_eq!(facts["transferred_sensitive"]["low"], n);
+        assert_eq!(facts["transferred_sensitive"]["high"], n);
+        assert_eq!(c, want, "{n} people with sensitive PI");
+    }
+}
+
+/// At 99,999 / 100,000 / 100,001 people (e-mail addresses only, not sensitive): exempt below
+/// 100,000 (Provisions Art. 5(4)), a standard contract from it (Art. 8).
+#[test]
+fn exact_people_decide_at_the_100000_threshold() {
+    for (n, want) in [(99_999u32, 0), (100_000, 10), (100_001, 10)] {
+        let tmp = tempfile::tempdir().unwrap();
+        let lines = (0..n).map(|i| format!("user{i}@example.com"));
+        let (c, v) = scan_and_assess(tmp.path(), lines);
+        let facts = &v["assessment"]["decision"]["facts"];
+        assert_eq!(facts["transferred"]["estimate"], n, "{facts}");
+        assert_eq!(facts["transferred"]["low"], facts["transferred"]["high"]);
+        assert_eq!(c, want, "{n} people");
+    }
+}
