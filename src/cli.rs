@@ -120,6 +120,14 @@ pub struct ScanArgs {
     /// kind (a switchboard number, an hr@ mailbox) is shared and links no one.
     #[arg(long, value_name = "N", default_value_t = crate::link::DEFAULT_CAP)]
     pub link_cap: u32,
+    /// Memory the people graph (linked identifiers, counted exactly) may take; past it people
+    /// are not linked and the figures fall back to estimates of distinct subject keys.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "4G")]
+    pub link_memory: u64,
+    /// Exact people or nothing: exit 2 if the graph outgrows --link-memory instead of falling
+    /// back to estimates.
+    #[arg(long)]
+    pub exact: bool,
 }
 
 fn parse_share(s: &str) -> Result<f64, String> {
@@ -217,15 +225,28 @@ fn run_scan(a: ScanArgs) -> Result<ExitCode> {
             min_distinct: a.classify_min_distinct,
         },
         link_cap: a.link_cap,
+        link_memory: a.link_memory,
     };
     let (mut inv, links) = crate::scan::scan_linked(&cfg, &set)?;
-    // The link graph first: an inventory never names a links file that is not there.
-    links.write(&a.output.join(crate::link_file::FILE_NAME))?;
-    inv.scan.links = Some(crate::inventory::LinksRef {
-        file: crate::link_file::FILE_NAME.to_string(),
-        format: crate::link_file::SCHEMA.to_string(),
-    });
-    inv.graph = Some(std::sync::Arc::new(links));
+    let links_path = a.output.join(crate::link_file::FILE_NAME);
+    if inv.totals.people.is_some() {
+        // The link graph first: an inventory never names a links file that is not there.
+        links.write(&links_path)?;
+        inv.scan.links = Some(crate::inventory::LinksRef {
+            file: crate::link_file::FILE_NAME.to_string(),
+            format: crate::link_file::SCHEMA.to_string(),
+        });
+        inv.graph = Some(std::sync::Arc::new(links));
+    } else {
+        // A links file of an earlier run would not describe this inventory.
+        let _ = std::fs::remove_file(&links_path);
+        if let Some(why) = &inv.totals.people_unavailable {
+            if a.exact {
+                anyhow::bail!("--exact: {why}");
+            }
+            eprintln!("pipl-scan: warning: {why}");
+        }
+    }
     let path = a.output.join("inventory.json");
     write_atomic(&path, &serde_json::to_vec_pretty(&inv)?)?;
     if !a.quiet {

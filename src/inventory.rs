@@ -428,6 +428,10 @@ pub struct Totals {
     /// inventories written before linking.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people: Option<People>,
+    /// Why `people` is absent from a scan that tried to link (the graph outgrew its memory
+    /// budget).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub people_unavailable: Option<String>,
     /// Distinct subject keys (one per record: its best identifier), estimated by HyperLogLog:
     /// an upper bound on people, since one person may be keyed by an ID in one file and by a
     /// mobile in another.
@@ -578,6 +582,8 @@ pub struct ScanMeta {
     pub classify: ClassifyConfig,
     /// Distinct identifiers of another kind beyond which an identifier is not linked.
     pub link_cap: u32,
+    /// Why people were not linked (the graph outgrew its memory budget), if they were not.
+    pub links_abandoned: Option<String>,
 }
 
 fn by_standard(sketches: &[Sketch; 2], with_sketch: bool) -> BTreeMap<String, Count> {
@@ -737,6 +743,9 @@ pub fn build_linked(
         let dets = per_detector(&f.acc);
         let mut f = f;
         let mut graph = std::mem::take(&mut f.acc.links);
+        if meta.links_abandoned.is_some() {
+            graph = LinkAcc::default();
+        }
         graph.compact();
         let people = (!graph.is_empty()).then(|| {
             let c = link::count(&kinds, meta.link_cap, [&graph]);
@@ -774,8 +783,18 @@ pub fn build_linked(
         .map(|(_, a)| a.distinct.estimate().estimate)
         .max()
         .unwrap_or(0);
-    let count = link::count(&kinds, meta.link_cap, graphs.iter().map(|(_, g)| g));
-    let people = People::of(&count, chosen, resident_ids(set, &count), meta.link_cap);
+    let people = match &meta.links_abandoned {
+        None => {
+            let count = link::count(&kinds, meta.link_cap, graphs.iter().map(|(_, g)| g));
+            Some(People::of(
+                &count,
+                chosen,
+                resident_ids(set, &count),
+                meta.link_cap,
+            ))
+        }
+        Some(_) => None,
+    };
     let links = LinkSet {
         key_id: meta.key_id.clone(),
         link_cap: meta.link_cap,
@@ -812,7 +831,8 @@ pub fn build_linked(
             links: None,
         },
         totals: Totals {
-            people: Some(people),
+            people,
+            people_unavailable: meta.links_abandoned,
             subjects: Count::of(&total.subjects, true),
             sensitive_subjects: Count::of(&total.sensitive[chosen.index()], true),
             minor_subjects: Count::of(&total.minors, true),

@@ -179,6 +179,12 @@ impl LinkAcc {
         self.sorted = false;
     }
 
+    /// Gives back the vectors' spare capacity (after [`LinkAcc::compact`], when kept long).
+    pub fn shrink_to_fit(&mut self) {
+        self.nodes.shrink_to_fit();
+        self.edges.shrink_to_fit();
+    }
+
     /// Bytes held, for the memory budget.
     pub fn heap_bytes(&self) -> usize {
         self.nodes.capacity() * std::mem::size_of::<Node>()

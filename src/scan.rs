@@ -29,6 +29,9 @@ pub struct ScanConfig {
     /// Distinct identifiers of another kind beyond which an identifier is shared, not linked
     /// (see [`crate::link`]).
     pub link_cap: u32,
+    /// Bytes the people graph may hold in memory; beyond them linking is abandoned and people
+    /// are not counted exactly (the inventory says so).
+    pub link_memory: u64,
 }
 
 // Outcomes are moved once from a worker into a Vec; boxing would cost an allocation per file.
@@ -54,12 +57,18 @@ pub fn scan_linked(
     let ctx = Ctx::new(set, &cfg.key, cfg.reference_date);
     let bar = progress_bar(cfg.progress);
     let files_done = AtomicU64::new(0);
+    // Bytes held by the files' people graphs; past the budget, every graph is dropped.
+    let link_bytes = AtomicU64::new(0);
     let outcomes: Vec<Outcome> = walker
         .entries()
         .par_bridge()
         .map(|entry| {
             let out = match entry {
-                Entry::File { path, size } => Outcome::Files(read_guarded(&path, size, &ctx)),
+                Entry::File { path, size } => {
+                    let mut files = read_guarded(&path, size, &ctx);
+                    account_links(&mut files, &link_bytes, cfg.link_memory);
+                    Outcome::Files(files)
+                }
                 Entry::Skipped { path, reason } => Outcome::File(Box::new(FileResult {
                     path: path.display().to_string(),
                     format: reason.kind().to_string(),
@@ -115,8 +124,38 @@ pub fn scan_linked(
         walk_errors,
         classify: cfg.classify,
         link_cap: cfg.link_cap,
+        links_abandoned: (link_bytes.load(Ordering::Relaxed) > cfg.link_memory).then(|| {
+            format!(
+                "people were not linked: the identifier graph outgrew --link-memory ({} MiB); \
+                 the people figures are the sketches' estimates of distinct subject keys (an \
+                 upper bound). Re-scan with a larger --link-memory for exact people",
+                cfg.link_memory >> 20
+            )
+        }),
     };
     Ok(inventory::build_linked(set, meta, files))
+}
+
+/// Adds what a file's people graphs hold (compacted) to `used`; once the total passes `budget`,
+/// graphs are dropped as files finish, so memory stays bounded (the inventory then says that
+/// people were not linked).
+fn account_links(files: &mut [FileResult], used: &AtomicU64, budget: u64) {
+    for f in files {
+        if f.acc.links.is_empty() {
+            continue;
+        }
+        if used.load(Ordering::Relaxed) > budget {
+            f.acc.links = Default::default();
+            continue;
+        }
+        f.acc.links.compact();
+        f.acc.links.shrink_to_fit();
+        let total = used.fetch_add(f.acc.links.heap_bytes() as u64, Ordering::Relaxed)
+            + f.acc.links.heap_bytes() as u64;
+        if total > budget {
+            f.acc.links = Default::default();
+        }
+    }
 }
 
 /// Reads one file; a panic anywhere in its readers (ours or a third-party parser's) makes the

@@ -681,3 +681,24 @@ fn people_are_linked_across_files_and_never_merged() {
     }
     assert_eq!(inv["scan"]["links"]["file"], "links.bin");
 }
+
+/// A people graph past --link-memory is dropped, not allowed to grow: the inventory says
+/// people were not linked (no links file), and --exact refuses to fall back to estimates.
+#[test]
+fn a_graph_past_its_memory_budget_falls_back_and_exact_refuses() {
+    let (o, inv, out) = scan(&[&fixtures().join("text")], &["-q", "--link-memory", "1"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(inv["totals"]["people"].is_null());
+    let why = inv["totals"]["people_unavailable"].as_str().unwrap();
+    assert!(why.contains("--link-memory"), "{why}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not linked"));
+    assert!(!out.path().join("links.bin").exists());
+    assert!(inv["scan"]["links"].is_null());
+    assert!(inv["totals"]["subjects"]["estimate"].as_u64().unwrap() > 0);
+    let (o, _, _) = scan(
+        &[&fixtures().join("text")],
+        &["-q", "--link-memory", "1", "--exact"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--exact"));
+}

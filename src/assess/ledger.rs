@@ -416,6 +416,46 @@ mod tests {
         }
     }
 
+    /// Two exports' graphs, stored with their entries, are linked when the year is counted:
+    /// a person sent by ID and mobile in March and by mobile and e-mail in June is one person,
+    /// exactly; an entry without a graph (an older version's) makes the year an estimate again.
+    #[test]
+    fn graphs_of_entries_link_across_exports() {
+        use crate::link::{Graph, Id, Kinds, LinkAcc};
+        let key = SketchKey::random();
+        let kinds = Kinds {
+            detectors: vec!["cn-resident-id".into(), "cn-mobile".into(), "email".into()],
+            unique: vec![true, false, false],
+        };
+        let with_graph = |records: &[&[(u64, u8)]]| {
+            let mut s = sketches(&key, 0..records.len() as u32, 0..0);
+            let mut acc = LinkAcc::default();
+            for r in records {
+                let ids: Vec<(Id, u8)> = r.iter().map(|&(n, k)| (Id(n, n), k)).collect();
+                acc.add_record(&ids, 0, 0);
+            }
+            s.graph = Some(Graph::of(&kinds, 3, acc));
+            s
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let mut l = Ledger::open(&dir.path().join("l.db")).unwrap();
+        let march = with_graph(&[&[(1, 0), (2, 1)]]);
+        let june = with_graph(&[&[(2, 1), (3, 2)], &[(4, 2)]]);
+        l.add(&entry("crm", d(2026, 3, 1), &march)).unwrap();
+        l.add(&entry("crm", d(2026, 6, 1), &june)).unwrap();
+        let f = l.union(2026..=2026, Some("crm")).unwrap().figures();
+        assert!(f.is_exact(), "{f:?}");
+        assert_eq!(
+            (f.subjects.estimate, f.subjects.low, f.subjects.high),
+            (2, 2, 2)
+        );
+        // An entry without a graph: the year falls back to the sketches' estimate.
+        let old = sketches(&key, 100..110, 0..0);
+        l.add(&entry("crm", d(2026, 7, 1), &old)).unwrap();
+        let f = l.union(2026..=2026, Some("crm")).unwrap().figures();
+        assert!(!f.is_exact());
+    }
+
     #[test]
     fn the_same_export_twice_does_not_inflate_the_year() {
         let dir = tempfile::tempdir().unwrap();
