@@ -55,6 +55,7 @@ impl Env {
             walk_errors: Vec::new(),
             classify: ClassifyConfig::default(),
             link_cap: pipl_scan::link::DEFAULT_CAP,
+            links_abandoned: None,
         };
         inventory::build(&self.set, meta, files)
     }
