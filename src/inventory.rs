@@ -32,34 +32,32 @@ pub fn finding_hash(set: &DetectorSet, key: &SketchKey, f: &Finding) -> u64 {
 }
 
 /// [`finding_hash`] with each detector's `id:` prefix hashed once, for readers that hash
-/// millions of findings; and the 128-bit hash of identifiers for linking ([`crate::link`]).
+/// millions of findings; and the second word of identifiers' link hashes ([`crate::link`]).
 pub struct FindingHasher(
     Vec<siphasher::sip::SipHasher13>,
-    Vec<siphasher::sip128::SipHasher13>,
+    Vec<siphasher::sip::SipHasher13>,
 );
 
 impl FindingHasher {
     pub fn new(set: &DetectorSet, key: &SketchKey) -> Self {
-        FindingHasher(
+        let link = key.link_key();
+        let prefixed = |k: &SketchKey| {
             set.detectors()
                 .iter()
-                .map(|d| key.prefixed(format!("{}:", d.id).as_bytes()))
-                .collect(),
-            set.detectors()
-                .iter()
-                .map(|d| key.prefixed128(format!("{}:", d.id).as_bytes()))
-                .collect(),
-        )
+                .map(|d| k.prefixed(format!("{}:", d.id).as_bytes()))
+                .collect()
+        };
+        FindingHasher(prefixed(key), prefixed(&link))
     }
 
-    /// The keyed 128-bit hash of an identifier finding, for linking and exact counts.
+    /// The keyed 128-bit link hash of an identifier finding whose [`finding_hash`] is `hash`:
+    /// that hash, and a second under the link key ([`SketchKey::link_key`]).
     #[inline]
-    pub fn id(&self, f: &Finding) -> crate::link::Id {
-        use siphasher::sip128::Hasher128 as _;
+    pub fn id(&self, f: &Finding, hash: u64) -> crate::link::Id {
         use std::hash::Hasher as _;
         let mut h = self.1[f.detector];
         h.write(f.normalised.as_bytes());
-        crate::link::Id::from_u128(h.finish128().as_u128())
+        crate::link::Id(hash, h.finish())
     }
 
     /// The same as [`finding_hash`] with the set and key this was made from.
@@ -187,7 +185,7 @@ impl SourceAcc {
                 key_at = ids.len();
             }
             if subject.key.is_some() && set.get(f.detector).identifier {
-                ids.push((hasher.id(f), f.detector as u8));
+                ids.push((hasher.id(f, h), f.detector as u8));
             }
         }
         self.add_subject(key_hash, subject, !findings.is_empty());
@@ -716,6 +714,8 @@ pub fn build_linked(
 ) -> (Inventory, LinkSet) {
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let mut graphs: Vec<(String, LinkAcc)> = Vec::new();
+    // The last source's count: the totals' too when it is the only source with a graph.
+    let mut only_count: Option<link::PeopleCount> = None;
     let chosen = meta.sensitivity;
     let kinds = kinds(set);
     let mut total = SourceAcc::default();
@@ -749,7 +749,9 @@ pub fn build_linked(
         graph.compact();
         let people = (!graph.is_empty()).then(|| {
             let c = link::count(&kinds, meta.link_cap, [&graph]);
-            People::of(&c, chosen, resident_ids(set, &c), meta.link_cap)
+            let p = People::of(&c, chosen, resident_ids(set, &c), meta.link_cap);
+            only_count = Some(c);
+            p
         });
         if !graph.is_empty() {
             graphs.push((f.path.clone(), graph));
@@ -785,7 +787,10 @@ pub fn build_linked(
         .unwrap_or(0);
     let people = match &meta.links_abandoned {
         None => {
-            let count = link::count(&kinds, meta.link_cap, graphs.iter().map(|(_, g)| g));
+            let count = match only_count.filter(|_| graphs.len() == 1) {
+                Some(c) => c,
+                None => link::count(&kinds, meta.link_cap, graphs.iter().map(|(_, g)| g)),
+            };
             Some(People::of(
                 &count,
                 chosen,

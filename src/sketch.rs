@@ -149,6 +149,9 @@ pub enum SketchError {
 #[derive(Clone, PartialEq, Eq)]
 pub struct SketchKey([u8; 16]);
 
+/// What [`SketchKey::link_key`] hashes.
+const LINK_KEY_LABEL: &[u8] = b"pipl-scan link key v1";
+
 impl SketchKey {
     /// A fresh key from the operating system's random number generator.
     ///
@@ -248,15 +251,17 @@ impl SketchKey {
         h
     }
 
-    /// A 128-bit hasher (SipHash-1-3-128 under the same key) that has already taken in
-    /// `prefix`, for the identifiers that people are linked and counted exactly by
-    /// ([`crate::link`]): 128 bits, so that two identifiers share a hash with negligible
-    /// probability however many there are.
-    pub fn prefixed128(&self, prefix: &[u8]) -> siphasher::sip128::SipHasher13 {
+    /// The key of the second word of an identifier's 128-bit link hash ([`crate::link::Id`]):
+    /// derived from this one (SipHash-1-3-128 of a fixed label), so one key file serves both.
+    /// The first word is the sketch hash itself ([`hash`](Self::hash)), already computed for
+    /// every finding; the second, under this independent key, makes two different
+    /// identifiers share an id with probability about n²/2¹²⁹.
+    pub fn link_key(&self) -> SketchKey {
+        use siphasher::sip128::Hasher128 as _;
         use std::hash::Hasher as _;
         let mut h = siphasher::sip128::SipHasher13::new_with_key(&self.0);
-        h.write(prefix);
-        h
+        h.write(LINK_KEY_LABEL);
+        SketchKey(h.finish128().as_bytes())
     }
 
     /// [`hash`](Self::hash) of the concatenation of `parts`, without building it: SipHash is a

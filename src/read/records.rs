@@ -506,12 +506,16 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             // The record's identifiers, for counting people (see `crate::link`).
             self.ids.clear();
             let mut key_at = 0;
-            for (i, f) in self.findings.iter().enumerate() {
+            for (i, (f, h)) in self.findings.iter().zip(&self.hashes).enumerate() {
                 if set.get(f.detector).identifier {
                     if i == k {
                         key_at = self.ids.len();
                     }
-                    self.ids.push((self.hasher.id(f), f.detector as u8));
+                    // Every hash is known once the loop above has run.
+                    let (Hashed::Known(h) | Hashed::Repeat(h)) = *h else {
+                        continue;
+                    };
+                    self.ids.push((self.hasher.id(f, h), f.detector as u8));
                 }
             }
             self.acc.add_links(&self.ids, key_at, &subject);
