@@ -52,6 +52,25 @@ pub struct FieldStats {
     pub validated: BTreeMap<usize, u64>,
     /// Detectors the header names (sorted).
     pub hinted: Vec<usize>,
+    /// Values of exactly 18 digits, and of those, values ending in `000`: a column where most
+    /// do is an ID column Excel cut to 15 significant digits (see [`Verdict::DamagedIds`]).
+    pub digits18: u64,
+    pub zero_tail18: u64,
+    /// Detectors whose findings in this field were not counted, and why (see [`Verdict`]).
+    pub verdicts: Vec<(usize, Verdict)>,
+}
+
+/// Why a detector's findings in a column are not counted: the column as a whole shows its
+/// values are something else. Decided from the first records of a table (see
+/// `read::records`), where a value alone cannot tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Mobile-shaped numbers that run in sequence or sit in a narrow range: member, order or
+    /// student numbering, not a population of phones.
+    Numbering,
+    /// Most 18-digit values end in `000`: resident IDs Excel stored as numbers (15 significant
+    /// digits); the few that still pass the check digit are damaged too.
+    DamagedIds,
 }
 
 impl FieldStats {
@@ -68,6 +87,14 @@ impl FieldStats {
             }
         }
         self.hinted.sort_unstable();
+        self.digits18 += other.digits18;
+        self.zero_tail18 += other.zero_tail18;
+        for v in &other.verdicts {
+            if !self.verdicts.contains(v) {
+                self.verdicts.push(*v);
+            }
+        }
+        self.verdicts.sort_unstable_by_key(|v| v.0);
     }
 
     /// Most values are small integers: the column is a count or a code, not an identifier.
@@ -99,9 +126,26 @@ pub fn classify(
         .collect()
 }
 
-/// Warnings about a field: today, a damaged identifier column.
+/// Warnings about a field: a damaged identifier column, values not counted by a verdict.
 pub fn warnings(set: &DetectorSet, stats: &FieldStats) -> Vec<String> {
     let mut out = Vec::new();
+    for (d, v) in &stats.verdicts {
+        let id = &set.get(*d).id;
+        out.push(match v {
+            Verdict::Numbering => format!(
+                "{id} not counted: the column's mobile-shaped numbers run in sequence or sit in a \
+                 narrow range, as member, order or student numbers do; a population of phone \
+                 numbers does not"
+            ),
+            Verdict::DamagedIds => format!(
+                "{id} not counted: damaged identifier column: {} of {} 18-digit values end in 000, \
+                 as ID numbers Excel stored as numbers do (15 significant digits kept); the \
+                 column's last digits are lost in the file, so none of its values is counted. \
+                 Store the column as text",
+                stats.zero_tail18, stats.digits18
+            ),
+        });
+    }
     if stats.damaged_numbers > 0 {
         let named: Vec<&str> = stats
             .hinted

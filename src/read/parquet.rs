@@ -966,7 +966,8 @@ mod tests {
         use parquet::file::properties::WriterProperties;
         let values: Vec<String> = (0..3000)
             .map(|i| match i % 3 {
-                0 => format!("13{:09}", 800_000_000 + i),
+                // Scattered, as real phones are (a run of consecutive numbers is numbering).
+                0 => format!("13{:09}", 800_000_000 + i * 7919),
                 1 => format!("user{i}@example.com"),
                 _ => format!("备注{i}"),
             })

@@ -68,7 +68,27 @@ pub struct RecordScanner<'c, 'a> {
     scratch_hashes: Vec<u64>,
     /// The committed record's identifiers (128-bit hash, detector index), for linking.
     ids: Vec<(crate::link::Id, u8)>,
+    /// The first records with findings, held back until [`HEAD`] of them settle the column
+    /// verdicts (see [`Self::settle`]); `None` once settled.
+    head: Option<Vec<Pending>>,
+    /// (field id, detector) pairs whose findings are not counted, by a verdict on the column.
+    vetoed: Vec<(usize, usize)>,
 }
+
+/// A record with findings held back by the head (see [`RecordScanner::settle`]).
+struct Pending {
+    record: u64,
+    findings: Vec<Finding>,
+    fields: Vec<usize>,
+    hashes: Vec<Hashed>,
+}
+
+/// Records with findings a scanner holds back to judge its columns as a whole: a value alone
+/// cannot tell a phone from a member number in a numbered column, or a real ID from one Excel
+/// cut to 15 digits.
+const HEAD: usize = 256;
+/// Mobile-shaped values of one field the numbering verdict needs in the head.
+const MIN_NUMBERING: usize = 8;
 
 /// What is known of a record's finding's keyed hash when the record is committed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +129,8 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             scratch: Vec::new(),
             scratch_hashes: Vec::new(),
             ids: Vec::new(),
+            head: Some(Vec::new()),
+            vetoed: Vec::new(),
             hasher: FindingHasher::new(ctx.set, ctx.key),
             caches: ctx.set.caches(),
         }
@@ -259,6 +281,13 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
     }
 
     pub fn finish(mut self) -> SourceAcc {
+        self.settle();
+        for &(fid, d) in &self.vetoed {
+            // A vetoed detector did not validate in the column: no classification by it.
+            if let Some(n) = self.fields[fid].validated.get_mut(d) {
+                *n = 0;
+            }
+        }
         for mut f in self.fields {
             for (d, &n) in f.validated.iter().enumerate().filter(|(_, n)| **n > 0) {
                 *f.stats.validated.entry(d).or_default() += n;
@@ -456,11 +485,121 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         self.hasher.hash(f)
     }
 
-    /// The record's findings (in `self.findings`) → its subject, into the accumulator.
+    /// The record's findings (in `self.findings`) → its subject, into the accumulator; held
+    /// back while the head is open.
     fn commit(&mut self) {
         if self.findings.is_empty() {
             return;
         }
+        if let Some(head) = &mut self.head {
+            head.push(Pending {
+                record: self.acc.records,
+                findings: std::mem::take(&mut self.findings),
+                fields: std::mem::take(&mut self.finding_fields),
+                hashes: std::mem::take(&mut self.hashes),
+            });
+            if head.len() >= HEAD {
+                self.settle();
+            }
+            return;
+        }
+        if !self.vetoed.is_empty() {
+            self.drop_vetoed();
+            if self.findings.is_empty() {
+                return;
+            }
+        }
+        self.commit_now(self.acc.records);
+    }
+
+    /// Decides the column verdicts from the held-back head, then commits its records.
+    fn settle(&mut self) {
+        let Some(head) = self.head.take() else {
+            return;
+        };
+        self.vetoed = self.verdicts(&head);
+        let saved = (
+            std::mem::take(&mut self.findings),
+            std::mem::take(&mut self.finding_fields),
+            std::mem::take(&mut self.hashes),
+        );
+        for p in head {
+            self.findings = p.findings;
+            self.finding_fields = p.fields;
+            self.hashes = p.hashes;
+            if !self.vetoed.is_empty() {
+                self.drop_vetoed();
+            }
+            if !self.findings.is_empty() {
+                self.commit_now(p.record);
+            }
+        }
+        (self.findings, self.finding_fields, self.hashes) = saved;
+    }
+
+    /// The verdicts on the head's columns: (field, detector) pairs not to count (see
+    /// [`classify::Verdict`]), recorded in the fields' statistics.
+    fn verdicts(&mut self, head: &[Pending]) -> Vec<(usize, usize)> {
+        let set = self.ctx.set;
+        let mut out = Vec::new();
+        let mobile = set.index_of("cn-mobile");
+        let mut numbers: BTreeMap<usize, Vec<u64>> = BTreeMap::new();
+        for p in head {
+            for (f, &fid) in p.findings.iter().zip(&p.fields) {
+                if Some(f.detector) == mobile
+                    && let Ok(n) = f.normalised.parse::<u64>()
+                {
+                    numbers.entry(fid).or_default().push(n);
+                }
+            }
+        }
+        for (fid, mut v) in numbers {
+            // Distinct values: one phone repeated down a column is one phone, not a range.
+            let mut seen = std::collections::HashSet::new();
+            v.retain(|n| seen.insert(*n));
+            // A header that names the column a phone column is believed: a company's block of
+            // consecutive numbers, listed in order, is still its employees' phones.
+            let named = mobile.is_some_and(|m| self.fields[fid].hinted.get(m) == Some(&true));
+            if !named && v.len() >= MIN_NUMBERING && is_numbering(&v) {
+                out.push((fid, mobile.unwrap_or(0), classify::Verdict::Numbering));
+            }
+        }
+        for (fid, field) in self.fields.iter().enumerate() {
+            let st = &field.stats;
+            if st.digits18 >= MIN_NUMBERING as u64 && st.zero_tail18 * 2 >= st.digits18 {
+                for id in ["cn-resident-id", "bank-card"] {
+                    if let Some(d) = set.index_of(id) {
+                        out.push((fid, d, classify::Verdict::DamagedIds));
+                    }
+                }
+            }
+        }
+        for &(fid, d, v) in &out {
+            self.fields[fid].stats.verdicts.push((d, v));
+        }
+        out.into_iter().map(|(f, d, _)| (f, d)).collect()
+    }
+
+    /// Drops the current record's findings that a column verdict vetoes.
+    fn drop_vetoed(&mut self) {
+        let mut w = 0;
+        for r in 0..self.findings.len() {
+            let pair = (self.finding_fields[r], self.findings[r].detector);
+            if self.vetoed.contains(&pair) {
+                continue;
+            }
+            self.findings.swap(w, r);
+            self.finding_fields.swap(w, r);
+            self.hashes.swap(w, r);
+            w += 1;
+        }
+        self.findings.truncate(w);
+        self.finding_fields.truncate(w);
+        self.hashes.truncate(w);
+    }
+
+    /// Commits the record's findings (record number `record`, for the trace).
+    fn commit_now(&mut self, record: u64) {
         let set = self.ctx.set;
         for ((f, &fid), h) in self
             .findings
@@ -489,7 +628,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         if let Some(trace) = self.ctx.trace {
             for (i, (f, &fid)) in self.findings.iter().zip(&self.finding_fields).enumerate() {
                 trace(super::Traced {
-                    record: self.acc.records,
+                    record,
                     field: &self.fields[fid].name,
                     finding: f,
                     is_key: subject.key_finding == Some(i),
@@ -596,6 +735,13 @@ fn admit(st: &mut FieldStats, value: &[u8]) -> bool {
     // 24 bytes long: text, IDs and phone numbers of 7 or more digits with no `.`/`E` second are
     // neither, and are admitted without the two checks.
     let second = trimmed.get(1).copied().unwrap_or(b'0');
+    if trimmed.len() == 18 && trimmed.iter().all(u8::is_ascii_digit) {
+        // For the damaged-ID verdict (see `RecordScanner::verdicts`).
+        st.digits18 += 1;
+        if trimmed.ends_with(b"000") {
+            st.zero_tail18 += 1;
+        }
+    }
     if !(trimmed[0].is_ascii_digit() || trimmed[0] == b'-')
         || (trimmed.len() > 6 && second.is_ascii_digit() && trimmed[0] != b'-')
     {
@@ -610,6 +756,21 @@ fn admit(st: &mut FieldStats, value: &[u8]) -> bool {
         return false;
     }
     true
+}
+
+/// Whether mobile-shaped numbers of one column, in record order, are a numbering rather than
+/// phones: most steps between neighbours are tiny (1–10: numbered rows), or all of them sit in
+/// a range under 100 per value (a block of member numbers, shuffled). Phones of real people
+/// spread over ten billion numbers.
+fn is_numbering(v: &[u64]) -> bool {
+    let steps = v
+        .windows(2)
+        .filter(|w| (1..=10).contains(&w[0].abs_diff(w[1])))
+        .count();
+    let (lo, hi) = v
+        .iter()
+        .fold((u64::MAX, 0), |(lo, hi), &n| (lo.min(n), hi.max(n)));
+    steps * 2 >= v.len() - 1 || hi - lo < 100 * v.len() as u64
 }
 
 /// Whether a non-empty (trimmed) value is searched at all (see [`admit`]).
@@ -682,6 +843,55 @@ mod tests {
         assert_eq!(acc.records, 3);
         assert_eq!(acc.subjects.estimate().estimate, 3);
         assert_eq!(acc.fields.len(), 3, "{:?}", acc.fields.keys());
+    }
+
+    /// A numbered column of mobile-shaped values (member numbers) and an ID column Excel cut
+    /// to 15 digits are judged as columns: neither counts, each says why; a column of real
+    /// phones beside them still counts.
+    #[test]
+    fn numbered_and_excel_damaged_columns_are_not_counted() {
+        let set = DetectorSet::load(None).unwrap();
+        let key = SketchKey::random();
+        let ctx = Ctx::for_tests(&set, &key);
+        let mut r = RecordScanner::new(&ctx);
+        let (member, damaged, phone) = (r.field("member"), r.field("sfzh"), r.field("phone"));
+        let mut draws = crate::TestRng(7);
+        for i in 0..300u64 {
+            let member_no = format!("{}", 13_800_000_000u64 + i);
+            // An ID's first 15 digits, then 000 (Excel keeps 15 significant digits); about one
+            // in eleven still passes the check digit.
+            let cut = format!("1101051949{:02}{:02}{}000", 1 + i % 12, 1 + i % 28, i % 10);
+            let mobile = format!("139{:08}", draws.below(100_000_000));
+            r.record([
+                (member, member_no.as_bytes()),
+                (damaged, cut.as_bytes()),
+                (phone, mobile.as_bytes()),
+            ]);
+        }
+        let acc = r.finish();
+        let id = set.index_of("cn-resident-id").unwrap();
+        let passing = (0..300u64)
+            .map(|i| format!("1101051949{:02}{:02}{}000", 1 + i % 12, 1 + i % 28, i % 10))
+            .filter(|v| set.find_all(v).iter().any(|f| f.detector == id))
+            .count();
+        assert!(
+            passing > 0,
+            "precondition: some damaged IDs pass the check digit"
+        );
+        let mobile = set.index_of("cn-mobile").unwrap();
+        assert!(
+            !acc.fields.contains_key("member"),
+            "{:?}",
+            acc.fields.keys()
+        );
+        assert!(!acc.fields.contains_key("sfzh"));
+        assert!(acc.fields["phone"][&mobile].matches == 300);
+        let warn = crate::classify::warnings(&set, &acc.field_stats["member"]);
+        assert!(warn.iter().any(|w| w.contains("in sequence")), "{warn:?}");
+        let warn = crate::classify::warnings(&set, &acc.field_stats["sfzh"]);
+        assert!(warn.iter().any(|w| w.contains("end in 000")), "{warn:?}");
+        // Every record is keyed by its phone: 300 people, none from the vetoed columns.
+        assert_eq!(acc.subjects.estimate().estimate, 300);
     }
 
     /// `admit`'s shortcut (no checks for text and for long digit runs) decides as the two
