@@ -65,6 +65,21 @@ fn the_corpus_is_the_same_bytes_every_run() {
         .collect();
     assert_eq!(ta.people, labelled.len() as u64);
     assert!(ta.people <= 200);
+    // Every person's identifiers are joined through records of theirs: a linker that leaves
+    // out the shared identifiers (the hotline, role mailboxes, family phones: values labelled
+    // with no person or with several) finds exactly the people.
+    let mut owners: BTreeMap<(&str, &str), std::collections::BTreeSet<Option<u32>>> =
+        BTreeMap::new();
+    for l in ta.files.iter().flat_map(|f| &f.expected) {
+        owners
+            .entry((&l.detector, &l.value))
+            .or_default()
+            .insert(l.person);
+    }
+    let own = |l: &corpus::Label| {
+        l.person.is_some() && owners[&(l.detector.as_str(), l.value.as_str())].len() == 1
+    };
+    assert_eq!(measure::linked_components(&ta, &own), ta.people);
     for n in ta.sensitive_people.values() {
         assert!(*n >= ta.minor_people && *n <= ta.people);
     }
@@ -90,6 +105,14 @@ fn the_harness_reports_every_detector_and_figure_without_raw_values() {
         .expect("totals.subjects row");
     assert!(subjects.value.is_some());
     assert!(table.contains("| totals.subjects | "));
+    // The labels' record numbers are the readers'.
+    for f in &m.per_file {
+        assert_eq!(f.records_read, f.records_labelled, "{}", f.path);
+    }
+    // Perfect detection with one key per record overcounts; joining every identifier of a
+    // record, shared ones included, undercounts (the hotline and role mailboxes merge people).
+    assert!(m.reference.keys > truth.people, "{:?}", m.reference);
+    assert!(m.reference.naive_linked < truth.people, "{:?}", m.reference);
     // Clean resident IDs (plain ASCII, in CSV and xlsx columns) are found.
     let clean = &m.classes[&("cn-resident-id".to_string(), corpus::PLAIN.to_string())];
     assert!(clean.expected >= 100, "{clean:?}");

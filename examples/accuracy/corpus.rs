@@ -16,8 +16,10 @@
 //!
 //! Every identifier of a person appears in at least one record together with another of that
 //! person's identifiers (ID + mobile in the CRM or the HR roster, mobile + e-mails + second
-//! mobile in the subscriber export, passport + mobile in the travel bookings): a perfect
-//! detector and a perfect linker would find exactly [`Truth::people`] people. The shared
+//! mobile in the subscriber export, passport + mobile in the travel bookings, card + mobile in
+//! payments), and where the mobile is a family phone the ID is there too: a perfect detector
+//! and a linker that recognises shared identifiers would find exactly [`Truth::people`] people
+//! (`tests/accuracy.rs` checks it on the labels). The shared
 //! identifiers (a company hotline and role mailboxes next to many people's IDs, a family phone
 //! shared by a parent and a child or by a couple) are what a naive linker merges wrongly.
 
@@ -769,6 +771,11 @@ pub fn generate(root: &Path, population: usize, seed: u64) -> Truth {
         );
         obj.insert("mobile".into(), pe.mobiles[0].clone().into());
         rec.expect("cn-mobile", &pe.mobiles[0], pe.m0_class(), i);
+        if pe.family_phone {
+            // A real-name verified account: the phone alone would not say whose it is.
+            obj.insert("id_no".into(), pe.id.clone().into());
+            rec.expect("cn-resident-id", &pe.id, PLAIN, i);
+        }
         if let Some(m) = pe.mobiles.get(1) {
             obj.insert("backup_mobile".into(), m.clone().into());
             rec.expect("cn-mobile", m, PLAIN, i);
@@ -793,6 +800,14 @@ pub fn generate(root: &Path, population: usize, seed: u64) -> Truth {
         rec.trap("bank-card", &txn, "transaction-number-luhn");
         rec.expect("bank-card", card, PLAIN, i);
         rec.expect("cn-mobile", &pe.mobiles[0], pe.m0_class(), i);
+        // The cardholder's ID: on every card of a family-phone holder, and on a fifth of the
+        // others (what links a card to its holder when the phone is shared).
+        let holder = if pe.family_phone || rng.pct(20) {
+            rec.expect("cn-resident-id", &pe.id, PLAIN, i);
+            pe.id.clone()
+        } else {
+            String::new()
+        };
         let amount = if rng.pct(3) {
             rec.trap("cn-mobile", "13800000000", "amount-11-digit");
             13_800_000_000.0
@@ -803,6 +818,7 @@ pub fn generate(root: &Path, population: usize, seed: u64) -> Truth {
             vec![
                 Cell::S(txn),
                 Cell::S(card.clone()),
+                Cell::S(holder),
                 Cell::S(pe.mobiles[0].clone()),
                 Cell::N(amount),
                 Cell::S(format!(
@@ -817,7 +833,14 @@ pub fn generate(root: &Path, population: usize, seed: u64) -> Truth {
     w.xlsx(
         &p("财务部/payments_2026q4.xlsx"),
         "payments",
-        &["交易号", "卡号", "手机号", "金额", "交易时间"],
+        &[
+            "交易号",
+            "卡号",
+            "持卡人身份证",
+            "手机号",
+            "金额",
+            "交易时间",
+        ],
         rows,
     );
 
@@ -1118,9 +1141,16 @@ pub fn generate(root: &Path, population: usize, seed: u64) -> Truth {
         let mut rec = Rec::default();
         rec.expect("cn-passport", pp, PLAIN, i);
         rec.expect("cn-mobile", &pe.mobiles[0], pe.m0_class(), i);
+        // A family phone does not say whose passport it is: those bookings carry the ID too.
+        let id = if pe.family_phone {
+            rec.expect("cn-resident-id", &pe.id, PLAIN, i);
+            format!(" 身份证 {}", pe.id)
+        } else {
+            String::new()
+        };
         lines.push((
             format!(
-                "旅客 {} 护照号码 {pp} 航班 MU{} 手机 {}",
+                "旅客 {}{id} 护照号码 {pp} 航班 MU{} 手机 {}",
                 pe.name,
                 5000 + rng.below(999),
                 pe.mobiles[0]

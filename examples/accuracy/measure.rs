@@ -30,7 +30,7 @@ use pipl_scan::scan::{ScanConfig, scan};
 use pipl_scan::sketch::SketchKey;
 use pipl_scan::walk::WalkOptions;
 
-use crate::corpus::Truth;
+use crate::corpus::{Label, Truth};
 
 /// Identifier detectors always given a row (and held to the targets by `--check`).
 pub const IDENTIFIERS: &[&str] = &[
@@ -80,6 +80,10 @@ pub struct FileRow {
     pub system: String,
     pub format: String,
     pub status: String,
+    /// Records the readers counted, and records labelled: a difference means the labels'
+    /// record numbers and the readers' disagree, and every comparison in the file is suspect.
+    pub records_read: u64,
+    pub records_labelled: u64,
     pub counts: Counts,
 }
 
@@ -116,6 +120,98 @@ pub struct Measurement {
     pub figures: Vec<Figure>,
     /// Findings of the detectors that are not scored (header-driven), by detector.
     pub unscored: BTreeMap<String, u64>,
+    /// What a perfect detector would give under two counting rules, from the labels alone.
+    pub reference: LabelFigures,
+}
+
+/// People counted from the labels (every expected finding found, nothing else): what the
+/// counting rule alone costs, apart from detection.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LabelFigures {
+    /// One key per record (its highest-priority identifier), as `totals.subjects` counts.
+    pub keys: u64,
+    /// Every identifier of a record joined, shared ones included (union-find): what a linker
+    /// that does not recognise shared identifiers finds.
+    pub naive_linked: u64,
+}
+
+/// Subject-key priority (DESIGN.md): identity documents, then contacts, then accounts.
+const PRIORITY: &[&str] = &[
+    "cn-resident-id",
+    "cn-passport",
+    "hk-macau-permit",
+    "tw-permit",
+    "cn-mobile",
+    "email",
+    "bank-card",
+];
+
+/// [`LabelFigures`] of `truth`.
+pub fn label_figures(truth: &Truth) -> LabelFigures {
+    let mut keys = BTreeSet::new();
+    for f in &truth.files {
+        for labels in by_record(f).values() {
+            let rank = |l: &&&Label| {
+                PRIORITY
+                    .iter()
+                    .position(|d| *d == l.detector)
+                    .unwrap_or(PRIORITY.len())
+            };
+            if let Some(k) = labels.iter().min_by_key(rank) {
+                keys.insert((k.detector.as_str(), k.value.as_str()));
+            }
+        }
+    }
+    LabelFigures {
+        keys: keys.len() as u64,
+        naive_linked: linked_components(truth, &|_| true),
+    }
+}
+
+fn by_record(f: &crate::corpus::FileTruth) -> BTreeMap<u64, Vec<&Label>> {
+    let mut out: BTreeMap<u64, Vec<&Label>> = BTreeMap::new();
+    for l in &f.expected {
+        out.entry(l.record).or_default().push(l);
+    }
+    out
+}
+
+/// People found by joining the identifiers `keep` accepts that share a record (union-find
+/// over (detector, value)), counting the groups.
+pub fn linked_components(truth: &Truth, keep: &dyn Fn(&Label) -> bool) -> u64 {
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut ids: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    let mut parent: Vec<usize> = Vec::new();
+    for f in &truth.files {
+        for labels in by_record(f).values() {
+            let mut first = None;
+            for l in labels.iter().filter(|l| keep(l)) {
+                let next = ids.len();
+                let id = *ids
+                    .entry((l.detector.as_str(), l.value.as_str()))
+                    .or_insert(next);
+                if id == parent.len() {
+                    parent.push(id);
+                }
+                match first {
+                    None => first = Some(id),
+                    Some(a) => {
+                        let (ra, rb) = (root(&mut parent, a), root(&mut parent, id));
+                        parent[rb] = ra;
+                    }
+                }
+            }
+        }
+    }
+    (0..parent.len())
+        .filter(|&i| root(&mut parent, i) == i)
+        .count() as u64
 }
 
 fn ratio(a: u64, b: u64) -> Option<f64> {
@@ -144,6 +240,7 @@ pub fn measure(root: &Path, truth: &Truth) -> Result<Measurement> {
         per_file: Vec::new(),
         figures: Vec::new(),
         unscored: BTreeMap::new(),
+        reference: label_figures(truth),
     };
     let scored = |di: usize| !set.is_header_driven(di);
     for id in IDENTIFIERS {
@@ -249,6 +346,8 @@ pub fn measure(root: &Path, truth: &Truth) -> Result<Measurement> {
             system: f.system.clone(),
             format,
             status,
+            records_read: results.iter().map(|r| r.acc.records).sum(),
+            records_labelled: f.records,
             counts: file_counts,
         });
     }
@@ -483,17 +582,19 @@ impl Measurement {
         let _ = writeln!(w, "\n### Files\n");
         let _ = writeln!(
             w,
-            "| file | system | read as | expected | recall | false pos |"
+            "| file | system | read as | records read / labelled | expected | recall | false pos |"
         );
-        let _ = writeln!(w, "|---|---|---|--:|--:|--:|");
+        let _ = writeln!(w, "|---|---|---|--:|--:|--:|--:|");
         for f in &self.per_file {
             let _ = writeln!(
                 w,
-                "| {} | {} | {} ({}) | {} | {} | {} |",
+                "| {} | {} | {} ({}) | {} / {} | {} | {} | {} |",
                 f.path,
                 f.system,
                 f.format,
                 f.status,
+                f.records_read,
+                f.records_labelled,
                 f.counts.expected,
                 pct(f.counts.recall()),
                 f.counts.false_pos
@@ -509,6 +610,35 @@ impl Measurement {
             };
             let _ = writeln!(w, "| {} | {v} | {} | {e} |", f.name, f.truth);
         }
+        let truth_people = self
+            .figures
+            .iter()
+            .find(|f| f.name == "totals.subjects")
+            .map_or(0, |f| f.truth);
+        let err = |v: u64| {
+            format!(
+                "{:+.2}%",
+                100.0 * (v as f64 - truth_people as f64) / (truth_people as f64).max(1.0)
+            )
+        };
+        let r = self.reference;
+        let _ = writeln!(
+            w,
+            "| (labels) one key per record | {} | {truth_people} | {} |",
+            r.keys,
+            err(r.keys)
+        );
+        let _ = writeln!(
+            w,
+            "| (labels) naive linking, shared identifiers joined | {} | {truth_people} | {} |",
+            r.naive_linked,
+            err(r.naive_linked)
+        );
+        let _ = writeln!(
+            w,
+            "\nThe (labels) rows count the labels, not the scanner: what each counting rule gives \
+             with perfect detection."
+        );
         let misses = self.misses();
         let _ = writeln!(
             w,
