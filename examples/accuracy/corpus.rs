@@ -33,8 +33,9 @@ use serde::{Deserialize, Serialize};
 pub const REFERENCE_DATE: &str = "2026-11-25";
 /// The seed of the default corpus.
 pub const SEED: u64 = 0x0a11_ce5e_ed00_2026;
-/// Text files are rotated below this size, as log rotation would: the readers split larger text
-/// into chunks whose record numbers restart, and the labels count lines from a file's start.
+/// Text, CSV and JSON Lines files are rotated (or split, as exports are) below this size: the
+/// readers split larger ones into chunks whose record numbers restart, and the labels count
+/// records from a file's start.
 const MAX_TEXT_BYTES: usize = 3 << 20;
 
 /// What the corpus holds, by construction.
@@ -541,21 +542,44 @@ impl Writer<'_> {
 
     /// Lines of text, rotated into `path`, `path.1`, … below [`MAX_TEXT_BYTES`].
     fn text(&mut self, path: &str, system: &str, lines: Vec<(String, Rec)>) {
-        let mut part = 0;
-        let mut buf = String::new();
-        let mut recs = Vec::new();
+        self.rotated(path, system, None, lines, |part| format!("{path}.{part}"));
+    }
+
+    /// Records one a line (`header` first in every part), rotated below [`MAX_TEXT_BYTES`]
+    /// into `path` and then the names `name(1)`, `name(2)` …: the readers split larger text,
+    /// CSV and JSON Lines into chunks whose record numbers restart, while the labels count
+    /// from the start of a file.
+    fn rotated(
+        &mut self,
+        path: &str,
+        system: &str,
+        header: Option<&str>,
+        lines: Vec<(String, Rec)>,
+        name: impl Fn(usize) -> String,
+    ) {
         let name = |part: usize| {
             if part == 0 {
                 path.to_string()
             } else {
-                format!("{path}.{part}")
+                name(part)
             }
         };
+        let start = |buf: &mut String| {
+            buf.clear();
+            if let Some(h) = header {
+                buf.push_str(h);
+                buf.push('\n');
+            }
+        };
+        let mut part = 0;
+        let mut buf = String::new();
+        start(&mut buf);
+        let mut recs = Vec::new();
         for (line, rec) in lines {
-            if buf.len() + line.len() >= MAX_TEXT_BYTES {
+            if !recs.is_empty() && buf.len() + line.len() >= MAX_TEXT_BYTES {
                 self.write(&name(part), buf.as_bytes());
                 self.labels(&name(part), system, std::mem::take(&mut recs));
-                buf.clear();
+                start(&mut buf);
                 part += 1;
             }
             buf.push_str(&line);
@@ -567,27 +591,31 @@ impl Writer<'_> {
     }
 
     fn csv(&mut self, path: &str, system: &str, header: &[&str], rows: Vec<(Vec<String>, Rec)>) {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(header).expect("csv header");
-        let mut recs = Vec::new();
-        for (cells, rec) in rows {
-            w.write_record(&cells).expect("csv row");
-            recs.push(rec);
-        }
-        self.write(path, &w.into_inner().expect("csv buffer"));
-        self.labels(path, system, recs);
+        // One row at a time through the CSV writer, for its quoting.
+        let line = |cells: &[String]| {
+            let mut w = csv::WriterBuilder::new()
+                .terminator(csv::Terminator::Any(b'\n'))
+                .from_writer(Vec::new());
+            w.write_record(cells).expect("csv row");
+            let text = String::from_utf8(w.into_inner().expect("csv row")).expect("UTF-8 row");
+            text.trim_end_matches('\n').to_string()
+        };
+        let head = line(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+        let lines = rows
+            .into_iter()
+            .map(|(cells, rec)| (line(&cells), rec))
+            .collect();
+        self.rotated(path, system, Some(&head), lines, |part| {
+            part_name(path, part)
+        });
     }
 
     fn jsonl(&mut self, path: &str, system: &str, rows: Vec<(serde_json::Value, Rec)>) {
-        let mut out = String::new();
-        let mut recs = Vec::new();
-        for (v, rec) in rows {
-            out.push_str(&v.to_string());
-            out.push('\n');
-            recs.push(rec);
-        }
-        self.write(path, out.as_bytes());
-        self.labels(path, system, recs);
+        let lines = rows
+            .into_iter()
+            .map(|(v, rec)| (v.to_string(), rec))
+            .collect();
+        self.rotated(path, system, None, lines, |part| part_name(path, part));
     }
 
     fn xlsx(&mut self, path: &str, system: &str, header: &[&str], rows: Vec<(Vec<Cell>, Rec)>) {
@@ -1337,6 +1365,14 @@ pub fn generate(root: &Path, population: usize, seed: u64) -> Truth {
     let json = serde_json::to_vec_pretty(&truth).expect("truth as JSON");
     std::fs::write(root.join("truth.json"), json).expect("writing truth.json");
     truth
+}
+
+/// `dir/name.ext` → `dir/name-N.ext`: a part of an export split by size.
+fn part_name(path: &str, part: usize) -> String {
+    match path.rsplit_once('.') {
+        Some((stem, ext)) if !ext.contains('/') => format!("{stem}-{}.{ext}", part + 1),
+        _ => format!("{path}-{}", part + 1),
+    }
 }
 
 /// A prefix for a Luhn-valid transaction or order number: some start like a card.

@@ -252,6 +252,15 @@ pub fn measure(root: &Path, truth: &Truth) -> Result<Measurement> {
             .with_context(|| format!("reading {}", path.display()))?
             .len();
         m.bytes += size;
+        if size >= pipl_scan::read::text::CHUNK as u64 {
+            // The readers split such a file into chunks whose record numbers restart.
+            anyhow::bail!(
+                "{}: {size} bytes; files of the corpus must stay under {} bytes for record \
+                 numbers to be comparable",
+                path.display(),
+                pipl_scan::read::text::CHUNK
+            );
+        }
         let found: Mutex<Vec<Found>> = Mutex::new(Vec::new());
         let trace = |t: Traced<'_>| {
             let entry = (
