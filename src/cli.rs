@@ -60,9 +60,6 @@ pub struct ExplainArgs {
     /// Extra detector files (*.toml): add to or override the built-in catalogue by id.
     #[arg(long, value_name = "DIR")]
     pub detectors: Option<PathBuf>,
-    /// Date on which ages are computed (minors under 14); default today. YYYY-MM-DD.
-    #[arg(long, value_name = "DATE")]
-    pub reference_date: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -204,9 +201,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
 fn run_explain(a: ExplainArgs) -> Result<ExitCode> {
     let set = DetectorSet::load(a.detectors.as_deref())?;
-    let reference = a
-        .reference_date
-        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    // The reference date only decides minors, which explain does not show.
+    let reference = chrono::Local::now().date_naive();
     let explanation = crate::explain::explain(&a.file, &set, reference)?;
     let mut out = std::io::stdout().lock();
     match a.format {

@@ -304,6 +304,13 @@ impl Explanation {
             }
             s.push('\n');
         }
+        if self.sources.len() > 1 {
+            let _ = writeln!(
+                s,
+                "(an archive: record numbers count within each member, and the listing does not \
+                 say which member a finding is in)"
+            );
+        }
         let _ = writeln!(s, "{} findings", self.findings.len());
         if self.findings.is_empty() {
             return s;
