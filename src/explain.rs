@@ -22,6 +22,7 @@
 //! parallel, whose record numbers restart, and a listing of every finding of a large file is
 //! not something to read; `scan` is the tool for those.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -141,23 +142,42 @@ pub fn explain(path: &Path, set: &DetectorSet, reference: NaiveDate) -> Result<E
         );
     }
     let key = SketchKey::random();
-    // The findings with their normalised values, which stay here: the value is needed only to
-    // tell repeated values on one line apart.
-    let found: Mutex<Vec<(Explained, smol_str::SmolStr)>> = Mutex::new(Vec::new());
+    let state = Mutex::new(State::default());
     let trace = |t: Traced<'_>| {
         let d = set.get(t.finding.detector);
-        let nth = {
-            let seen = found.lock().expect("explain lock");
-            seen.iter()
-                .filter(|(e, v)| {
-                    e.record == t.record && e.detector == d.id && *v == t.finding.normalised
-                })
-                .count()
+        let mut st = state.lock().expect("explain lock");
+        let st = &mut *st;
+        // Which occurrence of this value on its line (or in its record) this is, and the
+        // line's findings, searched once per line.
+        let at = t.line.map_or(0, |l| l.as_ptr() as usize);
+        let nth = st
+            .seen
+            .entry((
+                t.record,
+                at,
+                t.finding.detector,
+                t.finding.normalised.clone(),
+            ))
+            .or_default();
+        let n = *nth;
+        *nth += 1;
+        let keywords = match t.line {
+            Some(line) => {
+                if st
+                    .line
+                    .as_ref()
+                    .is_none_or(|l| (l.record, l.at) != (t.record, at))
+                {
+                    st.line = Some(Line::new(t.record, at, set.find_all_bytes(line)));
+                }
+                st.line
+                    .as_ref()
+                    .and_then(|l| l.occurrence(t.finding, n))
+                    .map(|f| keywords_near(d, line, f))
+                    .unwrap_or_default()
+            }
+            None => Vec::new(),
         };
-        let keywords = t
-            .line
-            .map(|line| keywords_near(set, d, line, t.finding, nth))
-            .unwrap_or_default();
         let header_hint = t.line.is_none() && header_names(d, t.field);
         let full_id =
             d.validator == Some(Validator::Gb11643) && t.finding.end - t.finding.start >= 18;
@@ -168,29 +188,25 @@ pub fn explain(path: &Path, set: &DetectorSet, reference: NaiveDate) -> Result<E
             header_hint,
             keywords,
         };
-        let explained = Explained {
+        let field = st
+            .fields
+            .entry(t.field.to_string())
+            .or_insert_with(|| safe_field_name(set, t.field))
+            .clone();
+        st.out.push(Explained {
             record: t.record,
-            field: safe_field_name(set, t.field),
+            field,
             detector: d.id.clone(),
             masked: d.masker.mask(&t.finding.normalised),
             subject_key: t.is_key,
             confidence: evidence.confidence(),
             evidence,
-        };
-        found
-            .lock()
-            .expect("explain lock")
-            .push((explained, t.finding.normalised.clone()));
+        });
     };
     let mut ctx = Ctx::new(set, &key, reference);
     ctx.trace = Some(&trace);
     let results = read::read_source(path, meta.len(), &ctx);
-    let mut findings: Vec<Explained> = found
-        .into_inner()
-        .expect("explain lock")
-        .into_iter()
-        .map(|(e, _)| e)
-        .collect();
+    let mut findings = state.into_inner().expect("explain lock").out;
     findings.sort_by_key(|e| e.record);
     let sources = results
         .iter()
@@ -210,6 +226,58 @@ pub fn explain(path: &Path, set: &DetectorSet, reference: NaiveDate) -> Result<E
     })
 }
 
+/// What the trace keeps while a file is read. Normalised values stay in here, never in the
+/// output: they tell repeated values on one line apart.
+#[derive(Default)]
+struct State {
+    out: Vec<Explained>,
+    /// (record, line address, detector, value) → occurrences seen so far.
+    seen: HashMap<(u64, usize, usize, smol_str::SmolStr), usize>,
+    /// The findings of the current line, searched on the line alone.
+    line: Option<Line>,
+    /// Field name → the name printed (withheld when it holds PI).
+    fields: HashMap<String, String>,
+}
+
+/// The findings of one line of text, searched on the line alone (a text finding's offsets are
+/// its chunk's; a line is a record, so the line alone gives the same findings), indexed by
+/// value so that a line with many findings costs no more than one search.
+struct Line {
+    record: u64,
+    /// The line's address: tells two lines with the same number apart (archive members).
+    at: usize,
+    found: Vec<Finding>,
+    /// (detector, value) → indices into `found`, in order.
+    index: HashMap<(usize, smol_str::SmolStr), Vec<usize>>,
+}
+
+impl Line {
+    fn new(record: u64, at: usize, found: Vec<Finding>) -> Line {
+        let mut index: HashMap<_, Vec<usize>> = HashMap::new();
+        for (i, f) in found.iter().enumerate() {
+            index
+                .entry((f.detector, f.normalised.clone()))
+                .or_default()
+                .push(i);
+        }
+        Line {
+            record,
+            at,
+            found,
+            index,
+        }
+    }
+
+    /// The `nth` occurrence on the line of `f`'s value.
+    fn occurrence(&self, f: &Finding, nth: usize) -> Option<&Finding> {
+        let i = *self
+            .index
+            .get(&(f.detector, f.normalised.clone()))?
+            .get(nth)?;
+        Some(&self.found[i])
+    }
+}
+
 /// Does the field's header name the detector? A sheet's `Sheet1!手机` and a JSON path's
 /// `user.contact.mobile` are judged by their last part too.
 fn header_names(d: &Detector, field: &str) -> bool {
@@ -226,24 +294,8 @@ fn safe_field_name(set: &DetectorSet, field: &str) -> String {
     }
 }
 
-/// The detector's keywords within its window around the `nth` occurrence of the finding's
-/// value on `line` (searched again on the line alone: a text finding's offsets are the
-/// chunk's, and a line is a record, so the line gives the same findings).
-fn keywords_near(
-    set: &DetectorSet,
-    d: &Detector,
-    line: &[u8],
-    finding: &Finding,
-    nth: usize,
-) -> Vec<String> {
-    let Some(at) = set
-        .find_all_bytes(line)
-        .into_iter()
-        .filter(|f| f.detector == finding.detector && f.normalised == finding.normalised)
-        .nth(nth)
-    else {
-        return Vec::new();
-    };
+/// The detector's keywords within its window around `at`, a finding on `line`.
+fn keywords_near(d: &Detector, line: &[u8], at: &Finding) -> Vec<String> {
     let lo = window_before(line, at.start, d.window);
     let hi = window_after(line, at.end, d.window);
     let mut out = Vec::new();
@@ -447,7 +499,11 @@ mod tests {
         let line = "13812345678 ..............................手机 13812345678".as_bytes();
         let found = set.find_all_bytes(line);
         assert_eq!(found.len(), 2);
-        assert!(keywords_near(&set, d, line, &found[0], 0).is_empty());
-        assert_eq!(keywords_near(&set, d, line, &found[1], 1), vec!["手机"]);
+        let l = Line::new(2, 0, found.clone());
+        let first = l.occurrence(&found[1], 0).unwrap();
+        let second = l.occurrence(&found[0], 1).unwrap();
+        assert!(keywords_near(d, line, first).is_empty());
+        assert_eq!(keywords_near(d, line, second), vec!["手机"]);
+        assert!(l.occurrence(&found[0], 2).is_none());
     }
 }
