@@ -11,6 +11,7 @@
 //! * [`sketch`] — keyed HyperLogLog sketches that count distinct subjects and merge;
 //! * [`inventory`] — aggregation into the `pipl-scan/inventory/v1` document;
 //! * [`scan`] — drives the pipeline in parallel and collects per-file statuses;
+//! * [`explain`] — every finding of one small file with its evidence, masked;
 //! * [`assess`] — thresholds and mechanisms per regime, the cumulative ledger, verification;
 //! * [`report`] — the filing reports (markdown, HTML, CSV, xlsx, JSON) in Chinese and English.
 
@@ -19,6 +20,7 @@ pub mod classify;
 pub mod cli;
 pub mod cli_compliance;
 pub mod detect;
+pub mod explain;
 pub mod inventory;
 pub mod link;
 pub mod link_file;
