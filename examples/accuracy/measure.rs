@@ -372,6 +372,8 @@ pub fn measure(root: &Path, truth: &Truth) -> Result<Measurement> {
         key: SketchKey::random(),
         progress: false,
         classify: pipl_scan::classify::ClassifyConfig::default(),
+        link_cap: pipl_scan::link::DEFAULT_CAP,
+        link_memory: u64::MAX,
     };
     let inv = scan(&cfg, &set).with_context(|| format!("scanning {}", root.display()))?;
     let totals = serde_json::to_value(&inv.totals).context("inventory totals as JSON")?;
@@ -403,6 +405,21 @@ pub fn people_figures(
             truth.people
         }
     };
+    // `totals.people` is an object: its people figures are `people`, `sensitive…` and
+    // `minors`; its other numbers (identifiers, links, the cap…) are not counts of people.
+    found.retain(|(n, _)| {
+        !n.starts_with("totals.people.")
+            || matches!(
+                n.trim_start_matches("totals.people."),
+                "people" | "minors" | "subject_keys" | "sensitive"
+            )
+            || n.starts_with("totals.people.sensitive_by_standard.")
+    });
+    for (n, _) in found.iter_mut() {
+        if n == "totals.people.people" {
+            *n = "totals.people".to_string();
+        }
+    }
     let mut out: Vec<Figure> = Vec::new();
     for name in ["totals.subjects", "totals.people"] {
         let value = found.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
