@@ -338,7 +338,29 @@ fn print_summary(inv: &Inventory, path: &Path) {
         s.files_scanned + s.files_partial,
         s.bytes_scanned
     );
-    let _ = writeln!(out, "  subjects:            {}", fmt_count(&t.subjects));
+    match (&t.people, &t.people_unavailable) {
+        (Some(p), _) => {
+            let _ = writeln!(
+                out,
+                "  people:              {}  (identifiers linked, counted exactly)",
+                p.people
+            );
+            let _ = writeln!(
+                out,
+                "  people w/ sensitive: {}  [{}]",
+                p.sensitive, s.sensitivity
+            );
+        }
+        (None, Some(why)) => {
+            let _ = writeln!(out, "  people:              not linked: {why}");
+        }
+        (None, None) => {}
+    }
+    let _ = writeln!(
+        out,
+        "  subjects:            {}  (distinct subject keys: an upper bound on people)",
+        fmt_count(&t.subjects)
+    );
     let _ = writeln!(
         out,
         "  sensitive subjects:  {}  [{}]",
