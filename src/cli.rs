@@ -148,6 +148,27 @@ pub struct ScanArgs {
     /// back to estimates.
     #[arg(long)]
     pub exact: bool,
+    /// Count only findings with at least this confidence (low: pattern and format; medium: a
+    /// checksum or a keyword/header; high: both, or an 18-character resident ID).
+    #[arg(long, value_enum, default_value = "low")]
+    pub min_confidence: MinConfidence,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum MinConfidence {
+    Low,
+    Medium,
+    High,
+}
+
+impl From<MinConfidence> for crate::confidence::Confidence {
+    fn from(m: MinConfidence) -> Self {
+        match m {
+            MinConfidence::Low => Self::Low,
+            MinConfidence::Medium => Self::Medium,
+            MinConfidence::High => Self::High,
+        }
+    }
 }
 
 fn parse_share(s: &str) -> Result<f64, String> {
@@ -260,6 +281,7 @@ fn run_scan(a: ScanArgs) -> Result<ExitCode> {
         },
         link_cap: a.link_cap,
         link_memory: a.link_memory,
+        min_confidence: a.min_confidence.into(),
     };
     let (mut inv, links) = crate::scan::scan_linked(&cfg, &set)?;
     let links_path = a.output.join(crate::link_file::FILE_NAME);

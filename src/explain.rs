@@ -40,24 +40,7 @@ use crate::sketch::SketchKey;
 /// every line number is counted from the start of the file.
 pub const MAX_BYTES: u64 = 2 << 20;
 
-/// How much the evidence supports a finding (see the module documentation for the rule).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Confidence {
-    Low,
-    Medium,
-    High,
-}
-
-impl Confidence {
-    pub fn name(self) -> &'static str {
-        match self {
-            Confidence::Low => "low",
-            Confidence::Medium => "medium",
-            Confidence::High => "high",
-        }
-    }
-}
+pub use crate::confidence::Confidence;
 
 /// Why a finding was made.
 #[derive(Debug, Clone, Serialize)]
@@ -75,15 +58,10 @@ pub struct Evidence {
 }
 
 impl Evidence {
+    /// The rule of [`crate::confidence`], which the scan counts by too.
     pub fn confidence(&self) -> Confidence {
         let context = self.header_hint || !self.keywords.is_empty();
-        if self.full_id || (self.checksum && context) {
-            Confidence::High
-        } else if self.checksum || context {
-            Confidence::Medium
-        } else {
-            Confidence::Low
-        }
+        Confidence::of(self.full_id, self.checksum, context)
     }
 }
 

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::classify::{self, ClassifyConfig, FieldStats};
+use crate::confidence::{ByConfidence, Confidence};
 use crate::detect::{DetectorSet, Finding, Standard};
 use crate::link::{self, Id, LinkAcc};
 use crate::link_file::LinkSet;
@@ -87,6 +88,8 @@ pub struct DetAcc {
     /// column whose values all mask alike (one domain's e-mails, one district's addresses),
     /// which a rule of "the first distinct forms by hash" would have to mask in full.
     samples: Vec<(u64, String)>,
+    /// Matches per [`Confidence`] (indexed by [`Confidence::index`]).
+    pub confidence: [u64; 3],
 }
 
 /// Findings a field keeps as candidates for its [`MAX_SAMPLES`] samples (see [`DetAcc`]).
@@ -94,16 +97,18 @@ const SAMPLE_CANDIDATES: usize = 16;
 
 impl DetAcc {
     /// Counts one finding of this field and detector; `hash` is its [`finding_hash`].
-    pub fn add(&mut self, set: &DetectorSet, f: &Finding, hash: u64) {
+    pub fn add(&mut self, set: &DetectorSet, f: &Finding, hash: u64, conf: Confidence) {
         self.matches += 1;
+        self.confidence[conf.index()] += 1;
         self.distinct.insert_hash(hash);
         self.offer(hash, || set.get(f.detector).masker.mask(&f.normalised));
     }
 
     /// Counts again a finding already [`add`](Self::add)ed here (the same value in the same
     /// field): its hash is in the sketch and was offered as a sample, so only the match counts.
-    pub fn add_repeat(&mut self) {
+    pub fn add_repeat(&mut self, conf: Confidence) {
         self.matches += 1;
+        self.confidence[conf.index()] += 1;
     }
 
     /// Keeps a finding's masked form (`hash` its finding's hash) if it is among the candidates
@@ -134,6 +139,9 @@ impl DetAcc {
 
     fn merge(&mut self, other: DetAcc) {
         self.matches += other.matches;
+        for (a, b) in self.confidence.iter_mut().zip(other.confidence) {
+            *a += b;
+        }
         self.distinct.merge(&other.distinct);
         for (h, s) in other.samples {
             self.offer(h, || s);
@@ -168,6 +176,7 @@ impl SourceAcc {
         set: &DetectorSet,
         hasher: &FindingHasher,
         findings: &[(&str, Finding)],
+        confs: &[Confidence],
         subject: &Subject,
     ) {
         let mut key_hash = None;
@@ -179,7 +188,8 @@ impl SourceAcc {
                 None => self.fields.entry((*field).to_string()).or_default(),
             };
             let h = hasher.hash(f);
-            slot.entry(f.detector).or_default().add(set, f, h);
+            let conf = confs.get(i).copied().unwrap_or(Confidence::Low);
+            slot.entry(f.detector).or_default().add(set, f, h, conf);
             if subject.key_finding == Some(i) {
                 key_hash = Some(h);
                 key_at = ids.len();
@@ -515,6 +525,9 @@ pub struct CategoryEntry {
     pub sensitive_by_standard: BTreeMap<String, bool>,
     pub identifier: bool,
     pub matches: u64,
+    /// Matches per confidence (see [`crate::confidence`]).
+    #[serde(default)]
+    pub confidence: ByConfidence,
     pub distinct: Estimate,
 }
 
@@ -561,6 +574,9 @@ pub struct FieldEntry {
 pub struct FieldCategory {
     pub detector: String,
     pub matches: u64,
+    /// Matches per confidence (see [`crate::confidence`]).
+    #[serde(default)]
+    pub confidence: ByConfidence,
     pub distinct: Estimate,
     /// Masked: a sample never shows the middle of a value.
     pub samples: Vec<String>,
@@ -617,6 +633,7 @@ fn category_entries(
                     .collect(),
                 identifier: d.identifier,
                 matches: acc.matches,
+                confidence: ByConfidence::from_counts(&acc.confidence),
                 distinct: acc.distinct.estimate(),
             }
         })
@@ -666,6 +683,7 @@ fn field_entries(set: &DetectorSet, cfg: &ClassifyConfig, acc: &SourceAcc) -> Ve
                     .map(|(&di, a)| FieldCategory {
                         detector: set.get(di).id.clone(),
                         matches: a.matches,
+                        confidence: ByConfidence::from_counts(&a.confidence),
                         distinct: a.distinct.estimate(),
                         samples: a.samples().map(str::to_string).collect(),
                     })
@@ -877,7 +895,7 @@ mod tests {
         let add_all = |fs: &[Finding]| {
             let mut acc = DetAcc::default();
             for f in fs {
-                acc.add(&set, f, finding_hash(&set, &key, f));
+                acc.add(&set, f, finding_hash(&set, &key, f), Confidence::High);
             }
             acc
         };
@@ -933,7 +951,7 @@ mod tests {
             };
             let h = finding_hash(&set, &key, &f);
             hashes.push(h);
-            acc.add(&set, &f, h);
+            acc.add(&set, &f, h, Confidence::High);
         }
         hashes.sort_unstable();
         hashes.dedup();
@@ -956,7 +974,7 @@ mod tests {
                 end: 6,
                 normalised: name.into(),
             };
-            acc.add(&set, &f, finding_hash(&set, &key, &f));
+            acc.add(&set, &f, finding_hash(&set, &key, &f), Confidence::High);
         }
         let mut got: Vec<&str> = acc.samples().collect();
         got.sort_unstable();

@@ -19,6 +19,7 @@ pub mod assess;
 pub mod classify;
 pub mod cli;
 pub mod cli_compliance;
+pub mod confidence;
 pub mod detect;
 pub mod explain;
 pub mod inventory;

@@ -32,6 +32,8 @@ pub struct ScanConfig {
     /// Bytes the people graph may hold in memory; beyond them linking is abandoned and people
     /// are not counted exactly (the inventory says so).
     pub link_memory: u64,
+    /// Findings below this confidence are not counted (see [`crate::confidence`]).
+    pub min_confidence: crate::confidence::Confidence,
 }
 
 // Outcomes are moved once from a worker into a Vec; boxing would cost an allocation per file.
@@ -54,7 +56,8 @@ pub fn scan_linked(
 ) -> Result<(Inventory, crate::link_file::LinkSet), WalkError> {
     let started_at = now();
     let walker = Walker::new(cfg.walk.clone())?;
-    let ctx = Ctx::new(set, &cfg.key, cfg.reference_date);
+    let mut ctx = Ctx::new(set, &cfg.key, cfg.reference_date);
+    ctx.min_confidence = cfg.min_confidence;
     let bar = progress_bar(cfg.progress);
     let files_done = AtomicU64::new(0);
     // Bytes held by the files' people graphs; past the budget, every graph is dropped.

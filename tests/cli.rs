@@ -702,3 +702,38 @@ fn a_graph_past_its_memory_budget_falls_back_and_exact_refuses() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--exact"));
 }
+
+/// Every finding is counted per confidence, and --min-confidence leaves out what falls below:
+/// a bare mobile number in a log (pattern only) is low, one after 手机 is medium, an 18-digit
+/// resident ID is high.
+#[test]
+fn findings_are_counted_per_confidence_and_filtered_by_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("notes.txt"),
+        "ref 13812345678 done\n手机 13912345678\n身份证 11010519491231002X\n",
+    )
+    .unwrap();
+    let category = |inv: &Value, id: &str| {
+        inv["totals"]["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["detector"] == id)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let (_, inv, _) = scan(&[dir.path()], &["-q"]);
+    let mobile = category(&inv, "cn-mobile");
+    assert_eq!(mobile["matches"], 2);
+    assert_eq!(mobile["confidence"]["low"], 1, "{mobile}");
+    assert_eq!(mobile["confidence"]["medium"], 1);
+    assert_eq!(category(&inv, "cn-resident-id")["confidence"]["high"], 1);
+    assert_eq!(inv["totals"]["people"]["people"], 3);
+    let (_, inv, _) = scan(&[dir.path()], &["-q", "--min-confidence", "medium"]);
+    assert_eq!(category(&inv, "cn-mobile")["matches"], 1);
+    assert_eq!(inv["totals"]["people"]["people"], 2);
+    let (_, inv, _) = scan(&[dir.path()], &["-q", "--min-confidence", "high"]);
+    assert!(category(&inv, "cn-mobile").is_null());
+    assert_eq!(inv["totals"]["people"]["people"], 1);
+}

@@ -39,6 +39,9 @@ pub struct Ctx<'a> {
     /// Told of every finding as its record is committed (`pipl-scan explain`, the accuracy
     /// benchmark); `None` in a scan, where it costs one branch per record with findings.
     pub trace: Option<&'a Trace<'a>>,
+    /// Findings below this confidence are dropped before they are counted
+    /// (`scan --min-confidence`; see [`crate::confidence`]).
+    pub min_confidence: crate::confidence::Confidence,
 }
 
 impl<'a> Ctx<'a> {
@@ -49,6 +52,7 @@ impl<'a> Ctx<'a> {
             key,
             reference,
             trace: None,
+            min_confidence: crate::confidence::Confidence::Low,
         }
     }
 }

@@ -10,6 +10,7 @@
 use super::Ctx;
 use super::memo::{self, Memo};
 use crate::classify::{self, FieldStats};
+use crate::confidence::Confidence;
 use std::collections::BTreeMap;
 
 use crate::detect::{Caches, CachesGuard, Finding};
@@ -68,6 +69,8 @@ pub struct RecordScanner<'c, 'a> {
     scratch_hashes: Vec<u64>,
     /// The committed record's identifiers (128-bit hash, detector index), for linking.
     ids: Vec<(crate::link::Id, u8)>,
+    /// The committed record's findings' confidences.
+    confs: Vec<Confidence>,
     /// The first records with findings, held back until [`HEAD`] of them settle the column
     /// verdicts (see [`Self::settle`]); `None` once settled.
     head: Option<Vec<Pending>>,
@@ -129,6 +132,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             scratch: Vec::new(),
             scratch_hashes: Vec::new(),
             ids: Vec::new(),
+            confs: Vec::new(),
             head: Some(Vec::new()),
             vetoed: Vec::new(),
             hasher: FindingHasher::new(ctx.set, ctx.key),
@@ -601,11 +605,40 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
     /// Commits the record's findings (record number `record`, for the trace).
     fn commit_now(&mut self, record: u64) {
         let set = self.ctx.set;
-        for ((f, &fid), h) in self
+        // Each finding's confidence: the field's header stands for a keyword in tables.
+        self.confs.clear();
+        for (f, &fid) in self.findings.iter().zip(&self.finding_fields) {
+            let hinted = self.fields[fid].hinted.get(f.detector) == Some(&true);
+            self.confs
+                .push(Confidence::of_finding(set.get(f.detector), f, || hinted));
+        }
+        if self.ctx.min_confidence > Confidence::Low {
+            let min = self.ctx.min_confidence;
+            let mut w = 0;
+            for r in 0..self.findings.len() {
+                if self.confs[r] < min {
+                    continue;
+                }
+                self.findings.swap(w, r);
+                self.finding_fields.swap(w, r);
+                self.hashes.swap(w, r);
+                self.confs.swap(w, r);
+                w += 1;
+            }
+            self.findings.truncate(w);
+            self.finding_fields.truncate(w);
+            self.hashes.truncate(w);
+            self.confs.truncate(w);
+            if w == 0 {
+                return;
+            }
+        }
+        for (((f, &fid), h), &conf) in self
             .findings
             .iter()
             .zip(&self.finding_fields)
             .zip(&mut self.hashes)
+            .zip(&self.confs)
         {
             let (hash, repeat) = match *h {
                 Hashed::Unknown => (self.hasher.hash(f), false),
@@ -619,9 +652,9 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             }
             let acc = found[f.detector].get_or_insert_with(DetAcc::default);
             if repeat {
-                acc.add_repeat();
+                acc.add_repeat(conf);
             } else {
-                acc.add(set, f, hash);
+                acc.add(set, f, hash, conf);
             }
         }
         let subject = subject::classify(set, &self.findings, self.ctx.reference);
@@ -986,7 +1019,12 @@ mod tests {
             let mut found = Vec::new();
             set.find_header_only(v.as_bytes(), &hints, &mut |f| found.push(f));
             for f in found {
-                every.add(&set, &f, crate::inventory::finding_hash(&set, &key, &f));
+                every.add(
+                    &set,
+                    &f,
+                    crate::inventory::finding_hash(&set, &key, &f),
+                    Confidence::Low,
+                );
             }
         }
         assert_eq!(every.matches, names_found.matches);

@@ -15,6 +15,7 @@ use rayon::prelude::*;
 
 use super::Ctx;
 use super::mapped::Mapped;
+use crate::confidence::Confidence;
 use crate::detect::Finding;
 use crate::inventory::{FindingHasher, SourceAcc};
 use crate::subject;
@@ -187,9 +188,25 @@ fn scan_chunk(chunk: &[u8], ctx: &Ctx) -> SourceAcc {
     let mut line_end = 0usize;
     // Tracing only: the current line's start and number (1-based), counted as lines are met.
     let (mut line_start, mut line_no, mut counted_to) = (0usize, 1u64, 0usize);
-    let flush = |record: &mut Vec<(&str, Finding)>, acc: &mut SourceAcc, line: (u64, &[u8])| {
+    let mut confs: Vec<Confidence> = Vec::new();
+    let mut flush = |record: &mut Vec<(&str, Finding)>, acc: &mut SourceAcc, line: (u64, &[u8])| {
         if record.is_empty() {
             return;
+        }
+        // Each finding's confidence, from a keyword on its line when its checksum does not
+        // settle it; below --min-confidence it is not counted.
+        confs.clear();
+        confs.extend(record.iter().map(|(_, f)| {
+            let d = ctx.set.get(f.detector);
+            Confidence::of_finding(d, f, || d.has_context(chunk, f.start, f.end))
+        }));
+        if ctx.min_confidence > Confidence::Low {
+            let mut kept = confs.iter().map(|&c| c >= ctx.min_confidence);
+            record.retain(|_| kept.next().unwrap_or(true));
+            confs.retain(|&c| c >= ctx.min_confidence);
+            if record.is_empty() {
+                return;
+            }
         }
         let subject = subject::classify(ctx.set, record.iter().map(|(_, f)| f), ctx.reference);
         if let Some(trace) = ctx.trace {
@@ -203,7 +220,7 @@ fn scan_chunk(chunk: &[u8], ctx: &Ctx) -> SourceAcc {
                 });
             }
         }
-        acc.add_record(ctx.set, &hasher, record, &subject);
+        acc.add_record(ctx.set, &hasher, record, &confs, &subject);
         record.clear();
     };
     ctx.set.find(chunk, &[], |f| {
