@@ -406,11 +406,18 @@ pub struct ErrorEntry {
 /// A distinct count with its 95% interval and, where it can be merged later, its sketch.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Count {
+    /// How it was counted: `hll` (HyperLogLog estimate of distinct subject keys).
+    #[serde(default = "hll")]
+    pub method: String,
     pub estimate: u64,
     pub low: u64,
     pub high: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sketch: Option<String>,
+}
+
+fn hll() -> String {
+    "hll".to_string()
 }
 
 impl Count {
@@ -421,6 +428,7 @@ impl Count {
             high,
         } = s.estimate();
         Count {
+            method: hll(),
             estimate,
             low,
             high,

@@ -262,6 +262,7 @@ fn with_synthetic_source(inv: &mut Inventory, path_suffix: &str, people: &Sketch
     inv.scan.links = None;
     let e = people.estimate();
     let count = pipl_scan::inventory::Count {
+        method: "hll".into(),
         estimate: e.estimate,
         low: e.low,
         high: e.high,

@@ -231,6 +231,7 @@ mod tests {
     fn count(s: &Sketch) -> Count {
         let e = s.estimate();
         Count {
+            method: "hll".into(),
             estimate: e.estimate,
             low: e.low,
             high: e.high,
@@ -285,6 +286,7 @@ mod tests {
     #[test]
     fn a_count_without_its_sketch_is_an_error() {
         let c = Count {
+            method: "hll".into(),
             estimate: 5,
             low: 5,
             high: 5,

@@ -387,6 +387,7 @@ mod tests {
             }
             let e = s.estimate();
             Count {
+                method: "hll".into(),
                 estimate: e.estimate,
                 low: e.low,
                 high: e.high,
