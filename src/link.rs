@@ -152,6 +152,40 @@ fn sort_random<T: Copy, K: Ord + Copy>(
     *v = out;
 }
 
+/// The union of two sorted, duplicate-free runs, sorted and duplicate-free; `same(kept, later)`
+/// folds an element equal to one already kept into it.
+fn merge_sorted<T: Copy, K: Ord>(
+    a: &[T],
+    b: &[T],
+    key: impl Fn(&T) -> K,
+    same: impl Fn(&mut T, &T),
+) -> Vec<T> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match key(&a[i]).cmp(&key(&b[j])) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                let mut x = a[i];
+                same(&mut x, &b[j]);
+                out.push(x);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
 fn sort_nodes(v: &mut Vec<Node>) {
     sort_random(v, |n| n.id, |n| n.id.0);
 }
@@ -227,6 +261,23 @@ impl LinkAcc {
     pub fn merge(&mut self, mut other: LinkAcc) {
         if self.is_empty() {
             *self = other;
+            return;
+        }
+        if other.is_empty() {
+            return;
+        }
+        if self.sorted && other.sorted {
+            // Two compacted parts (chunks of one file, compacted on their own threads): one
+            // linear merge keeps the result compact, instead of sorting it all again.
+            self.nodes = merge_sorted(
+                &self.nodes,
+                &other.nodes,
+                |n| n.id,
+                |kept, later| {
+                    kept.flags |= later.flags;
+                },
+            );
+            self.edges = merge_sorted(&self.edges, &other.edges, |e| (e.a, e.b), |_, _| {});
             return;
         }
         self.nodes.append(&mut other.nodes);
@@ -647,6 +698,14 @@ mod tests {
         parts.iter_mut().for_each(LinkAcc::compact);
         let b = count(&kinds(), DEFAULT_CAP, parts.iter());
         assert_eq!(a, b);
+        // Compacted parts merged linearly are the compacted whole, flags included.
+        let mut merged = LinkAcc::default();
+        for p in parts.iter().cloned() {
+            merged.merge(p);
+        }
+        assert!(merged.sorted);
+        whole.compact();
+        assert_eq!((&merged.nodes, &merged.edges), (&whole.nodes, &whole.edges));
         // Every record of a person shares the e-mail: one person each.
         let people: std::collections::BTreeSet<u64> =
             records.iter().map(|(r, _)| r[0].0 % 10_000).collect();

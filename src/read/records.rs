@@ -286,6 +286,8 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
 
     pub fn finish(mut self) -> SourceAcc {
         self.settle();
+        // Sorted here, on this scanner's thread: parts of a file merge linearly after.
+        self.acc.links.compact();
         for &(fid, d) in &self.vetoed {
             // A vetoed detector did not validate in the column: no classification by it.
             if let Some(n) = self.fields[fid].validated.get_mut(d) {

@@ -244,6 +244,8 @@ fn scan_chunk(chunk: &[u8], ctx: &Ctx) -> SourceAcc {
         &mut acc,
         (line_no, &chunk[line_start..line_end]),
     );
+    // Sorted here, on this chunk's thread: the chunks of a file merge linearly after.
+    acc.links.compact();
     acc
 }
 
