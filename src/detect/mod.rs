@@ -6,11 +6,13 @@
 //! only candidates are validated (checksums, calendar dates), checked for context and normalised.
 //!
 //! Boundaries are checked in code rather than with `\b`: Chinese text puts identifiers right
-//! against Hanzi (`身份证号440524188001010014`), where a Unicode word boundary does not exist, while
+//! against Hanzi (`身份证号440524198001010013`), where a Unicode word boundary does not exist, while
 //! a digit run inside a longer digit run must not match. So a candidate counts only when the bytes
 //! on either side are not ASCII letters or digits.
 
+pub mod decode;
 mod engine;
+pub mod guards;
 pub mod load;
 mod numeric;
 pub mod person;
@@ -18,6 +20,7 @@ pub mod validators;
 
 use serde::{Deserialize, Serialize};
 
+use guards::Guard;
 pub use load::LoadError;
 use validators::{Masker, Normaliser, Validator};
 
@@ -114,9 +117,23 @@ pub struct Detector {
     /// Context keywords, lower-cased (ASCII) as written in the file.
     pub keywords: Vec<String>,
     context: Option<aho_corasick::AhoCorasick>,
+    /// Negative context keywords (`[context] negative`), lower-cased (ASCII): words that name
+    /// a value as something else (`订单号`, `IMEI`). The nearest keyword decides.
+    pub negative: Vec<String>,
+    negative_context: Option<aho_corasick::AhoCorasick>,
     /// Context window, in characters, on each side of a match.
     pub window: usize,
     pub header_hints: Vec<String>,
+    /// Headers of columns that hold something else (`学号`, `order_id`): they veto the detector.
+    pub not_header_hints: Vec<String>,
+    /// Checks on a candidate's surroundings (in a URL, part of an amount, a date).
+    pub guards: Vec<Guard>,
+    /// Normalised values that are never PI (public test card numbers).
+    pub not_values: Vec<String>,
+    /// Whether any check beyond pattern, validator and context applies (guards, negative
+    /// keywords, `not_values`, the resident ID's reference date): the common detector skips
+    /// them with one test.
+    pub(crate) refined: bool,
     pub examples: Examples,
     /// Where the definition came from (embedded file name or path), for messages.
     pub origin: String,
@@ -130,28 +147,91 @@ impl Detector {
         };
         let before = window_before(hay, start, self.window);
         let after = window_after(hay, end, self.window);
-        // An ASCII keyword must be a word of its own: "mtp" inside "smtp" is not the keyword.
-        let standalone = |s: usize, e: usize| {
-            let glued_before = hay[s].is_ascii_alphanumeric() && s > 0 && is_word_byte(hay[s - 1]);
-            let glued_after =
-                hay[e - 1].is_ascii_alphanumeric() && e < hay.len() && is_word_byte(hay[e]);
-            !glued_before && !glued_after
-        };
         [(before, start), (end, after)].into_iter().any(|(lo, hi)| {
             ac.find_iter(&hay[lo..hi])
-                .any(|m| standalone(lo + m.start(), lo + m.end()))
+                .any(|m| standalone(hay, lo + m.start(), lo + m.end()))
         })
     }
 
-    /// Does a column header name this detector? Case-insensitive, ignoring spaces, `_` and `-`.
-    pub fn header_matches(&self, header: &str) -> bool {
-        let h = squash(header);
-        !h.is_empty()
-            && self.header_hints.iter().any(|hint| {
-                let hint = squash(hint);
-                !hint.is_empty() && (h == hint || (hint.chars().count() >= 3 && h.contains(&hint)))
-            })
+    /// Does a negative keyword stand nearer to `hay[start..end]` than any positive one (within
+    /// the window, on its line)? A tie goes to the negative keyword: an overstated count costs
+    /// more than a missed one here. "Nearest wins" rather than a plain veto, so that a line
+    /// naming an order number and a card (`订单号 … 卡号 6222…`) still counts the card.
+    pub(crate) fn negative_nearest(&self, hay: &[u8], start: usize, end: usize) -> bool {
+        let Some(neg) = self.nearest(self.negative_context.as_ref(), hay, start, end) else {
+            return false;
+        };
+        self.nearest(self.context.as_ref(), hay, start, end)
+            .is_none_or(|pos| neg <= pos)
     }
+
+    /// Distance in characters from `hay[start..end]` to the nearest standalone hit of `ac` in
+    /// the window on either side, on the same line.
+    fn nearest(
+        &self,
+        ac: Option<&aho_corasick::AhoCorasick>,
+        hay: &[u8],
+        start: usize,
+        end: usize,
+    ) -> Option<usize> {
+        let ac = ac?;
+        let lo = window_before(hay, start, self.window);
+        let hi = window_after(hay, end, self.window);
+        let before = ac
+            .find_iter(&hay[lo..start])
+            .filter(|m| standalone(hay, lo + m.start(), lo + m.end()))
+            .last()
+            .map(|m| char_count(&hay[lo + m.end()..start]));
+        let after = ac
+            .find_iter(&hay[end..hi])
+            .find(|m| standalone(hay, end + m.start(), end + m.end()))
+            .map(|m| char_count(&hay[end..end + m.start()]));
+        match (before, after) {
+            (Some(b), Some(a)) => Some(b.min(a)),
+            (b, a) => b.or(a),
+        }
+    }
+
+    /// Does any positive keyword occur in `text` (a URL query parameter's name)?
+    pub(crate) fn names_keyword(&self, text: &[u8]) -> bool {
+        self.context.as_ref().is_some_and(|ac| ac.is_match(text))
+    }
+
+    /// Does a column header name this detector? Case-insensitive, ignoring spaces, `_` and `-`.
+    /// A header that also names something else this detector must not count (`会员卡号` under
+    /// a `卡号` hint) does not.
+    pub fn header_matches(&self, header: &str) -> bool {
+        hint_matches(&self.header_hints, header) && !self.header_vetoes(header)
+    }
+
+    /// Does a column header name something this detector must not count in it (`学号`,
+    /// `order_id`)? Matched as [`header_hints`](Self::header_matches) are.
+    pub fn header_vetoes(&self, header: &str) -> bool {
+        hint_matches(&self.not_header_hints, header)
+    }
+}
+
+/// Does `header` equal one of `hints`, or contain one of three characters or more (both
+/// squashed: case-insensitive, without spaces, `_` and `-`)?
+fn hint_matches(hints: &[String], header: &str) -> bool {
+    let h = squash(header);
+    !h.is_empty()
+        && hints.iter().any(|hint| {
+            let hint = squash(hint);
+            !hint.is_empty() && (h == hint || (hint.chars().count() >= 3 && h.contains(&hint)))
+        })
+}
+
+/// An ASCII keyword must be a word of its own: "mtp" inside "smtp" is not the keyword.
+fn standalone(hay: &[u8], s: usize, e: usize) -> bool {
+    let glued_before = hay[s].is_ascii_alphanumeric() && s > 0 && is_word_byte(hay[s - 1]);
+    let glued_after = hay[e - 1].is_ascii_alphanumeric() && e < hay.len() && is_word_byte(hay[e]);
+    !glued_before && !glued_after
+}
+
+/// Characters in `b` (UTF-8 continuation bytes not counted).
+fn char_count(b: &[u8]) -> usize {
+    b.iter().filter(|&&c| c & 0xC0 != 0x80).count()
 }
 
 fn squash(s: &str) -> String {

@@ -1,0 +1,1 @@
+//! Decoding of escaped and full-width text (see ): in progress.
