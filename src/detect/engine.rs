@@ -20,7 +20,9 @@ use regex_automata::util::prefilter::Prefilter;
 use regex_automata::{Anchored, Input, MatchKind, PatternID, Span, meta, util::syntax};
 
 use super::validators::{self, Validator};
-use super::{Detector, Finding, LoadError, is_word_byte, numeric, window_after, window_before};
+use super::{
+    Detector, Finding, LoadError, decode, is_word_byte, numeric, window_after, window_before,
+};
 
 /// Longest match, in characters, a context pattern is expected to have; widens keyword windows.
 const CTX_MATCH_MARGIN: usize = 24;
@@ -227,6 +229,9 @@ pub struct Caches {
     context_own: Vec<Option<meta::Cache>>,
     keywords: Option<meta::Cache>,
     header_only: Vec<meta::Cache>,
+    /// A decoded copy of the haystack and its parts, reused from one search to the next.
+    decoded: decode::Decoded,
+    decoded_parts: Vec<(usize, usize, usize)>,
 }
 
 /// A [`Caches`] lent by a [`DetectorSet`]'s pool.
@@ -253,6 +258,8 @@ impl CacheRegexes {
             context_own: self.context_own.iter().map(cache).collect(),
             keywords: cache(&self.keywords),
             header_only: self.header_only.iter().map(|r| r.create_cache()).collect(),
+            decoded: decode::Decoded::default(),
+            decoded_parts: Vec::new(),
         }
     }
 }
@@ -561,6 +568,42 @@ impl DetectorSet {
         if hinted.iter().any(|&h| h) {
             self.find_header_only_in(c, hay, hinted, &mut |f| out.push(f));
         }
+        // Full-width digits, Unicode spaces and escapes (JSON, URL, HTML) are searched in a
+        // decoded copy, the findings mapped back; a haystack without any takes the plain path.
+        let Some(from) = decode::first_change(hay) else {
+            self.find_plain_in(c, hay, hinted, parts, hints_of, out);
+            return;
+        };
+        let mut dec = std::mem::take(&mut c.decoded);
+        let mut dparts = std::mem::take(&mut c.decoded_parts);
+        decode::decode(hay, from, &mut dec);
+        dparts.clear();
+        dparts.extend(
+            parts
+                .iter()
+                .map(|&(lo, hi, f)| (dec.decoded(lo), dec.decoded(hi), f)),
+        );
+        let base = out.len();
+        self.find_plain_in(c, &dec.text, hinted, &dparts, hints_of, out);
+        for f in &mut out[base..] {
+            f.start = dec.original(f.start);
+            f.end = dec.original(f.end);
+        }
+        c.decoded = dec;
+        c.decoded_parts = dparts;
+    }
+
+    /// [`find_with_parts_in`](Self::find_with_parts_in) on a haystack as it is (decoded
+    /// already, or needing no decoding), without the header-driven detectors.
+    fn find_plain_in<'h>(
+        &self,
+        c: &mut Caches,
+        hay: &[u8],
+        hinted: &[bool],
+        parts: &[(usize, usize, usize)],
+        hints_of: impl Fn(usize) -> &'h [bool],
+        out: &mut Vec<Finding>,
+    ) {
         let base = out.len();
         if let (Some(g), Some(gc)) = (&self.numeric, &mut c.numeric) {
             // Numeric-only, so scanned at numeric-token starts (see `scan_group`).
