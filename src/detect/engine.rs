@@ -348,6 +348,7 @@ impl DetectorSet {
             message,
         };
         let mut keyword_patterns: Vec<String> = Vec::new();
+        let keyword_list = keywords.clone();
         let keywords = if keywords.is_empty() {
             None
         } else {
@@ -377,6 +378,7 @@ impl DetectorSet {
                 .map(|p| parser.parse(p).ok())
                 .collect::<Option<_>>()?;
             Prefilter::from_hirs_prefix(MatchKind::LeftmostFirst, &hirs)
+                .or_else(|| cased_prefix_prefilter(&keyword_list))
         });
         let numeric = Group::build(numeric, true).map_err(build_err)?;
         let general = Group::build(general, true).map_err(build_err)?;
@@ -880,6 +882,37 @@ impl DetectorSet {
             normalised,
         })
     }
+}
+
+/// A prefilter for keywords too many for the exact one: every ASCII-insensitive keyword
+/// brings all the case variants of its prefix to the literal set (16 for `card`), and past
+/// about 64 literals no fast prefilter is built and every haystack runs the keyword regex
+/// (measured: +680 instructions per CSV row). Here an ASCII keyword contributes its first four
+/// bytes in lower case, Capitalised and UPPER case only (`card`, `Card`, `CARD`: how people
+/// write it); a keyword in another case (`cArd`) is then missed by the prefilter and so as
+/// context. Four bytes, not three: `DEB` of `debit` would stop the prefilter at every `DEBUG`
+/// of a log and run the keyword regex from there. Other keywords (Hanzi) are literals as they
+/// are.
+fn cased_prefix_prefilter(keywords: &[String]) -> Option<Prefilter> {
+    let mut lits: Vec<Vec<u8>> = Vec::new();
+    let mut add = |l: Vec<u8>| {
+        if !lits.contains(&l) {
+            lits.push(l);
+        }
+    };
+    for k in keywords {
+        if k.is_ascii() {
+            let p = &k.as_bytes()[..k.len().min(4)];
+            let mut cap = p.to_ascii_lowercase();
+            cap[0] = cap[0].to_ascii_uppercase();
+            add(p.to_ascii_lowercase());
+            add(cap);
+            add(p.to_ascii_uppercase());
+        } else {
+            add(k.as_bytes().to_vec());
+        }
+    }
+    Prefilter::new(MatchKind::LeftmostFirst, &lits)
 }
 
 impl DetectorSet {

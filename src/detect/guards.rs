@@ -7,7 +7,7 @@
 //! cell has no neighbours to inspect) and is a closed enum variant, as validators are, so that
 //! an unknown name is a load error listing the known ones.
 
-use super::{Detector, is_word_byte};
+use super::Detector;
 
 /// A named check that rejects a candidate because of its surroundings or its shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,13 +25,25 @@ pub enum Guard {
     /// `user@host:path`, an SSH remote (`git@github.com:org/repo.git`): the address-like part
     /// is followed by `:` and a path character.
     SshRemote,
+    /// A Message-ID: inside `<…>` on a `Message-ID:`, `In-Reply-To:` or `References:` header
+    /// line (`Message-ID: <20231231.abc123@mail.example.com>`). Checked on the line's start
+    /// rather than with negative keywords in a window: a Message-ID's local part is often
+    /// longer than any window, and a `References:` line holds many.
+    MessageId,
 }
 
 impl Guard {
     /// Every guard, in the order of [`Guard::NAMES`].
-    pub const ALL: &'static [Self] = &[Self::Url, Self::Number, Self::Date, Self::SshRemote];
+    pub const ALL: &'static [Self] = &[
+        Self::Url,
+        Self::Number,
+        Self::Date,
+        Self::SshRemote,
+        Self::MessageId,
+    ];
     /// The names a detector file may use, in the order of [`Guard::ALL`].
-    pub const NAMES: &'static [&'static str] = &["url", "number", "date", "ssh-remote"];
+    pub const NAMES: &'static [&'static str] =
+        &["url", "number", "date", "ssh-remote", "message-id"];
 
     /// The guard called `name`, or `None` if there is none.
     pub fn from_name(name: &str) -> Option<Self> {
@@ -45,6 +57,7 @@ impl Guard {
             Self::Number => "number",
             Self::Date => "date",
             Self::SshRemote => "ssh-remote",
+            Self::MessageId => "message-id",
         }
     }
 
@@ -62,6 +75,7 @@ impl Guard {
             Self::Url => in_url(d, hay, s),
             Self::Number => in_number(hay, s, e),
             Self::Date => is_date8(normalised.as_bytes()),
+            Self::MessageId => hay.get(s.wrapping_sub(1)).is_some() && in_message_id(hay, s),
             Self::SshRemote => {
                 hay.get(e) == Some(&b':')
                     && hay.get(e + 1).is_some_and(|&b| {
@@ -110,23 +124,58 @@ fn in_url(d: &Detector, hay: &[u8], s: usize) -> bool {
     }
 }
 
-/// Is `hay[s..e]` part of an amount or a decimal number?
+/// Is `hay[s..e]` part of an amount or a decimal number? Decided on the byte before and the
+/// two after (this runs for every mobile-number candidate).
 fn in_number(hay: &[u8], s: usize, e: usize) -> bool {
-    let before = &hay[..s];
-    let after = &hay[e..];
-    let decimal_after = after.len() >= 2 && after[0] == b'.' && after[1].is_ascii_digit();
-    let fraction = before.len() >= 2 && before[s - 1] == b'.' && before[s - 2].is_ascii_digit();
-    // `$`, `¥` (U+00A5), `￥` (U+FFE5), `€` (U+20AC), `£` (U+00A3), optionally then a space.
-    let lead = before.strip_suffix(b" ").unwrap_or(before);
-    let currency = lead.ends_with(b"$")
-        || lead.ends_with("¥".as_bytes())
-        || lead.ends_with("￥".as_bytes())
-        || lead.ends_with("€".as_bytes())
-        || lead.ends_with("£".as_bytes());
-    // `1.38001E+10` is no candidate (its digits are split), but `13800000000E+2` would be one
-    // if `E` were not a word byte: it is, so the boundary check already rejects it.
-    debug_assert!(is_word_byte(b'E'));
-    decimal_after || fraction || currency
+    if hay.get(e) == Some(&b'.') && hay.get(e + 1).is_some_and(u8::is_ascii_digit) {
+        return true;
+    }
+    // One space may stand between a currency sign and the amount.
+    let lead = match s.checked_sub(1).map(|i| hay[i]) {
+        Some(b'.') => return s >= 2 && hay[s - 2].is_ascii_digit(),
+        Some(b' ') => s - 1,
+        Some(b'$' | 0xA5 | 0xA3 | 0xAC) => s,
+        _ => return false,
+    };
+    let before = &hay[..lead];
+    // `$`, `¥` (U+00A5), `￥` (U+FFE5), `€` (U+20AC), `£` (U+00A3).
+    before.ends_with(b"$")
+        || before.ends_with("¥".as_bytes())
+        || before.ends_with("￥".as_bytes())
+        || before.ends_with("€".as_bytes())
+        || before.ends_with("£".as_bytes())
+}
+
+/// Is `hay[s..]` (an address-like candidate) inside `<…>` on a message-id header line?
+fn in_message_id(hay: &[u8], s: usize) -> bool {
+    // Back over the local part (which may have been cut at a dot) to the `<`.
+    let mut t = s;
+    while t > 0 && !matches!(hay[t - 1], b'<' | b'\n' | b' ' | b'\t' | b'>' | b',') {
+        t -= 1;
+    }
+    if t == 0 || hay[t - 1] != b'<' {
+        return false;
+    }
+    let line = memchr::memrchr(b'\n', &hay[..t]).map_or(0, |i| i + 1);
+    if is_id_header(&hay[line..t]) {
+        return true;
+    }
+    // A folded header line goes on after leading white space: the ids on it count when the
+    // line it continues is a message-id header.
+    let head = &hay[line..t];
+    let folded =
+        head.first().is_some_and(|&b| b == b' ' || b == b'\t') && !head.contains(&b':') && line > 0;
+    folded && {
+        let prev = memchr::memrchr(b'\n', &hay[..line - 1]).map_or(0, |i| i + 1);
+        is_id_header(&hay[prev..line - 1])
+    }
+}
+
+/// Does a line start with a header that holds Message-IDs?
+fn is_id_header(line: &[u8]) -> bool {
+    ["message-id:", "in-reply-to:", "references:"]
+        .iter()
+        .any(|h| line.len() >= h.len() && line[..h.len()].eq_ignore_ascii_case(h.as_bytes()))
 }
 
 /// Are these exactly 8 ASCII digits forming a real date `YYYYMMDD` in 1900–2100?
@@ -191,6 +240,26 @@ mod tests {
         assert!(!at("13800000000."), "a full stop ends a sentence");
         assert!(!at("tel 13800000000, thanks"));
         assert!(!at("13800000000"));
+    }
+
+    #[test]
+    fn message_id_guard_reads_the_header_line() {
+        let at = |hay: &str, from: &str| in_message_id(hay.as_bytes(), hay.find(from).unwrap());
+        assert!(at("Message-ID: <20231231.abc123@mail.example.com>", "2023"));
+        assert!(at("Message-ID: <20231231.abc123@mail.example.com>", "abc"));
+        assert!(at("x\nIn-Reply-To: <a1b2@mx.example.com>", "a1b2"));
+        assert!(at("References: <a@x.example.com> <b@y.example.com>", "b@"));
+        assert!(!at("To: 张三 <zhang@example.com>", "zhang"));
+        assert!(!at("<zhang@example.com>", "zhang"));
+        assert!(!at("mail zhang@example.com", "zhang"));
+        assert!(at(
+            "References: <a@x.example.com>\n <b@y.example.com>",
+            "b@"
+        ));
+        assert!(
+            !at(" Zhang <zhang@example.com>", "zhang"),
+            "no earlier id on the line"
+        );
     }
 
     #[test]

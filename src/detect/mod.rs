@@ -160,38 +160,23 @@ impl Detector {
     /// more than a missed one here. "Nearest wins" rather than a plain veto, so that a line
     /// naming an order number and a card (`订单号 … 卡号 6222…`) still counts the card.
     pub(crate) fn negative_nearest(&self, hay: &[u8], start: usize, end: usize) -> bool {
-        let Some(neg) = self.nearest(self.negative_context.as_ref(), hay, start, end) else {
+        let Some(negative) = &self.negative_context else {
             return false;
         };
-        self.nearest(self.context.as_ref(), hay, start, end)
-            .is_none_or(|pos| neg <= pos)
-    }
-
-    /// Distance from `hay[start..end]` to the nearest standalone hit of `ac` in the window on
-    /// either side, on the same line: twice the characters between them, plus one after it.
-    fn nearest(
-        &self,
-        ac: Option<&aho_corasick::AhoCorasick>,
-        hay: &[u8],
-        start: usize,
-        end: usize,
-    ) -> Option<usize> {
-        let ac = ac?;
+        // One window for both keyword sets, each searched once over all of it.
         let lo = window_before(hay, start, self.window);
         let hi = window_after(hay, end, self.window);
-        let before = ac
-            .find_iter(&hay[lo..start])
-            .filter(|m| standalone(hay, lo + m.start(), lo + m.end()))
-            .last()
-            .map(|m| 2 * char_count(&hay[lo + m.end()..start]));
-        let after = ac
-            .find_iter(&hay[end..hi])
-            .find(|m| standalone(hay, end + m.start(), end + m.end()))
-            .map(|m| 2 * char_count(&hay[end..end + m.start()]) + 1);
-        match (before, after) {
-            (Some(b), Some(a)) => Some(b.min(a)),
-            (b, a) => b.or(a),
+        if lo == start && hi == end {
+            // A value alone (a table cell in a joint record): no search to set up.
+            return false;
         }
+        let Some(neg) = nearest(negative, hay, lo, start, end, hi) else {
+            return false;
+        };
+        self.context
+            .as_ref()
+            .and_then(|positive| nearest(positive, hay, lo, start, end, hi))
+            .is_none_or(|pos| neg <= pos)
     }
 
     /// Does any positive keyword occur in `text` (a URL query parameter's name)?
@@ -222,6 +207,39 @@ fn hint_matches(hints: &[String], header: &str) -> bool {
             let hint = squash(hint);
             !hint.is_empty() && (h == hint || (hint.chars().count() >= 3 && h.contains(&hint)))
         })
+}
+
+/// Distance from `hay[start..end]` to the nearest standalone hit of `ac` in `hay[lo..hi]`:
+/// twice the characters between them, plus one for a hit after the value (so that a hit
+/// before it wins a tie).
+fn nearest(
+    ac: &aho_corasick::AhoCorasick,
+    hay: &[u8],
+    lo: usize,
+    start: usize,
+    end: usize,
+    hi: usize,
+) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for m in ac.find_iter(&hay[lo..hi]) {
+        let (ms, me) = (lo + m.start(), lo + m.end());
+        if !standalone(hay, ms, me) {
+            continue;
+        }
+        let d = if me <= start {
+            2 * char_count(&hay[me..start])
+        } else if ms >= end {
+            2 * char_count(&hay[end..ms]) + 1
+        } else {
+            continue;
+        };
+        best = Some(best.map_or(d, |b| b.min(d)));
+        if ms >= end {
+            // Later hits are farther away.
+            break;
+        }
+    }
+    best
 }
 
 /// An ASCII keyword must be a word of its own: "mtp" inside "smtp" is not the keyword.
