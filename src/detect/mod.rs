@@ -6,11 +6,13 @@
 //! only candidates are validated (checksums, calendar dates), checked for context and normalised.
 //!
 //! Boundaries are checked in code rather than with `\b`: Chinese text puts identifiers right
-//! against Hanzi (`身份证号440524188001010014`), where a Unicode word boundary does not exist, while
+//! against Hanzi (`身份证号440524198001010013`), where a Unicode word boundary does not exist, while
 //! a digit run inside a longer digit run must not match. So a candidate counts only when the bytes
 //! on either side are not ASCII letters or digits.
 
+pub mod decode;
 mod engine;
+pub mod guards;
 pub mod load;
 mod numeric;
 pub mod person;
@@ -18,6 +20,7 @@ pub mod validators;
 
 use serde::{Deserialize, Serialize};
 
+use guards::Guard;
 pub use load::LoadError;
 use validators::{Masker, Normaliser, Validator};
 
@@ -114,9 +117,23 @@ pub struct Detector {
     /// Context keywords, lower-cased (ASCII) as written in the file.
     pub keywords: Vec<String>,
     context: Option<aho_corasick::AhoCorasick>,
+    /// Negative context keywords (`[context] negative`), lower-cased (ASCII): words that name
+    /// a value as something else (`订单号`, `IMEI`). The nearest keyword decides.
+    pub negative: Vec<String>,
+    negative_context: Option<aho_corasick::AhoCorasick>,
     /// Context window, in characters, on each side of a match.
     pub window: usize,
     pub header_hints: Vec<String>,
+    /// Headers of columns that hold something else (`学号`, `order_id`): they veto the detector.
+    pub not_header_hints: Vec<String>,
+    /// Checks on a candidate's surroundings (in a URL, part of an amount, a date).
+    pub guards: Vec<Guard>,
+    /// Normalised values that are never PI (public test card numbers).
+    pub not_values: Vec<String>,
+    /// Whether any check beyond pattern, validator and context applies (guards, negative
+    /// keywords, `not_values`, the resident ID's reference date): the common detector skips
+    /// them with one test.
+    pub(crate) refined: bool,
     pub examples: Examples,
     /// Where the definition came from (embedded file name or path), for messages.
     pub origin: String,
@@ -130,28 +147,111 @@ impl Detector {
         };
         let before = window_before(hay, start, self.window);
         let after = window_after(hay, end, self.window);
-        // An ASCII keyword must be a word of its own: "mtp" inside "smtp" is not the keyword.
-        let standalone = |s: usize, e: usize| {
-            let glued_before = hay[s].is_ascii_alphanumeric() && s > 0 && is_word_byte(hay[s - 1]);
-            let glued_after =
-                hay[e - 1].is_ascii_alphanumeric() && e < hay.len() && is_word_byte(hay[e]);
-            !glued_before && !glued_after
-        };
         [(before, start), (end, after)].into_iter().any(|(lo, hi)| {
             ac.find_iter(&hay[lo..hi])
-                .any(|m| standalone(lo + m.start(), lo + m.end()))
+                .any(|m| standalone(hay, lo + m.start(), lo + m.end()))
         })
     }
 
-    /// Does a column header name this detector? Case-insensitive, ignoring spaces, `_` and `-`.
-    pub fn header_matches(&self, header: &str) -> bool {
-        let h = squash(header);
-        !h.is_empty()
-            && self.header_hints.iter().any(|hint| {
-                let hint = squash(hint);
-                !hint.is_empty() && (h == hint || (hint.chars().count() >= 3 && h.contains(&hint)))
-            })
+    /// Does a negative keyword stand nearer to `hay[start..end]` than any positive one (within
+    /// the window, on its line)? At the same distance a keyword before the value is nearer than
+    /// one after it (labels precede values: `手机 13812345678 订单号 …`), and a tie on the same
+    /// side goes to the negative keyword (`会员卡号` holds `卡号`): an overstated count costs
+    /// more than a missed one here. "Nearest wins" rather than a plain veto, so that a line
+    /// naming an order number and a card (`订单号 … 卡号 6222…`) still counts the card.
+    pub(crate) fn negative_nearest(&self, hay: &[u8], start: usize, end: usize) -> bool {
+        let Some(negative) = &self.negative_context else {
+            return false;
+        };
+        // One window for both keyword sets, each searched once over all of it.
+        let lo = window_before(hay, start, self.window);
+        let hi = window_after(hay, end, self.window);
+        if lo == start && hi == end {
+            // A value alone (a table cell in a joint record): no search to set up.
+            return false;
+        }
+        let Some(neg) = nearest(negative, hay, lo, start, end, hi) else {
+            return false;
+        };
+        self.context
+            .as_ref()
+            .and_then(|positive| nearest(positive, hay, lo, start, end, hi))
+            .is_none_or(|pos| neg <= pos)
     }
+
+    /// Does any positive keyword occur in `text` (a URL query parameter's name)?
+    pub(crate) fn names_keyword(&self, text: &[u8]) -> bool {
+        self.context.as_ref().is_some_and(|ac| ac.is_match(text))
+    }
+
+    /// Does a column header name this detector? Case-insensitive, ignoring spaces, `_` and `-`.
+    /// A header that also names something else this detector must not count (`会员卡号` under
+    /// a `卡号` hint) does not.
+    pub fn header_matches(&self, header: &str) -> bool {
+        hint_matches(&self.header_hints, header) && !self.header_vetoes(header)
+    }
+
+    /// Does a column header name something this detector must not count in it (`学号`,
+    /// `order_id`)? Matched as [`header_hints`](Self::header_matches) are.
+    pub fn header_vetoes(&self, header: &str) -> bool {
+        hint_matches(&self.not_header_hints, header)
+    }
+}
+
+/// Does `header` equal one of `hints`, or contain one of three characters or more (both
+/// squashed: case-insensitive, without spaces, `_` and `-`)?
+fn hint_matches(hints: &[String], header: &str) -> bool {
+    let h = squash(header);
+    !h.is_empty()
+        && hints.iter().any(|hint| {
+            let hint = squash(hint);
+            !hint.is_empty() && (h == hint || (hint.chars().count() >= 3 && h.contains(&hint)))
+        })
+}
+
+/// Distance from `hay[start..end]` to the nearest standalone hit of `ac` in `hay[lo..hi]`:
+/// twice the characters between them, plus one for a hit after the value (so that a hit
+/// before it wins a tie).
+fn nearest(
+    ac: &aho_corasick::AhoCorasick,
+    hay: &[u8],
+    lo: usize,
+    start: usize,
+    end: usize,
+    hi: usize,
+) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for m in ac.find_iter(&hay[lo..hi]) {
+        let (ms, me) = (lo + m.start(), lo + m.end());
+        if !standalone(hay, ms, me) {
+            continue;
+        }
+        let d = if me <= start {
+            2 * char_count(&hay[me..start])
+        } else if ms >= end {
+            2 * char_count(&hay[end..ms]) + 1
+        } else {
+            continue;
+        };
+        best = Some(best.map_or(d, |b| b.min(d)));
+        if ms >= end {
+            // Later hits are farther away.
+            break;
+        }
+    }
+    best
+}
+
+/// An ASCII keyword must be a word of its own: "mtp" inside "smtp" is not the keyword.
+fn standalone(hay: &[u8], s: usize, e: usize) -> bool {
+    let glued_before = hay[s].is_ascii_alphanumeric() && s > 0 && is_word_byte(hay[s - 1]);
+    let glued_after = hay[e - 1].is_ascii_alphanumeric() && e < hay.len() && is_word_byte(hay[e]);
+    !glued_before && !glued_after
+}
+
+/// Characters in `b` (UTF-8 continuation bytes not counted).
+fn char_count(b: &[u8]) -> usize {
+    b.iter().filter(|&&c| c & 0xC0 != 0x80).count()
 }
 
 fn squash(s: &str) -> String {
@@ -376,5 +476,215 @@ mod tests {
         assert!(id.header_matches("身份证号"));
         assert!(id.header_matches("SFZH"));
         assert!(!id.header_matches("order_no"));
+    }
+
+    /// The detector and normalised value of every finding, and the original text it spans.
+    fn found(set: &DetectorSet, text: &str) -> Vec<(String, String, String)> {
+        set.find_all(text)
+            .into_iter()
+            .map(|f| {
+                (
+                    set.get(f.detector).id.clone(),
+                    f.normalised.to_string(),
+                    text[f.start..f.end].to_string(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn real_world_spellings_give_the_plain_key_and_original_offsets() {
+        let set = DetectorSet::load(None).unwrap();
+        let one = |text: &str, id: &str, key: &str, span: &str| {
+            let f = found(&set, text);
+            assert_eq!(
+                f,
+                [(id.to_string(), key.to_string(), span.to_string())],
+                "{text:?}"
+            );
+        };
+        one(
+            "１３８１２３４５６７８",
+            "cn-mobile",
+            "13812345678",
+            "１３８１２３４５６７８",
+        );
+        one(
+            "手机：138\u{a0}1234\u{a0}5678",
+            "cn-mobile",
+            "13812345678",
+            "138\u{a0}1234\u{a0}5678",
+        );
+        one(
+            "电话 138\u{3000}1234\u{2009}5678",
+            "cn-mobile",
+            "13812345678",
+            "138\u{3000}1234\u{2009}5678",
+        );
+        one(
+            "{\"msg\":\"\\n13812345678\"}",
+            "cn-mobile",
+            "13812345678",
+            "13812345678",
+        );
+        one(
+            "\\\"13812345678\\\"",
+            "cn-mobile",
+            "13812345678",
+            "13812345678",
+        );
+        one(
+            "\\u624b\\u673a\\uff1a13812345678",
+            "cn-mobile",
+            "13812345678",
+            "13812345678",
+        );
+        one(
+            "GET /s?tel=%2B8613812345678 200",
+            "cn-mobile",
+            "13812345678",
+            "%2B8613812345678",
+        );
+        one(
+            "zhang%40example.com",
+            "email",
+            "zhang@example.com",
+            "zhang%40example.com",
+        );
+        one(
+            "zhang%2540example.com",
+            "email",
+            "zhang@example.com",
+            "zhang%2540example.com",
+        );
+        one(
+            "zhang&#64;example.com",
+            "email",
+            "zhang@example.com",
+            "zhang&#64;example.com",
+        );
+        one(
+            "zhang&#x40;example.com",
+            "email",
+            "zhang@example.com",
+            "zhang&#x40;example.com",
+        );
+        one(
+            "zhang&commat;example.com",
+            "email",
+            "zhang@example.com",
+            "zhang&commat;example.com",
+        );
+        one(
+            "ＺＨＡＮＧ＠example.com",
+            "email",
+            "zhang@example.com",
+            "ＺＨＡＮＧ＠example.com",
+        );
+        one(
+            "护照Ｅ１２３４５６７８",
+            "cn-passport",
+            "E12345678",
+            "Ｅ１２３４５６７８",
+        );
+        one(
+            "手机138&nbsp;1234&nbsp;5678",
+            "cn-mobile",
+            "13812345678",
+            "138&nbsp;1234&nbsp;5678",
+        );
+        one(
+            "卡号：6222 0212 3456 7890 128",
+            "bank-card",
+            "6222021234567890128",
+            "6222 0212 3456 7890 128",
+        );
+    }
+
+    #[test]
+    fn internationalised_addresses_are_one_key_in_either_spelling() {
+        let set = DetectorSet::load(None).unwrap();
+        let key = |t: &str| found(&set, t).pop().map(|f| f.1);
+        assert_eq!(key("用户@例子.中国").as_deref(), Some("用户@例子.中国"));
+        assert_eq!(key("用户@xn--fsqu00a.xn--fiqs8s"), key("用户@例子.中国"));
+        assert_eq!(key("用户@XN--FSQU00A.XN--FIQS8S"), key("用户@例子.中国"));
+        assert_eq!(key("José@Exämple.de").as_deref(), Some("josé@exämple.de"));
+        // Never cut inside an accented local part.
+        assert_eq!(
+            found(&set, "mail josé@example.com")[0].2,
+            "josé@example.com"
+        );
+        assert_eq!(
+            found(&set, "联系邮箱zhangsan@163.com谢谢")[0].2,
+            "zhangsan@163.com"
+        );
+    }
+
+    #[test]
+    fn negative_keywords_nearest_wins() {
+        let set = DetectorSet::load(None).unwrap();
+        let ids = |t: &str| found(&set, t).into_iter().map(|f| f.0).collect::<Vec<_>>();
+        assert!(ids("订单号 13812345678").is_empty());
+        assert_eq!(ids("订单号 2023 手机 13812345678"), ["cn-mobile"]);
+        assert_eq!(ids("手机 13812345678 订单号 9"), ["cn-mobile"]);
+        assert!(ids("card IMEI 356938035643809").is_empty());
+        assert_eq!(ids("IMEI 1, card 6222021234567890128"), ["bank-card"]);
+        // A keyword inside a longer word is no keyword: "sn" in "json".
+        assert_eq!(ids("json card 6222021234567890128"), ["bank-card"]);
+    }
+
+    #[test]
+    fn headers_veto_detectors_for_their_columns() {
+        let set = DetectorSet::load(None).unwrap();
+        let mobile = set.index_of("cn-mobile").unwrap();
+        let card = set.index_of("bank-card").unwrap();
+        for h in ["学号", "工号", "member_id", "Order-ID", "uid"] {
+            assert!(set.header_vetoes(h)[mobile], "{h}");
+        }
+        assert!(!set.header_vetoes("手机号")[mobile]);
+        // A header that names a card but is vetoed is not a hint either.
+        assert!(set.header_hints("卡号")[card]);
+        assert!(!set.header_hints("会员卡号")[card] && set.header_vetoes("会员卡号")[card]);
+        assert!(!set.header_hints("member_card_no")[card]);
+        // A card column needs no keyword; a vetoed column drops its findings.
+        let mut caches = set.caches();
+        let mut out = Vec::new();
+        let hinted = set.header_hints("card_no");
+        set.find_into_in(&mut caches, b"6222021234567890128", &hinted, &mut out);
+        assert_eq!(out.len(), 1);
+        out.clear();
+        let vetoed = set.header_vetoes("学号");
+        set.find_into_vetoed_in(&mut caches, b"13812345678", &[], &vetoed, &mut out);
+        assert!(out.is_empty());
+        set.find_into_vetoed_in(&mut caches, b"13812345678", &[], &[], &mut out);
+        assert_eq!(out.len(), 1);
+        let mut v = vec![out[0].clone(), out[0].clone()];
+        DetectorSet::drop_vetoed(&vetoed, &mut v, 1);
+        assert_eq!(v.len(), 1, "only from `from` on");
+    }
+
+    #[test]
+    fn resident_ids_born_after_the_reference_date_are_not_ids() {
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        // 110105 2026-12-07 001 + check character 7.
+        let id = "110105202612070017";
+        let set = DetectorSet::load(None)
+            .unwrap()
+            .with_reference_date(day(2026, 12, 6));
+        assert!(set.find_all(id).is_empty(), "born the day after");
+        let set = set.with_reference_date(day(2026, 12, 7));
+        assert_eq!(set.find_all(id).len(), 1, "born on the reference date");
+        assert_eq!(set.reference_ymd(), 20261207);
+    }
+
+    #[test]
+    fn a_19_digit_card_is_never_cut_to_a_16_digit_prefix() {
+        let set = DetectorSet::load(None).unwrap();
+        // 6228 4800 0000 0000 000: the 16-digit prefix 6228480000000000 is no valid card, but
+        // whichever passes, the 19-digit grouping wins when it is valid.
+        let f = found(&set, "银行卡 6228 4800 0000 0000 000");
+        assert_eq!(f[0].1, "6228480000000000000");
+        let f = found(&set, "卡号 6222-0212-3456-7890-128");
+        assert_eq!(f[0].1, "6222021234567890128");
     }
 }
