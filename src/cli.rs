@@ -252,7 +252,11 @@ fn run_scan(a: ScanArgs) -> Result<ExitCode> {
             .build_global()
             .context("starting worker threads")?;
     }
-    let set = DetectorSet::load(a.detectors.as_deref())?;
+    let reference_date = a
+        .reference_date
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    // Birth dates after the reference date are not IDs: the detectors judge by it too.
+    let set = DetectorSet::load(a.detectors.as_deref())?.with_reference_date(reference_date);
     crate::cli_compliance::before_scan(&a.compliance)?;
     std::fs::create_dir_all(&a.output)
         .with_context(|| format!("creating output folder {}", a.output.display()))?;
@@ -269,9 +273,7 @@ fn run_scan(a: ScanArgs) -> Result<ExitCode> {
             follow_links: a.follow_links,
             max_file_size: a.max_file_size,
         },
-        reference_date: a
-            .reference_date
-            .unwrap_or_else(|| chrono::Local::now().date_naive()),
+        reference_date,
         sensitivity: a.sensitivity.into(),
         key,
         progress: !a.quiet && std::io::stderr().is_terminal(),

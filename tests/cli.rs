@@ -612,7 +612,7 @@ fn people_are_linked_across_files_and_never_merged() {
     // Resident IDs (valid check digits) of four people, with their mobiles, in the CRM.
     let ids = [
         "11010519491231002X",
-        "440524188001010014",
+        "33010619900101123X",
         "360426199101010071",
         "110102199101010078",
     ];

@@ -64,7 +64,7 @@ fn text_findings_come_with_line_numbers_masked_values_and_keywords() {
         dir.path(),
         "notes.txt",
         &format!(
-            "nothing here\n客户张伟 身份证号 {ID} 手机 {MOBILE}\n订单 {CARD} 已支付，{EMAIL}\n回访 139-1234-5678\n"
+            "nothing here\n客户张伟 身份证号 {ID} 手机 {MOBILE}\n银行卡 {CARD} 已绑定，{EMAIL}\n回访 139-1234-5678\n"
         ),
     );
     let out = stdout(&explain(&[&path]));
@@ -86,9 +86,10 @@ fn text_findings_come_with_line_numbers_masked_values_and_keywords() {
         ("138****5678", "no", "medium")
     );
     assert!(mobile[6].contains("keywords: 手机"), "{mobile:?}");
-    // Line 3: a Luhn checksum without a keyword is medium; the e-mail is the key.
+    // Line 3: a Luhn checksum with its keyword is high (a bare card in free text is not
+    // counted at all: a card needs a card word or column); the e-mail is the key.
     let card = row(&out, "3", "bank-card");
-    assert_eq!((card[3], card[5]), ("622202*********0128", "medium"));
+    assert_eq!((card[3], card[5]), ("622202*********0128", "high"));
     assert_eq!(row(&out, "3", "email")[4], "yes");
     // Line 4: a separated mobile without context is low.
     let bare = row(&out, "4", "cn-mobile");
@@ -103,7 +104,7 @@ fn table_findings_name_their_field_and_header_hint_as_json() {
         dir.path(),
         "contacts.csv",
         &format!(
-            "姓名,手机号,email,备注\n张伟,{MOBILE},{EMAIL},无\n李娜,{MOBILE2},{EMAIL2},{CARD}\n"
+            "姓名,手机号,email,备注\n张伟,{MOBILE},{EMAIL},无\n李娜,{MOBILE2},{EMAIL2},银行卡 {CARD}\n"
         ),
     );
     let out = stdout(&explain(&[&path, "--format", "json"]));

@@ -224,10 +224,11 @@ type Found = (u64, usize, String);
 /// Runs the scanner over the corpus at `root` (written by [`crate::corpus::generate`]).
 pub fn measure(root: &Path, truth: &Truth) -> Result<Measurement> {
     pipl_scan::sketch::set_default_lg_k(21).context("setting the sketch precision")?;
-    let set = DetectorSet::load(None).context("loading the built-in detectors")?;
+    let mut set = DetectorSet::load(None).context("loading the built-in detectors")?;
     let key = SketchKey::random();
     let reference = NaiveDate::parse_from_str(&truth.reference_date, "%Y-%m-%d")
         .with_context(|| format!("reference date `{}` in truth.json", truth.reference_date))?;
+    set.set_reference_date(reference);
 
     let mut m = Measurement {
         population: truth.population,

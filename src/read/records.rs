@@ -174,6 +174,14 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             .hinted
             .iter()
             .any(|&d| set.get(d).patterns.iter().any(|p| p.requires_header));
+        // A header that names the column as something else (学号, order_id, IMEI) vetoes
+        // those detectors in it: their findings there are dropped as the record commits.
+        let fid = self.fields.len();
+        for (d, vetoed) in set.header_vetoes(label).into_iter().enumerate() {
+            if vetoed {
+                self.vetoed.push((fid, d));
+            }
+        }
         self.fields.push(Field {
             name: name.to_string(),
             hinted,
@@ -523,7 +531,8 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         let Some(head) = self.head.take() else {
             return;
         };
-        self.vetoed = self.verdicts(&head);
+        let verdicts = self.verdicts(&head);
+        self.vetoed.extend(verdicts);
         let saved = (
             std::mem::take(&mut self.findings),
             std::mem::take(&mut self.finding_fields),
