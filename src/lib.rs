@@ -18,7 +18,6 @@
 pub mod assess;
 pub mod classify;
 pub mod cli;
-pub mod cli_compliance;
 pub mod confidence;
 pub mod detect;
 pub mod explain;

@@ -1,89 +1,21 @@
-//! The command line: clap definitions and the commands they run.
-//!
-//! Exit codes (documented in the README): 0 done; 1 with `--strict` when any file was skipped,
-//! partial or unreadable; 2 a usage or fatal error (bad flag, bad detector file, no output dir).
-//! With `--profile`, `scan` exits with the assessment's code (see [`crate::cli_compliance`]).
+//! `scan`: walks the roots, writes the data inventory (inventory.json) and the link graph beside
+//! it, prints the summary; with `--profile`, assesses the new inventory at once
+//! ([`super::assess_and_report`]).
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand, ValueEnum};
+use chrono::NaiveDate;
 
-use crate::detect::{DetectorSet, Standard};
+use super::{AssessOpts, Sensitivity, assess_and_report, now};
+use crate::detect::DetectorSet;
 use crate::inventory::Inventory;
+use crate::report::{self, Format, Input};
 use crate::scan::ScanConfig;
 use crate::sketch::SketchKey;
 use crate::walk::WalkOptions;
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "pipl-scan",
-    version,
-    about = "Find personal information and count the people it concerns, for China cross-border data-transfer filings."
-)]
-pub struct Args {
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Scan files and folders and write the data inventory (inventory.json).
-    Scan(ScanArgs),
-    /// List or test the detectors.
-    Detectors {
-        #[command(subcommand)]
-        command: DetectorsCommand,
-    },
-    /// Decide the transfer mechanism for an inventory and an organisation profile; write reports.
-    Assess(crate::cli_compliance::AssessArgs),
-    /// The cumulative outbound ledger: record exports, show year-to-date figures.
-    Ledger {
-        #[command(subcommand)]
-        command: crate::cli_compliance::LedgerCommand,
-    },
-    /// Check a declaration (declared.toml) against an inventory, for auditors.
-    Verify(crate::cli_compliance::VerifyArgs),
-    /// List every finding of one small file with its evidence (masked values only).
-    Explain(ExplainArgs),
-}
-
-#[derive(Debug, clap::Args)]
-pub struct ExplainArgs {
-    /// The file to explain (at most 2 MiB; use `scan` for more).
-    pub file: PathBuf,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: ExplainFormat,
-    /// Extra detector files (*.toml): add to or override the built-in catalogue by id.
-    #[arg(long, value_name = "DIR")]
-    pub detectors: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ExplainFormat {
-    Text,
-    Json,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Sensitivity {
-    #[value(name = "gbt45574-2025")]
-    Gbt45574_2025,
-    #[value(name = "gbt35273-2020")]
-    Gbt35273_2020,
-}
-
-impl From<Sensitivity> for Standard {
-    fn from(s: Sensitivity) -> Standard {
-        match s {
-            Sensitivity::Gbt45574_2025 => Standard::Gbt45574_2025,
-            Sensitivity::Gbt35273_2020 => Standard::Gbt35273_2020,
-        }
-    }
-}
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
@@ -128,7 +60,7 @@ pub struct ScanArgs {
     #[arg(long)]
     pub strict: bool,
     #[command(flatten)]
-    pub compliance: crate::cli_compliance::ScanProfileArgs,
+    pub compliance: ScanProfileArgs,
     /// Tables: share (0–1) of a field's non-empty values that must validate for the field to be
     /// classified as a detector's column.
     #[arg(long, value_name = "SHARE", default_value_t = 0.6, value_parser = parse_share)]
@@ -180,21 +112,22 @@ fn parse_share(s: &str) -> Result<f64, String> {
     }
 }
 
-#[derive(Debug, Subcommand)]
-pub enum DetectorsCommand {
-    /// List the detectors: id, names (zh/en), category, sensitivity, identifier, priority.
-    List {
-        #[arg(long, value_name = "DIR")]
-        detectors: Option<PathBuf>,
-        /// Print JSON instead of a table.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Run every detector's own match / no_match examples.
-    Test {
-        #[arg(long, value_name = "DIR")]
-        detectors: Option<PathBuf>,
-    },
+/// `scan --profile …`: assess right after scanning; `--precision` to settle a straddled figure.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ScanProfileArgs {
+    /// Sketch precision lg_k, 14 to 21. At 21 people are counted exactly up to about 196,000
+    /// per sketch and to ±0.14 % (95 %) above, which settles most figures that straddle a
+    /// threshold at 14 (±1.6 %); memory and inventory size grow up to 2 MiB per sketch past that
+    /// count (16 KiB at 14).
+    #[arg(long, value_name = "LG_K", default_value_t = crate::sketch::DEFAULT_LG_K,
+          value_parser = clap::value_parser!(u8).range(14..=21))]
+    pub precision: u8,
+    /// Organisation profile (pipl-scan.toml): assess the new inventory and exit with the
+    /// assessment's code.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+    #[command(flatten)]
+    pub assess: AssessOpts,
 }
 
 /// Parses `1024`, `10K`, `100M`, `2G`, `1T` (binary units; a trailing `B`/`iB` is allowed).
@@ -218,34 +151,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("`{s}` is not a size (examples: 1048576, 512K, 100M, 2G)"))
 }
 
-pub fn run(args: Args) -> Result<ExitCode> {
-    match args.command {
-        Command::Scan(a) => run_scan(a),
-        Command::Detectors { command } => match command {
-            DetectorsCommand::List { detectors, json } => list(detectors.as_deref(), json),
-            DetectorsCommand::Test { detectors } => test(detectors.as_deref()),
-        },
-        Command::Assess(a) => crate::cli_compliance::run_assess(a),
-        Command::Ledger { command } => crate::cli_compliance::run_ledger(command),
-        Command::Verify(a) => crate::cli_compliance::run_verify(a),
-        Command::Explain(a) => run_explain(a),
-    }
-}
-
-fn run_explain(a: ExplainArgs) -> Result<ExitCode> {
-    let set = DetectorSet::load(a.detectors.as_deref())?;
-    // The reference date only decides minors, which explain does not show.
-    let reference = chrono::Local::now().date_naive();
-    let explanation = crate::explain::explain(&a.file, &set, reference)?;
-    let mut out = std::io::stdout().lock();
-    match a.format {
-        ExplainFormat::Text => out.write_all(explanation.to_text().as_bytes())?,
-        ExplainFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&explanation)?)?,
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn run_scan(a: ScanArgs) -> Result<ExitCode> {
+pub fn run(a: ScanArgs) -> Result<ExitCode> {
     if let Some(n) = a.threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(n)
@@ -257,7 +163,7 @@ fn run_scan(a: ScanArgs) -> Result<ExitCode> {
         .unwrap_or_else(|| chrono::Local::now().date_naive());
     // Birth dates after the reference date are not IDs: the detectors judge by it too.
     let set = DetectorSet::load(a.detectors.as_deref())?.with_reference_date(reference_date);
-    crate::cli_compliance::before_scan(&a.compliance)?;
+    before_scan(&a.compliance)?;
     std::fs::create_dir_all(&a.output)
         .with_context(|| format!("creating output folder {}", a.output.display()))?;
     let key_path = a
@@ -311,13 +217,7 @@ fn run_scan(a: ScanArgs) -> Result<ExitCode> {
         print_summary(&inv, &path);
     }
     let failed = !inv.scan.complete;
-    let assessed = crate::cli_compliance::after_scan(
-        &inv,
-        &a.compliance,
-        &a.output,
-        cfg.reference_date,
-        a.quiet,
-    )?;
+    let assessed = after_scan(&inv, &a.compliance, &a.output, cfg.reference_date, a.quiet)?;
     Ok(if a.strict && failed {
         ExitCode::from(1)
     } else {
@@ -424,83 +324,54 @@ fn print_summary(inv: &Inventory, path: &Path) {
     let _ = writeln!(out, "  inventory: {}", path.display());
 }
 
-fn list(dir: Option<&Path>, json: bool) -> Result<ExitCode> {
-    let set = DetectorSet::load(dir)?;
-    let mut out = std::io::stdout().lock();
-    if json {
-        let rows: Vec<_> = set
-            .detectors()
-            .iter()
-            .map(|d| {
-                serde_json::json!({
-                    "id": d.id, "names": d.names, "category": d.category,
-                    "sensitive": d.sensitive, "identifier": d.identifier, "priority": d.priority,
-                    "header_hints": d.header_hints, "origin": d.origin,
-                })
-            })
-            .collect();
-        writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    writeln!(
-        out,
-        "{:<16} {:<18} {:<8} {:<5} {:<5} {:<5} NAMES",
-        "ID", "CATEGORY", "PRIORITY", "SPI45", "SPI35", "IDENT"
-    )?;
-    for d in set.detectors() {
-        let yn = |b: bool| if b { "yes" } else { "no" };
-        writeln!(
-            out,
-            "{:<16} {:<18} {:<8} {:<5} {:<5} {:<5} {} / {}",
-            d.id,
-            d.category,
-            d.priority,
-            yn(d.sensitive.gbt45574_2025),
-            yn(d.sensitive.gbt35273_2020),
-            yn(d.identifier),
-            d.names.zh,
-            d.names.en
-        )?;
-    }
-    writeln!(
-        out,
-        "SPI45 / SPI35: sensitive PI under GB/T 45574-2025 / GB/T 35273-2020"
-    )?;
-    Ok(ExitCode::SUCCESS)
+/// Before `scan`: sets the sketch precision.
+pub fn before_scan(args: &ScanProfileArgs) -> Result<()> {
+    crate::sketch::set_default_lg_k(args.precision)?;
+    Ok(())
 }
 
-fn test(dir: Option<&Path>) -> Result<ExitCode> {
-    let set = DetectorSet::load(dir)?;
-    let failures = set.check_examples();
-    let total: usize = set
-        .detectors()
-        .iter()
-        .map(|d| d.examples.matches.len() + d.examples.no_match.len())
-        .sum();
-    for f in &failures {
-        eprintln!("FAIL {f}");
-    }
-    if failures.is_empty() {
-        println!(
-            "ok: {} detectors, {total} examples passed",
-            set.detectors().len()
-        );
-        Ok(ExitCode::SUCCESS)
-    } else {
-        eprintln!("{} of {total} detector examples failed", failures.len());
-        Ok(ExitCode::from(1))
+/// After `scan`: with `--profile`, assess; without, write inventory-only reports if asked.
+pub fn after_scan(
+    inv: &Inventory,
+    args: &ScanProfileArgs,
+    out_dir: &Path,
+    date: NaiveDate,
+    quiet: bool,
+) -> Result<Option<ExitCode>> {
+    match &args.profile {
+        Some(p) => assess_and_report(inv, p, &args.assess, date, None, out_dir, quiet).map(Some),
+        None => {
+            if let Some(formats) = &args.assess.format {
+                let formats: Vec<Format> = formats
+                    .iter()
+                    .copied()
+                    .filter(|f| *f != Format::Json)
+                    .collect();
+                let written = report::write(
+                    out_dir,
+                    &formats,
+                    &Input {
+                        inventory: inv,
+                        assessment: None,
+                        profile: None,
+                        lang: args.assess.lang,
+                        generated_at: now(),
+                    },
+                )?;
+                if !quiet {
+                    for w in written {
+                        println!("  report: {}", w.display());
+                    }
+                }
+            }
+            Ok(None)
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
-
-    #[test]
-    fn clap_definition_is_valid() {
-        Args::command().debug_assert();
-    }
 
     #[test]
     fn sizes_parse_with_binary_units() {

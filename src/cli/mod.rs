@@ -1,0 +1,357 @@
+//! The command line: the top-level clap definitions, the values and steps more than one command
+//! uses, and one module per subcommand owning its arguments and its `run`.
+//!
+//! Exit codes (documented in the README): 0 done; 1 with `--strict` when any file was skipped,
+//! partial or unreadable; 2 a usage or fatal error (bad flag, bad detector file, no output dir).
+//! With `--profile`, `scan` exits with the assessment's code.
+//!
+//! Exit codes of `assess` and `scan --profile` are in [`crate::assess::exit`]: 0 no mechanism
+//! required, 10 standard contract or certification, 11 security assessment, 12 undetermined (a
+//! figure's interval straddles a threshold), 13 data sent without the mechanism it needed; 2 an
+//! error, as for every command. `verify` exits 1 when it finds a discrepancy.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::assess::ledger::Ledger;
+use crate::assess::profile::Profile;
+use crate::assess::rules::Regime;
+use crate::assess::{Assessment, Options};
+use crate::detect::Standard;
+use crate::inventory::{Inventory, SCHEMA};
+use crate::report::{self, Format, Input, Lang, fmt_estimate};
+
+pub mod assess;
+pub mod detectors;
+pub mod explain;
+pub mod ledger;
+pub mod scan;
+pub mod verify;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pipl-scan",
+    version,
+    about = "Find personal information and count the people it concerns, for China cross-border data-transfer filings."
+)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files and folders and write the data inventory (inventory.json).
+    Scan(scan::ScanArgs),
+    /// List or test the detectors.
+    Detectors {
+        #[command(subcommand)]
+        command: detectors::DetectorsCommand,
+    },
+    /// Decide the transfer mechanism for an inventory and an organisation profile; write reports.
+    Assess(assess::AssessArgs),
+    /// The cumulative outbound ledger: record exports, show year-to-date figures.
+    Ledger {
+        #[command(subcommand)]
+        command: ledger::LedgerCommand,
+    },
+    /// Check a declaration (declared.toml) against an inventory, for auditors.
+    Verify(verify::VerifyArgs),
+    /// List every finding of one small file with its evidence (masked values only).
+    Explain(explain::ExplainArgs),
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    match args.command {
+        Command::Scan(a) => scan::run(a),
+        Command::Detectors { command } => detectors::run(command),
+        Command::Assess(a) => assess::run(a),
+        Command::Ledger { command } => ledger::run(command),
+        Command::Verify(a) => verify::run(a),
+        Command::Explain(a) => explain::run(a),
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Sensitivity {
+    #[value(name = "gbt45574-2025")]
+    Gbt45574_2025,
+    #[value(name = "gbt35273-2020")]
+    Gbt35273_2020,
+}
+
+impl From<Sensitivity> for Standard {
+    fn from(s: Sensitivity) -> Standard {
+        match s {
+            Sensitivity::Gbt45574_2025 => Standard::Gbt45574_2025,
+            Sensitivity::Gbt35273_2020 => Standard::Gbt35273_2020,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RegimeArg {
+    /// Provisions on Promoting and Regulating Cross-Border Data Flows (2024), the law in force.
+    #[value(name = "2024")]
+    P2024,
+    /// Security Assessment Measures (2022) and the original Standard Contract Measures, for
+    /// transfers made before 2024-03-22.
+    #[value(name = "2022")]
+    M2022,
+}
+
+impl From<RegimeArg> for Regime {
+    fn from(r: RegimeArg) -> Regime {
+        match r {
+            RegimeArg::P2024 => Regime::Provisions2024,
+            RegimeArg::M2022 => Regime::Measures2022,
+        }
+    }
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse()
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    s.parse()
+}
+
+/// The assessment options `scan` and `assess` share.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AssessOpts {
+    /// Counting rules: 2024 (Provisions, default) or 2022 (Measures).
+    #[arg(long, value_enum, default_value = "2024")]
+    pub regime: RegimeArg,
+    /// Cumulative ledger (SQLite) whose entries of the counting window are added to the figures.
+    #[arg(long, value_name = "FILE")]
+    pub ledger: Option<PathBuf>,
+    /// Report formats to write, comma-separated: md, html, csv, xlsx, json.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_format)]
+    pub format: Option<Vec<Format>>,
+    /// Report language: zh-CN or en.
+    #[arg(long, value_name = "LANG", value_parser = parse_lang, default_value = "en")]
+    pub lang: Lang,
+}
+
+pub fn load_inventory(path: &Path) -> Result<Inventory> {
+    let inv = Inventory::load(path)?;
+    if inv.schema != SCHEMA {
+        bail!(
+            "{}: schema `{}`, expected `{SCHEMA}`",
+            path.display(),
+            inv.schema
+        );
+    }
+    Ok(inv)
+}
+
+fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Assesses, writes the reports, prints the summary; returns the exit code.
+#[allow(clippy::too_many_arguments)]
+pub fn assess_and_report(
+    inv: &Inventory,
+    profile_path: &Path,
+    opts: &AssessOpts,
+    date: NaiveDate,
+    sensitivity: Option<Standard>,
+    out_dir: &Path,
+    quiet: bool,
+) -> Result<ExitCode> {
+    let profile = Profile::load(profile_path)?;
+    // Reading a ledger never creates one: a mistyped path must not pass for an empty year.
+    if let Some(p) = &opts.ledger
+        && !p.exists()
+    {
+        bail!(
+            "no ledger at {} (create one with `ledger add`)",
+            p.display()
+        );
+    }
+    let ledger = opts.ledger.as_deref().map(Ledger::open).transpose()?;
+    let a = crate::assess::assess(
+        inv,
+        &profile,
+        ledger.as_ref(),
+        &Options {
+            regime: opts.regime.into(),
+            date,
+            sensitivity,
+        },
+    )?;
+    let mut written = Vec::new();
+    if let Some(formats) = &opts.format {
+        written = report::write(
+            out_dir,
+            formats,
+            &Input {
+                inventory: inv,
+                assessment: Some(&a),
+                profile: Some(&profile),
+                lang: opts.lang,
+                generated_at: now(),
+            },
+        )?;
+    }
+    if !quiet {
+        print_assessment(&a, opts.lang, &written);
+    }
+    Ok(ExitCode::from(a.exit_code))
+}
+
+fn print_assessment(a: &Assessment, l: Lang, written: &[PathBuf]) {
+    let mut o = std::io::stdout().lock();
+    let d = &a.decision;
+    let _ = writeln!(
+        o,
+        "pipl-scan assess: {} — {} [{}], {} {} – {}",
+        a.organisation,
+        l.t(a.regime.name_en(), a.regime.name_zh()),
+        a.sensitivity,
+        l.t("window", "累计期间"),
+        a.window_start,
+        a.date
+    );
+    let m = d.conservative();
+    if d.undetermined() {
+        let _ = writeln!(
+            o,
+            "  {}: {} → {}",
+            l.t(
+                "UNDETERMINED (a figure straddles a threshold); plan for",
+                "尚未确定（数量区间跨越标准）；请按此准备"
+            ),
+            l.t(d.mechanism.name_en(), d.mechanism.name_zh()),
+            l.t(m.name_en(), m.name_zh())
+        );
+    } else {
+        let _ = writeln!(
+            o,
+            "  {}: {}",
+            l.t("determination", "结论"),
+            l.t(d.mechanism.name_en(), d.mechanism.name_zh())
+        );
+    }
+    for r in &d.fired {
+        let _ = writeln!(
+            o,
+            "    {} {} — {} ({})",
+            l.t("because", "依据"),
+            r.id,
+            l.t(r.text_en, r.text_zh),
+            l.t(r.basis_en, r.basis_zh)
+        );
+    }
+    let _ = writeln!(
+        o,
+        "  {}: {}; {}: {}",
+        l.t("people provided abroad", "出境人数"),
+        fmt_estimate(&d.facts.transferred),
+        l.t("with sensitive PI", "其中敏感"),
+        fmt_estimate(&d.facts.transferred_sensitive)
+    );
+    if a.regime == Regime::Measures2022 {
+        let _ = writeln!(
+            o,
+            "  {}: {}",
+            l.t("people processed", "处理人数"),
+            fmt_estimate(&d.facts.processed)
+        );
+    }
+    for s in &d.straddles {
+        let _ = writeln!(
+            o,
+            "  ! {} {} {} (95%: {}–{}): {}",
+            l.t(s.figure.name_en(), s.figure.name_zh()),
+            l.t("straddles", "跨越"),
+            s.threshold,
+            s.value.low,
+            s.value.high,
+            l.t(
+                "an estimate (no link graph in the inventory or ledger). Settle it: re-scan with `pipl-scan scan` (exact people, links.bin beside inventory.json) and re-add the ledger entries, or count exactly in the system of record; until then plan for the stricter mechanism",
+                "估计值（清单或台账中无关联图）。确认方法：用 `pipl-scan scan` 重新扫描（精确人数，inventory.json 旁有 links.bin）并重新登记台账，或在源系统中精确去重计数；确认之前请按更严格的程序准备"
+            )
+        );
+    }
+    for sd in &a.by_standard {
+        let (id, dd) = (&sd.standard, &sd.decision);
+        if *id != a.sensitivity {
+            let om = dd.conservative();
+            let _ = writeln!(
+                o,
+                "  {} {id}: {} {} → {}{}",
+                l.t("under", "按"),
+                fmt_estimate(&dd.facts.transferred_sensitive),
+                l.t("sensitive", "敏感"),
+                l.t(om.name_en(), om.name_zh()),
+                if a.standards_differ {
+                    l.t("  (DIFFERENT mechanism)", "（程序不同）")
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    for ap in &a.approvals {
+        if let Some(v) = ap.valid_through {
+            let _ = writeln!(
+                o,
+                "  {}: {} {v}; {} {}; {} {}",
+                ap.flow,
+                l.t("valid through", "有效期至"),
+                l.t("start extension by", "建议启动延期"),
+                ap.recommended_start
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                l.t("apply no later than", "延期申请截止"),
+                ap.extension_deadline
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+            );
+        }
+    }
+    for g in &a.guard {
+        let _ = writeln!(
+            o,
+            "  ! {} {}: {} #{} ({}, {} {}): {}",
+            l.t("flow", "数据流"),
+            g.flow,
+            l.t("ledger entry", "台账记录"),
+            g.entry,
+            g.sent_on,
+            g.subjects,
+            l.t("people", "人"),
+            report::content::uncovered_text(g.reason, l)
+        );
+    }
+    for n in &a.notes {
+        let _ = writeln!(o, "  - {}", l.t(&n.en, &n.zh));
+    }
+    for w in written {
+        let _ = writeln!(o, "  report: {}", w.display());
+    }
+    let _ = writeln!(o, "  exit code {}", a.exit_code);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_valid() {
+        Args::command().debug_assert();
+    }
+}
