@@ -61,16 +61,18 @@ pub fn first_change(hay: &[u8]) -> Option<usize> {
     if hay.len() > MAX_DECODED {
         return None;
     }
-    let escapes = memchr::memchr3_iter(b'%', b'&', b'\\', hay);
-    let ascii = hay.is_ascii();
+    // `memchr3` itself, not its iterator: on a table record of a few dozen bytes the
+    // iterator's set-up was half the cost of this check.
     let mut first: Option<usize> = None;
-    for i in escapes {
-        if unit(hay, i, true).is_some() {
-            first = Some(i);
+    let mut at = 0;
+    while let Some(k) = memchr::memchr3(b'%', b'&', b'\\', &hay[at..]) {
+        if unit(hay, at + k, true).is_some() {
+            first = Some(at + k);
             break;
         }
+        at += k + 1;
     }
-    if ascii {
+    if hay.is_ascii() {
         return first;
     }
     let limit = first.unwrap_or(hay.len());

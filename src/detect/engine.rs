@@ -292,6 +292,8 @@ pub struct DetectorSet {
     pool: regex_automata::util::pool::Pool<Caches, MakeCaches>,
     /// The day the data is judged on, as `YYYYMMDD`: a resident ID born after it is no ID.
     reference: u32,
+    /// The same as 8 ASCII digits read as a big-endian word, to compare an ID's digits with.
+    reference_word: u64,
 }
 
 impl DetectorSet {
@@ -409,8 +411,10 @@ impl DetectorSet {
             header_only,
             detectors,
             pool: regex_automata::util::pool::Pool::new(make),
-            reference: ymd(chrono::Utc::now().date_naive()),
-        })
+            reference: 0,
+            reference_word: 0,
+        }
+        .with_reference_date(chrono::Utc::now().date_naive()))
     }
 
     /// This set, judging birth dates against `date` instead of today (see
@@ -426,6 +430,8 @@ impl DetectorSet {
     /// reports, `--reference-date`) must set it here too.
     pub fn set_reference_date(&mut self, date: chrono::NaiveDate) {
         self.reference = ymd(date);
+        let digits = format!("{:08}", self.reference.min(99_999_999));
+        self.reference_word = u64::from_be_bytes(digits.as_bytes().try_into().unwrap_or([b'9'; 8]));
     }
 
     /// The reference date, as `YYYYMMDD`.
@@ -931,15 +937,32 @@ impl DetectorSet {
         if d.not_values.iter().any(|v| v == normalised) {
             return false;
         }
-        if d.validator == Some(Validator::Gb11643)
-            && validators::birth_ymd(normalised).is_some_and(|b| b > self.reference)
+        if d.validator == Some(Validator::Gb11643) && self.born_after_reference(normalised) {
+            return false;
+        }
+        // A value alone on its line (a table cell of a joint record) has no surroundings: only
+        // the guards on the value itself can reject it, and no keyword is near.
+        let alone = (s == 0 || hay[s - 1] == b'\n') && (e == hay.len() || hay[e] == b'\n');
+        if d.guards
+            .iter()
+            .any(|g| (!alone || g.on_value()) && g.rejects(d, hay, s, e, normalised))
         {
             return false;
         }
-        if d.guards.iter().any(|g| g.rejects(d, hay, s, e, normalised)) {
-            return false;
+        hinted || alone || !d.negative_nearest(hay, s, e)
+    }
+
+    /// Is the birth date of an 18-character resident ID after the reference date? Its 8 ASCII
+    /// digits compare as the date does, and as one big-endian word (no parsing per ID).
+    fn born_after_reference(&self, normalised: &str) -> bool {
+        let b = normalised.as_bytes();
+        match b.get(6..14) {
+            Some(date) if b.len() == 18 => {
+                let word = u64::from_be_bytes(date.try_into().unwrap_or([b'0'; 8]));
+                word > self.reference_word
+            }
+            _ => false,
         }
-        hinted || !d.negative_nearest(hay, s, e)
     }
 }
 

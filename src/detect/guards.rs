@@ -61,6 +61,12 @@ impl Guard {
         }
     }
 
+    /// Whether this guard looks at the value only, not at its surroundings (so it applies to a
+    /// value alone on its line too).
+    pub(crate) fn on_value(self) -> bool {
+        matches!(self, Self::Date)
+    }
+
     /// Whether this guard rejects the candidate `hay[s..e]`, normalised to `normalised`, of
     /// detector `d`.
     pub(crate) fn rejects(
