@@ -138,11 +138,11 @@ pub fn warnings(set: &DetectorSet, stats: &FieldStats) -> Vec<String> {
                  numbers does not"
             ),
             Verdict::DamagedIds => format!(
-                "{id} not counted: damaged identifier column: {} of {} 18-digit values end in 000, \
-                 as ID numbers Excel stored as numbers do (15 significant digits kept); the \
-                 column's last digits are lost in the file, so none of its values is counted. \
-                 Store the column as text",
-                stats.zero_tail18, stats.digits18
+                "{id} not counted: damaged identifier column: {} of {} 18-digit values end in 000 \
+                 and {} are in scientific notation, as ID numbers Excel stored as numbers are (15 \
+                 significant digits kept); the column's last digits are lost in the file, so \
+                 none of its values is counted. Store the column as text",
+                stats.zero_tail18, stats.digits18, stats.damaged_numbers
             ),
         });
     }

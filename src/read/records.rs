@@ -581,7 +581,13 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         }
         for (fid, field) in self.fields.iter().enumerate() {
             let st = &field.stats;
-            if st.digits18 >= MIN_NUMBERING as u64 && st.zero_tail18 * 2 >= st.digits18 {
+            // Excel converts a whole column: where a fifth of its long numbers are visibly
+            // damaged (zeroed tails, scientific notation), the rest are damaged too, and the
+            // odd one that still passes its check digit is a coincidence, not an ID. A real ID
+            // column ends in 000 about once in a thousand.
+            let long = st.digits18 + st.damaged_numbers;
+            let damaged = st.zero_tail18 + st.damaged_numbers;
+            if long >= MIN_NUMBERING as u64 && damaged * 5 >= long && st.zero_tail18 > 0 {
                 for id in ["cn-resident-id", "bank-card"] {
                     if let Some(d) = set.index_of(id) {
                         out.push((fid, d, classify::Verdict::DamagedIds));
@@ -887,6 +893,64 @@ mod tests {
         assert_eq!(acc.records, 3);
         assert_eq!(acc.subjects.estimate().estimate, 3);
         assert_eq!(acc.fields.len(), 3, "{:?}", acc.fields.keys());
+    }
+
+    /// A payroll card column counts its cards without a keyword in the cell; a column whose
+    /// header names something else (an amount, a student number) counts no phone in it.
+    #[test]
+    fn headers_name_card_columns_and_veto_amount_and_number_columns() {
+        let set = DetectorSet::load(None).unwrap();
+        let key = SketchKey::random();
+        let ctx = Ctx::for_tests(&set, &key);
+        let mut r = RecordScanner::new(&ctx);
+        let (card, amount, student) = (r.field("工资卡号"), r.field("金额"), r.field("学号"));
+        r.record([
+            (card, b"6222021234567890128".as_slice()),
+            (amount, b"13800000000".as_slice()),
+            (student, b"13912345678".as_slice()),
+        ]);
+        let acc = r.finish();
+        let c = set.index_of("bank-card").unwrap();
+        assert_eq!(acc.fields["工资卡号"][&c].matches, 1);
+        assert!(!acc.fields.contains_key("金额"), "{:?}", acc.fields.keys());
+        assert!(!acc.fields.contains_key("学号"));
+        assert_eq!(acc.subjects.estimate().estimate, 1);
+    }
+
+    /// A column where Excel damaged only some of the IDs visibly (a fifth in scientific
+    /// notation or with zeroed tails) is damaged whole; a clean ID column is counted.
+    #[test]
+    fn a_partly_visible_excel_damage_vetoes_the_whole_id_column() {
+        let set = DetectorSet::load(None).unwrap();
+        let key = SketchKey::random();
+        let ctx = Ctx::for_tests(&set, &key);
+        let ids: Vec<String> = (0..40u64)
+            .map(|i| {
+                let body = format!("1101051949{:02}{:02}{:03}", 1 + i % 12, 1 + i % 28, i);
+                let sum: u64 = body
+                    .bytes()
+                    .zip([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
+                    .map(|(b, w)| u64::from(b - b'0') * w)
+                    .sum();
+                format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+            })
+            .collect();
+        let scan = |damage: bool| {
+            let mut r = RecordScanner::new(&ctx);
+            let f = r.field("sfzh");
+            for (i, id) in ids.iter().enumerate() {
+                let v = match (damage, i % 5) {
+                    (true, 0) => format!("{}000", &id[..15]),
+                    (true, 1) => format!("{}.{}E+17", &id[..1], &id[1..6]),
+                    _ => id.clone(),
+                };
+                r.record([(f, v.as_bytes())]);
+            }
+            r.finish()
+        };
+        let id = set.index_of("cn-resident-id").unwrap();
+        assert_eq!(scan(false).fields["sfzh"][&id].matches, 40);
+        assert!(!scan(true).fields.contains_key("sfzh"));
     }
 
     /// A numbered column of mobile-shaped values (member numbers) and an ID column Excel cut
