@@ -68,8 +68,9 @@ pub enum Verdict {
     /// Mobile-shaped numbers that run in sequence or sit in a narrow range: member, order or
     /// student numbering, not a population of phones.
     Numbering,
-    /// Most 18-digit values end in `000`: resident IDs Excel stored as numbers (15 significant
-    /// digits); the few that still pass the check digit are damaged too.
+    /// A fifth of the column's long numbers are visibly damaged by Excel (zeroed tails,
+    /// scientific notation): its IDs ending in `000` are damaged too, even those that still
+    /// pass the check digit.
     DamagedIds,
 }
 
@@ -140,8 +141,9 @@ pub fn warnings(set: &DetectorSet, stats: &FieldStats) -> Vec<String> {
             Verdict::DamagedIds => format!(
                 "{id} not counted: damaged identifier column: {} of {} 18-digit values end in 000 \
                  and {} are in scientific notation, as ID numbers Excel stored as numbers are (15 \
-                 significant digits kept); the column's last digits are lost in the file, so \
-                 none of its values is counted. Store the column as text",
+                 significant digits kept); values ending in 000 there are not counted (their \
+                 last digits are lost in the file, even where the check digit still passes). \
+                 Store the column as text",
                 stats.zero_tail18, stats.digits18, stats.damaged_numbers
             ),
         });

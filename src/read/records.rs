@@ -76,6 +76,8 @@ pub struct RecordScanner<'c, 'a> {
     head: Option<Vec<Pending>>,
     /// (field id, detector) pairs whose findings are not counted, by a verdict on the column.
     vetoed: Vec<(usize, usize)>,
+    /// Fields judged damaged by Excel: their resident IDs ending in 000 are not counted.
+    damaged: Vec<usize>,
 }
 
 /// A record with findings held back by the head (see [`RecordScanner::settle`]).
@@ -135,6 +137,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             confs: Vec::new(),
             head: Some(Vec::new()),
             vetoed: Vec::new(),
+            damaged: Vec::new(),
             hasher: FindingHasher::new(ctx.set, ctx.key),
             caches: ctx.set.caches(),
         }
@@ -517,7 +520,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             }
             return;
         }
-        if !self.vetoed.is_empty() {
+        if !self.vetoed.is_empty() || !self.damaged.is_empty() {
             self.drop_vetoed();
             if self.findings.is_empty() {
                 return;
@@ -542,7 +545,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             self.findings = p.findings;
             self.finding_fields = p.fields;
             self.hashes = p.hashes;
-            if !self.vetoed.is_empty() {
+            if !self.vetoed.is_empty() || !self.damaged.is_empty() {
                 self.drop_vetoed();
             }
             if !self.findings.is_empty() {
@@ -579,34 +582,52 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                 out.push((fid, mobile.unwrap_or(0), classify::Verdict::Numbering));
             }
         }
+        let id = set.index_of("cn-resident-id");
         for (fid, field) in self.fields.iter().enumerate() {
             let st = &field.stats;
-            // Excel converts a whole column: where a fifth of its long numbers are visibly
-            // damaged (zeroed tails, scientific notation), the rest are damaged too, and the
-            // odd one that still passes its check digit is a coincidence, not an ID. A real ID
-            // column ends in 000 about once in a thousand.
+            // Where a fifth of a column's long numbers are visibly damaged by Excel (zeroed
+            // tails, scientific notation), an ID ending in 000 there is a damaged one that
+            // still passes its check digit by chance (one in eleven do), not an ID: such values
+            // are not counted. The column's intact IDs (cells stored as text) still count. A
+            // real ID ends in 000 about once in a thousand.
             let long = st.digits18 + st.damaged_numbers;
             let damaged = st.zero_tail18 + st.damaged_numbers;
-            if long >= MIN_NUMBERING as u64 && damaged * 5 >= long && st.zero_tail18 > 0 {
-                for id in ["cn-resident-id", "bank-card"] {
-                    if let Some(d) = set.index_of(id) {
-                        out.push((fid, d, classify::Verdict::DamagedIds));
-                    }
-                }
+            if let Some(d) = id
+                && long >= MIN_NUMBERING as u64
+                && damaged * 5 >= long
+                && st.zero_tail18 > 0
+            {
+                out.push((fid, d, classify::Verdict::DamagedIds));
             }
         }
         for &(fid, d, v) in &out {
             self.fields[fid].stats.verdicts.push((d, v));
         }
-        out.into_iter().map(|(f, d, _)| (f, d)).collect()
+        // Numbering vetoes the detector in the column; damage only the zero-tailed values.
+        self.damaged = out
+            .iter()
+            .filter(|v| v.2 == classify::Verdict::DamagedIds)
+            .map(|v| v.0)
+            .collect();
+        out.into_iter()
+            .filter(|v| v.2 == classify::Verdict::Numbering)
+            .map(|(f, d, _)| (f, d))
+            .collect()
     }
 
     /// Drops the current record's findings that a column verdict vetoes.
     fn drop_vetoed(&mut self) {
+        let id = self.ctx.set.index_of("cn-resident-id");
         let mut w = 0;
         for r in 0..self.findings.len() {
-            let pair = (self.finding_fields[r], self.findings[r].detector);
-            if self.vetoed.contains(&pair) {
+            let (fid, f) = (self.finding_fields[r], &self.findings[r]);
+            if self.vetoed.contains(&(fid, f.detector)) {
+                continue;
+            }
+            if Some(f.detector) == id
+                && f.normalised.ends_with("000")
+                && self.damaged.contains(&fid)
+            {
                 continue;
             }
             self.findings.swap(w, r);
@@ -917,8 +938,9 @@ mod tests {
         assert_eq!(acc.subjects.estimate().estimate, 1);
     }
 
-    /// A column where Excel damaged only some of the IDs visibly (a fifth in scientific
-    /// notation or with zeroed tails) is damaged whole; a clean ID column is counted.
+    /// In a column where Excel visibly damaged a fifth of the IDs (scientific notation, zeroed
+    /// tails), no zero-tailed value counts even when it passes its check digit; the intact
+    /// ones do, as in a clean column.
     #[test]
     fn a_partly_visible_excel_damage_vetoes_the_whole_id_column() {
         let set = DetectorSet::load(None).unwrap();
@@ -950,7 +972,11 @@ mod tests {
         };
         let id = set.index_of("cn-resident-id").unwrap();
         assert_eq!(scan(false).fields["sfzh"][&id].matches, 40);
-        assert!(!scan(true).fields.contains_key("sfzh"));
+        // 8 zeroed, 8 in scientific notation: the 24 intact IDs count, no zeroed one does.
+        let damaged = scan(true);
+        assert_eq!(damaged.fields["sfzh"][&id].matches, 24);
+        let warn = crate::classify::warnings(&set, &damaged.field_stats["sfzh"]);
+        assert!(warn.iter().any(|w| w.contains("end in 000")), "{warn:?}");
     }
 
     /// A numbered column of mobile-shaped values (member numbers) and an ID column Excel cut
