@@ -79,7 +79,9 @@ pub struct Label {
     pub record: u64,
     pub detector: String,
     /// Normalised as the scanner normalises: ID of 18 characters with upper-case X, mobile of
-    /// 11 digits, e-mail lower-cased, card digits only, passport upper-case alphanumerics.
+    /// 11 digits, e-mail lower-cased (Unicode lower case) with an internationalised domain in
+    /// its Unicode form (`xn--fsqu00a.cn` → `例子.cn`), card digits only, passport upper-case
+    /// alphanumerics.
     pub value: String,
     /// How the value is written (`plain`, `url-encoded-%40`, …) or, for a negative, the trap.
     pub class: String,
@@ -424,8 +426,10 @@ fn make_email(
     } else if k < 5 {
         (format!("josé.{sur_py}{i}@exämple.de"), "email-idn")
     } else if k < 8 {
+        // 例子.cn: not `xn--55qx5d.cn` (公司.cn), which is itself a public suffix (a registry
+        // zone like `com.cn`, on the Public Suffix List): no one has a mailbox right under it.
         (
-            format!("{giv_py}.{sur_py}{i}@xn--55qx5d.cn"),
+            format!("{giv_py}.{sur_py}{i}@xn--fsqu00a.cn"),
             "email-punycode",
         )
     } else if k < 10 {
@@ -452,10 +456,23 @@ fn make_email(
         )
     };
     Email {
-        norm: written.to_lowercase(),
+        norm: email_norm(&written),
         written,
         class,
     }
+}
+
+/// The subject key of an e-mail address, the scanner's documented normal form (README,
+/// `detectors/email.toml`): lower-cased (Unicode lower case, the local part included:
+/// `JOSÉ` → `josé`), with an internationalised domain in its Unicode form (UTS #46
+/// `ToUnicode`), so that `用户@xn--fsqu00a.xn--fiqs8s` and `用户@例子.中国` are one key, as
+/// they are one mailbox. Plain lower-casing (which kept `xn--` labels) labelled every punycode
+/// address with a key no correct scanner gives.
+fn email_norm(written: &str) -> String {
+    let (local, domain) = written.rsplit_once('@').expect("an address");
+    let (unicode, result) = idna::domain_to_unicode(domain);
+    assert!(result.is_ok(), "a valid domain: {domain}");
+    format!("{}@{}", local.to_lowercase(), unicode)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1386,5 +1403,26 @@ fn interleave<T>(rng: &mut Rng, xs: &mut [T]) {
     for i in (1..xs.len()).rev() {
         let j = rng.below(i as u64 + 1) as usize;
         xs.swap(i, j);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_labels_are_the_scanners_normal_form() {
+        assert_eq!(
+            email_norm("Wang@xn--fsqu00a.xn--fiqs8s"),
+            "wang@例子.中国",
+            "punycode labels in their Unicode form"
+        );
+        assert_eq!(
+            email_norm("jianguo.chen28@xn--fsqu00a.cn"),
+            "jianguo.chen28@例子.cn"
+        );
+        assert_eq!(email_norm("陈芳63@例子.中国"), "陈芳63@例子.中国");
+        assert_eq!(email_norm("JOSÉ.Chen@EXÄMPLE.DE"), "josé.chen@exämple.de");
+        assert_eq!(email_norm("Li.Na@QQ.COM"), "li.na@qq.com");
     }
 }

@@ -215,12 +215,12 @@ fn percent(b: &[u8]) -> Option<(usize, char)> {
         let (h, l) = (hex(*b.get(k + 1)?)?, hex(*b.get(k + 2)?)?);
         u8::try_from(h * 16 + l).ok()
     };
-    let (first, mut len) = match byte_at(0)? {
+    let (first, mut len, twice) = match byte_at(0)? {
         0x25 if b.get(3) != Some(&b'%') => match byte_at(2) {
-            Some(x) => (x, 5),
-            None => (b'%', 3),
+            Some(x) => (x, 5, true),
+            None => (b'%', 3, false),
         },
-        x => (x, 3),
+        x => (x, 3, false),
     };
     if first < 0x80 {
         return Some((len, char::from(first)));
@@ -233,9 +233,16 @@ fn percent(b: &[u8]) -> Option<(usize, char)> {
         _ => return None,
     };
     let mut bytes = [first, 0, 0, 0];
+    // Encoded twice, every byte of the sequence is `%25XX` (`%25E4%25BE%258B` → `例`).
     for slot in bytes.iter_mut().take(need).skip(1) {
         if b.get(len) != Some(&b'%') {
             return None;
+        }
+        if twice {
+            if byte_at(len)? != 0x25 {
+                return None;
+            }
+            len += 2;
         }
         *slot = byte_at(len)?;
         len += 3;
@@ -382,6 +389,16 @@ mod tests {
         assert_eq!(decoded("a+b %41"), "a+b A", "+ outside the encoded token");
         assert_eq!(decoded("100%"), "100%");
         assert_eq!(decoded("%E6%89"), "%E6%89", "a cut UTF-8 sequence stays");
+        // Encoded twice, a UTF-8 sequence is `%25XX` for each of its bytes.
+        assert_eq!(
+            decoded("%25E9%2599%2588%25E8%258A%25B3%2540%25E4%25BE%258B%25E5%25AD%2590.cn"),
+            "陈芳@例子.cn"
+        );
+        assert_eq!(
+            decoded("%25E6%89"),
+            "%25E6%89",
+            "mixed encodings are not one sequence"
+        );
     }
 
     #[test]

@@ -954,26 +954,12 @@ fn script_change(a: char, b: char) -> bool {
 /// The span of the e-mail address inside a pattern match that holds non-ASCII text, as byte
 /// offsets into `raw`: the match runs over every byte ≥ 0x80 on both sides of the `@` (a byte
 /// pattern cannot tell letters from punctuation), so the address is cut back to the characters
-/// an address holds, and at a change between ASCII and an East Asian script. `None` if nothing
-/// is left on either side.
+/// an address holds, and at a change between ASCII and an East Asian script. The local part is
+/// cut at such a change only before an ASCII domain (`联系邮箱zhangsan@163.com`): before an
+/// internationalised one (Unicode or `xn--` labels) a local part mixing Hanzi and digits is
+/// one address (`陈芳63@例子.中国`). `None` if nothing is left on either side.
 pub(crate) fn email_span(raw: &str) -> Option<(usize, usize)> {
     let at = raw.find('@')?;
-    let local_char = |c: char| {
-        if c.is_ascii() {
-            c == '.' || is_local_part(&[c as u8])
-        } else {
-            is_unicode_word_char(c)
-        }
-    };
-    let mut start = at;
-    let mut next: Option<char> = None;
-    for (i, c) in raw[..at].char_indices().rev() {
-        if !local_char(c) || next.is_some_and(|n| script_change(c, n)) {
-            break;
-        }
-        start = i;
-        next = Some(c);
-    }
     let domain_char = |c: char| {
         if c.is_ascii() {
             c.is_ascii_alphanumeric() || c == '-' || c == '.'
@@ -991,6 +977,24 @@ pub(crate) fn email_span(raw: &str) -> Option<(usize, usize)> {
         prev = Some(c);
     }
     let end = at + 1 + raw[at + 1..end].trim_end_matches(['.', '-']).len();
+    let domain = &raw.as_bytes()[at + 1..end];
+    let international = !domain.is_ascii() || has_punycode(domain);
+    let local_char = |c: char| {
+        if c.is_ascii() {
+            c == '.' || is_local_part(&[c as u8])
+        } else {
+            is_unicode_word_char(c)
+        }
+    };
+    let mut start = at;
+    let mut next: Option<char> = None;
+    for (i, c) in raw[..at].char_indices().rev() {
+        if !local_char(c) || (!international && next.is_some_and(|n| script_change(c, n))) {
+            break;
+        }
+        start = i;
+        next = Some(c);
+    }
     (start < at && end > at + 1).then_some((start, end))
 }
 
@@ -1386,6 +1390,20 @@ mod tests {
             Normaliser::Lowercase.apply(" Zhang.San@Example.COM "),
             "zhang.san@example.com"
         );
+    }
+
+    #[test]
+    fn email_span_keeps_hanzi_and_digits_before_an_international_domain() {
+        fn span(s: &str) -> Option<&str> {
+            email_span(s).map(|(a, b)| &s[a..b])
+        }
+        // Before a Unicode or punycode domain, a local part mixing Hanzi and digits is whole.
+        assert_eq!(span("陈芳63@例子.中国"), Some("陈芳63@例子.中国"));
+        assert_eq!(span("陈芳63@xn--fsqu00a.cn"), Some("陈芳63@xn--fsqu00a.cn"));
+        assert_eq!(span("邮箱：陈芳@例子.中国"), Some("陈芳@例子.中国"));
+        // Before an ASCII domain, Hanzi against an ASCII local part are text around it.
+        assert_eq!(span("联系邮箱zhangsan@163.com"), Some("zhangsan@163.com"));
+        assert_eq!(span("zhang@example.com谢谢"), Some("zhang@example.com"));
     }
 
     #[test]
