@@ -35,6 +35,9 @@ struct Field {
     found: Vec<Option<DetAcc>>,
     /// Findings of values seen before, for columns whose values repeat.
     memo: Memo,
+    /// Per detector, the confidence of its findings here (but an 18-character resident ID,
+    /// always high); filled at the field's first commit.
+    confidence: Vec<Confidence>,
 }
 
 /// Accumulates the findings of one source (or one part of it, merged later).
@@ -71,6 +74,8 @@ pub struct RecordScanner<'c, 'a> {
     ids: Vec<(crate::link::Id, u8)>,
     /// The committed record's findings' confidences.
     confs: Vec<Confidence>,
+    /// Per detector: validated by GB 11643 (an 18-character finding is a full resident ID).
+    gb11643: Vec<bool>,
     /// The first records with findings, held back until [`HEAD`] of them settle the column
     /// verdicts (see [`Self::settle`]); `None` once settled.
     head: Option<Vec<Pending>>,
@@ -78,6 +83,10 @@ pub struct RecordScanner<'c, 'a> {
     vetoed: Vec<(usize, usize)>,
     /// Fields judged damaged by Excel: their resident IDs ending in 000 are not counted.
     damaged: Vec<usize>,
+    /// `vetoed` as flags by field and detector (see [`Self::drop_vetoed`]).
+    veto_map: Vec<Vec<bool>>,
+    /// The resident-ID detector's index.
+    resident_id: Option<usize>,
 }
 
 /// A record with findings held back by the head (see [`RecordScanner::settle`]).
@@ -135,9 +144,17 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             scratch_hashes: Vec::new(),
             ids: Vec::new(),
             confs: Vec::new(),
+            gb11643: ctx
+                .set
+                .detectors()
+                .iter()
+                .map(|d| d.validator == Some(crate::detect::validators::Validator::Gb11643))
+                .collect(),
             head: Some(Vec::new()),
             vetoed: Vec::new(),
             damaged: Vec::new(),
+            veto_map: Vec::new(),
+            resident_id: ctx.set.index_of("cn-resident-id"),
             hasher: FindingHasher::new(ctx.set, ctx.key),
             caches: ctx.set.caches(),
         }
@@ -183,6 +200,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         for (d, vetoed) in set.header_vetoes(label).into_iter().enumerate() {
             if vetoed {
                 self.vetoed.push((fid, d));
+                self.veto_map.clear();
             }
         }
         self.fields.push(Field {
@@ -194,6 +212,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             validated: Vec::new(),
             found: Vec::new(),
             memo: Memo::default(),
+            confidence: Vec::new(),
         });
         self.fields.len() - 1
     }
@@ -536,6 +555,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         };
         let verdicts = self.verdicts(&head);
         self.vetoed.extend(verdicts);
+        self.veto_map.clear();
         let saved = (
             std::mem::take(&mut self.findings),
             std::mem::take(&mut self.finding_fields),
@@ -617,17 +637,37 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
 
     /// Drops the current record's findings that a column verdict vetoes.
     fn drop_vetoed(&mut self) {
-        let id = self.ctx.set.index_of("cn-resident-id");
+        if self.veto_map.len() != self.fields.len() {
+            // (field, detector) flags, rebuilt when fields or verdicts change: a lookup per
+            // finding instead of a search of the pairs.
+            let n = self.ctx.set.len();
+            self.veto_map = vec![Vec::new(); self.fields.len()];
+            for &(fid, d) in &self.vetoed {
+                let row = &mut self.veto_map[fid];
+                row.resize(n, false);
+                row[d] = true;
+            }
+        }
+        let dropped = |fid: usize, f: &Finding| {
+            self.veto_map[fid].get(f.detector) == Some(&true)
+                || (Some(f.detector) == self.resident_id
+                    && !self.damaged.is_empty()
+                    && f.normalised.ends_with("000")
+                    && self.damaged.contains(&fid))
+        };
+        // Most records lose nothing: no moves then.
+        if !self
+            .findings
+            .iter()
+            .zip(&self.finding_fields)
+            .any(|(f, &fid)| dropped(fid, f))
+        {
+            return;
+        }
         let mut w = 0;
         for r in 0..self.findings.len() {
             let (fid, f) = (self.finding_fields[r], &self.findings[r]);
-            if self.vetoed.contains(&(fid, f.detector)) {
-                continue;
-            }
-            if Some(f.detector) == id
-                && f.normalised.ends_with("000")
-                && self.damaged.contains(&fid)
-            {
+            if dropped(fid, f) {
                 continue;
             }
             self.findings.swap(w, r);
@@ -646,9 +686,30 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         // Each finding's confidence: the field's header stands for a keyword in tables.
         self.confs.clear();
         for (f, &fid) in self.findings.iter().zip(&self.finding_fields) {
-            let hinted = self.fields[fid].hinted.get(f.detector) == Some(&true);
-            self.confs
-                .push(Confidence::of_finding(set.get(f.detector), f, || hinted));
+            // Known per field and detector but for the full-ID case (worked out once: the
+            // rule's inputs here are the detector's and the header's).
+            let field = &mut self.fields[fid];
+            if field.confidence.is_empty() {
+                field.confidence = (0..set.len())
+                    .map(|d| {
+                        let det = set.get(d);
+                        let hinted = field.hinted.get(d) == Some(&true);
+                        let probe = Finding {
+                            detector: d,
+                            start: 0,
+                            end: 0,
+                            normalised: Default::default(),
+                        };
+                        Confidence::of_finding(det, &probe, || hinted)
+                    })
+                    .collect();
+            }
+            let conf = if f.end - f.start >= 18 && self.gb11643.get(f.detector) == Some(&true) {
+                Confidence::High
+            } else {
+                field.confidence[f.detector]
+            };
+            self.confs.push(conf);
         }
         if self.ctx.min_confidence > Confidence::Low {
             let min = self.ctx.min_confidence;
