@@ -56,21 +56,30 @@ impl Confidence {
         }
     }
 
-    /// What a finding has before any keyword is looked for: (an 18-character ID, a checksum).
-    pub fn intrinsic(d: &Detector, f: &Finding) -> (bool, bool) {
-        let full_id = d.validator == Some(Validator::Gb11643) && f.end - f.start >= 18;
-        (full_id, full_id || d.validator == Some(Validator::Luhn))
+    /// An 18-character resident ID: high whatever else is known.
+    pub fn is_full_id(d: &Detector, f: &Finding) -> bool {
+        d.validator == Some(Validator::Gb11643) && f.end - f.start >= 18
+    }
+
+    /// The confidence of a detector's findings that are not a full resident ID, `context`
+    /// saying whether a keyword or naming header supports them (a detector whose every
+    /// pattern needs context was only found with one).
+    pub fn base(d: &Detector, context: bool) -> Confidence {
+        let needs_context = !d.patterns.is_empty() && d.patterns.iter().all(|p| p.requires_context);
+        Confidence::of(
+            false,
+            d.validator == Some(Validator::Luhn),
+            needs_context || context,
+        )
     }
 
     /// A finding's confidence, `context` saying whether a keyword or header supports it; the
     /// keyword search is skipped when the answer is high without it.
     pub fn of_finding(d: &Detector, f: &Finding, context: impl FnOnce() -> bool) -> Confidence {
-        let (full_id, checksum) = Confidence::intrinsic(d, f);
-        if full_id {
+        if Confidence::is_full_id(d, f) {
             return Confidence::High;
         }
-        let needs_context = !d.patterns.is_empty() && d.patterns.iter().all(|p| p.requires_context);
-        Confidence::of(false, checksum, needs_context || context())
+        Confidence::base(d, context())
     }
 }
 

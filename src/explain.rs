@@ -157,8 +157,7 @@ pub fn explain(path: &Path, set: &DetectorSet, reference: NaiveDate) -> Result<E
             None => Vec::new(),
         };
         let header_hint = t.line.is_none() && header_names(d, t.field);
-        let full_id =
-            d.validator == Some(Validator::Gb11643) && t.finding.end - t.finding.start >= 18;
+        let full_id = Confidence::is_full_id(d, t.finding);
         let evidence = Evidence {
             validator: d.validator.map(Validator::name),
             checksum: full_id || d.validator == Some(Validator::Luhn),

@@ -179,9 +179,7 @@ impl SourceAcc {
         confs: &[Confidence],
         subject: &Subject,
     ) {
-        let mut key_hash = None;
-        let mut ids: Vec<(Id, u8)> = Vec::new();
-        let mut key_at = 0;
+        let mut hashes = Vec::with_capacity(findings.len());
         for (i, (field, f)) in findings.iter().enumerate() {
             let slot = match self.fields.get_mut(*field) {
                 Some(m) => m,
@@ -190,25 +188,37 @@ impl SourceAcc {
             let h = hasher.hash(f);
             let conf = confs.get(i).copied().unwrap_or(Confidence::Low);
             slot.entry(f.detector).or_default().add(set, f, h, conf);
-            if subject.key_finding == Some(i) {
-                key_hash = Some(h);
-                key_at = ids.len();
-            }
-            if subject.key.is_some() && set.get(f.detector).identifier {
-                ids.push((hasher.id(f, h), f.detector as u8));
-            }
+            hashes.push(h);
         }
+        let key_hash = subject.key_finding.map(|k| hashes[k]);
         self.add_subject(key_hash, subject, !findings.is_empty());
-        if key_hash.is_some() {
-            self.add_links(&ids, key_at, subject);
+        if let Some(k) = subject.key_finding {
+            let pairs = findings.iter().map(|(_, f)| f).zip(hashes.iter().copied());
+            self.add_links(set, hasher, pairs, k, subject, &mut Vec::new());
         }
     }
 
-    /// Adds one record's identifiers to the graph people are counted on: `ids` (keyed 128-bit
-    /// hash, detector index) with the subject key at `key`.
-    pub fn add_links(&mut self, ids: &[(Id, u8)], key: usize, subject: &Subject) {
-        if ids.is_empty() {
-            return;
+    /// Adds one record's identifiers to the graph people are counted on: `findings` are the
+    /// record's findings with their [`finding_hash`]es, the subject key is the `key`-th of
+    /// them; `ids` is scratch space (a table reader keeps one for all its records).
+    pub fn add_links<'f>(
+        &mut self,
+        set: &DetectorSet,
+        hasher: &FindingHasher,
+        findings: impl IntoIterator<Item = (&'f Finding, u64)>,
+        key: usize,
+        subject: &Subject,
+        ids: &mut Vec<(Id, u8)>,
+    ) {
+        ids.clear();
+        let mut key_at = 0;
+        for (i, (f, h)) in findings.into_iter().enumerate() {
+            if set.get(f.detector).identifier {
+                if i == key {
+                    key_at = ids.len();
+                }
+                ids.push((hasher.id(f, h), f.detector as u8));
+            }
         }
         let mut flags = 0;
         for st in Standard::ALL {
@@ -219,7 +229,7 @@ impl SourceAcc {
         if subject.minor {
             flags |= link::flag::MINOR;
         }
-        self.links.add_record(ids, key, flags);
+        self.links.add_record(ids, key_at, flags);
     }
 
     /// Adds one record's subject (its findings went to their fields' [`DetAcc`]s); `hash` is

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::detect::Standard;
 use crate::inventory::{Count, Inventory, SourceEntry};
-use crate::link::{Graph, LinkAcc};
+use crate::link::Graph;
 use crate::sketch::{Estimate, MAX_LG_K, Sketch};
 
 /// The sketches behind one population: everyone, the sensitive subjects under each standard,
@@ -112,10 +112,10 @@ impl SubjectSketches {
             &t.minor_subjects,
             "inventory totals",
         )?;
-        out.graph = links.map(|l| {
-            let mut g = Graph::of(&l.kinds, l.link_cap, LinkAcc::default());
-            g.parts = l.sources.iter().map(|(_, a)| a.clone()).collect();
-            g
+        out.graph = links.map(|l| Graph {
+            kinds: l.kinds.clone(),
+            cap: l.link_cap,
+            parts: l.sources.iter().map(|(_, a)| a.clone()).collect(),
         });
         Ok(out)
     }

@@ -38,6 +38,12 @@ struct Field {
     /// Per detector, the confidence of its findings here (but an 18-character resident ID,
     /// always high); filled at the field's first commit.
     confidence: Vec<Confidence>,
+    /// Per detector: its findings here are not counted — the header names the column as
+    /// something else (学号, order_id, IMEI), or the column is numbering (see
+    /// [`RecordScanner::settle`]).
+    vetoed: Vec<bool>,
+    /// Excel visibly damaged the column: its resident IDs ending in 000 are not counted.
+    damaged_ids: bool,
 }
 
 /// Accumulates the findings of one source (or one part of it, merged later).
@@ -74,17 +80,14 @@ pub struct RecordScanner<'c, 'a> {
     ids: Vec<(crate::link::Id, u8)>,
     /// The committed record's findings' confidences.
     confs: Vec<Confidence>,
-    /// Per detector: validated by GB 11643 (an 18-character finding is a full resident ID).
-    gb11643: Vec<bool>,
+
     /// The first records with findings, held back until [`HEAD`] of them settle the column
     /// verdicts (see [`Self::settle`]); `None` once settled.
     head: Option<Vec<Pending>>,
-    /// (field id, detector) pairs whose findings are not counted, by a verdict on the column.
-    vetoed: Vec<(usize, usize)>,
-    /// Fields judged damaged by Excel: their resident IDs ending in 000 are not counted.
-    damaged: Vec<usize>,
-    /// `vetoed` as flags by field and detector (see [`Self::drop_vetoed`]).
-    veto_map: Vec<Vec<bool>>,
+    /// Some field vetoes a detector or has damaged IDs (see [`Self::drop_vetoed`]).
+    vetoing: bool,
+    /// Per finding of the record: kept by [`Self::retain_findings`].
+    keep: Vec<bool>,
     /// The resident-ID detector's index.
     resident_id: Option<usize>,
 }
@@ -144,16 +147,9 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             scratch_hashes: Vec::new(),
             ids: Vec::new(),
             confs: Vec::new(),
-            gb11643: ctx
-                .set
-                .detectors()
-                .iter()
-                .map(|d| d.validator == Some(crate::detect::validators::Validator::Gb11643))
-                .collect(),
             head: Some(Vec::new()),
-            vetoed: Vec::new(),
-            damaged: Vec::new(),
-            veto_map: Vec::new(),
+            vetoing: false,
+            keep: Vec::new(),
             resident_id: ctx.set.index_of("cn-resident-id"),
             hasher: FindingHasher::new(ctx.set, ctx.key),
             caches: ctx.set.caches(),
@@ -196,13 +192,8 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             .any(|&d| set.get(d).patterns.iter().any(|p| p.requires_header));
         // A header that names the column as something else (学号, order_id, IMEI) vetoes
         // those detectors in it: their findings there are dropped as the record commits.
-        let fid = self.fields.len();
-        for (d, vetoed) in set.header_vetoes(label).into_iter().enumerate() {
-            if vetoed {
-                self.vetoed.push((fid, d));
-                self.veto_map.clear();
-            }
-        }
+        let vetoed = set.header_vetoes(label);
+        self.vetoing |= vetoed.contains(&true);
         self.fields.push(Field {
             name: name.to_string(),
             hinted,
@@ -213,6 +204,8 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             found: Vec::new(),
             memo: Memo::default(),
             confidence: Vec::new(),
+            vetoed,
+            damaged_ids: false,
         });
         self.fields.len() - 1
     }
@@ -318,13 +311,11 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         self.settle();
         // Sorted here, on this scanner's thread: parts of a file merge linearly after.
         self.acc.links.compact();
-        for &(fid, d) in &self.vetoed {
+        for mut f in self.fields {
             // A vetoed detector did not validate in the column: no classification by it.
-            if let Some(n) = self.fields[fid].validated.get_mut(d) {
+            for (n, _) in f.validated.iter_mut().zip(&f.vetoed).filter(|(_, v)| **v) {
                 *n = 0;
             }
-        }
-        for mut f in self.fields {
             for (d, &n) in f.validated.iter().enumerate().filter(|(_, n)| **n > 0) {
                 *f.stats.validated.entry(d).or_default() += n;
             }
@@ -539,7 +530,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             }
             return;
         }
-        if !self.vetoed.is_empty() || !self.damaged.is_empty() {
+        if self.vetoing {
             self.drop_vetoed();
             if self.findings.is_empty() {
                 return;
@@ -553,9 +544,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         let Some(head) = self.head.take() else {
             return;
         };
-        let verdicts = self.verdicts(&head);
-        self.vetoed.extend(verdicts);
-        self.veto_map.clear();
+        self.verdicts(&head);
         let saved = (
             std::mem::take(&mut self.findings),
             std::mem::take(&mut self.finding_fields),
@@ -565,7 +554,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             self.findings = p.findings;
             self.finding_fields = p.fields;
             self.hashes = p.hashes;
-            if !self.vetoed.is_empty() || !self.damaged.is_empty() {
+            if self.vetoing {
                 self.drop_vetoed();
             }
             if !self.findings.is_empty() {
@@ -575,9 +564,9 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         (self.findings, self.finding_fields, self.hashes) = saved;
     }
 
-    /// The verdicts on the head's columns: (field, detector) pairs not to count (see
-    /// [`classify::Verdict`]), recorded in the fields' statistics.
-    fn verdicts(&mut self, head: &[Pending]) -> Vec<(usize, usize)> {
+    /// The verdicts on the head's columns (see [`classify::Verdict`]): set on the fields and
+    /// recorded in their statistics.
+    fn verdicts(&mut self, head: &[Pending]) {
         let set = self.ctx.set;
         let mut out = Vec::new();
         let mobile = set.index_of("cn-mobile");
@@ -620,64 +609,63 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                 out.push((fid, d, classify::Verdict::DamagedIds));
             }
         }
-        for &(fid, d, v) in &out {
-            self.fields[fid].stats.verdicts.push((d, v));
+        for (fid, d, v) in out {
+            let field = &mut self.fields[fid];
+            field.stats.verdicts.push((d, v));
+            // Numbering vetoes the detector in the column; damage only the zero-tailed IDs.
+            match v {
+                classify::Verdict::Numbering => field.vetoed[d] = true,
+                classify::Verdict::DamagedIds => field.damaged_ids = true,
+            }
+            self.vetoing = true;
         }
-        // Numbering vetoes the detector in the column; damage only the zero-tailed values.
-        self.damaged = out
-            .iter()
-            .filter(|v| v.2 == classify::Verdict::DamagedIds)
-            .map(|v| v.0)
-            .collect();
-        out.into_iter()
-            .filter(|v| v.2 == classify::Verdict::Numbering)
-            .map(|(f, d, _)| (f, d))
-            .collect()
     }
 
-    /// Drops the current record's findings that a column verdict vetoes.
+    /// Drops the current record's findings that their column vetoes.
     fn drop_vetoed(&mut self) {
-        if self.veto_map.len() != self.fields.len() {
-            // (field, detector) flags, rebuilt when fields or verdicts change: a lookup per
-            // finding instead of a search of the pairs.
-            let n = self.ctx.set.len();
-            self.veto_map = vec![Vec::new(); self.fields.len()];
-            for &(fid, d) in &self.vetoed {
-                let row = &mut self.veto_map[fid];
-                row.resize(n, false);
-                row[d] = true;
-            }
-        }
-        let dropped = |fid: usize, f: &Finding| {
-            self.veto_map[fid].get(f.detector) == Some(&true)
-                || (Some(f.detector) == self.resident_id
-                    && !self.damaged.is_empty()
-                    && f.normalised.ends_with("000")
-                    && self.damaged.contains(&fid))
-        };
-        // Most records lose nothing: no moves then.
-        if !self
-            .findings
-            .iter()
-            .zip(&self.finding_fields)
-            .any(|(f, &fid)| dropped(fid, f))
-        {
+        let fields = &self.fields;
+        let id = self.resident_id;
+        self.keep.clear();
+        self.keep.extend(
+            self.findings
+                .iter()
+                .zip(&self.finding_fields)
+                .map(|(f, &fid)| {
+                    let field = &fields[fid];
+                    !(field.vetoed.get(f.detector) == Some(&true)
+                        || (field.damaged_ids
+                            && Some(f.detector) == id
+                            && f.normalised.ends_with("000")))
+                }),
+        );
+        self.retain_findings(false);
+    }
+
+    /// Keeps the current record's findings whose [`Self::keep`] flag is set, in order, with
+    /// their fields, hashes and (`with_confs`) confidences. Moves nothing when all are kept.
+    fn retain_findings(&mut self, with_confs: bool) {
+        if self.keep.iter().all(|&k| k) {
             return;
         }
         let mut w = 0;
         for r in 0..self.findings.len() {
-            let (fid, f) = (self.finding_fields[r], &self.findings[r]);
-            if dropped(fid, f) {
+            if !self.keep[r] {
                 continue;
             }
             self.findings.swap(w, r);
             self.finding_fields.swap(w, r);
             self.hashes.swap(w, r);
+            if with_confs {
+                self.confs.swap(w, r);
+            }
             w += 1;
         }
         self.findings.truncate(w);
         self.finding_fields.truncate(w);
         self.hashes.truncate(w);
+        if with_confs {
+            self.confs.truncate(w);
+        }
     }
 
     /// Commits the record's findings (record number `record`, for the trace).
@@ -686,25 +674,16 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         // Each finding's confidence: the field's header stands for a keyword in tables.
         self.confs.clear();
         for (f, &fid) in self.findings.iter().zip(&self.finding_fields) {
-            // Known per field and detector but for the full-ID case (worked out once: the
+            // Known per field and detector but for a full resident ID (worked out once: the
             // rule's inputs here are the detector's and the header's).
             let field = &mut self.fields[fid];
             if field.confidence.is_empty() {
                 field.confidence = (0..set.len())
-                    .map(|d| {
-                        let det = set.get(d);
-                        let hinted = field.hinted.get(d) == Some(&true);
-                        let probe = Finding {
-                            detector: d,
-                            start: 0,
-                            end: 0,
-                            normalised: Default::default(),
-                        };
-                        Confidence::of_finding(det, &probe, || hinted)
-                    })
+                    .map(|d| Confidence::base(set.get(d), field.hinted.get(d) == Some(&true)))
                     .collect();
             }
-            let conf = if f.end - f.start >= 18 && self.gb11643.get(f.detector) == Some(&true) {
+            let d = set.get(f.detector);
+            let conf = if Confidence::is_full_id(d, f) {
                 Confidence::High
             } else {
                 field.confidence[f.detector]
@@ -713,22 +692,10 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         }
         if self.ctx.min_confidence > Confidence::Low {
             let min = self.ctx.min_confidence;
-            let mut w = 0;
-            for r in 0..self.findings.len() {
-                if self.confs[r] < min {
-                    continue;
-                }
-                self.findings.swap(w, r);
-                self.finding_fields.swap(w, r);
-                self.hashes.swap(w, r);
-                self.confs.swap(w, r);
-                w += 1;
-            }
-            self.findings.truncate(w);
-            self.finding_fields.truncate(w);
-            self.hashes.truncate(w);
-            self.confs.truncate(w);
-            if w == 0 {
+            self.keep.clear();
+            self.keep.extend(self.confs.iter().map(|&c| c >= min));
+            self.retain_findings(true);
+            if self.findings.is_empty() {
                 return;
             }
         }
@@ -774,22 +741,18 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         });
         self.acc.add_subject(h, &subject, true);
         if let Some(k) = subject.key_finding {
-            // The record's identifiers, for counting people (see `crate::link`).
-            self.ids.clear();
-            let mut key_at = 0;
-            for (i, (f, h)) in self.findings.iter().zip(&self.hashes).enumerate() {
-                if set.get(f.detector).identifier {
-                    if i == k {
-                        key_at = self.ids.len();
-                    }
-                    // Every hash is known once the loop above has run.
-                    let (Hashed::Known(h) | Hashed::Repeat(h)) = *h else {
-                        continue;
-                    };
-                    self.ids.push((self.hasher.id(f, h), f.detector as u8));
-                }
-            }
-            self.acc.add_links(&self.ids, key_at, &subject);
+            // The record's identifiers, for counting people (see `crate::link`). Every hash is
+            // known once the loop above has run.
+            let pairs = self
+                .findings
+                .iter()
+                .zip(&self.hashes)
+                .map(|(f, h)| match *h {
+                    Hashed::Known(h) | Hashed::Repeat(h) => (f, h),
+                    Hashed::Unknown => (f, self.hasher.hash(f)),
+                });
+            self.acc
+                .add_links(set, &self.hasher, pairs, k, &subject, &mut self.ids);
         }
     }
 
