@@ -1,7 +1,7 @@
 //! The compliance commands through the CLI: `assess` in both regimes and under both standards,
 //! straddled thresholds, the ledger (union and crash safety), the pending-transfer guard,
 //! `verify`, golden files for every report format, the HTML report in headless Chromium, and the
-//! README walkthrough.
+//! walkthrough in docs/compliance.md.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -1000,11 +1000,11 @@ fn the_html_report_loads_in_chromium_without_console_errors() {
     }
 }
 
-// ---- the README walkthrough -------------------------------------------------------------------
+// ---- the docs/compliance.md walkthrough--------------------------------------------------------------
 
 #[test]
 fn the_readme_walkthrough_works() {
-    let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(Path::new(ROOT).join("docs/compliance.md")).unwrap();
     let section = readme
         .split("<!-- section: compliance -->")
         .nth(1)
