@@ -1000,7 +1000,7 @@ fn the_html_report_loads_in_chromium_without_console_errors() {
     }
 }
 
-// ---- the docs/compliance.md walkthrough--------------------------------------------------------------
+// ---- the walkthrough in docs/compliance.md ----------------------------------------------------
 
 #[test]
 fn the_readme_walkthrough_works() {
