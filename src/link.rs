@@ -25,8 +25,6 @@
 //! concatenation, and is written beside the inventory ([`crate::link_file`]) so flows, shards
 //! and ledger entries can be linked and unioned later.
 
-use std::hash::{BuildHasherDefault, Hasher};
-
 use serde::{Deserialize, Serialize};
 
 /// Distinct identifiers of one other kind an identifier may co-occur with and still be linked.
@@ -417,23 +415,64 @@ impl Graph {
     }
 }
 
-/// A hasher for ids that are already uniformly random: the low word is the hash.
-#[derive(Default)]
-struct Pass(u64);
-
-impl Hasher for Pass {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `Id`'s two words are hashed (`write_u64`); fold anything else in.
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+/// Numbers every identifier of a graph, in id order: the keys (`nodes_in`, sorted and
+/// distinct) and both ends of every edge (`edges`, sorted by `(a, b)` and distinct). Returns the
+/// identifiers (kind, and the flags of keys; 0 for an identifier never a key) and each edge's
+/// two numbers.
+///
+/// A three-way merge of sorted streams rather than a hash map from id to number: the keys and
+/// the edges' first ends are already sorted, and the second ends are sorted here (with the
+/// edge each came from) by the radix sort. Measured on a 1M-row PI-dense table (3M
+/// identifiers): the map's random probes were a quarter of the single-threaded scan; the sorts
+/// and merge walk memory in order.
+fn number(nodes_in: &[Node], edges: &[Edge]) -> (Vec<Node>, Vec<(u32, u32)>) {
+    let mut second: Vec<(Id, u32, u8)> = edges
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.b, i as u32, e.kb))
+        .collect();
+    sort_random(&mut second, |x| x.0, |x| x.0.0);
+    let mut nodes: Vec<Node> = Vec::with_capacity(nodes_in.len() + edges.len() / 2);
+    let mut ends: Vec<(u32, u32)> = vec![(0, 0); edges.len()];
+    let (mut i, mut j, mut k) = (0, 0, 0);
+    loop {
+        // The smallest id at the head of the three streams.
+        let mut next: Option<(Id, u8)> = nodes_in.get(i).map(|n| (n.id, n.kind));
+        for cand in [
+            edges.get(j).map(|e| (e.a, e.ka)),
+            second.get(k).map(|s| (s.0, s.2)),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if next.is_none_or(|(id, _)| cand.0 < id) {
+                next = Some(cand);
+            }
+        }
+        let Some((id, kind)) = next else { break };
+        let at = nodes.len() as u32;
+        let mut flags = 0;
+        if let Some(n) = nodes_in.get(i)
+            && n.id == id
+        {
+            flags = n.flags;
+            i += 1;
+        }
+        nodes.push(Node { id, kind, flags });
+        while let Some(e) = edges.get(j)
+            && e.a == id
+        {
+            ends[j].0 = at;
+            j += 1;
+        }
+        while let Some(s) = second.get(k)
+            && s.0 == id
+        {
+            ends[s.1 as usize].1 = at;
+            k += 1;
         }
     }
-    fn write_u64(&mut self, n: u64) {
-        self.0 ^= n;
-    }
+    (nodes, ends)
 }
 
 /// Counts the people of a graph: the union of `parts` (nodes and edges, in any order, with
@@ -461,29 +500,7 @@ pub fn count<'p>(
         }
     };
     let edges = edges_in;
-    // Number the nodes: keys first (distinct already), then endpoints not seen before. A hash
-    // map rather than a sort of keys and endpoints together: half the instructions.
-    let mut index: hashbrown::HashMap<Id, u32, BuildHasherDefault<Pass>> =
-        hashbrown::HashMap::with_capacity_and_hasher(
-            nodes_in.len() + edges.len() / 2,
-            BuildHasherDefault::default(),
-        );
-    let mut nodes: Vec<Node> = Vec::with_capacity(nodes_in.len() + edges.len() / 2);
-    for node in nodes_in {
-        index.insert(node.id, nodes.len() as u32);
-        nodes.push(*node);
-    }
-    let mut number = |id: Id, kind: u8| -> u32 {
-        *index.entry(id).or_insert_with(|| {
-            nodes.push(Node { id, kind, flags: 0 });
-            (nodes.len() - 1) as u32
-        })
-    };
-    let ends: Vec<(u32, u32)> = edges
-        .iter()
-        .map(|e| (number(e.a, e.ka), number(e.b, e.kb)))
-        .collect();
-    drop(index);
+    let (nodes, ends) = number(nodes_in, edges);
     let n = nodes.len();
 
     // Shared identifiers: more than `cap` distinct neighbours of one kind. Edges are distinct,
