@@ -3,7 +3,7 @@
 //! Workers each fill their own [`SourceAcc`] (one per file chunk) and merge them when the file is
 //! done, so the hot path takes no lock. [`build`] then turns the per-file results into the
 //! serialisable [`Inventory`], whose shape is documented in `schema/inventory-v1.schema.json` and
-//! the README. Only masked samples and keyed sketches ever enter it.
+//! `docs/inventory.md`. Only masked samples and keyed sketches ever enter it.
 
 use std::collections::BTreeMap;
 

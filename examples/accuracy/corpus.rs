@@ -462,7 +462,7 @@ fn make_email(
     }
 }
 
-/// The subject key of an e-mail address, the scanner's documented normal form (README,
+/// The subject key of an e-mail address, the scanner's documented normal form (`docs/scanning.md`,
 /// `detectors/email.toml`): lower-cased (Unicode lower case, the local part included:
 /// `JOSÉ` → `josé`), with an internationalised domain in its Unicode form (UTS #46
 /// `ToUnicode`), so that `用户@xn--fsqu00a.xn--fiqs8s` and `用户@例子.中国` are one key, as

@@ -2,8 +2,8 @@
 //! data flows that no scan can discover.
 //!
 //! Every table is `deny_unknown_fields`, so a misspelt key is an error that names it rather than a
-//! fact silently ignored. `examples/pipl-scan.toml` is a documented example; the README's
-//! compliance section describes every key.
+//! fact silently ignored. `examples/pipl-scan.toml` is a documented example; `docs/compliance.md`
+//! ("The organisation profile") describes every key.
 
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! The command line: the top-level clap definitions, the values and steps more than one command
 //! uses, and one module per subcommand owning its arguments and its `run`.
 //!
-//! Exit codes (documented in the README): 0 done; 1 with `--strict` when any file was skipped,
+//! Exit codes (documented in `docs/scale.md`): 0 done; 1 with `--strict` when any file was skipped,
 //! partial or unreadable; 2 a usage or fatal error (bad flag, bad detector file, no output dir).
 //! With `--profile`, `scan` exits with the assessment's code.
 //!

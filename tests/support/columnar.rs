@@ -4,7 +4,7 @@
 //! known by construction.
 //!
 //! Used by `tests/columnar.rs` (into a temporary folder), by `examples/gen_columnar.rs` (to
-//! write a folder you can scan, as the README does) and by `benches/columnar.rs` (1M rows).
+//! write a folder you can scan, as `docs/lakes-and-dumps.md` does) and by `benches/columnar.rs` (1M rows).
 //! The identifiers are computed with their own check-digit code, not the scanner's, so a bug in
 //! the scanner's validators cannot hide in the fixtures. All people are fictitious.
 
