@@ -616,6 +616,10 @@ pub struct ScanMeta {
     pub link_cap: u32,
     /// Why people were not linked (the graph outgrew its memory budget), if they were not.
     pub links_abandoned: Option<String>,
+    /// Where graphs past the memory budget were written ([`crate::link_spill`]), and how many
+    /// entries the count may sort in memory before it sorts in runs there too.
+    pub link_spill: Option<std::sync::Arc<crate::link_spill::SpillDir>>,
+    pub link_sort_entries: usize,
 }
 
 fn by_standard(sketches: &[Sketch; 2], with_sketch: bool) -> BTreeMap<String, Count> {
@@ -754,6 +758,25 @@ pub fn build_linked(
     let mut only_count: Option<link::PeopleCount> = None;
     let chosen = meta.sensitivity;
     let kinds = kinds(set);
+    // A spilled graph that cannot be read back: people are not counted, and the inventory says
+    // why (never a smaller count).
+    let mut links_failed: Option<String> = None;
+    let spill = meta.link_spill.clone();
+    let count_parts = |parts: &[&LinkAcc], failed: &mut Option<String>| {
+        crate::link_spill::count_parts(
+            &kinds,
+            meta.link_cap,
+            parts,
+            spill.as_ref(),
+            meta.link_sort_entries,
+        )
+        .map_err(|e| {
+            failed.get_or_insert_with(|| {
+                format!("people were not counted: the people graph spilled to disk could not be read back ({e})")
+            });
+        })
+        .ok()
+    };
     let mut total = SourceAcc::default();
     let mut errors = meta.walk_errors;
     let (mut scanned, mut partial, mut skipped, mut unreadable, mut bytes) = (0, 0, 0, 0, 0);
@@ -783,12 +806,15 @@ pub fn build_linked(
             graph = LinkAcc::default();
         }
         graph.compact();
-        let people = (!graph.is_empty()).then(|| {
-            let c = link::count(&kinds, meta.link_cap, [&graph]);
-            let p = People::of(&c, chosen, resident_ids(set, &c), meta.link_cap);
-            only_count = Some(c);
-            p
-        });
+        let people = if graph.is_empty() {
+            None
+        } else {
+            count_parts(&[&graph], &mut links_failed).map(|c| {
+                let p = People::of(&c, chosen, resident_ids(set, &c), meta.link_cap);
+                only_count = Some(c);
+                p
+            })
+        };
         if !graph.is_empty() {
             graphs.push((f.path.clone(), graph));
         }
@@ -821,20 +847,25 @@ pub fn build_linked(
         .map(|(_, a)| a.distinct.estimate().estimate)
         .max()
         .unwrap_or(0);
-    let people = match &meta.links_abandoned {
-        None => {
-            let count = match only_count.filter(|_| graphs.len() == 1) {
-                Some(c) => c,
-                None => link::count(&kinds, meta.link_cap, graphs.iter().map(|(_, g)| g)),
-            };
-            Some(People::of(
-                &count,
-                chosen,
-                resident_ids(set, &count),
-                meta.link_cap,
-            ))
+    let count = match (
+        &meta.links_abandoned,
+        only_count.filter(|_| graphs.len() == 1),
+    ) {
+        (Some(_), _) => None,
+        (None, Some(c)) => Some(c),
+        (None, None) => {
+            let parts: Vec<&LinkAcc> = graphs.iter().map(|(_, g)| g).collect();
+            count_parts(&parts, &mut links_failed)
         }
-        Some(_) => None,
+    };
+    let people = match (&links_failed, count) {
+        (None, Some(count)) => Some(People::of(
+            &count,
+            chosen,
+            resident_ids(set, &count),
+            meta.link_cap,
+        )),
+        _ => None,
     };
     let links = LinkSet {
         key_id: meta.key_id.clone(),
@@ -873,7 +904,7 @@ pub fn build_linked(
         },
         totals: Totals {
             people,
-            people_unavailable: meta.links_abandoned,
+            people_unavailable: meta.links_abandoned.or(links_failed),
             subjects: Count::of(&total.subjects, true),
             sensitive_subjects: Count::of(&total.sensitive[chosen.index()], true),
             minor_subjects: Count::of(&total.minors, true),

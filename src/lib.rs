@@ -24,6 +24,7 @@ pub mod explain;
 pub mod inventory;
 pub mod link;
 pub mod link_file;
+pub mod link_spill;
 pub mod read;
 pub mod report;
 pub mod scan;

@@ -112,7 +112,7 @@ impl Edge {
 /// alone cost about 4,000 instructions per row over the three sorts a scan makes, this about a
 /// tenth of it. Written here because the radix-sort crates sort integer keys, not records by a
 /// 128-bit key, and this one relies on the keys being random (no skew handling).
-fn sort_random<T: Copy, K: Ord + Copy>(
+pub(crate) fn sort_random<T: Copy, K: Ord + Copy>(
     v: &mut Vec<T>,
     key: impl Fn(&T) -> K,
     top: impl Fn(&T) -> u64,
@@ -206,6 +206,9 @@ pub struct LinkAcc {
     sorted: bool,
     /// Length at which the next compaction runs.
     next_compact: usize,
+    /// Past the memory budget: the nodes and edges are in this run on disk (the vectors are
+    /// empty). Only [`crate::link_spill::count_parts`] and the links file read them.
+    pub run: Option<std::sync::Arc<crate::link_spill::Run>>,
 }
 
 impl LinkAcc {
@@ -234,7 +237,16 @@ impl LinkAcc {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.nodes.is_empty() && self.edges.is_empty()
+        self.nodes.is_empty() && self.edges.is_empty() && self.run.is_none()
+    }
+
+    /// A graph written to a run (see [`crate::link_spill`]).
+    pub fn spilled(run: crate::link_spill::Run) -> LinkAcc {
+        LinkAcc {
+            sorted: true,
+            run: Some(std::sync::Arc::new(run)),
+            ..LinkAcc::default()
+        }
     }
 
     /// Sorts and deduplicates nodes (OR-ing their flags) and edges.
@@ -257,6 +269,8 @@ impl LinkAcc {
     }
 
     pub fn merge(&mut self, mut other: LinkAcc) {
+        // Spilled graphs are counted by `link_spill::count_parts` and never merged.
+        debug_assert!(self.run.is_none() && other.run.is_none());
         if self.is_empty() {
             *self = other;
             return;
@@ -415,32 +429,40 @@ impl Graph {
     }
 }
 
-/// Numbers every identifier of a graph, in id order: the keys (`nodes_in`, sorted and
-/// distinct) and both ends of every edge (`edges`, sorted by `(a, b)` and distinct). Returns the
-/// identifiers (kind, and the flags of keys; 0 for an identifier never a key) and each edge's
-/// two numbers.
+/// One identifier once numbered: its kind, and the flags of the records it was the key of (0
+/// for an identifier never a key). Its id is no longer needed.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Numbered {
+    pub kind: u8,
+    pub flags: u8,
+}
+
+/// Numbers every identifier of a graph, in id order: the keys (`keys`, sorted and distinct),
+/// the edges' first ends (`edges`, sorted by `(a, b)` and distinct) and their second ends
+/// (`second`: `(b, edge number, kind of b)`, sorted by `b`). Returns the identifiers and each
+/// edge's two numbers.
 ///
 /// A three-way merge of sorted streams rather than a hash map from id to number: the keys and
-/// the edges' first ends are already sorted, and the second ends are sorted here (with the
-/// edge each came from) by the radix sort. Measured on a 1M-row PI-dense table (3M
-/// identifiers): the map's random probes were a quarter of the single-threaded scan; the sorts
-/// and merge walk memory in order.
-fn number(nodes_in: &[Node], edges: &[Edge]) -> (Vec<Node>, Vec<(u32, u32)>) {
-    let mut second: Vec<(Id, u32, u8)> = edges
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.b, i as u32, e.kb))
-        .collect();
-    sort_random(&mut second, |x| x.0, |x| x.0.0);
-    let mut nodes: Vec<Node> = Vec::with_capacity(nodes_in.len() + edges.len() / 2);
-    let mut ends: Vec<(u32, u32)> = vec![(0, 0); edges.len()];
-    let (mut i, mut j, mut k) = (0, 0, 0);
+/// the edges' first ends are already sorted, and the second ends are sorted by the caller (the
+/// radix sort in memory, sorted runs on disk past the budget: [`crate::link_spill`]). Measured
+/// on a 1M-row PI-dense table (3M identifiers): the map's random probes were a fifth of the
+/// single-threaded scan; the sorts and this walk read memory in order.
+pub(crate) fn number(
+    keys: impl Iterator<Item = Node>,
+    edges: impl Iterator<Item = Edge>,
+    second: impl Iterator<Item = (Id, u32, u8)>,
+    edge_count: usize,
+) -> (Vec<Numbered>, Vec<(u32, u32)>) {
+    let (mut keys, mut edges, mut second) = (keys.peekable(), edges.peekable(), second.peekable());
+    let mut nodes: Vec<Numbered> = Vec::with_capacity(edge_count + edge_count / 2);
+    let mut ends: Vec<(u32, u32)> = vec![(0, 0); edge_count];
+    let mut j = 0usize;
     loop {
         // The smallest id at the head of the three streams.
-        let mut next: Option<(Id, u8)> = nodes_in.get(i).map(|n| (n.id, n.kind));
+        let mut next: Option<(Id, u8)> = keys.peek().map(|n| (n.id, n.kind));
         for cand in [
-            edges.get(j).map(|e| (e.a, e.ka)),
-            second.get(k).map(|s| (s.0, s.2)),
+            edges.peek().map(|e| (e.a, e.ka)),
+            second.peek().map(|s| (s.0, s.2)),
         ]
         .into_iter()
         .flatten()
@@ -451,25 +473,14 @@ fn number(nodes_in: &[Node], edges: &[Edge]) -> (Vec<Node>, Vec<(u32, u32)>) {
         }
         let Some((id, kind)) = next else { break };
         let at = nodes.len() as u32;
-        let mut flags = 0;
-        if let Some(n) = nodes_in.get(i)
-            && n.id == id
-        {
-            flags = n.flags;
-            i += 1;
-        }
-        nodes.push(Node { id, kind, flags });
-        while let Some(e) = edges.get(j)
-            && e.a == id
-        {
+        let flags = keys.next_if(|n| n.id == id).map_or(0, |n| n.flags);
+        nodes.push(Numbered { kind, flags });
+        while edges.next_if(|e| e.a == id).is_some() {
             ends[j].0 = at;
             j += 1;
         }
-        while let Some(s) = second.get(k)
-            && s.0 == id
-        {
+        while let Some(s) = second.next_if(|s| s.0 == id) {
             ends[s.1 as usize].1 = at;
-            k += 1;
         }
     }
     (nodes, ends)
@@ -499,8 +510,28 @@ pub fn count<'p>(
             (&owned.nodes, &owned.edges)
         }
     };
-    let edges = edges_in;
-    let (nodes, ends) = number(nodes_in, edges);
+    let mut second: Vec<(Id, u32, u8)> = edges_in
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.b, i as u32, e.kb))
+        .collect();
+    sort_random(&mut second, |x| x.0, |x| x.0.0);
+    let (nodes, ends) = number(
+        nodes_in.iter().copied(),
+        edges_in.iter().copied(),
+        second.into_iter(),
+        edges_in.len(),
+    );
+    count_numbered(kinds, cap, &nodes, &ends)
+}
+
+/// [`count`] once every identifier is numbered (see [`number`]).
+pub(crate) fn count_numbered(
+    kinds: &Kinds,
+    cap: u32,
+    nodes: &[Numbered],
+    ends: &[(u32, u32)],
+) -> PeopleCount {
     let n = nodes.len();
 
     // Shared identifiers: more than `cap` distinct neighbours of one kind. Edges are distinct,
@@ -508,19 +539,18 @@ pub fn count<'p>(
     // counters, one per node and kind present).
     let mut present: Vec<Option<usize>> = vec![None; 256];
     let mut k = 0;
-    for e in edges {
-        for kind in [e.ka, e.kb] {
-            if present[kind as usize].is_none() {
-                present[kind as usize] = Some(k);
-                k += 1;
-            }
+    for nd in nodes {
+        if present[nd.kind as usize].is_none() {
+            present[nd.kind as usize] = Some(k);
+            k += 1;
         }
     }
     let mut degree = vec![0u8; n * k];
     let mut shared = vec![false; n];
     let limit = cap.min(254) as u8;
-    for (&(ia, ib), e) in ends.iter().zip(edges) {
-        for (node, other) in [(ia, e.kb), (ib, e.ka)] {
+    for &(ia, ib) in ends {
+        let (ka, kb) = (nodes[ia as usize].kind, nodes[ib as usize].kind);
+        for (node, other) in [(ia, kb), (ib, ka)] {
             let slot = &mut degree[node as usize * k + present[other as usize].unwrap_or(0)];
             *slot = slot.saturating_add(1);
             if *slot > limit {
@@ -549,7 +579,7 @@ pub fn count<'p>(
         x
     }
     let mut refused = 0u64;
-    for &(ia, ib) in &ends {
+    for &(ia, ib) in ends {
         if shared[ia as usize] || shared[ib as usize] {
             continue;
         }
@@ -570,14 +600,14 @@ pub fn count<'p>(
     }
     let mut out = PeopleCount {
         identifiers: n as u64,
-        links: edges.len() as u64,
+        links: ends.len() as u64,
         capped: shared.iter().filter(|&&s| s).count() as u64,
         refused,
         keys: nodes.iter().filter(|nd| nd.flags & flag::KEY != 0).count() as u64,
         by_kind: vec![0; kinds.detectors.len()],
         ..PeopleCount::default()
     };
-    for nd in &nodes {
+    for nd in nodes {
         if let Some(k) = out.by_kind.get_mut(nd.kind as usize) {
             *k += 1;
         }

@@ -57,6 +57,12 @@ pub struct LinkSet {
 }
 
 impl LinkSet {
+    /// Whether some source's graph is on disk (spilled past the memory budget) rather than in
+    /// memory: such a set is for writing, not for counting again in memory.
+    pub fn spilled(&self) -> bool {
+        self.sources.iter().any(|(_, a)| a.run.is_some())
+    }
+
     /// The graph of the source at `path`, if it has one.
     pub fn source(&self, path: &str) -> Option<&LinkAcc> {
         self.sources
@@ -82,8 +88,8 @@ impl LinkSet {
                 .iter()
                 .map(|(p, a)| SourceHeader {
                     path: p.clone(),
-                    nodes: a.nodes.len() as u64,
-                    edges: a.edges.len() as u64,
+                    nodes: a.run.as_ref().map_or(a.nodes.len() as u64, |r| r.nodes),
+                    edges: a.run.as_ref().map_or(a.edges.len() as u64, |r| r.edges),
                 })
                 .collect(),
         };
@@ -94,6 +100,11 @@ impl LinkSet {
             .map_err(io)?;
         w.write_all(&json).map_err(io)?;
         for (_, a) in &self.sources {
+            if let Some(run) = &a.run {
+                // A graph spilled past the memory budget: its run is these very records.
+                run.copy_to(&mut w).map_err(io)?;
+                continue;
+            }
             for n in &a.nodes {
                 w.write_all(&n.id.to_bytes()).map_err(io)?;
                 w.write_all(&[n.kind, n.flags]).map_err(io)?;

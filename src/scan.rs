@@ -29,9 +29,11 @@ pub struct ScanConfig {
     /// Distinct identifiers of another kind beyond which an identifier is shared, not linked
     /// (see [`crate::link`]).
     pub link_cap: u32,
-    /// Bytes the people graph may hold in memory; beyond them linking is abandoned and people
-    /// are not counted exactly (the inventory says so).
+    /// Bytes the people graphs may hold in memory; beyond them each finished source's graph is
+    /// written to a run on disk ([`crate::link_spill`]), in `spill_dir` (the system's temporary
+    /// folder when `None`).
     pub link_memory: u64,
+    pub spill_dir: Option<std::path::PathBuf>,
     /// Findings below this confidence are not counted (see [`crate::confidence`]).
     pub min_confidence: crate::confidence::Confidence,
 }
@@ -60,8 +62,13 @@ pub fn scan_linked(
     ctx.min_confidence = cfg.min_confidence;
     let bar = progress_bar(cfg.progress);
     let files_done = AtomicU64::new(0);
-    // Bytes held by the files' people graphs; past the budget, every graph is dropped.
+    // Bytes held by the files' people graphs; past the budget, graphs go to runs on disk.
     let link_bytes = AtomicU64::new(0);
+    let spill = Spill {
+        parent: cfg.spill_dir.as_deref(),
+        dir: std::sync::OnceLock::new(),
+        failed: std::sync::OnceLock::new(),
+    };
     let outcomes: Vec<Outcome> = walker
         .entries()
         .par_bridge()
@@ -69,7 +76,7 @@ pub fn scan_linked(
             let out = match entry {
                 Entry::File { path, size } => {
                     let mut files = read_guarded(&path, size, &ctx);
-                    account_links(&mut files, &link_bytes, cfg.link_memory);
+                    account_links(&mut files, &link_bytes, cfg.link_memory, &spill);
                     Outcome::Files(files)
                 }
                 Entry::Skipped { path, reason } => Outcome::File(Box::new(FileResult {
@@ -127,37 +134,69 @@ pub fn scan_linked(
         walk_errors,
         classify: cfg.classify,
         link_cap: cfg.link_cap,
-        links_abandoned: (link_bytes.load(Ordering::Relaxed) > cfg.link_memory).then(|| {
+        links_abandoned: spill.failed.get().map(|e| {
             format!(
-                "people were not linked: the identifier graph outgrew --link-memory ({} MiB); \
-                 the people figures are the sketches' estimates of distinct subject keys (an \
-                 upper bound). Re-scan with a larger --link-memory for exact people",
+                "people were not linked: the identifier graph outgrew --link-memory ({} MiB) \
+                 and could not be written to disk ({e}); the people figures are the sketches' \
+                 estimates of distinct subject keys (an upper bound). Re-scan with a larger \
+                 --link-memory or a writable --spill-dir for exact people",
                 cfg.link_memory >> 20
             )
         }),
+        link_spill: spill.dir.get().and_then(|d| d.as_ref().ok().cloned()),
+        // The external sort's runs: the second ends of links, 24 bytes each in memory and as
+        // much again while the radix sort copies them.
+        link_sort_entries: (cfg.link_memory / 48).clamp(1 << 16, 1 << 31) as usize,
     };
     Ok(inventory::build_linked(set, meta, files))
 }
 
+/// Where graphs go past the memory budget: a folder made on first need (or why it could not
+/// be).
+struct Spill<'a> {
+    parent: Option<&'a std::path::Path>,
+    dir: std::sync::OnceLock<Result<std::sync::Arc<crate::link_spill::SpillDir>, String>>,
+    /// The first failure to make the folder or write a run.
+    failed: std::sync::OnceLock<String>,
+}
+
 /// Adds what a file's people graphs hold (compacted) to `used`; once the total passes `budget`,
-/// graphs are dropped as files finish, so memory stays bounded (the inventory then says that
-/// people were not linked).
-fn account_links(files: &mut [FileResult], used: &AtomicU64, budget: u64) {
+/// each graph is written to a run on disk as its file finishes, so memory stays bounded. If
+/// the runs cannot be written, graphs are dropped and the inventory says that people were not
+/// linked.
+fn account_links(files: &mut [FileResult], used: &AtomicU64, budget: u64, spill: &Spill) {
     for f in files {
         if f.acc.links.is_empty() {
             continue;
         }
-        if used.load(Ordering::Relaxed) > budget {
+        if spill.failed.get().is_some() {
             f.acc.links = Default::default();
             continue;
         }
         f.acc.links.compact();
-        f.acc.links.shrink_to_fit();
-        let total = used.fetch_add(f.acc.links.heap_bytes() as u64, Ordering::Relaxed)
-            + f.acc.links.heap_bytes() as u64;
-        if total > budget {
-            f.acc.links = Default::default();
+        if used.load(Ordering::Relaxed) <= budget {
+            f.acc.links.shrink_to_fit();
+            let bytes = f.acc.links.heap_bytes() as u64;
+            if used.fetch_add(bytes, Ordering::Relaxed) + bytes <= budget {
+                continue;
+            }
+            used.fetch_sub(bytes, Ordering::Relaxed);
         }
+        let dir = spill.dir.get_or_init(|| {
+            crate::link_spill::SpillDir::new(spill.parent).map_err(|e| e.to_string())
+        });
+        let run = match dir {
+            Ok(d) => d.write(&f.acc.links).map_err(|e| e.to_string()),
+            Err(e) => Err(e.clone()),
+        };
+        f.acc.links = match run {
+            Ok(run) => crate::link::LinkAcc::spilled(run),
+            Err(e) => {
+                // The first failure is what the inventory reports; every graph is dropped.
+                let _ = spill.failed.set(e);
+                Default::default()
+            }
+        };
     }
 }
 

@@ -682,23 +682,83 @@ fn people_are_linked_across_files_and_never_merged() {
     assert_eq!(inv["scan"]["links"]["file"], "links.bin");
 }
 
-/// A people graph past --link-memory is dropped, not allowed to grow: the inventory says
-/// people were not linked (no links file), and --exact refuses to fall back to estimates.
+/// A people graph past --link-memory goes to sorted runs on disk and is counted from them:
+/// the same people, per source and in total, and the same links.bin, as when it is held in
+/// memory; the runs' folder is gone when the scan ends.
 #[test]
-fn a_graph_past_its_memory_budget_falls_back_and_exact_refuses() {
-    let (o, inv, out) = scan(&[&fixtures().join("text")], &["-q", "--link-memory", "1"]);
+fn a_graph_past_its_memory_budget_spills_to_disk_and_counts_the_same() {
+    let key = tempfile::tempdir().unwrap();
+    let key = key.path().join("k");
+    let key = key.to_str().unwrap();
+    let roots = [fixtures().join("text"), fixtures().join("tabular")];
+    let roots: Vec<&Path> = roots.iter().map(|p| p.as_path()).collect();
+    let (o, whole, out_whole) = scan(&roots, &["-q", "--key-file", key]);
+    assert_eq!(o.status.code(), Some(0));
+    let spill = tempfile::tempdir().unwrap();
+    let (o, spilled, out_spilled) = scan(
+        &roots,
+        &[
+            "-q",
+            "--key-file",
+            key,
+            "--link-memory",
+            "1",
+            "--spill-dir",
+            spill.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(whole["totals"]["people"]["people"].as_u64().unwrap() > 50);
+    assert_eq!(spilled["totals"]["people"], whole["totals"]["people"]);
+    assert!(spilled["totals"]["people_unavailable"].is_null());
+    let people = |inv: &Value| -> Vec<Value> {
+        inv["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["people"].clone())
+            .collect()
+    };
+    assert_eq!(people(&spilled), people(&whole));
+    assert_eq!(
+        std::fs::read(out_spilled.path().join("links.bin")).unwrap(),
+        std::fs::read(out_whole.path().join("links.bin")).unwrap()
+    );
+    assert_eq!(
+        std::fs::read_dir(spill.path()).unwrap().count(),
+        0,
+        "the runs are removed"
+    );
+}
+
+/// When the runs cannot be written, people are not linked (no links file, the inventory says
+/// why), and --exact refuses to fall back to estimates.
+#[test]
+fn a_graph_that_cannot_spill_falls_back_and_exact_refuses() {
+    let nowhere = tempfile::tempdir().unwrap();
+    let nowhere = nowhere.path().join("missing").join("folder");
+    let nowhere = nowhere.to_str().unwrap();
+    let args = ["-q", "--link-memory", "1", "--spill-dir", nowhere];
+    let (o, inv, out) = scan(&[&fixtures().join("text")], &args);
     assert_eq!(o.status.code(), Some(0));
     assert!(inv["totals"]["people"].is_null());
     let why = inv["totals"]["people_unavailable"].as_str().unwrap();
-    assert!(why.contains("--link-memory"), "{why}");
+    assert!(
+        why.contains("--link-memory") && why.contains("missing"),
+        "{why}"
+    );
     assert!(String::from_utf8_lossy(&o.stderr).contains("not linked"));
     assert!(!out.path().join("links.bin").exists());
     assert!(inv["scan"]["links"].is_null());
     assert!(inv["totals"]["subjects"]["estimate"].as_u64().unwrap() > 0);
-    let (o, _, _) = scan(
-        &[&fixtures().join("text")],
-        &["-q", "--link-memory", "1", "--exact"],
-    );
+    let mut exact = args.to_vec();
+    exact.push("--exact");
+    let (o, _, _) = scan(&[&fixtures().join("text")], &exact);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--exact"));
 }

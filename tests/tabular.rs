@@ -56,6 +56,8 @@ impl Env {
             classify: ClassifyConfig::default(),
             link_cap: pipl_scan::link::DEFAULT_CAP,
             links_abandoned: None,
+            link_spill: None,
+            link_sort_entries: 1 << 20,
         };
         inventory::build(&self.set, meta, files)
     }

@@ -375,6 +375,7 @@ pub fn measure(root: &Path, truth: &Truth) -> Result<Measurement> {
         classify: pipl_scan::classify::ClassifyConfig::default(),
         link_cap: pipl_scan::link::DEFAULT_CAP,
         link_memory: u64::MAX,
+        spill_dir: None,
         min_confidence: pipl_scan::confidence::Confidence::Low,
     };
     let inv = scan(&cfg, &set).with_context(|| format!("scanning {}", root.display()))?;

@@ -72,12 +72,17 @@ pub struct ScanArgs {
     /// kind (a switchboard number, an hr@ mailbox) is shared and links no one.
     #[arg(long, value_name = "N", default_value_t = crate::link::DEFAULT_CAP)]
     pub link_cap: u32,
-    /// Memory the people graph (linked identifiers, counted exactly) may take; past it people
-    /// are not linked and the figures fall back to estimates of distinct subject keys.
+    /// Memory the people graph (linked identifiers, counted exactly) may take; past it each
+    /// source's graph is written to sorted runs on disk (--spill-dir) and people are still
+    /// counted exactly.
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "4G")]
     pub link_memory: u64,
-    /// Exact people or nothing: exit 2 if the graph outgrows --link-memory instead of falling
-    /// back to estimates.
+    /// Folder for the people graph's runs past --link-memory (default: the system's temporary
+    /// folder, $TMPDIR). Removed when the scan ends.
+    #[arg(long, value_name = "DIR")]
+    pub spill_dir: Option<PathBuf>,
+    /// Exact people or nothing: exit 2 if people cannot be counted exactly (the graph's runs
+    /// could not be written or read back) instead of falling back to estimates.
     #[arg(long)]
     pub exact: bool,
     /// Count only findings with at least this confidence (low: pattern and format; medium: a
@@ -189,6 +194,7 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
         },
         link_cap: a.link_cap,
         link_memory: a.link_memory,
+        spill_dir: a.spill_dir.clone(),
         min_confidence: a.min_confidence.into(),
     };
     let (mut inv, links) = crate::scan::scan_linked(&cfg, &set)?;
@@ -200,7 +206,11 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
             file: crate::link_file::FILE_NAME.to_string(),
             format: crate::link_file::SCHEMA.to_string(),
         });
-        inv.graph = Some(std::sync::Arc::new(links));
+        // A graph spilled to disk is not held for `--profile`: its assessment reads the
+        // inventory's figures (`pipl-scan assess` reads links.bin back).
+        if !links.spilled() {
+            inv.graph = Some(std::sync::Arc::new(links));
+        }
     } else {
         // A links file of an earlier run would not describe this inventory.
         let _ = std::fs::remove_file(&links_path);

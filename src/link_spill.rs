@@ -1,0 +1,613 @@
+//! The people graph past its memory budget: sorted runs on disk.
+//!
+//! A scan keeps each source's graph ([`LinkAcc`]) in memory until the graphs together pass
+//! `--link-memory`; from then on a finished source's graph is written to a *run* — its nodes
+//! and edges, sorted and distinct, in the record layout of `links.bin` — in a temporary folder,
+//! and only the run's name stays in memory. Counting people over runs ([`count_parts`]) never
+//! loads them whole: the nodes and edges of every part are read as sorted streams and merged
+//! (k-way), the edges' second ends are sorted by an external merge sort of runs of at most
+//! `sort_entries` entries, and the numbering walk ([`crate::link::number`]) reads the three
+//! streams in order. What stays in memory is the union-find itself: about 20 bytes per
+//! identifier and 8 per link (measured in docs/scale.md), against some 90 for the
+//! graph held whole.
+//!
+//! Hand-written because it is a merge of fixed-size records that are already sorted: the
+//! external-sort crates sort `Ord` values through serde, which would cost a copy and a
+//! serialisation per record for no gain here.
+
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::link::{self, Edge, Id, Kinds, LinkAcc, Node, PeopleCount};
+
+/// Bytes of one node and one edge on disk: the layout of `links.bin` ([`crate::link_file`]).
+pub const NODE_BYTES: u64 = 18;
+pub const EDGE_BYTES: u64 = 34;
+const SECOND_BYTES: usize = 21;
+
+/// A temporary folder for runs, removed with the last run that uses it.
+#[derive(Debug)]
+pub struct SpillDir {
+    dir: tempfile::TempDir,
+    next: AtomicU64,
+}
+
+impl SpillDir {
+    /// A new folder under `parent` (the system's temporary folder when `None`).
+    pub fn new(parent: Option<&Path>) -> io::Result<Arc<SpillDir>> {
+        let mut b = tempfile::Builder::new();
+        b.prefix("pipl-scan-links-");
+        let dir = match parent {
+            Some(p) => b.tempdir_in(p),
+            None => b.tempdir(),
+        }
+        .map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot make a folder for the people graph's runs in {}: {e}",
+                    parent.map_or_else(
+                        || std::env::temp_dir().display().to_string(),
+                        |p| p.display().to_string()
+                    )
+                ),
+            )
+        })?;
+        Ok(Arc::new(SpillDir {
+            dir,
+            next: AtomicU64::new(0),
+        }))
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn file(&self, what: &str) -> io::Result<(PathBuf, BufWriter<File>)> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let path = self.dir.path().join(format!("{what}-{n}.run"));
+        let f = File::create(&path).map_err(|e| named(&path, e))?;
+        Ok((path, BufWriter::with_capacity(1 << 20, f)))
+    }
+
+    /// Writes a graph (compacted: sorted and distinct) as a run.
+    pub fn write(self: &Arc<Self>, acc: &LinkAcc) -> io::Result<Run> {
+        let (path, mut w) = self.file("graph")?;
+        let mut buf = [0u8; EDGE_BYTES as usize];
+        for n in &acc.nodes {
+            put_node(n, &mut buf);
+            w.write_all(&buf[..NODE_BYTES as usize])
+                .map_err(|e| named(&path, e))?;
+        }
+        for e in &acc.edges {
+            put_edge(e, &mut buf);
+            w.write_all(&buf).map_err(|e| named(&path, e))?;
+        }
+        w.flush().map_err(|e| named(&path, e))?;
+        Ok(Run {
+            path,
+            nodes: acc.nodes.len() as u64,
+            edges: acc.edges.len() as u64,
+            _dir: Arc::clone(self),
+        })
+    }
+}
+
+/// One graph on disk: its nodes, then its edges, each sorted and distinct.
+#[derive(Debug)]
+pub struct Run {
+    path: PathBuf,
+    pub nodes: u64,
+    pub edges: u64,
+    /// Keeps the folder until the last run is dropped.
+    _dir: Arc<SpillDir>,
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+impl Run {
+    fn open_at(&self, offset: u64) -> io::Result<BufReader<File>> {
+        let mut f = File::open(&self.path).map_err(|e| named(&self.path, e))?;
+        f.seek(SeekFrom::Start(offset))
+            .map_err(|e| named(&self.path, e))?;
+        Ok(BufReader::with_capacity(1 << 16, f))
+    }
+
+    /// Reads the whole graph back (one source's, to count it on its own).
+    pub fn load(&self) -> io::Result<LinkAcc> {
+        let mut acc = LinkAcc::default();
+        let failed = Failure::default();
+        acc.nodes.extend(Records::new(
+            (self.open_at(0)?, &self.path),
+            self.nodes,
+            NODE_BYTES as usize,
+            get_node,
+            &failed,
+        ));
+        acc.edges.extend(Records::new(
+            (self.open_at(self.nodes * NODE_BYTES)?, &self.path),
+            self.edges,
+            EDGE_BYTES as usize,
+            get_edge,
+            &failed,
+        ));
+        failed.check()?;
+        acc.compact();
+        Ok(acc)
+    }
+
+    /// Copies the run's records (the body of its source in `links.bin`) to `w`.
+    pub fn copy_to(&self, w: &mut impl Write) -> io::Result<()> {
+        let want = self.nodes * NODE_BYTES + self.edges * EDGE_BYTES;
+        let got = io::copy(&mut self.open_at(0)?.take(want), w)?;
+        if got != want {
+            return Err(named(
+                &self.path,
+                io::Error::new(io::ErrorKind::UnexpectedEof, "run shorter than written"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn named(path: &Path, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
+pub(crate) fn put_node(n: &Node, buf: &mut [u8]) {
+    buf[..16].copy_from_slice(&n.id.to_bytes());
+    buf[16] = n.kind;
+    buf[17] = n.flags;
+}
+
+pub(crate) fn put_edge(e: &Edge, buf: &mut [u8]) {
+    buf[..16].copy_from_slice(&e.a.to_bytes());
+    buf[16..32].copy_from_slice(&e.b.to_bytes());
+    buf[32] = e.ka;
+    buf[33] = e.kb;
+}
+
+fn id_at(buf: &[u8], at: usize) -> Id {
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&buf[at..at + 16]);
+    Id::from_bytes(&b)
+}
+
+fn get_node(buf: &[u8]) -> Node {
+    Node {
+        id: id_at(buf, 0),
+        kind: buf[16],
+        flags: buf[17],
+    }
+}
+
+fn get_edge(buf: &[u8]) -> Edge {
+    // Written as stored (a < b): no reordering.
+    Edge {
+        a: id_at(buf, 0),
+        b: id_at(buf, 16),
+        ka: buf[32],
+        kb: buf[33],
+    }
+}
+
+fn get_second(buf: &[u8]) -> (Id, u32, u8) {
+    let mut n = [0u8; 4];
+    n.copy_from_slice(&buf[16..20]);
+    (id_at(buf, 0), u32::from_le_bytes(n), buf[20])
+}
+
+/// The first read error of a set of streams (an iterator cannot return one): the count checks
+/// it when the streams are done.
+#[derive(Default)]
+struct Failure(Mutex<Option<io::Error>>);
+
+impl Failure {
+    fn set(&self, e: io::Error) {
+        let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        slot.get_or_insert(e);
+    }
+
+    fn check(&self) -> io::Result<()> {
+        match self.0.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+/// `count` fixed-size records read one by one; stops early (recording why) on a read error.
+struct Records<'f, R, T> {
+    r: R,
+    /// The file read, for the error.
+    path: &'f Path,
+    left: u64,
+    buf: [u8; EDGE_BYTES as usize],
+    size: usize,
+    get: fn(&[u8]) -> T,
+    failed: &'f Failure,
+}
+
+impl<'f, R: Read, T> Records<'f, R, T> {
+    fn new(
+        (r, path): (R, &'f Path),
+        count: u64,
+        size: usize,
+        get: fn(&[u8]) -> T,
+        failed: &'f Failure,
+    ) -> Self {
+        Records {
+            r,
+            path,
+            left: count,
+            buf: [0; EDGE_BYTES as usize],
+            size,
+            get,
+            failed,
+        }
+    }
+}
+
+impl<R: Read, T> Iterator for Records<'_, R, T> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        if self.left == 0 {
+            return None;
+        }
+        if let Err(e) = self.r.read_exact(&mut self.buf[..self.size]) {
+            self.failed.set(io::Error::new(
+                e.kind(),
+                format!(
+                    "{}: {} records short of what was written ({e}): the run is damaged",
+                    self.path.display(),
+                    self.left
+                ),
+            ));
+            self.left = 0;
+            return None;
+        }
+        self.left -= 1;
+        Some((self.get)(&self.buf[..self.size]))
+    }
+}
+
+/// The k-way merge of sorted streams, equal keys folded by `same(kept, later)`.
+struct Merge<'a, T, K> {
+    streams: Vec<Box<dyn Iterator<Item = T> + 'a>>,
+    heads: Vec<Option<T>>,
+    heap: BinaryHeap<std::cmp::Reverse<(K, usize)>>,
+    key: fn(&T) -> K,
+    same: fn(&mut T, &T),
+}
+
+impl<'a, T: Copy, K: Ord + Copy> Merge<'a, T, K> {
+    fn new(
+        mut streams: Vec<Box<dyn Iterator<Item = T> + 'a>>,
+        key: fn(&T) -> K,
+        same: fn(&mut T, &T),
+    ) -> Self {
+        let mut heads = Vec::with_capacity(streams.len());
+        let mut heap = BinaryHeap::with_capacity(streams.len());
+        for (i, s) in streams.iter_mut().enumerate() {
+            let h = s.next();
+            if let Some(x) = &h {
+                heap.push(std::cmp::Reverse((key(x), i)));
+            }
+            heads.push(h);
+        }
+        Merge {
+            streams,
+            heads,
+            heap,
+            key,
+            same,
+        }
+    }
+
+    fn pop(&mut self) -> Option<T> {
+        let std::cmp::Reverse((_, i)) = self.heap.pop()?;
+        let x = self.heads[i].take()?;
+        let next = self.streams[i].next();
+        if let Some(n) = &next {
+            self.heap.push(std::cmp::Reverse(((self.key)(n), i)));
+        }
+        self.heads[i] = next;
+        Some(x)
+    }
+}
+
+impl<T: Copy, K: Ord + Copy> Iterator for Merge<'_, T, K> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        let mut x = self.pop()?;
+        while let Some(std::cmp::Reverse((k, _))) = self.heap.peek() {
+            if *k != (self.key)(&x) {
+                break;
+            }
+            let later = self.pop()?;
+            (self.same)(&mut x, &later);
+        }
+        Some(x)
+    }
+}
+
+fn node_key(n: &Node) -> Id {
+    n.id
+}
+
+fn edge_key(e: &Edge) -> (Id, Id) {
+    (e.a, e.b)
+}
+
+fn or_flags(kept: &mut Node, later: &Node) {
+    kept.flags |= later.flags;
+}
+
+fn keep(_: &mut Edge, _: &Edge) {}
+
+/// Every part's nodes, merged.
+fn node_stream<'a>(
+    parts: &'a [&'a LinkAcc],
+    failed: &'a Failure,
+) -> io::Result<Merge<'a, Node, Id>> {
+    let mut streams: Vec<Box<dyn Iterator<Item = Node> + 'a>> = Vec::new();
+    for p in parts {
+        match &p.run {
+            Some(r) => streams.push(Box::new(Records::new(
+                (r.open_at(0)?, &r.path),
+                r.nodes,
+                NODE_BYTES as usize,
+                get_node,
+                failed,
+            ))),
+            None => streams.push(Box::new(p.nodes.iter().copied())),
+        }
+    }
+    Ok(Merge::new(streams, node_key, or_flags))
+}
+
+/// Every part's edges, merged.
+fn edge_stream<'a>(
+    parts: &'a [&'a LinkAcc],
+    failed: &'a Failure,
+) -> io::Result<Merge<'a, Edge, (Id, Id)>> {
+    let mut streams: Vec<Box<dyn Iterator<Item = Edge> + 'a>> = Vec::new();
+    for p in parts {
+        match &p.run {
+            Some(r) => streams.push(Box::new(Records::new(
+                (r.open_at(r.nodes * NODE_BYTES)?, &r.path),
+                r.edges,
+                EDGE_BYTES as usize,
+                get_edge,
+                failed,
+            ))),
+            None => streams.push(Box::new(p.edges.iter().copied())),
+        }
+    }
+    Ok(Merge::new(streams, edge_key, keep))
+}
+
+/// Counts the people of `parts` (each compacted, in memory or spilled to a run), reading runs
+/// as streams; `dir` holds the external sort's runs when the edges outnumber `sort_entries`.
+/// Gives what [`link::count`] gives for the same graph.
+pub fn count_parts(
+    kinds: &Kinds,
+    cap: u32,
+    parts: &[&LinkAcc],
+    dir: Option<&Arc<SpillDir>>,
+    sort_entries: usize,
+) -> io::Result<PeopleCount> {
+    if parts.iter().all(|p| p.run.is_none()) {
+        return Ok(link::count(kinds, cap, parts.iter().copied()));
+    }
+    let failed = Failure::default();
+    // The edges' second ends, sorted: in memory up to `sort_entries`, then runs merged.
+    let sort_entries = sort_entries.max(1024);
+    let mut buf: Vec<(Id, u32, u8)> = Vec::new();
+    let mut runs: Vec<(PathBuf, u64)> = Vec::new();
+    let mut m: u64 = 0;
+    let own_dir;
+    let dir = match dir {
+        Some(d) => d,
+        None => {
+            own_dir = SpillDir::new(None)?;
+            &own_dir
+        }
+    };
+    let flush = |buf: &mut Vec<(Id, u32, u8)>, runs: &mut Vec<(PathBuf, u64)>| -> io::Result<()> {
+        link::sort_random(buf, |x| x.0, |x| x.0.0);
+        let (path, mut w) = dir.file("second")?;
+        let mut b = [0u8; SECOND_BYTES];
+        for (id, i, k) in buf.iter() {
+            b[..16].copy_from_slice(&id.to_bytes());
+            b[16..20].copy_from_slice(&i.to_le_bytes());
+            b[20] = *k;
+            w.write_all(&b).map_err(|e| named(&path, e))?;
+        }
+        w.flush().map_err(|e| named(&path, e))?;
+        runs.push((path, buf.len() as u64));
+        buf.clear();
+        Ok(())
+    };
+    for e in edge_stream(parts, &failed)? {
+        if m >= u64::from(u32::MAX) {
+            return Err(io::Error::other(
+                "more than 4,294,967,295 links: beyond what the people count numbers",
+            ));
+        }
+        buf.push((e.b, m as u32, e.kb));
+        m += 1;
+        if buf.len() >= sort_entries {
+            flush(&mut buf, &mut runs)?;
+        }
+    }
+    failed.check()?;
+    let second: Box<dyn Iterator<Item = (Id, u32, u8)> + '_> = if runs.is_empty() {
+        link::sort_random(&mut buf, |x| x.0, |x| x.0.0);
+        Box::new(std::mem::take(&mut buf).into_iter())
+    } else {
+        if !buf.is_empty() {
+            flush(&mut buf, &mut runs)?;
+        }
+        let mut streams: Vec<Box<dyn Iterator<Item = (Id, u32, u8)> + '_>> = Vec::new();
+        for (path, n) in &runs {
+            let f = File::open(path).map_err(|e| named(path, e))?;
+            streams.push(Box::new(Records::new(
+                (BufReader::with_capacity(1 << 16, f), path.as_path()),
+                *n,
+                SECOND_BYTES,
+                get_second,
+                &failed,
+            )));
+        }
+        Box::new(Merge::new(streams, |s| (s.0, s.1), |_, _| {}))
+    };
+    let (numbered, ends) = link::number(
+        node_stream(parts, &failed)?,
+        edge_stream(parts, &failed)?,
+        second,
+        m as usize,
+    );
+    failed.check()?;
+    for (path, _) in &runs {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(link::count_numbered(kinds, cap, &numbered, &ends))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::link::LinkAcc;
+
+    fn kinds() -> Kinds {
+        Kinds {
+            detectors: vec!["cn-resident-id".into(), "cn-mobile".into(), "email".into()],
+            unique: vec![true, false, false],
+        }
+    }
+
+    /// A population where people share phones (families, a switchboard), have several
+    /// identifiers across parts, and two resident IDs sometimes meet in one record.
+    fn parts(n: u64, chunks: usize) -> Vec<LinkAcc> {
+        let mut out = vec![LinkAcc::default(); chunks];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rnd = |m: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % m
+        };
+        // Uniformly random ids, as the keyed hashes are (splitmix64).
+        let mix = |mut z: u64| {
+            z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        };
+        let id = |kind: u64, v: u64| Id(mix(kind << 40 | v), mix(!(kind << 40 | v)));
+        for p in 0..n {
+            let part = rnd(chunks as u64) as usize;
+            let phone = if rnd(10) == 0 {
+                999_999
+            } else {
+                p / 2 + rnd(2)
+            };
+            let mut ids = vec![(id(0, p), 0u8), (id(1, phone), 1u8)];
+            if rnd(3) == 0 {
+                ids.push((id(2, p), 2));
+            }
+            if rnd(50) == 0 {
+                ids.push((id(0, p + 1), 0));
+            }
+            let key = rnd(ids.len() as u64) as usize;
+            out[part].add_record(&ids, key, (rnd(8) as u8) & 3);
+            // Some records again, in another part.
+            if rnd(4) == 0 {
+                out[(part + 1) % chunks].add_record(&ids, 0, 0);
+            }
+        }
+        for p in &mut out {
+            p.compact();
+        }
+        out
+    }
+
+    #[test]
+    fn spilled_parts_count_as_the_graph_held_whole() {
+        let ks = kinds();
+        let mem = parts(20_000, 5);
+        let whole = link::count(&ks, 3, &mem);
+        assert!(whole.people > 10_000 && whole.capped > 0 && whole.refused > 0);
+        let dir = SpillDir::new(None).unwrap();
+        // Every part spilled, then some; the external sort in runs of 1,024 entries, then in
+        // memory.
+        for spill in [5, 2] {
+            let parts: Vec<LinkAcc> = mem
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    if i < spill {
+                        LinkAcc::spilled(dir.write(p).unwrap())
+                    } else {
+                        p.clone()
+                    }
+                })
+                .collect();
+            let refs: Vec<&LinkAcc> = parts.iter().collect();
+            for sort_entries in [1024, 1 << 30] {
+                let c = count_parts(&ks, 3, &refs, Some(&dir), sort_entries).unwrap();
+                assert_eq!(
+                    c, whole,
+                    "{spill} parts spilled, sort runs of {sort_entries}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_run_reads_back_and_copies_as_written() {
+        let dir = SpillDir::new(None).unwrap();
+        let mem = parts(2_000, 1).pop().unwrap();
+        let run = dir.write(&mem).unwrap();
+        let back = run.load().unwrap();
+        assert_eq!(back.nodes, mem.nodes);
+        assert_eq!(back.edges, mem.edges);
+        let mut bytes = Vec::new();
+        run.copy_to(&mut bytes).unwrap();
+        assert_eq!(
+            bytes.len() as u64,
+            mem.nodes.len() as u64 * NODE_BYTES + mem.edges.len() as u64 * EDGE_BYTES
+        );
+        // The file goes with the run, the folder with the last run.
+        let path = run.path.clone();
+        let folder = dir.path().to_path_buf();
+        drop(run);
+        assert!(!path.exists());
+        drop(dir);
+        assert!(!folder.exists());
+    }
+
+    #[test]
+    fn a_damaged_run_is_an_error_naming_it_not_a_smaller_count() {
+        let dir = SpillDir::new(None).unwrap();
+        let mem = parts(2_000, 1).pop().unwrap();
+        let run = dir.write(&mem).unwrap();
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&run.path)
+            .unwrap();
+        f.set_len(100).unwrap();
+        let part = LinkAcc::spilled(run);
+        let e = count_parts(&kinds(), 3, &[&part], Some(&dir), 1 << 20).unwrap_err();
+        assert!(e.to_string().contains("graph-"), "{e}");
+    }
+}
