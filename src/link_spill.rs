@@ -125,20 +125,14 @@ impl Run {
     pub fn load(&self) -> io::Result<LinkAcc> {
         let mut acc = LinkAcc::default();
         let failed = Failure::default();
-        acc.nodes.extend(Records::new(
-            (self.open_at(0)?, &self.path),
-            self.nodes,
-            NODE_BYTES as usize,
-            get_node,
-            &failed,
-        ));
-        acc.edges.extend(Records::new(
-            (self.open_at(self.nodes * NODE_BYTES)?, &self.path),
+        acc.nodes
+            .extend(Records::<Node>::open(&self.path, 0, self.nodes, &failed)?);
+        acc.edges.extend(Records::<Edge>::open(
+            &self.path,
+            self.nodes * NODE_BYTES,
             self.edges,
-            EDGE_BYTES as usize,
-            get_edge,
             &failed,
-        ));
+        )?);
         failed.check()?;
         acc.compact();
         Ok(acc)
@@ -224,45 +218,79 @@ impl Failure {
     }
 }
 
-/// `count` fixed-size records read one by one; stops early (recording why) on a read error.
-struct Records<'f, R, T> {
-    r: R,
-    /// The file read, for the error.
-    path: &'f Path,
-    left: u64,
-    buf: [u8; EDGE_BYTES as usize],
-    size: usize,
-    get: fn(&[u8]) -> T,
-    failed: &'f Failure,
+/// A record of fixed size on disk.
+pub(crate) trait Rec: Copy {
+    const SIZE: usize;
+    fn get(b: &[u8]) -> Self;
+    fn put(&self, b: &mut [u8]);
 }
 
-impl<'f, R: Read, T> Records<'f, R, T> {
-    fn new(
-        (r, path): (R, &'f Path),
-        count: u64,
-        size: usize,
-        get: fn(&[u8]) -> T,
-        failed: &'f Failure,
-    ) -> Self {
-        Records {
-            r,
-            path,
-            left: count,
-            buf: [0; EDGE_BYTES as usize],
-            size,
-            get,
-            failed,
-        }
+impl Rec for Node {
+    const SIZE: usize = NODE_BYTES as usize;
+    fn get(b: &[u8]) -> Self {
+        get_node(b)
+    }
+    fn put(&self, b: &mut [u8]) {
+        put_node(self, b)
     }
 }
 
-impl<R: Read, T> Iterator for Records<'_, R, T> {
+impl Rec for Edge {
+    const SIZE: usize = EDGE_BYTES as usize;
+    fn get(b: &[u8]) -> Self {
+        get_edge(b)
+    }
+    fn put(&self, b: &mut [u8]) {
+        put_edge(self, b)
+    }
+}
+
+impl Rec for (Id, u32, u8) {
+    const SIZE: usize = SECOND_BYTES;
+    fn get(b: &[u8]) -> Self {
+        get_second(b)
+    }
+    fn put(&self, b: &mut [u8]) {
+        b[..16].copy_from_slice(&self.0.to_bytes());
+        b[16..20].copy_from_slice(&self.1.to_le_bytes());
+        b[20] = self.2;
+    }
+}
+
+/// `count` records read one by one from `path` at `offset`; stops early (recording why) on a
+/// read error.
+struct Records<'f, T> {
+    r: BufReader<File>,
+    path: PathBuf,
+    left: u64,
+    buf: [u8; EDGE_BYTES as usize],
+    failed: &'f Failure,
+    _t: std::marker::PhantomData<T>,
+}
+
+impl<'f, T: Rec> Records<'f, T> {
+    fn open(path: &Path, offset: u64, count: u64, failed: &'f Failure) -> io::Result<Self> {
+        let mut f = File::open(path).map_err(|e| named(path, e))?;
+        f.seek(SeekFrom::Start(offset))
+            .map_err(|e| named(path, e))?;
+        Ok(Records {
+            r: BufReader::with_capacity(1 << 16, f),
+            path: path.to_path_buf(),
+            left: count,
+            buf: [0; EDGE_BYTES as usize],
+            failed,
+            _t: std::marker::PhantomData,
+        })
+    }
+}
+
+impl<T: Rec> Iterator for Records<'_, T> {
     type Item = T;
     fn next(&mut self) -> Option<T> {
         if self.left == 0 {
             return None;
         }
-        if let Err(e) = self.r.read_exact(&mut self.buf[..self.size]) {
+        if let Err(e) = self.r.read_exact(&mut self.buf[..T::SIZE]) {
             self.failed.set(io::Error::new(
                 e.kind(),
                 format!(
@@ -275,7 +303,110 @@ impl<R: Read, T> Iterator for Records<'_, R, T> {
             return None;
         }
         self.left -= 1;
-        Some((self.get)(&self.buf[..self.size]))
+        Some(T::get(&self.buf[..T::SIZE]))
+    }
+}
+
+/// Where one sorted, distinct stream of records is.
+enum Src<'a, T> {
+    Mem(&'a [T]),
+    File {
+        path: PathBuf,
+        offset: u64,
+        count: u64,
+        /// An intermediate merge of this count's own: removed once merged again.
+        temporary: bool,
+    },
+}
+
+/// Streams opened at most this many files at once: a merge of more runs (a share of many
+/// files, each spilled) is first merged in groups into intermediate runs.
+const FAN_IN: usize = 64;
+
+fn open_all<'a, T: Rec + 'a>(
+    srcs: &'a [Src<'a, T>],
+    failed: &'a Failure,
+) -> io::Result<Vec<Box<dyn Iterator<Item = T> + 'a>>> {
+    let mut out: Vec<Box<dyn Iterator<Item = T> + 'a>> = Vec::with_capacity(srcs.len());
+    for s in srcs {
+        match s {
+            Src::Mem(v) => out.push(Box::new(v.iter().copied())),
+            Src::File {
+                path,
+                offset,
+                count,
+                ..
+            } => out.push(Box::new(Records::<T>::open(path, *offset, *count, failed)?)),
+        }
+    }
+    Ok(out)
+}
+
+/// Merges file sources in groups of [`FAN_IN`] into intermediate runs in `dir` until no more
+/// than [`FAN_IN`] files remain.
+fn reduce<'a, T: Rec + 'a, K: Ord + Copy>(
+    mut srcs: Vec<Src<'a, T>>,
+    dir: &Arc<SpillDir>,
+    key: fn(&T) -> K,
+    same: fn(&mut T, &T),
+) -> io::Result<Vec<Src<'a, T>>> {
+    loop {
+        let files = srcs
+            .iter()
+            .filter(|s| matches!(s, Src::File { .. }))
+            .count();
+        if files <= FAN_IN {
+            return Ok(srcs);
+        }
+        let (group, rest): (Vec<Src<'a, T>>, Vec<Src<'a, T>>) = {
+            let mut taken = 0;
+            srcs.into_iter().partition(|s| {
+                let take = matches!(s, Src::File { .. }) && taken < FAN_IN;
+                taken += usize::from(take);
+                take
+            })
+        };
+        let (path, mut w) = dir.file("merge")?;
+        let failed = Failure::default();
+        let mut buf = [0u8; EDGE_BYTES as usize];
+        let mut count = 0u64;
+        for x in Merge::new(open_all(&group, &failed)?, key, same) {
+            x.put(&mut buf);
+            w.write_all(&buf[..T::SIZE]).map_err(|e| named(&path, e))?;
+            count += 1;
+        }
+        failed.check()?;
+        w.flush().map_err(|e| named(&path, e))?;
+        for s in &group {
+            if let Src::File {
+                path,
+                temporary: true,
+                ..
+            } = s
+            {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+        srcs = rest;
+        srcs.push(Src::File {
+            path,
+            offset: 0,
+            count,
+            temporary: true,
+        });
+    }
+}
+
+fn remove_temporaries<T>(srcs: &[Src<'_, T>]) {
+    for s in srcs {
+        if let Src::File {
+            path,
+            temporary: true,
+            ..
+        } = s
+        {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
@@ -353,46 +484,24 @@ fn or_flags(kept: &mut Node, later: &Node) {
 
 fn keep(_: &mut Edge, _: &Edge) {}
 
-/// Every part's nodes, merged.
-fn node_stream<'a>(
-    parts: &'a [&'a LinkAcc],
-    failed: &'a Failure,
-) -> io::Result<Merge<'a, Node, Id>> {
-    let mut streams: Vec<Box<dyn Iterator<Item = Node> + 'a>> = Vec::new();
-    for p in parts {
-        match &p.run {
-            Some(r) => streams.push(Box::new(Records::new(
-                (r.open_at(0)?, &r.path),
-                r.nodes,
-                NODE_BYTES as usize,
-                get_node,
-                failed,
-            ))),
-            None => streams.push(Box::new(p.nodes.iter().copied())),
-        }
-    }
-    Ok(Merge::new(streams, node_key, or_flags))
-}
-
-/// Every part's edges, merged.
-fn edge_stream<'a>(
-    parts: &'a [&'a LinkAcc],
-    failed: &'a Failure,
-) -> io::Result<Merge<'a, Edge, (Id, Id)>> {
-    let mut streams: Vec<Box<dyn Iterator<Item = Edge> + 'a>> = Vec::new();
-    for p in parts {
-        match &p.run {
-            Some(r) => streams.push(Box::new(Records::new(
-                (r.open_at(r.nodes * NODE_BYTES)?, &r.path),
-                r.edges,
-                EDGE_BYTES as usize,
-                get_edge,
-                failed,
-            ))),
-            None => streams.push(Box::new(p.edges.iter().copied())),
-        }
-    }
-    Ok(Merge::new(streams, edge_key, keep))
+/// Every part's nodes (`nodes`) or edges, as sources to merge.
+fn sources<'a, T>(
+    parts: &[&'a LinkAcc],
+    nodes: bool,
+    mem: fn(&'a LinkAcc) -> &'a [T],
+) -> Vec<Src<'a, T>> {
+    parts
+        .iter()
+        .map(|p| match &p.run {
+            Some(r) => Src::File {
+                path: r.path.clone(),
+                offset: if nodes { 0 } else { r.nodes * NODE_BYTES },
+                count: if nodes { r.nodes } else { r.edges },
+                temporary: false,
+            },
+            None => Src::Mem(mem(p)),
+        })
+        .collect()
 }
 
 /// Counts the people of `parts` (each compacted, in memory or spilled to a run), reading runs
@@ -408,12 +517,6 @@ pub fn count_parts(
     if parts.iter().all(|p| p.run.is_none()) {
         return Ok(link::count(kinds, cap, parts.iter().copied()));
     }
-    let failed = Failure::default();
-    // The edges' second ends, sorted: in memory up to `sort_entries`, then runs merged.
-    let sort_entries = sort_entries.max(1024);
-    let mut buf: Vec<(Id, u32, u8)> = Vec::new();
-    let mut runs: Vec<(PathBuf, u64)> = Vec::new();
-    let mut m: u64 = 0;
     let own_dir;
     let dir = match dir {
         Some(d) => d,
@@ -422,65 +525,90 @@ pub fn count_parts(
             &own_dir
         }
     };
-    let flush = |buf: &mut Vec<(Id, u32, u8)>, runs: &mut Vec<(PathBuf, u64)>| -> io::Result<()> {
-        link::sort_random(buf, |x| x.0, |x| x.0.0);
-        let (path, mut w) = dir.file("second")?;
-        let mut b = [0u8; SECOND_BYTES];
-        for (id, i, k) in buf.iter() {
-            b[..16].copy_from_slice(&id.to_bytes());
-            b[16..20].copy_from_slice(&i.to_le_bytes());
-            b[20] = *k;
-            w.write_all(&b).map_err(|e| named(&path, e))?;
+    let nodes = reduce(sources(parts, true, |p| &p.nodes), dir, node_key, or_flags)?;
+    let edges = reduce(sources(parts, false, |p| &p.edges), dir, edge_key, keep)?;
+    let counted = count_sources(kinds, cap, &nodes, &edges, dir, sort_entries);
+    remove_temporaries(&nodes);
+    remove_temporaries(&edges);
+    counted
+}
+
+/// [`count_parts`] over at most [`FAN_IN`] files of nodes and of edges.
+fn count_sources(
+    kinds: &Kinds,
+    cap: u32,
+    nodes: &[Src<'_, Node>],
+    edges: &[Src<'_, Edge>],
+    dir: &Arc<SpillDir>,
+    sort_entries: usize,
+) -> io::Result<PeopleCount> {
+    let failed = Failure::default();
+    // The edges' second ends, sorted: in memory up to `sort_entries`, then in runs merged.
+    let sort_entries = sort_entries.max(1024);
+    let mut buf: Vec<(Id, u32, u8)> = Vec::new();
+    let mut runs: Vec<Src<'_, (Id, u32, u8)>> = Vec::new();
+    let mut m: u64 = 0;
+    let flush =
+        |buf: &mut Vec<(Id, u32, u8)>, runs: &mut Vec<Src<'_, (Id, u32, u8)>>| -> io::Result<()> {
+            link::sort_random(buf, |x| x.0, |x| x.0.0);
+            let (path, mut w) = dir.file("second")?;
+            let mut b = [0u8; SECOND_BYTES];
+            for x in buf.iter() {
+                x.put(&mut b);
+                w.write_all(&b).map_err(|e| named(&path, e))?;
+            }
+            w.flush().map_err(|e| named(&path, e))?;
+            runs.push(Src::File {
+                path,
+                offset: 0,
+                count: buf.len() as u64,
+                temporary: true,
+            });
+            buf.clear();
+            Ok(())
+        };
+    let counted = (|| {
+        for e in Merge::new(open_all(edges, &failed)?, edge_key, keep) {
+            if m >= u64::from(u32::MAX) {
+                return Err(io::Error::other(
+                    "more than 4,294,967,295 links: beyond what the people count numbers",
+                ));
+            }
+            buf.push((e.b, m as u32, e.kb));
+            m += 1;
+            if buf.len() >= sort_entries {
+                flush(&mut buf, &mut runs)?;
+            }
         }
-        w.flush().map_err(|e| named(&path, e))?;
-        runs.push((path, buf.len() as u64));
-        buf.clear();
-        Ok(())
-    };
-    for e in edge_stream(parts, &failed)? {
-        if m >= u64::from(u32::MAX) {
-            return Err(io::Error::other(
-                "more than 4,294,967,295 links: beyond what the people count numbers",
-            ));
-        }
-        buf.push((e.b, m as u32, e.kb));
-        m += 1;
-        if buf.len() >= sort_entries {
-            flush(&mut buf, &mut runs)?;
-        }
-    }
-    failed.check()?;
-    let second: Box<dyn Iterator<Item = (Id, u32, u8)> + '_> = if runs.is_empty() {
-        link::sort_random(&mut buf, |x| x.0, |x| x.0.0);
-        Box::new(std::mem::take(&mut buf).into_iter())
-    } else {
-        if !buf.is_empty() {
-            flush(&mut buf, &mut runs)?;
-        }
-        let mut streams: Vec<Box<dyn Iterator<Item = (Id, u32, u8)> + '_>> = Vec::new();
-        for (path, n) in &runs {
-            let f = File::open(path).map_err(|e| named(path, e))?;
-            streams.push(Box::new(Records::new(
-                (BufReader::with_capacity(1 << 16, f), path.as_path()),
-                *n,
-                SECOND_BYTES,
-                get_second,
-                &failed,
-            )));
-        }
-        Box::new(Merge::new(streams, |s| (s.0, s.1), |_, _| {}))
-    };
-    let (numbered, ends) = link::number(
-        node_stream(parts, &failed)?,
-        edge_stream(parts, &failed)?,
-        second,
-        m as usize,
-    );
-    failed.check()?;
-    for (path, _) in &runs {
-        let _ = std::fs::remove_file(path);
-    }
-    Ok(link::count_numbered(kinds, cap, &numbered, &ends))
+        failed.check()?;
+        let mut sorted_runs = Vec::new();
+        let second: Box<dyn Iterator<Item = (Id, u32, u8)> + '_> = if runs.is_empty() {
+            link::sort_random(&mut buf, |x| x.0, |x| x.0.0);
+            Box::new(std::mem::take(&mut buf).into_iter())
+        } else {
+            if !buf.is_empty() {
+                flush(&mut buf, &mut runs)?;
+            }
+            sorted_runs = reduce(std::mem::take(&mut runs), dir, |s| (s.0, s.1), |_, _| {})?;
+            runs = Vec::new();
+            Box::new(Merge::new(
+                open_all(&sorted_runs, &failed)?,
+                |s| (s.0, s.1),
+                |_, _| {},
+            ))
+        };
+        let (numbered, ends) = link::number(
+            Merge::new(open_all(nodes, &failed)?, node_key, or_flags),
+            Merge::new(open_all(edges, &failed)?, edge_key, keep),
+            second,
+            m as usize,
+        );
+        remove_temporaries(&sorted_runs);
+        failed.check()?;
+        Ok(link::count_numbered(kinds, cap, &numbered, &ends))
+    })();
+    remove_temporaries(&runs);
+    counted
 }
 
 #[cfg(test)]
@@ -571,6 +699,23 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn more_runs_than_files_open_at_once_are_merged_in_groups() {
+        let ks = kinds();
+        let mem = parts(30_000, 3 * FAN_IN + 5);
+        let whole = link::count(&ks, 3, &mem);
+        let dir = SpillDir::new(None).unwrap();
+        let parts: Vec<LinkAcc> = mem
+            .iter()
+            .map(|p| LinkAcc::spilled(dir.write(p).unwrap()))
+            .collect();
+        let refs: Vec<&LinkAcc> = parts.iter().collect();
+        let c = count_parts(&ks, 3, &refs, Some(&dir), 1024).unwrap();
+        assert_eq!(c, whole);
+        // Only the parts' own runs are left: every intermediate merge is removed.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), parts.len());
     }
 
     #[test]
