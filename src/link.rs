@@ -206,9 +206,11 @@ pub struct LinkAcc {
     sorted: bool,
     /// Length at which the next compaction runs.
     next_compact: usize,
-    /// Past the memory budget: the nodes and edges are in this run on disk (the vectors are
-    /// empty). Only [`crate::link_spill::count_parts`] and the links file read them.
-    pub run: Option<std::sync::Arc<crate::link_spill::Run>>,
+    /// Past the memory budget: nodes and edges written to runs on disk, besides what the
+    /// vectors hold. Only [`crate::link_spill`] and the links file read them; a finished
+    /// source's graph has at most one run and nothing in memory beside it
+    /// ([`crate::link_spill::Spill::finish`]).
+    pub runs: Vec<std::sync::Arc<crate::link_spill::Run>>,
 }
 
 impl LinkAcc {
@@ -237,14 +239,14 @@ impl LinkAcc {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.nodes.is_empty() && self.edges.is_empty() && self.run.is_none()
+        self.nodes.is_empty() && self.edges.is_empty() && self.runs.is_empty()
     }
 
     /// A graph written to a run (see [`crate::link_spill`]).
     pub fn spilled(run: crate::link_spill::Run) -> LinkAcc {
         LinkAcc {
             sorted: true,
-            run: Some(std::sync::Arc::new(run)),
+            runs: vec![std::sync::Arc::new(run)],
             ..LinkAcc::default()
         }
     }
@@ -269,13 +271,20 @@ impl LinkAcc {
     }
 
     pub fn merge(&mut self, mut other: LinkAcc) {
-        // Spilled graphs are counted by `link_spill::count_parts` and never merged.
-        debug_assert!(self.run.is_none() && other.run.is_none());
-        if self.is_empty() {
+        // Runs (a chunk of a large file spilled while it was read) are kept side by side.
+        let mut runs = std::mem::take(&mut other.runs);
+        self.runs.append(&mut runs);
+        self.merge_memory(other);
+    }
+
+    fn merge_memory(&mut self, mut other: LinkAcc) {
+        if self.entries() == 0 {
+            let runs = std::mem::take(&mut self.runs);
             *self = other;
+            self.runs = runs;
             return;
         }
-        if other.is_empty() {
+        if other.entries() == 0 {
             return;
         }
         if self.sorted && other.sorted {
@@ -301,6 +310,11 @@ impl LinkAcc {
     pub fn shrink_to_fit(&mut self) {
         self.nodes.shrink_to_fit();
         self.edges.shrink_to_fit();
+    }
+
+    /// Nodes and edges held in memory.
+    pub fn entries(&self) -> usize {
+        self.nodes.len() + self.edges.len()
     }
 
     /// Bytes held, for the memory budget.

@@ -60,7 +60,7 @@ impl LinkSet {
     /// Whether some source's graph is on disk (spilled past the memory budget) rather than in
     /// memory: such a set is for writing, not for counting again in memory.
     pub fn spilled(&self) -> bool {
-        self.sources.iter().any(|(_, a)| a.run.is_some())
+        self.sources.iter().any(|(_, a)| !a.runs.is_empty())
     }
 
     /// The graph of the source at `path`, if it has one.
@@ -88,8 +88,8 @@ impl LinkSet {
                 .iter()
                 .map(|(p, a)| SourceHeader {
                     path: p.clone(),
-                    nodes: a.run.as_ref().map_or(a.nodes.len() as u64, |r| r.nodes),
-                    edges: a.run.as_ref().map_or(a.edges.len() as u64, |r| r.edges),
+                    nodes: a.runs.first().map_or(a.nodes.len() as u64, |r| r.nodes),
+                    edges: a.runs.first().map_or(a.edges.len() as u64, |r| r.edges),
                 })
                 .collect(),
         };
@@ -100,8 +100,10 @@ impl LinkSet {
             .map_err(io)?;
         w.write_all(&json).map_err(io)?;
         for (_, a) in &self.sources {
-            if let Some(run) = &a.run {
-                // A graph spilled past the memory budget: its run is these very records.
+            if let Some(run) = a.runs.first() {
+                // A graph spilled past the memory budget: its one run (see
+                // `link_spill::Spill::finish`) is these very records.
+                debug_assert!(a.runs.len() == 1 && a.entries() == 0);
                 run.copy_to(&mut w).map_err(io)?;
                 continue;
             }

@@ -97,6 +97,133 @@ impl SpillDir {
     }
 }
 
+/// Where a scan's graphs go past the memory budget: a folder made on first need, the first
+/// failure to make it or to write a run (after which people are not linked at all), and how
+/// many entries one file's graph may hold in memory while it is read.
+#[derive(Debug)]
+pub struct Spill {
+    parent: Option<PathBuf>,
+    dir: std::sync::OnceLock<Result<Arc<SpillDir>, String>>,
+    failed: std::sync::OnceLock<String>,
+    /// Nodes and edges a graph holds in memory before [`Spill::bound`] writes them to a run.
+    pub per_file_entries: usize,
+}
+
+impl Spill {
+    pub fn new(parent: Option<PathBuf>, per_file_entries: usize) -> Spill {
+        Spill {
+            parent,
+            dir: std::sync::OnceLock::new(),
+            failed: std::sync::OnceLock::new(),
+            per_file_entries: per_file_entries.max(1 << 16),
+        }
+    }
+
+    /// The folder, once made.
+    pub fn dir(&self) -> Option<Arc<SpillDir>> {
+        self.dir.get().and_then(|d| d.as_ref().ok().cloned())
+    }
+
+    /// Why graphs could not be written, if they could not.
+    pub fn failed(&self) -> Option<&str> {
+        self.failed.get().map(String::as_str)
+    }
+
+    fn fail(&self, acc: &mut LinkAcc, why: String) {
+        let _ = self.failed.set(why);
+        *acc = LinkAcc::default();
+    }
+
+    /// Writes what `acc` holds in memory to a new run beside its others.
+    pub fn spill(&self, acc: &mut LinkAcc) {
+        if self.failed.get().is_some() {
+            *acc = LinkAcc::default();
+            return;
+        }
+        let dir = self
+            .dir
+            .get_or_init(|| SpillDir::new(self.parent.as_deref()).map_err(|e| e.to_string()));
+        let dir = match dir {
+            Ok(d) => d,
+            Err(e) => return self.fail(acc, e.clone()),
+        };
+        acc.compact();
+        match dir.write(acc) {
+            Ok(run) => {
+                let runs = std::mem::take(&mut acc.runs);
+                *acc = LinkAcc::spilled(run);
+                acc.runs.splice(0..0, runs);
+            }
+            Err(e) => self.fail(acc, e.to_string()),
+        }
+    }
+
+    /// While a file is read: spills its graph once it holds [`Spill::per_file_entries`], so a
+    /// single file's graph is bounded too.
+    #[inline]
+    pub fn bound(&self, acc: &mut LinkAcc) {
+        if acc.entries() >= self.per_file_entries {
+            self.spill(acc);
+        }
+    }
+
+    /// When a file is done: a graph with runs becomes one run (what remains in memory written,
+    /// the runs merged), the form the links file and the count take a source's graph in.
+    pub fn finish(&self, acc: &mut LinkAcc) {
+        if acc.runs.is_empty() {
+            return;
+        }
+        if acc.entries() > 0 {
+            self.spill(acc);
+        }
+        if acc.runs.len() <= 1 {
+            return;
+        }
+        let Some(dir) = self.dir() else {
+            return self.fail(acc, "the runs' folder is gone".into());
+        };
+        match merge_runs(&dir, acc) {
+            Ok(run) => *acc = LinkAcc::spilled(run),
+            Err(e) => self.fail(acc, e.to_string()),
+        }
+    }
+}
+
+/// The runs of one graph merged into one.
+fn merge_runs(dir: &Arc<SpillDir>, acc: &LinkAcc) -> io::Result<Run> {
+    let parts = [acc];
+    let nodes = reduce(sources(&parts, true, |p| &p.nodes), dir, node_key, or_flags)?;
+    let edges = reduce(sources(&parts, false, |p| &p.edges), dir, edge_key, keep)?;
+    let written = (|| {
+        let (path, mut w) = dir.file("graph")?;
+        let failed = Failure::default();
+        let mut buf = [0u8; EDGE_BYTES as usize];
+        let (mut n, mut m) = (0u64, 0u64);
+        for x in Merge::new(open_all(&nodes, &failed)?, node_key, or_flags) {
+            x.put(&mut buf);
+            w.write_all(&buf[..NODE_BYTES as usize])
+                .map_err(|e| named(&path, e))?;
+            n += 1;
+        }
+        for x in Merge::new(open_all(&edges, &failed)?, edge_key, keep) {
+            x.put(&mut buf);
+            w.write_all(&buf).map_err(|e| named(&path, e))?;
+            m += 1;
+        }
+        failed.check()?;
+        w.flush().map_err(|e| named(&path, e))?;
+        Ok(Run {
+            path,
+            nodes: n,
+            edges: m,
+            _dir: Arc::clone(dir),
+        })
+    })();
+    remove_temporaries(&nodes);
+    remove_temporaries(&edges);
+    written
+}
+
 /// One graph on disk: its nodes, then its edges, each sorted and distinct.
 #[derive(Debug)]
 pub struct Run {
@@ -484,24 +611,28 @@ fn or_flags(kept: &mut Node, later: &Node) {
 
 fn keep(_: &mut Edge, _: &Edge) {}
 
-/// Every part's nodes (`nodes`) or edges, as sources to merge.
+/// Every part's nodes (`nodes`) or edges, as sources to merge: its runs, and what it holds in
+/// memory.
 fn sources<'a, T>(
     parts: &[&'a LinkAcc],
     nodes: bool,
     mem: fn(&'a LinkAcc) -> &'a [T],
 ) -> Vec<Src<'a, T>> {
-    parts
-        .iter()
-        .map(|p| match &p.run {
-            Some(r) => Src::File {
+    let mut out = Vec::new();
+    for p in parts {
+        for r in &p.runs {
+            out.push(Src::File {
                 path: r.path.clone(),
                 offset: if nodes { 0 } else { r.nodes * NODE_BYTES },
                 count: if nodes { r.nodes } else { r.edges },
                 temporary: false,
-            },
-            None => Src::Mem(mem(p)),
-        })
-        .collect()
+            });
+        }
+        if !mem(p).is_empty() {
+            out.push(Src::Mem(mem(p)));
+        }
+    }
+    out
 }
 
 /// Counts the people of `parts` (each compacted, in memory or spilled to a run), reading runs
@@ -514,7 +645,7 @@ pub fn count_parts(
     dir: Option<&Arc<SpillDir>>,
     sort_entries: usize,
 ) -> io::Result<PeopleCount> {
-    if parts.iter().all(|p| p.run.is_none()) {
+    if parts.iter().all(|p| p.runs.is_empty()) {
         return Ok(link::count(kinds, cap, parts.iter().copied()));
     }
     let own_dir;
@@ -716,6 +847,52 @@ mod tests {
         assert_eq!(c, whole);
         // Only the parts' own runs are left: every intermediate merge is removed.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), parts.len());
+    }
+
+    /// One file's graph past its share of the budget is spilled while the file is read, in
+    /// several runs, and made one run when the file is done: the same graph.
+    #[test]
+    fn a_large_file_is_spilled_while_read_and_finished_as_one_run() {
+        let ks = kinds();
+        let whole = parts(120_000, 1).pop().unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let spill = Spill::new(Some(tmp.path().to_path_buf()), 1);
+        let mut acc = LinkAcc::default();
+        let mut spills = 0;
+        for n in &whole.nodes {
+            // Each key with its edges, as records add them.
+            let mut ids = vec![(n.id, n.kind)];
+            let at = whole.edges.partition_point(|e| e.a < n.id);
+            ids.extend(
+                whole.edges[at..]
+                    .iter()
+                    .take_while(|e| e.a == n.id)
+                    .map(|e| (e.b, e.kb)),
+            );
+            acc.add_record(&ids, 0, n.flags & !link::flag::KEY);
+            let before = acc.runs.len();
+            spill.bound(&mut acc);
+            spills += acc.runs.len() - before;
+        }
+        // Edges whose first end is no key: added as records of their own.
+        for e in &whole.edges {
+            if whole.nodes.binary_search_by(|n| n.id.cmp(&e.a)).is_err() {
+                acc.edges.push(*e);
+            }
+        }
+        assert!(spills >= 2, "{spills} spills");
+        spill.finish(&mut acc);
+        assert_eq!(acc.runs.len(), 1);
+        assert_eq!(acc.entries(), 0);
+        let back = acc.runs[0].load().unwrap();
+        assert_eq!(back.nodes, whole.nodes);
+        assert_eq!(back.edges, whole.edges);
+        let dir = spill.dir().unwrap();
+        assert_eq!(
+            count_parts(&ks, 3, &[&acc], Some(&dir), 1 << 20).unwrap(),
+            link::count(&ks, 3, [&whole])
+        );
+        assert!(spill.failed().is_none());
     }
 
     #[test]

@@ -13,6 +13,7 @@ use rayon::prelude::*;
 
 use crate::detect::{DetectorSet, Standard};
 use crate::inventory::{self, ErrorEntry, FileResult, Inventory, ScanMeta, SourceAcc, Status};
+use crate::link_spill::Spill;
 use crate::read::{self, Ctx};
 use crate::sketch::SketchKey;
 use crate::walk::{Entry, WalkError, WalkOptions, Walker};
@@ -64,11 +65,14 @@ pub fn scan_linked(
     let files_done = AtomicU64::new(0);
     // Bytes held by the files' people graphs; past the budget, graphs go to runs on disk.
     let link_bytes = AtomicU64::new(0);
-    let spill = Spill {
-        parent: cfg.spill_dir.as_deref(),
-        dir: std::sync::OnceLock::new(),
-        failed: std::sync::OnceLock::new(),
-    };
+    // One file's graph may hold a share of the budget while it is read (see `Spill::bound`):
+    // a quarter per worker thread, at 40 bytes an entry.
+    let threads = rayon::current_num_threads().max(1) as u64;
+    let spill = Spill::new(
+        cfg.spill_dir.clone(),
+        (cfg.link_memory / (4 * threads * 40)).min(usize::MAX as u64 / 2) as usize,
+    );
+    ctx.links_spill = Some(&spill);
     let outcomes: Vec<Outcome> = walker
         .entries()
         .par_bridge()
@@ -134,7 +138,7 @@ pub fn scan_linked(
         walk_errors,
         classify: cfg.classify,
         link_cap: cfg.link_cap,
-        links_abandoned: spill.failed.get().map(|e| {
+        links_abandoned: spill.failed().map(|e| {
             format!(
                 "people were not linked: the identifier graph outgrew --link-memory ({} MiB) \
                  and could not be written to disk ({e}); the people figures are the sketches' \
@@ -143,7 +147,7 @@ pub fn scan_linked(
                 cfg.link_memory >> 20
             )
         }),
-        link_spill: spill.dir.get().and_then(|d| d.as_ref().ok().cloned()),
+        link_spill: spill.dir(),
         // The external sort's runs: the second ends of links, 24 bytes each in memory and as
         // much again while the radix sort copies them.
         link_sort_entries: (cfg.link_memory / 48).clamp(1 << 16, 1 << 31) as usize,
@@ -151,17 +155,9 @@ pub fn scan_linked(
     Ok(inventory::build_linked(set, meta, files))
 }
 
-/// Where graphs go past the memory budget: a folder made on first need (or why it could not
-/// be).
-struct Spill<'a> {
-    parent: Option<&'a std::path::Path>,
-    dir: std::sync::OnceLock<Result<std::sync::Arc<crate::link_spill::SpillDir>, String>>,
-    /// The first failure to make the folder or write a run.
-    failed: std::sync::OnceLock<String>,
-}
-
 /// Adds what a file's people graphs hold (compacted) to `used`; once the total passes `budget`,
-/// each graph is written to a run on disk as its file finishes, so memory stays bounded. If
+/// each graph is written to a run on disk as its file finishes, so memory stays bounded (a
+/// large file's graph may have been spilled while it was read: it becomes one run here). If
 /// the runs cannot be written, graphs are dropped and the inventory says that people were not
 /// linked.
 fn account_links(files: &mut [FileResult], used: &AtomicU64, budget: u64, spill: &Spill) {
@@ -169,8 +165,12 @@ fn account_links(files: &mut [FileResult], used: &AtomicU64, budget: u64, spill:
         if f.acc.links.is_empty() {
             continue;
         }
-        if spill.failed.get().is_some() {
+        if spill.failed().is_some() {
             f.acc.links = Default::default();
+            continue;
+        }
+        spill.finish(&mut f.acc.links);
+        if !f.acc.links.runs.is_empty() {
             continue;
         }
         f.acc.links.compact();
@@ -182,21 +182,7 @@ fn account_links(files: &mut [FileResult], used: &AtomicU64, budget: u64, spill:
             }
             used.fetch_sub(bytes, Ordering::Relaxed);
         }
-        let dir = spill.dir.get_or_init(|| {
-            crate::link_spill::SpillDir::new(spill.parent).map_err(|e| e.to_string())
-        });
-        let run = match dir {
-            Ok(d) => d.write(&f.acc.links).map_err(|e| e.to_string()),
-            Err(e) => Err(e.clone()),
-        };
-        f.acc.links = match run {
-            Ok(run) => crate::link::LinkAcc::spilled(run),
-            Err(e) => {
-                // The first failure is what the inventory reports; every graph is dropped.
-                let _ = spill.failed.set(e);
-                Default::default()
-            }
-        };
+        spill.spill(&mut f.acc.links);
     }
 }
 

@@ -674,6 +674,7 @@ pub fn scan_text_stream(
             }
         };
         acc.merge(text::scan_text(&buf[..cut], ctx));
+        ctx.bound_links(&mut acc);
         buf.drain(..cut);
         if let Some(e) = err {
             return (

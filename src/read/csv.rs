@@ -163,6 +163,7 @@ fn scan_parallel(bytes: &[u8], det: &Detected, delimiter: u8, ctx: &Ctx) -> CsvO
     let mut acc = first.scanner.finish();
     for (a, problem, st) in parts {
         acc.merge(a);
+        ctx.bound_links(&mut acc);
         problems.extend(problem);
         stats.malformed += st.malformed;
         if stats.first_malformed_at.is_none() {

@@ -79,6 +79,7 @@ fn scan_lines(body: &[u8], ctx: &Ctx) -> JsonOutcome {
     let mut bad = 0;
     for (a, p, n) in parts {
         acc.merge(a);
+        ctx.bound_links(&mut acc);
         problems.extend(p);
         bad += n;
     }

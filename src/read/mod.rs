@@ -42,9 +42,21 @@ pub struct Ctx<'a> {
     /// Findings below this confidence are dropped before they are counted
     /// (`scan --min-confidence`; see [`crate::confidence`]).
     pub min_confidence: crate::confidence::Confidence,
+    /// Where a file's people graph goes when it grows past its share of `--link-memory` while
+    /// the file is read (`None`: held in memory, as in `explain` and the benchmarks).
+    pub links_spill: Option<&'a crate::link_spill::Spill>,
 }
 
 impl<'a> Ctx<'a> {
+    /// Spills `acc`'s people graph if it outgrew a file's share of the memory budget: called
+    /// as records are added and where the parts of a file are merged.
+    #[inline]
+    pub fn bound_links(&self, acc: &mut crate::inventory::SourceAcc) {
+        if let Some(s) = self.links_spill {
+            s.bound(&mut acc.links);
+        }
+    }
+
     /// A context that traces nothing.
     pub fn new(set: &'a DetectorSet, key: &'a SketchKey, reference: NaiveDate) -> Ctx<'a> {
         Ctx {
@@ -53,6 +65,7 @@ impl<'a> Ctx<'a> {
             reference,
             trace: None,
             min_confidence: crate::confidence::Confidence::Low,
+            links_spill: None,
         }
     }
 }
@@ -234,6 +247,7 @@ fn scan_any_text(
     let mut acc = SourceAcc::default();
     let stats = encoding::decode_pieces(bytes, det, text::CHUNK, |piece| {
         acc.merge(text::scan_text(piece, ctx));
+        ctx.bound_links(&mut acc);
     });
     (acc, stats.message(det))
 }

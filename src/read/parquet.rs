@@ -205,6 +205,7 @@ where
     let mut errors = Vec::new();
     for (a, e) in results {
         acc.merge(a);
+        ctx.bound_links(&mut acc);
         errors.extend(e);
     }
     let error = (!errors.is_empty()).then(|| {

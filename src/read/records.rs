@@ -753,6 +753,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
                 });
             self.acc
                 .add_links(set, &self.hasher, pairs, k, &subject, &mut self.ids);
+            self.ctx.bound_links(&mut self.acc);
         }
     }
 

@@ -130,6 +130,7 @@ pub fn scan_text_releasing(
             })
             .reduce(SourceAcc::default, |mut a, b| {
                 a.merge(b);
+                ctx.bound_links(&mut a);
                 a
             })
     };
