@@ -15,8 +15,14 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// A fixed key, so goldens and sketches are reproducible.
 const KEY_HEX: &str = "000102030405060708090a0b0c0d0e0f";
 
+/// The binary under test: this build's, or `PIPL_SCAN_TEST_BIN` (to show that a regression
+/// test fails on an earlier build: `PIPL_SCAN_TEST_BIN=/path/to/old/pipl-scan cargo test …`).
+fn bin() -> PathBuf {
+    std::env::var_os("PIPL_SCAN_TEST_BIN").map_or_else(|| PathBuf::from(BIN), PathBuf::from)
+}
+
 fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
+    Command::new(bin())
         .args(args)
         .current_dir(dir)
         .output()
@@ -89,18 +95,19 @@ fn assess_json(
         inv.to_str().unwrap(),
         "--profile",
         profile.to_str().unwrap(),
-        "--date",
-        "2026-12-01",
         "--format",
         "json",
         "-o",
         out.to_str().unwrap(),
     ];
+    if !extra.contains(&"--date") {
+        args.extend_from_slice(&["--date", "2026-12-01"]);
+    }
     args.extend_from_slice(extra);
     let o = run(dir, &args);
     let c = code(&o);
     assert!(
-        [0, 10, 11, 12, 13].contains(&c),
+        [0, 10, 11, 12, 13, 20, 21, 22].contains(&c),
         "assess failed ({c}): {}",
         stderr(&o)
     );
@@ -305,7 +312,8 @@ fn a_figure_straddling_a_threshold_is_undetermined_and_says_how_to_settle() {
     assert_eq!(d["mechanism_high"], "security-assessment");
     assert_eq!(d["straddles"][0]["threshold"], 10_000);
     assert!(
-        out.contains("UNDETERMINED") && out.contains("re-scan with `pipl-scan scan`"),
+        out.contains("UNDETERMINED")
+            && out.contains("Re-scan with `pipl-scan scan fixtures/text --key-file KEY`"),
         "{out}"
     );
     // The same people sketched at precision 21 are counted exactly: the figure decides.
@@ -345,7 +353,7 @@ fn ledger_add(
     sent_on: &str,
     env: Option<(&str, &str)>,
 ) -> Output {
-    let mut cmd = Command::new(BIN);
+    let mut cmd = Command::new(bin());
     cmd.current_dir(dir).args([
         "ledger",
         "add",
@@ -510,7 +518,8 @@ fn the_guard_flags_data_sent_while_an_assessment_was_pending() {
         &p,
         &["--ledger", ledger.to_str().unwrap()],
     );
-    assert_eq!(c, 13, "{out}");
+    // A security assessment is required (CIIO), and data was sent uncovered: 11 + 10.
+    assert_eq!(c, 21, "{out}");
     let g = &v["assessment"]["guard"][0];
     assert_eq!(g["reason"], "pending");
     assert_eq!(g["sent_on"], "2026-05-01");
@@ -537,7 +546,7 @@ fn the_guard_flags_data_sent_while_an_assessment_was_pending() {
             "-q",
         ],
     );
-    assert_eq!(code(&o), 13);
+    assert_eq!(code(&o), 21);
     let md = std::fs::read_to_string(md_dir.join("report.md")).unwrap();
     assert!(
         md.contains("1 ledger entries show data sent without the mechanism"),
@@ -1344,4 +1353,346 @@ fn exact_people_decide_at_the_100000_threshold() {
         assert_eq!(facts["transferred"]["low"], facts["transferred"]["high"]);
         assert_eq!(c, want, "{n} people");
     }
+}
+
+// ---- the rules read exactly (issue 15) --------------------------------------------------------
+
+/// A sketch of the people `p{i}` for `i` in `r`, under the fixed key, at precision `lg_k`.
+fn people_sketch(r: std::ops::Range<u32>, lg_k: u8) -> Sketch {
+    let key = SketchKey::from_hex(KEY_HEX).unwrap();
+    let mut s = Sketch::with_lg_k(lg_k).unwrap();
+    for i in r {
+        s.insert(&key, format!("email:p{i}@example.com").as_bytes());
+    }
+    s
+}
+
+fn count_of(s: &Sketch) -> pipl_scan::inventory::Count {
+    let e = s.estimate();
+    pipl_scan::inventory::Count {
+        method: "hll".into(),
+        estimate: e.estimate,
+        low: e.low,
+        high: e.high,
+        sketch: (!s.is_empty()).then(|| s.to_base64()),
+    }
+}
+
+/// An inventory of one source, `export/FILE` (the fixtures' payments.txt, its figures
+/// replaced): `everyone` are its people, `sensitive` those with sensitive PI and `non_sensitive`
+/// those with PI that is not (under both standards), sketched at `lg_k`. Its totals agree with
+/// the source, as a scan's do; it has no links file (its figures are estimates).
+fn synthetic(
+    base: &Inventory,
+    dir: &Path,
+    file: &str,
+    lg_k: u8,
+    everyone: std::ops::Range<u32>,
+    sensitive: std::ops::Range<u32>,
+    non_sensitive: std::ops::Range<u32>,
+) -> PathBuf {
+    let mut inv = base.clone();
+    inv.scan.links = None;
+    inv.graph = None;
+    let mut src = inv
+        .sources
+        .iter()
+        .find(|s| s.path.ends_with("payments.txt"))
+        .unwrap()
+        .clone();
+    src.path = format!("export/{file}");
+    src.people = None;
+    let all = count_of(&people_sketch(everyone, lg_k));
+    let sens = count_of(&people_sketch(sensitive, lg_k));
+    let nons = count_of(&people_sketch(non_sensitive, lg_k));
+    src.subjects = all.clone();
+    src.sensitive_subjects = sens.clone();
+    src.minor_subjects = count_of(&Sketch::with_lg_k(lg_k).unwrap());
+    for c in src.sensitive_subjects_by_standard.values_mut() {
+        *c = sens.clone();
+    }
+    for c in src.non_sensitive_subjects_by_standard.values_mut() {
+        *c = nons.clone();
+    }
+    let t = &mut inv.totals;
+    t.people = None;
+    t.subjects = src.subjects.clone();
+    t.sensitive_subjects = src.sensitive_subjects.clone();
+    t.minor_subjects = src.minor_subjects.clone();
+    t.sensitive_subjects_by_standard = src.sensitive_subjects_by_standard.clone();
+    t.non_sensitive_subjects_by_standard = src.non_sensitive_subjects_by_standard.clone();
+    t.categories = src.categories.clone();
+    t.records = src.records;
+    t.unidentified_records = src.unidentified_records;
+    inv.sources = vec![src];
+    let path = dir.join(format!("{file}.inventory.json"));
+    std::fs::write(&path, serde_json::to_vec(&inv).unwrap()).unwrap();
+    path
+}
+
+fn base_inventory() -> (tempfile::TempDir, Inventory) {
+    let (tmp, inv) = scan_fixtures();
+    let inv: Inventory = serde_json::from_slice(&std::fs::read(inv).unwrap()).unwrap();
+    (tmp, inv)
+}
+
+fn notes_of(v: &serde_json::Value) -> Vec<(String, String)> {
+    v["assessment"]["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["code"].as_str().unwrap().to_string(),
+                n["en"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A 60,000-person export in February is exempt when sent (Provisions Art. 5(4)); a June
+/// export of 60,000 others takes the year past 100,000. The guard judges each entry by what
+/// was required when it was sent: February is covered, June is not, and a note says the June
+/// export changed the requirement for the year. Before: both were flagged (exit 13).
+#[test]
+fn the_guard_judges_each_entry_by_the_mechanism_required_when_it_was_sent() {
+    let (tmp, base) = base_inventory();
+    let dir = tmp.path();
+    let feb = synthetic(&base, dir, "feb.txt", 14, 0..60_000, 0..0, 0..60_000);
+    let june = synthetic(
+        &base,
+        dir,
+        "june.txt",
+        14,
+        60_000..120_000,
+        0..0,
+        60_000..120_000,
+    );
+    let ledger = dir.join("ledger.db");
+    for (inv, day) in [(&feb, "2026-02-10"), (&june, "2026-06-10")] {
+        let o = ledger_add(dir, &ledger, "f", inv, day, None);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+    }
+    let p = write(dir, "p.toml", &profile(&flow("f", "\"**/*.txt\"", ""), ""));
+    let (c, v, out) = assess_json(dir, &june, &p, &["--ledger", ledger.to_str().unwrap()]);
+    let a = &v["assessment"];
+    assert_eq!(a["decision"]["mechanism"], "standard-contract", "{out}");
+    let guard = a["guard"].as_array().unwrap();
+    assert_eq!(guard.len(), 1, "{guard:?}");
+    assert_eq!(guard[0]["entry"], 2);
+    assert_eq!(guard[0]["sent_on"], "2026-06-10");
+    assert_eq!(guard[0]["required_when_sent"], "standard-contract");
+    assert_eq!(guard[0]["reason"], "not-started");
+    // Standard contract required, and data sent uncovered: 10 + 10.
+    assert_eq!(c, 20, "{out}");
+    let notes = notes_of(&v);
+    let change = notes
+        .iter()
+        .find(|(c, _)| c == "requirement-changed")
+        .unwrap_or_else(|| panic!("{notes:?}"));
+    assert!(
+        change.1.contains("the export of 2026-06-10 (entry #2")
+            && change.1.contains("#1 (f, 2026-02-10: exempt)"),
+        "{}",
+        change.1
+    );
+    // --exit-zero for `set -e` scripts.
+    let (c, _, _) = assess_json(
+        dir,
+        &june,
+        &p,
+        &["--ledger", ledger.to_str().unwrap(), "--exit-zero"],
+    );
+    assert_eq!(c, 0);
+}
+
+/// A ledger entry sent after the assessment date is left out and listed. Before: counted.
+#[test]
+fn ledger_entries_after_the_assessment_date_are_excluded_and_listed() {
+    let (tmp, base) = base_inventory();
+    let dir = tmp.path();
+    let feb = synthetic(&base, dir, "feb.txt", 14, 0..60_000, 0..0, 0..60_000);
+    let dec = synthetic(
+        &base,
+        dir,
+        "dec.txt",
+        14,
+        60_000..120_000,
+        0..0,
+        60_000..120_000,
+    );
+    let ledger = dir.join("ledger.db");
+    for (inv, day) in [(&feb, "2026-02-10"), (&dec, "2026-12-15")] {
+        assert_eq!(code(&ledger_add(dir, &ledger, "f", inv, day, None)), 0);
+    }
+    let p = write(dir, "p.toml", &profile(&flow("f", "\"**/*.txt\"", ""), ""));
+    // Assessed on 2026-12-01: the December export is not in the figures.
+    let (c, v, out) = assess_json(dir, &feb, &p, &["--ledger", ledger.to_str().unwrap()]);
+    let a = &v["assessment"];
+    assert_eq!(a["decision"]["mechanism"], "exempt", "{out}");
+    assert_eq!(c, 0);
+    let t = a["transferred"]["subjects"]["estimate"].as_u64().unwrap();
+    assert!((59_000..61_000).contains(&t), "{t}");
+    assert_eq!(a["excluded_entries"][0]["entry"], 2);
+    assert_eq!(a["excluded_entries"][0]["sent_on"], "2026-12-15");
+    assert!(
+        notes_of(&v)
+            .iter()
+            .any(|(c, t)| c == "ledger-entries-after-date" && t.contains("#2 (f, 2026-12-15)")),
+        "{out}"
+    );
+}
+
+/// Provisions Art. 7(2) and 8: 995,000 people with ordinary PI and 9,000 whose only PI is a
+/// card number need a standard contract (995,000 < 1,000,000 non-sensitive; 9,000 < 10,000
+/// sensitive), not a security assessment. The conservative reading (everyone, 1,004,000) stays
+/// available with --count-everyone and is named. Before: a security assessment.
+#[test]
+fn the_1m_threshold_counts_people_with_non_sensitive_pi() {
+    let (tmp, base) = base_inventory();
+    let dir = tmp.path();
+    let inv = synthetic(
+        &base,
+        dir,
+        "big.txt",
+        21,
+        0..1_004_000,
+        995_000..1_004_000,
+        0..995_000,
+    );
+    let p = write(dir, "p.toml", &profile(&flow("f", "\"**/*.txt\"", ""), ""));
+    let (c, v, out) = assess_json(dir, &inv, &p, &[]);
+    let d = &v["assessment"]["decision"];
+    assert_eq!(d["mechanism"], "standard-contract", "{out}");
+    assert_eq!(c, 10, "{out}");
+    let nons = d["facts"]["transferred_non_sensitive"]["estimate"]
+        .as_u64()
+        .unwrap();
+    assert!((993_000..997_000).contains(&nons), "{nons}");
+    assert!(
+        notes_of(&v)
+            .iter()
+            .any(|(c, _)| c == "reading-non-sensitive")
+    );
+    let (c, v, _) = assess_json(dir, &inv, &p, &["--count-everyone"]);
+    assert_eq!(c, 11);
+    assert_eq!(v["assessment"]["threshold_reading"], "everyone");
+    assert!(notes_of(&v).iter().any(|(c, _)| c == "reading-everyone"));
+}
+
+/// A scan counts, per standard, the people whose PI includes PI that is not sensitive: people
+/// whose only PI is a bank card number are not among them.
+#[test]
+fn a_scan_counts_people_with_non_sensitive_pi_per_standard() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("export");
+    std::fs::create_dir_all(&data).unwrap();
+    let mut text = String::new();
+    for i in 0..5 {
+        text.push_str(&format!("客户 银行卡 {}\n", card(i)));
+    }
+    for i in 5..8 {
+        text.push_str(&format!("user{i}@example.com\n"));
+    }
+    for i in 8..10 {
+        text.push_str(&format!("user{i}@example.com 银行卡 {}\n", card(i)));
+    }
+    std::fs::write(data.join("data.txt"), text).unwrap();
+    let out = tmp.path().join("out");
+    let o = run(
+        tmp.path(),
+        &[
+            "scan",
+            data.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "-q",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("inventory.json")).unwrap()).unwrap();
+    let t = &v["totals"];
+    for st in ["gbt45574-2025", "gbt35273-2020"] {
+        assert_eq!(t["people"]["non_sensitive_by_standard"][st], 5, "{t}");
+        assert_eq!(t["people"]["sensitive_by_standard"][st], 7, "{t}");
+        assert_eq!(
+            t["non_sensitive_subjects_by_standard"][st]["estimate"], 5,
+            "{t}"
+        );
+    }
+    assert_eq!(t["people"]["people"], 10);
+    // And the assessment uses it.
+    let p = write(
+        tmp.path(),
+        "p.toml",
+        &profile(&flow("f", "\"**/data.txt\"", ""), ""),
+    );
+    let (_, v, _) = assess_json(tmp.path(), &out.join("inventory.json"), &p, &[]);
+    let f = &v["assessment"]["decision"]["facts"];
+    assert_eq!(f["transferred_non_sensitive"]["estimate"], 5);
+    assert_eq!(f["transferred"]["estimate"], 10);
+}
+
+/// When every flow claims an exemption and sends PI, the result is "Exempt", not "no
+/// cross-border transfer". Before: not-applicable.
+#[test]
+fn flows_that_all_claim_an_exemption_are_exempt() {
+    let (tmp, inv) = scan_fixtures();
+    let p = write(
+        tmp.path(),
+        "p.toml",
+        &profile(
+            &flow(
+                "docs",
+                "\"**/documents_zh.txt\"",
+                "exemption = \"contract\"",
+            ),
+            "",
+        ),
+    );
+    let (c, v, _) = assess_json(tmp.path(), &inv, &p, &[]);
+    assert_eq!(c, 0);
+    let d = &v["assessment"]["decision"];
+    assert_eq!(d["mechanism"], "exempt");
+    assert_eq!(d["fired"], serde_json::json!(["P24-exempt-flows"]));
+    // A flow that sends nothing is still "no transfer".
+    let p = write(
+        tmp.path(),
+        "q.toml",
+        &profile(&flow("none", "\"**/no-such-file\"", ""), ""),
+    );
+    let (_, v, _) = assess_json(tmp.path(), &inv, &p, &[]);
+    assert_eq!(v["assessment"]["decision"]["mechanism"], "not-applicable");
+}
+
+/// The regime follows the date (the Provisions took effect 2024-03-22) unless forced, and a
+/// forced regime is noted (Provisions Art. 13). Before: 2023-06-30 was assessed under 2024.
+#[test]
+fn the_regime_follows_the_date_unless_forced() {
+    let (tmp, inv) = scan_fixtures();
+    let p = write(
+        tmp.path(),
+        "p.toml",
+        &profile(&flow("docs", "\"**/documents_zh.txt\"", ""), ""),
+    );
+    let (c, v, out) = assess_json(tmp.path(), &inv, &p, &["--date", "2023-06-30"]);
+    let a = &v["assessment"];
+    assert_eq!(a["regime"], "2022", "{out}");
+    assert_eq!(a["regime_forced"], false);
+    assert_eq!(a["window_start"], "2022-01-01");
+    assert_eq!(c, 10, "any PI abroad under the Measures");
+    assert!(notes_of(&v).iter().any(|(c, _)| c == "regime-by-date"));
+    let (_, v, _) = assess_json(tmp.path(), &inv, &p, &["--date", "2024-03-22"]);
+    assert_eq!(v["assessment"]["regime"], "2024");
+    // Forced to 2022 on a 2026 date: the note cites Art. 13.
+    let (_, v, _) = assess_json(tmp.path(), &inv, &p, &["--regime", "2022"]);
+    assert_eq!(v["assessment"]["regime_forced"], true);
+    assert!(
+        notes_of(&v)
+            .iter()
+            .any(|(c, t)| c == "regime-forced" && t.contains("Art. 13")),
+        "{:?}",
+        notes_of(&v)
+    );
 }

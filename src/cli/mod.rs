@@ -21,7 +21,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::assess::ledger::Ledger;
 use crate::assess::profile::Profile;
 use crate::assess::rules::Regime;
-use crate::assess::{Assessment, Options};
+use crate::assess::{Assessment, Options, ThresholdReading};
 use crate::detect::Standard;
 use crate::inventory::{Inventory, SCHEMA};
 use crate::report::{self, Format, Input, Lang, fmt_estimate};
@@ -125,9 +125,23 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 /// The assessment options `scan` and `assess` share.
 #[derive(Debug, Clone, clap::Args)]
 pub struct AssessOpts {
-    /// Counting rules: 2024 (Provisions, default) or 2022 (Measures).
-    #[arg(long, value_enum, default_value = "2024")]
-    pub regime: RegimeArg,
+    /// Counting rules: 2024 (Provisions) or 2022 (Measures). Default: the regime in force on
+    /// the assessment date (the Provisions from 2024-03-22); forcing the other one is noted.
+    #[arg(long, value_enum)]
+    pub regime: Option<RegimeArg>,
+    /// Compare the Provisions' 100,000 / 1,000,000 thresholds ("PI, excluding sensitive PI")
+    /// with everyone whose PI is sent, not only people with non-sensitive PI: the conservative
+    /// reading, named in the report.
+    #[arg(long)]
+    pub count_everyone: bool,
+    /// Accept an exempt or standard-contract result from an incomplete scan instead of
+    /// reporting it as undetermined.
+    #[arg(long)]
+    pub accept_incomplete: bool,
+    /// Exit 0 whatever the determination (for `set -e` scripts); errors still exit 2 and an
+    /// altered inventory 14 or 15.
+    #[arg(long)]
+    pub exit_zero: bool,
     /// Cumulative ledger (SQLite) whose entries of the counting window are added to the figures.
     #[arg(long, value_name = "FILE")]
     pub ledger: Option<PathBuf>,
@@ -186,9 +200,15 @@ pub fn assess_and_report(
         &profile,
         ledger.as_ref(),
         &Options {
-            regime: opts.regime.into(),
+            regime: opts.regime.map(Into::into),
             date,
             sensitivity,
+            reading: if opts.count_everyone {
+                ThresholdReading::Everyone
+            } else {
+                ThresholdReading::NonSensitive
+            },
+            accept_incomplete: opts.accept_incomplete,
         },
     )?;
     let mut written = Vec::new();
@@ -208,7 +228,7 @@ pub fn assess_and_report(
     if !quiet {
         print_assessment(&a, opts.lang, &written);
     }
-    Ok(ExitCode::from(a.exit_code))
+    Ok(ExitCode::from(if opts.exit_zero { 0 } else { a.exit_code }))
 }
 
 fn print_assessment(a: &Assessment, l: Lang, written: &[PathBuf]) {
@@ -280,8 +300,8 @@ fn print_assessment(a: &Assessment, l: Lang, written: &[PathBuf]) {
             s.value.low,
             s.value.high,
             l.t(
-                "an estimate (no link graph in the inventory or ledger). Settle it: re-scan with `pipl-scan scan` (exact people, links.bin beside inventory.json) and re-add the ledger entries, or count exactly in the system of record; until then plan for the stricter mechanism",
-                "估计值（清单或台账中无关联图）。确认方法：用 `pipl-scan scan` 重新扫描（精确人数，inventory.json 旁有 links.bin）并重新登记台账，或在源系统中精确去重计数；确认之前请按更严格的程序准备"
+                "an estimate; until it is settled plan for the stricter mechanism",
+                "估计值；确认之前请按更严格的程序准备"
             )
         );
     }
@@ -304,21 +324,41 @@ fn print_assessment(a: &Assessment, l: Lang, written: &[PathBuf]) {
             );
         }
     }
+    let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     for ap in &a.approvals {
         if let Some(v) = ap.valid_through {
+            let window = match ap.extension_opens {
+                Some(opens) => format!(
+                    "{} {opens} {} {}",
+                    l.t("apply for the extension from", "延期申请期自"),
+                    l.t("to", "至"),
+                    day(ap.extension_deadline)
+                ),
+                None => format!(
+                    "{} {}",
+                    l.t("re-apply no later than", "重新申报截止"),
+                    day(ap.extension_deadline)
+                ),
+            };
             let _ = writeln!(
                 o,
-                "  {}: {} {v}; {} {}; {} {}",
+                "  {}: {} {v}; {} {}; {window}",
                 ap.flow,
                 l.t("valid through", "有效期至"),
                 l.t("start extension by", "建议启动延期"),
-                ap.recommended_start
-                    .map(|d| d.to_string())
-                    .unwrap_or_default(),
-                l.t("apply no later than", "延期申请截止"),
-                ap.extension_deadline
-                    .map(|d| d.to_string())
-                    .unwrap_or_default(),
+                day(ap.recommended_start),
+            );
+        }
+        if ap.state == crate::assess::calendar::ApprovalState::FilingOverdue {
+            let _ = writeln!(
+                o,
+                "  ! {}: {} {}",
+                ap.flow,
+                l.t(
+                    "standard contract NOT FILED; the filing deadline was",
+                    "标准合同未备案；备案截止日为"
+                ),
+                day(ap.filing_deadline)
             );
         }
     }

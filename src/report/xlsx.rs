@@ -372,6 +372,7 @@ fn sheets(input: &Input) -> Vec<Sheet> {
                 l.t("Valid through", "有效期至"),
                 l.t("File contract by", "合同备案截止日"),
                 l.t("Start extension (recommended)", "建议启动延期"),
+                l.t("Extension window opens", "延期申请期开始"),
                 l.t("Last day to apply for extension", "延期申请截止日"),
                 l.t("State", "当前状态"),
             ]
@@ -391,6 +392,7 @@ fn sheets(input: &Input) -> Vec<Sheet> {
                         opt(ap.valid_through),
                         opt(ap.filing_deadline),
                         opt(ap.recommended_start),
+                        opt(ap.extension_opens),
                         opt(ap.extension_deadline),
                         serde_json::to_value(ap.state)
                             .ok()
