@@ -409,6 +409,9 @@ pub struct LinksRef {
     pub file: String,
     /// `pipl-scan/links/v1`.
     pub format: String,
+    /// SHA-256 of the file, hex: `verify` and `assess` refuse a links file that does not match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

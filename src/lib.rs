@@ -27,6 +27,7 @@ pub mod link_file;
 pub mod read;
 pub mod report;
 pub mod scan;
+pub mod sign;
 pub mod sketch;
 pub mod subject;
 pub mod walk;

@@ -281,9 +281,67 @@ fn with_synthetic_source(inv: &mut Inventory, path_suffix: &str, people: &Sketch
         .find(|s| s.path.ends_with(path_suffix))
         .unwrap();
     s.subjects = count.clone();
+    s.sensitive_subjects = count.clone();
     for c in s.sensitive_subjects_by_standard.values_mut() {
         *c = count.clone();
     }
+    s.non_sensitive_subjects_by_standard.clear();
+    s.people = None;
+    reseal(inv);
+}
+
+/// Makes an edited inventory agree with itself again, as a scan of that data would have
+/// written it: the totals' figures are the union of the sources' sketches, category matches
+/// and records add up, and there is no links file (its figures are estimates). `assess` and
+/// `verify` refuse an inventory that does not agree with itself (exit 14).
+fn reseal(inv: &mut Inventory) {
+    use pipl_scan::inventory::Count;
+    inv.scan.links = None;
+    inv.graph = None;
+    inv.totals.people = None;
+    let union = |get: &dyn Fn(&pipl_scan::inventory::SourceEntry) -> Option<&Count>| {
+        let mut u = Sketch::with_lg_k(21).unwrap();
+        for s in &inv.sources {
+            if let Some(b) = get(s).and_then(|c| c.sketch.as_deref()) {
+                u.merge(&Sketch::from_base64(b).unwrap());
+            }
+        }
+        count_of(&u)
+    };
+    let chosen = inv.scan.sensitivity.clone();
+    let mut totals = inv.totals.clone();
+    totals.subjects = union(&|s| Some(&s.subjects));
+    totals.minor_subjects = union(&|s| Some(&s.minor_subjects));
+    for (st, c) in totals.sensitive_subjects_by_standard.iter_mut() {
+        *c = union(&|s| s.sensitive_subjects_by_standard.get(st));
+    }
+    totals.sensitive_subjects = totals.sensitive_subjects_by_standard[&chosen].clone();
+    if inv
+        .sources
+        .iter()
+        .all(|s| !s.non_sensitive_subjects_by_standard.is_empty())
+    {
+        for (st, c) in totals.non_sensitive_subjects_by_standard.iter_mut() {
+            *c = union(&|s| s.non_sensitive_subjects_by_standard.get(st));
+        }
+    } else {
+        totals.non_sensitive_subjects_by_standard.clear();
+        for s in &mut inv.sources {
+            s.non_sensitive_subjects_by_standard.clear();
+        }
+    }
+    for c in &mut totals.categories {
+        c.matches = inv
+            .sources
+            .iter()
+            .flat_map(|s| &s.categories)
+            .filter(|x| x.detector == c.detector)
+            .map(|x| x.matches)
+            .sum();
+    }
+    totals.records = inv.sources.iter().map(|s| s.records).sum();
+    totals.unidentified_records = inv.sources.iter().map(|s| s.unidentified_records).sum();
+    inv.totals = totals;
 }
 
 #[test]
@@ -1233,9 +1291,13 @@ fn thousands_of_sources_give_readable_reports_and_a_valid_workbook() {
     }
     v["sources"] = serde_json::json!(many);
     // Copied sources have no graph in the scan's links file: an inventory without one.
-    v["scan"].as_object_mut().unwrap().remove("links");
+    let mut inv: Inventory = serde_json::from_value(v).unwrap();
+    for s in &mut inv.sources {
+        s.people = None;
+    }
+    reseal(&mut inv);
     let big = tmp.path().join("big.json");
-    std::fs::write(&big, serde_json::to_vec(&v).unwrap()).unwrap();
+    std::fs::write(&big, serde_json::to_vec(&inv).unwrap()).unwrap();
     let profile = Path::new(ROOT).join("examples/pipl-scan.toml");
     let out = tmp.path().join("big");
     let o = run(
@@ -1422,6 +1484,13 @@ fn synthetic(
     t.sensitive_subjects_by_standard = src.sensitive_subjects_by_standard.clone();
     t.non_sensitive_subjects_by_standard = src.non_sensitive_subjects_by_standard.clone();
     t.categories = src.categories.clone();
+    t.largest_identifier_distinct = src
+        .categories
+        .iter()
+        .filter(|c| c.identifier)
+        .map(|c| c.distinct.estimate)
+        .max()
+        .unwrap_or(0);
     t.records = src.records;
     t.unidentified_records = src.unidentified_records;
     inv.sources = vec![src];
@@ -1695,4 +1764,237 @@ fn the_regime_follows_the_date_unless_forced() {
         "{:?}",
         notes_of(&v)
     );
+}
+
+// ---- tamper-evident inventories (issue 15) ---------------------------------------------------
+
+/// `verify` and `assess` on `inv`; returns (verify's code and output, assess's code, stderr
+/// and report.md).
+fn verify_and_assess(dir: &Path, inv: &Path, extra: &[&str]) -> (i32, String, i32, String, String) {
+    let decl = Path::new(ROOT).join("examples/declared.toml");
+    let mut args = vec![
+        "verify",
+        "--declared",
+        decl.to_str().unwrap(),
+        inv.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let v = run(dir, &args);
+    let profile = Path::new(ROOT).join("examples/pipl-scan.toml");
+    let out = dir.join("refused-report");
+    let _ = std::fs::remove_dir_all(&out);
+    let mut args = vec![
+        "assess",
+        inv.to_str().unwrap(),
+        "--profile",
+        profile.to_str().unwrap(),
+        "--date",
+        "2026-12-01",
+        "--format",
+        "md",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let a = run(dir, &args);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap_or_default();
+    (code(&v), stdout(&v), code(&a), stderr(&a), md)
+}
+
+/// Edits the inventory at `path` as JSON.
+fn edit(path: &Path, f: impl FnOnce(&mut serde_json::Value)) {
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    f(&mut v);
+    std::fs::write(path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+}
+
+/// An edited figure, a swapped sketch, deleted findings, an edited people figure and an
+/// edited links file: each fails `verify` and `assess` with exit 14, a message naming the
+/// figure, and a report that says "inventory altered or inconsistent". Before: `verify`
+/// exited 0 and `assess` decided on the edited figures.
+#[test]
+fn a_tampered_inventory_fails_verify_and_assess() {
+    let (tmp, inv) = scan_fixtures();
+    let dir = tmp.path();
+    // The untouched inventory passes (1: the example declaration's understatements).
+    let (vc, vout, ac, aerr, _) = verify_and_assess(dir, &inv, &[]);
+    assert_eq!((vc, ac), (1, 10), "{vout}{aerr}");
+    let pristine = std::fs::read(&inv).unwrap();
+    let links = inv.with_file_name("links.bin");
+    let pristine_links = std::fs::read(&links).unwrap();
+    let restore = || {
+        std::fs::write(&inv, &pristine).unwrap();
+        std::fs::write(&links, &pristine_links).unwrap();
+    };
+    // A 5-person scan with the same key, for its sketches.
+    let small_dir = dir.join("small");
+    std::fs::create_dir_all(&small_dir).unwrap();
+    let five: String = (0..5).map(|i| format!("user{i}@example.com\n")).collect();
+    std::fs::write(small_dir.join("five.txt"), five).unwrap();
+    let key = dir.join("sketch.key");
+    let small_out = dir.join("small-out");
+    let o = run(
+        dir,
+        &[
+            "scan",
+            small_dir.to_str().unwrap(),
+            "-q",
+            "-o",
+            small_out.to_str().unwrap(),
+            "--key-file",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code(&o), 0);
+    let small: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(small_out.join("inventory.json")).unwrap()).unwrap();
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: Vec<(&str, Edit, &str)> = vec![
+        (
+            "a lowered figure",
+            Box::new(|v| {
+                v["totals"]["sensitive_subjects_by_standard"]["gbt45574-2025"]["estimate"] =
+                    serde_json::json!(3)
+            }),
+            "totals.sensitive_subjects_by_standard.gbt45574-2025: says 3",
+        ),
+        (
+            "a swapped sketch",
+            Box::new(move |v| {
+                let src = v["sources"]
+                    .as_array_mut()
+                    .unwrap()
+                    .iter_mut()
+                    .find(|s| s["path"].as_str().unwrap().ends_with("customers_zh.txt"))
+                    .unwrap();
+                src["subjects"] = small["totals"]["subjects"].clone();
+            }),
+            "totals.subjects: its sketch (78) is not the union of the sources' sketches",
+        ),
+        (
+            "deleted findings",
+            Box::new(|v| {
+                for s in v["sources"].as_array_mut().unwrap() {
+                    if s["path"].as_str().unwrap().ends_with("customers_zh.txt") {
+                        s["categories"] = serde_json::json!([]);
+                        s["fields"] = serde_json::json!([]);
+                    }
+                }
+            }),
+            "(fixtures/text/customers_zh.txt).subjects: counts 37 subjects but the source lists no identifier category",
+        ),
+        (
+            "a lowered people figure",
+            Box::new(|v| v["totals"]["people"]["people"] = serde_json::json!(40)),
+            "totals.people.people: says 40 but the links file counts 78",
+        ),
+    ];
+    for (what, f, expect) in cases {
+        restore();
+        edit(&inv, f);
+        let (vc, vout, ac, aerr, md) = verify_and_assess(dir, &inv, &[]);
+        assert_eq!(vc, 14, "{what}: {vout}");
+        assert!(
+            vout.contains("inventory altered or inconsistent") && vout.contains(expect),
+            "{what}: {vout}"
+        );
+        assert_eq!(ac, 14, "{what}: {aerr}");
+        assert!(aerr.contains(expect), "{what}: {aerr}");
+        assert!(
+            md.contains("inventory altered or inconsistent"),
+            "{what}: {md}"
+        );
+        assert!(!md.contains("Required:"), "{what}: no determination");
+    }
+    // The links file changed under the inventory: its hash no longer matches.
+    restore();
+    let mut b = pristine_links.clone();
+    let last = b.len() - 1;
+    b[last] ^= 1;
+    std::fs::write(&links, b).unwrap();
+    let (vc, vout, ac, _, _) = verify_and_assess(dir, &inv, &[]);
+    assert_eq!((vc, ac), (14, 14), "{vout}");
+    assert!(vout.contains("scan.links.sha256"), "{vout}");
+}
+
+/// `keygen`, `scan --sign`, and `verify`/`assess --public-key`: a good signature passes and is
+/// named; any edit, another signer or a missing signature (with --require-signature) fails
+/// with exit 15 and a message that says which.
+#[test]
+fn a_signed_inventory_is_checked_by_verify_and_assess() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let keys = dir.join("keys");
+    let o = run(dir, &["keygen", "-o", keys.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let secret = keys.join("pipl-scan.key");
+    let public = keys.join("pipl-scan.pub");
+    let out = dir.join("out");
+    let o = run(
+        Path::new(ROOT),
+        &[
+            "scan",
+            "fixtures/text",
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+            "--sign",
+            secret.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let inv = out.join("inventory.json");
+    assert!(out.join("inventory.json.sig").is_file());
+    let pk = [
+        "--public-key",
+        public.to_str().unwrap(),
+        "--require-signature",
+    ];
+    let (vc, vout, ac, aerr, _) = verify_and_assess(dir, &inv, &pk);
+    assert_eq!((vc, ac), (1, 10), "{vout}{aerr}");
+    assert!(vout.contains("signature: good, key "), "{vout}");
+    // One figure edited, the file otherwise intact (and consistent: the scan date).
+    let pristine = std::fs::read(&inv).unwrap();
+    edit(&inv, |v| {
+        v["scan"]["finished_at"] = serde_json::json!("2026-01-01T00:00:00Z")
+    });
+    let (vc, vout, ac, aerr, _) = verify_and_assess(dir, &inv, &pk);
+    assert_eq!((vc, ac), (15, 15), "{vout}{aerr}");
+    assert!(
+        vout.contains("does not match its signature")
+            && aerr.contains("does not match its signature"),
+        "{vout}{aerr}"
+    );
+    // Even without a trusted key, a signature file that does not match is refused.
+    let (vc, _, _, _, _) = verify_and_assess(dir, &inv, &[]);
+    assert_eq!(vc, 15);
+    // Signed by someone else.
+    std::fs::write(&inv, &pristine).unwrap();
+    let other = dir.join("other");
+    assert_eq!(
+        code(&run(dir, &["keygen", "-o", other.to_str().unwrap()])),
+        0
+    );
+    let key = pipl_scan::sign::read_secret(&other.join("pipl-scan.key")).unwrap();
+    pipl_scan::sign::sign_file(&inv, &key).unwrap();
+    let (vc, vout, _, _, _) = verify_and_assess(dir, &inv, &pk);
+    assert_eq!(vc, 15);
+    assert!(vout.contains("not with the trusted key"), "{vout}");
+    // No signature at all.
+    std::fs::remove_file(out.join("inventory.json.sig")).unwrap();
+    let (vc, vout, ac, _, _) = verify_and_assess(dir, &inv, &pk);
+    assert_eq!((vc, ac), (15, 15));
+    assert!(vout.contains("signature missing"), "{vout}");
+    // --require-signature needs the key to check against.
+    let o = run(
+        dir,
+        &[
+            "verify",
+            "--declared",
+            "x.toml",
+            inv.to_str().unwrap(),
+            "--require-signature",
+        ],
+    );
+    assert_eq!(code(&o), 2);
 }

@@ -16,6 +16,7 @@
 
 pub mod calendar;
 pub mod figures;
+pub mod integrity;
 pub mod ledger;
 pub mod profile;
 pub mod rules;

@@ -29,6 +29,7 @@ use crate::report::{self, Format, Input, Lang, fmt_estimate};
 pub mod assess;
 pub mod detectors;
 pub mod explain;
+pub mod keygen;
 pub mod ledger;
 pub mod scan;
 pub mod verify;
@@ -64,6 +65,8 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// List every finding of one small file with its evidence (masked values only).
     Explain(explain::ExplainArgs),
+    /// Make an Ed25519 key pair for signing inventories (`scan --sign`).
+    Keygen(keygen::KeygenArgs),
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -74,6 +77,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Command::Ledger { command } => ledger::run(command),
         Command::Verify(a) => verify::run(a),
         Command::Explain(a) => explain::run(a),
+        Command::Keygen(a) => keygen::run(a),
     }
 }
 
@@ -151,6 +155,118 @@ pub struct AssessOpts {
     /// Report language: zh-CN or en.
     #[arg(long, value_name = "LANG", value_parser = parse_lang, default_value = "en")]
     pub lang: Lang,
+}
+
+/// What `verify` and `assess` demand of an inventory before they use it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TrustArgs {
+    /// Public key (pipl-scan.pub, from `keygen`) the inventory must be signed with
+    /// (inventory.json.sig beside it, written by `scan --sign`).
+    #[arg(long, value_name = "FILE")]
+    pub public_key: Option<PathBuf>,
+    /// Refuse an inventory without a good signature (needs --public-key).
+    #[arg(long, requires = "public_key")]
+    pub require_signature: bool,
+}
+
+/// The checks `verify` and `assess` make before anything else: the signature (when a key is
+/// given, when required, or when a signature file is present), then the inventory's internal
+/// consistency, whatever the key. `Ok(Err(refusal))` when the inventory must not be used;
+/// `Ok(Ok(signer))` otherwise, with the signer's key fingerprint when it was signed.
+pub fn gate(
+    inv: &Inventory,
+    path: &Path,
+    trust: &TrustArgs,
+) -> Result<std::result::Result<Option<String>, crate::assess::verify::Refusal>> {
+    use crate::assess::exit;
+    use crate::assess::integrity;
+    use crate::assess::verify::Refusal;
+    use crate::sign::Check;
+    let trusted = trust
+        .public_key
+        .as_deref()
+        .map(crate::sign::read_public)
+        .transpose()?;
+    let refuse = |summary: String| Refusal {
+        summary,
+        mismatches: Vec::new(),
+        exit_code: exit::SIGNATURE_INVALID,
+    };
+    let signer = match crate::sign::check_file(path, trusted.as_ref())? {
+        Check::Bad(why) => return Ok(Err(refuse(format!("signature invalid: {why}")))),
+        Check::Unsigned if trusted.is_some() || trust.require_signature => {
+            return Ok(Err(refuse(format!(
+                "signature missing: {} has no {} beside it",
+                path.display(),
+                crate::sign::sig_path(path).display()
+            ))));
+        }
+        Check::Unsigned => None,
+        Check::Good {
+            fingerprint,
+            trusted,
+        } => Some(if trusted {
+            fingerprint
+        } else {
+            format!("{fingerprint} (not checked against a trusted key: pass --public-key)")
+        }),
+    };
+    let mismatches = integrity::check(inv, path);
+    if !mismatches.is_empty() {
+        return Ok(Err(Refusal {
+            summary: integrity::ALTERED.to_string(),
+            mismatches,
+            exit_code: exit::INVENTORY_INCONSISTENT,
+        }));
+    }
+    Ok(Ok(signer))
+}
+
+/// An inventory refused by [`gate`]: the message on standard error, the reports asked for in
+/// md or html say "inventory altered or inconsistent" (or the signature's failure) and nothing
+/// else; returns the refusal's exit code.
+pub fn refuse_report(
+    path: &Path,
+    r: &crate::assess::verify::Refusal,
+    opts: &AssessOpts,
+    out_dir: &Path,
+) -> Result<ExitCode> {
+    let mut msg = format!("pipl-scan: {}: {}", path.display(), r.summary);
+    for m in &r.mismatches {
+        msg.push_str(&format!("\n  {m}"));
+    }
+    eprintln!("{msg}");
+    if let Some(formats) = &opts.format {
+        let l = opts.lang;
+        let mut d = report::doc::Doc::new(l.t(
+            "Inventory refused: no assessment made",
+            "数据清单未通过校验：未作评估",
+        ));
+        d.warn(format!(
+            "{}: {}",
+            path.display(),
+            if r.exit_code == crate::assess::exit::INVENTORY_INCONSISTENT {
+                l.t(
+                    crate::assess::integrity::ALTERED,
+                    crate::assess::integrity::ALTERED_ZH,
+                )
+                .to_string()
+            } else {
+                r.summary.clone()
+            }
+        ));
+        d.list(r.mismatches.iter().map(|m| m.to_string()).collect());
+        for f in formats {
+            let (name, bytes) = match f {
+                Format::Md => ("report.md", report::markdown::render(&d).into_bytes()),
+                Format::Html => ("report.html", report::html::render(&d, l).into_bytes()),
+                _ => continue,
+            };
+            std::fs::create_dir_all(out_dir)?;
+            report::write_atomic(&out_dir.join(name), &bytes)?;
+        }
+    }
+    Ok(ExitCode::from(r.exit_code))
 }
 
 pub fn load_inventory(path: &Path) -> Result<Inventory> {

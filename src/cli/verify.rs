@@ -8,8 +8,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::load_inventory;
-use crate::assess::verify::{Declaration, verify};
+use super::{TrustArgs, gate, load_inventory};
+use crate::assess::verify::{Declaration, Verification, verify};
 use crate::report;
 use crate::report::verify::VerifyFormat;
 
@@ -25,12 +25,21 @@ pub struct VerifyArgs {
     /// Write the output to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 pub fn run(a: VerifyArgs) -> Result<ExitCode> {
     let inv = load_inventory(&a.inventory)?;
     let decl = Declaration::load(&a.declared)?;
-    let v = verify(&inv, &decl)?;
+    // The inventory first: its signature and its consistency, before any declared figure.
+    let v = match gate(&inv, &a.inventory, &a.trust)? {
+        Err(refusal) => Verification::refused(&inv, &decl, refusal),
+        Ok(signer) => Verification {
+            signed_by: signer,
+            ..verify(&inv, &decl)?
+        },
+    };
     let text = report::verify::render(&v, a.format)?;
     match &a.output {
         Some(p) => report::write_atomic(p, text.as_bytes())?,
