@@ -1056,7 +1056,7 @@ fn the_html_report_loads_in_chromium_without_console_errors() {
         let expect = if lang == "en" {
             "Required: Standard contract filing or personal information protection certification"
         } else {
-            "结论：订立个人信息出境标准合同并备案，或通过个人信息保护认证"
+            "须履行：订立个人信息出境标准合同并备案，或通过个人信息保护认证"
         };
         assert!(
             dom.contains("id=\"determination\""),
@@ -1064,7 +1064,106 @@ fn the_html_report_loads_in_chromium_without_console_errors() {
         );
         assert!(dom.contains(expect), "{lang}: determination text missing");
         assert!(dom.contains("<svg"), "{lang}: charts missing");
+        if lang == "zh-CN" {
+            chinese_renders_with_a_real_font(&browser, &dom, tmp.path());
+        }
     }
+}
+
+/// A font with Chinese glyphs known to fontconfig, if any.
+fn cjk_font() -> Option<String> {
+    let o = Command::new("fc-list")
+        .args([":lang=zh", "family"])
+        .output()
+        .ok()?;
+    stdout(&o).lines().next().map(str::to_string)
+}
+
+/// Takes a screenshot of `page` (`width` × `height`); returns its pixels as grey levels.
+fn screenshot(browser: &Path, page: &Path, width: u32, height: u32) -> Vec<Vec<u8>> {
+    let profile = tempfile::tempdir().unwrap();
+    let png_path = profile.path().join("shot.png");
+    let o = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--no-first-run",
+            "--disable-background-networking",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--window-size={width},{height}"))
+        .arg(format!("--screenshot={}", png_path.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("run chromium");
+    assert!(o.status.success(), "chromium failed: {}", stderr(&o));
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(&png_path).unwrap(),
+    ));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let bpp = info.line_size / info.width as usize;
+    (0..info.height as usize)
+        .map(|y| {
+            (0..info.width as usize)
+                .map(|x| {
+                    let p = &buf[y * info.line_size + x * bpp..][..bpp.min(3)];
+                    (p.iter().map(|&c| u32::from(c)).sum::<u32>() / p.len() as u32) as u8
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Dark pixels in columns `from..to` of a screenshot.
+fn ink(px: &[Vec<u8>], from: usize, to: usize) -> usize {
+    px.iter()
+        .map(|row| row[from..to].iter().filter(|&&g| g < 128).count())
+        .sum()
+}
+
+/// The Chinese report names a CJK font stack, and Chinese text set in it renders as glyphs of
+/// a real font: two characters of very different stroke counts, drawn with the report's own
+/// style sheet, leave clearly different amounts of ink (a missing font draws the same empty
+/// box for both, or nothing).
+fn chinese_renders_with_a_real_font(browser: &Path, dom: &str, dir: &Path) {
+    assert!(
+        dom.contains("\"Noto Sans CJK SC\"") && dom.contains("\"WenQuanYi Micro Hei\""),
+        "the zh-CN report names no CJK font stack"
+    );
+    let Some(font) = cjk_font() else {
+        if std::env::var_os("CI").is_some() {
+            panic!("no CJK font is installed (.ci/run installs fonts-wqy-microhei)");
+        }
+        eprintln!(
+            "note: no CJK font (fc-list :lang=zh is empty); skipping the glyph check (apt-get install fonts-wqy-microhei)"
+        );
+        return;
+    };
+    let style = dom
+        .split("<style>")
+        .nth(1)
+        .and_then(|s| s.split("</style>").next())
+        .expect("the report's style sheet");
+    let page = write(
+        dir,
+        "glyphs.html",
+        &format!(
+            "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><style>{style}\
+             body {{ margin: 0; padding: 0; max-width: none; }} \
+             span {{ display: inline-block; width: 200px; height: 200px; font-size: 160px; line-height: 200px; text-align: center; }}\
+             </style></head><body><span>鬱</span><span>一</span></body></html>"
+        ),
+    );
+    let px = screenshot(browser, &page, 400, 200);
+    let (dense, sparse) = (ink(&px, 0, 200), ink(&px, 200, 400));
+    assert!(
+        sparse > 200 && dense > 3 * sparse,
+        "Chinese did not render with a real font ({font}): ink 鬱 = {dense}, 一 = {sparse}"
+    );
 }
 
 // ---- the walkthrough in docs/compliance.md ----------------------------------------------------
@@ -1997,4 +2096,145 @@ fn a_signed_inventory_is_checked_by_verify_and_assess() {
         ],
     );
     assert_eq!(code(&o), 2);
+}
+
+// ---- reports that cannot be misread (issue 15) ------------------------------------------------
+
+/// "Result:" for exempt and no-transfer outcomes, "Required:" only for a mechanism.
+/// Before: "Required: Exempt …".
+#[test]
+fn the_headline_says_result_unless_a_mechanism_is_required() {
+    let (tmp, inv) = scan_fixtures();
+    let md = |p: &Path| {
+        let out = tmp.path().join("md");
+        let o = run(
+            tmp.path(),
+            &[
+                "assess",
+                inv.to_str().unwrap(),
+                "--profile",
+                p.to_str().unwrap(),
+                "--date",
+                "2026-12-01",
+                "--format",
+                "md",
+                "-o",
+                out.to_str().unwrap(),
+            ],
+        );
+        (
+            stdout(&o),
+            std::fs::read_to_string(out.join("report.md")).unwrap(),
+        )
+    };
+    let exempt = write(
+        tmp.path(),
+        "e.toml",
+        &profile(&flow("docs", "\"**/documents_zh.txt\"", ""), ""),
+    );
+    let (out, report) = md(&exempt);
+    assert!(
+        report.contains("**Result: Exempt from security assessment"),
+        "{report}"
+    );
+    assert!(!report.contains("Required:"), "{report}");
+    assert!(out.contains("  result: Exempt"), "{out}");
+    let none = write(
+        tmp.path(),
+        "n.toml",
+        &profile(&flow("none", "\"**/no-such-file\"", ""), ""),
+    );
+    let (_, report) = md(&none);
+    assert!(
+        report.contains("**Result: No cross-border transfer of PI"),
+        "{report}"
+    );
+    let contract = write(
+        tmp.path(),
+        "c.toml",
+        &profile(&flow("crm", "\"**/payments.txt\"", ""), ""),
+    );
+    let (out, report) = md(&contract);
+    assert!(
+        report.contains("**Required: Standard contract filing"),
+        "{report}"
+    );
+    assert!(out.contains("  required: Standard contract"), "{out}");
+}
+
+/// An incomplete scan (here a FIFO that is never opened) under a contract result: a warning
+/// banner, "undetermined" and exit 12, unless --accept-incomplete. The sources table shows the
+/// skipped file's path and reason as written. Before: an info note, exit 10, and the reason
+/// lower-cased.
+#[test]
+fn an_incomplete_scan_leaves_a_contract_result_undetermined() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("Data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::copy(
+        Path::new(ROOT).join("fixtures/text/payments.txt"),
+        data.join("Payments.TXT"),
+    )
+    .unwrap();
+    let fifo = data.join("Pipe-IN");
+    let o = Command::new("mkfifo").arg(&fifo).output().unwrap();
+    assert!(o.status.success());
+    let out = tmp.path().join("out");
+    let o = run(
+        tmp.path(),
+        &[
+            "scan",
+            data.to_str().unwrap(),
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let inv = out.join("inventory.json");
+    let p = write(
+        tmp.path(),
+        "p.toml",
+        &profile(&flow("pay", "\"**/Payments.TXT\"", ""), ""),
+    );
+    let reports = tmp.path().join("r");
+    let assess = |extra: &[&str]| {
+        let mut args = vec![
+            "assess",
+            inv.to_str().unwrap(),
+            "--profile",
+            p.to_str().unwrap(),
+            "--date",
+            "2026-12-01",
+            "--format",
+            "md,json",
+            "-o",
+            reports.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let o = run(tmp.path(), &args);
+        (
+            code(&o),
+            stdout(&o),
+            std::fs::read_to_string(reports.join("report.md")).unwrap(),
+        )
+    };
+    let (c, out, md) = assess(&[]);
+    assert_eq!(c, 12, "{out}");
+    assert!(
+        out.contains("UNDETERMINED: the scan was incomplete"),
+        "{out}"
+    );
+    assert!(md.contains("> ⚠ INCOMPLETE SCAN"), "{md}");
+    assert!(
+        md.contains("**Undetermined (incomplete scan) — as far as it was read: Standard contract"),
+        "{md}"
+    );
+    assert!(!md.contains("Required:"), "{md}");
+    // As written: the path and the reason keep their case.
+    assert!(md.contains("Pipe-IN"), "{md}");
+    assert!(md.contains("skipped: FIFO (named pipe)"), "{md}");
+    let (c, _, md) = assess(&["--accept-incomplete"]);
+    assert_eq!(c, 10);
+    assert!(md.contains("**Required: Standard contract"), "{md}");
 }

@@ -361,7 +361,17 @@ fn print_assessment(a: &Assessment, l: Lang, written: &[PathBuf]) {
         a.date
     );
     let m = d.conservative();
-    if d.undetermined() {
+    if a.incomplete_undetermined {
+        let _ = writeln!(
+            o,
+            "  ! {}: {}",
+            l.t(
+                "UNDETERMINED: the scan was incomplete; as far as it was read",
+                "尚未确定：扫描不完整；仅就已读取的数据而言"
+            ),
+            l.t(m.name_en(), m.name_zh())
+        );
+    } else if d.undetermined() {
         let _ = writeln!(
             o,
             "  {}: {} → {}",
@@ -372,11 +382,18 @@ fn print_assessment(a: &Assessment, l: Lang, written: &[PathBuf]) {
             l.t(d.mechanism.name_en(), d.mechanism.name_zh()),
             l.t(m.name_en(), m.name_zh())
         );
+    } else if d.mechanism <= crate::assess::rules::Mechanism::Exempt {
+        let _ = writeln!(
+            o,
+            "  {}: {}",
+            l.t("result", "结论"),
+            l.t(d.mechanism.name_en(), d.mechanism.name_zh())
+        );
     } else {
         let _ = writeln!(
             o,
             "  {}: {}",
-            l.t("determination", "结论"),
+            l.t("required", "须履行"),
             l.t(d.mechanism.name_en(), d.mechanism.name_zh())
         );
     }

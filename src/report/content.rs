@@ -332,8 +332,10 @@ pub fn build(input: &Input) -> Result<Doc> {
                 vec![
                     s.path.clone(),
                     s.format.clone(),
+                    // The status in lower case; the reason as written (it names paths and
+                    // flags whose case matters).
                     match &s.reason {
-                        Some(r) => format!("{:?}: {r}", s.status).to_lowercase(),
+                        Some(r) => format!("{}: {r}", format!("{:?}", s.status).to_lowercase()),
                         None => format!("{:?}", s.status).to_lowercase(),
                     },
                     thousands(s.records),
@@ -545,22 +547,52 @@ fn thresholds(regime: Regime, fig: crate::assess::rules::Figure) -> String {
         .join("; ")
 }
 
-fn determination(d: &mut Doc, a: &Assessment, l: Lang) {
+/// The headline: "Result:" for an outcome that requires nothing (exempt, no transfer),
+/// "Required:" only when a mechanism is, "Undetermined" when a figure or the scan leaves it
+/// open.
+pub fn headline(a: &Assessment, l: Lang) -> String {
     let dec = &a.decision;
     let m = dec.conservative();
-    let title = if dec.undetermined() {
+    if a.incomplete_undetermined {
+        format!(
+            "{}{}",
+            l.t(
+                "Undetermined (incomplete scan) — as far as it was read: ",
+                "尚未确定（扫描不完整）——仅就已读取的数据而言："
+            ),
+            mech_name(m, l)
+        )
+    } else if dec.undetermined() {
         format!(
             "{}{}",
             l.t("Undetermined — plan for: ", "尚未确定——请按以下程序准备："),
             mech_name(m, l)
         )
+    } else if dec.mechanism <= Mechanism::Exempt {
+        format!(
+            "{}{}",
+            l.t("Result: ", "结论："),
+            mech_name(dec.mechanism, l)
+        )
     } else {
         format!(
             "{}{}",
-            l.t("Required: ", "结论："),
+            l.t("Required: ", "须履行："),
             mech_name(dec.mechanism, l)
         )
-    };
+    }
+}
+
+fn determination(d: &mut Doc, a: &Assessment, l: Lang) {
+    let dec = &a.decision;
+    let m = dec.conservative();
+    if a.incomplete_undetermined {
+        d.warn(l.t(
+            "INCOMPLETE SCAN: files were skipped, read in part or unreadable (see the sources table and scan.errors). What was not read could make the result stricter, so it is undetermined. Scan everything, or assess with --accept-incomplete to accept the result for what was read.",
+            "扫描不完整：有文件被跳过、部分读取或无法读取（见数据源表和 scan.errors）。未读取的数据可能使结论更严格，因此结论尚未确定。请完整扫描，或使用 --accept-incomplete 接受仅基于已读取数据的结论。",
+        ));
+    }
+    let title = headline(a, l);
     let basis: Vec<&str> = dec
         .fired
         .iter()
