@@ -2238,3 +2238,80 @@ fn an_incomplete_scan_leaves_a_contract_result_undetermined() {
     assert_eq!(c, 10);
     assert!(md.contains("**Required: Standard contract"), "{md}");
 }
+
+// ---- exact figures and the ledger (issue 15) ---------------------------------------------------
+
+/// `ledger show --regime 2022` covers the previous and the current year (Measures Art. 4(3));
+/// `ledger add` warns when the same inventory is recorded twice. Before: no such flag, no
+/// warning.
+#[test]
+fn ledger_show_covers_either_window_and_add_warns_on_the_same_inventory() {
+    let (tmp, inv) = scan_fixtures();
+    let ledger = tmp.path().join("ledger.db");
+    let o = ledger_add(tmp.path(), &ledger, "crm", &inv, "2025-06-01", None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!stderr(&o).contains("already recorded"), "{}", stderr(&o));
+    let o = ledger_add(tmp.path(), &ledger, "crm", &inv, "2026-03-01", None);
+    assert_eq!(code(&o), 0);
+    assert!(
+        stderr(&o).contains("was already recorded as entry #1 (flow `crm`, sent 2025-06-01"),
+        "{}",
+        stderr(&o)
+    );
+    let show = |regime: &str| {
+        let o = run(
+            tmp.path(),
+            &[
+                "ledger",
+                "show",
+                "--ledger",
+                ledger.to_str().unwrap(),
+                "--year",
+                "2026",
+                "--regime",
+                regime,
+                "--json",
+                "--entries",
+            ],
+        );
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let v = show("2024");
+    assert_eq!(v["entries"].as_array().unwrap().len(), 1);
+    assert_eq!(v["window"], "2026-01-01 – 2026-12-31");
+    let v = show("2022");
+    assert_eq!(v["entries"].as_array().unwrap().len(), 2);
+    assert_eq!(v["window"], "2025-01-01 – 2026-12-31");
+    assert_eq!(v["all_flows"]["subjects"]["estimate"], 78);
+}
+
+/// With a links file the assessment's figures are exact and it says so; without one it names
+/// the exact command that makes them exact (with the inventory's own roots).
+#[test]
+fn the_assessment_says_whether_its_figures_are_exact_and_how_to_make_them_so() {
+    let (tmp, inv) = scan_fixtures();
+    let p = write(
+        tmp.path(),
+        "p.toml",
+        &profile(&flow("crm", "\"**/payments.txt\"", ""), ""),
+    );
+    let (_, v, _) = assess_json(tmp.path(), &inv, &p, &[]);
+    assert_eq!(v["assessment"]["exact"], true);
+    assert_eq!(v["assessment"]["transferred"]["method"], "linked-exact");
+    assert!(notes_of(&v).iter().any(|(c, _)| c == "exact-figures"));
+    // The same inventory without its links file (and so without people figures).
+    let mut i: Inventory = serde_json::from_slice(&std::fs::read(&inv).unwrap()).unwrap();
+    reseal(&mut i);
+    for s in &mut i.sources {
+        s.people = None;
+    }
+    let bare = tmp.path().join("bare.json");
+    std::fs::write(&bare, serde_json::to_vec(&i).unwrap()).unwrap();
+    let (_, v, out) = assess_json(tmp.path(), &bare, &p, &[]);
+    assert_eq!(v["assessment"]["exact"], false);
+    assert!(
+        out.contains("Re-scan with `pipl-scan scan fixtures/text --key-file KEY`"),
+        "{out}"
+    );
+}

@@ -61,6 +61,8 @@ pub struct NewEntry<'a> {
     pub inventory_finished_at: &'a str,
     pub sources: u64,
     pub sketches: &'a SubjectSketches,
+    /// SHA-256 of the inventory file, hex, and its detached signature (base64), if signed.
+    pub digest: Option<(&'a str, Option<&'a str>)>,
 }
 
 /// A recorded entry, without its sketches.
@@ -117,6 +119,14 @@ impl Ledger {
              );
              -- The entry's people graph (see link_file::encode), when its inventory had one:
              -- what makes the year's people figure exact. Entries of older versions have none.
+             -- Which inventory file an entry was made from: its SHA-256 and, when it was signed,
+             -- its signature, so that the same inventory recorded twice is noticed.
+             CREATE TABLE IF NOT EXISTS entry_digest (
+                 entry_id INTEGER PRIMARY KEY REFERENCES entry (id),
+                 sha256 TEXT NOT NULL,
+                 signature TEXT
+             );
+             CREATE INDEX IF NOT EXISTS entry_digest_sha256 ON entry_digest (sha256);
              CREATE TABLE IF NOT EXISTS graph (
                  entry_id INTEGER PRIMARY KEY REFERENCES entry (id),
                  kinds TEXT NOT NULL,
@@ -199,6 +209,12 @@ impl Ledger {
             ],
         )?;
         let id = tx.last_insert_rowid();
+        if let Some((sha, sig)) = e.digest {
+            tx.execute(
+                "INSERT INTO entry_digest (entry_id, sha256, signature) VALUES (?1, ?2, ?3)",
+                params![id, sha, sig],
+            )?;
+        }
         if std::env::var("PIPL_SCAN_LEDGER_FAULT").is_ok_and(|v| v == "abort-mid-write") {
             // Crash test: die with the entry row written and its sketches not.
             std::process::abort();
@@ -233,6 +249,24 @@ impl Ledger {
         tx.commit()
             .with_context(|| format!("committing to ledger {path}"))?;
         Ok(id)
+    }
+
+    /// Entries made from the same inventory: the same SHA-256, or the same signature.
+    pub fn same_inventory(&self, sha256: &str, signature: Option<&str>) -> Result<Vec<Entry>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT entry_id FROM entry_digest WHERE sha256 = ?1 OR (?2 IS NOT NULL AND signature = ?2)
+             ORDER BY entry_id",
+        )?;
+        let ids: Vec<i64> = stmt
+            .query_map(params![sha256, signature], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut out = Vec::new();
+        for e in self.entries(i32::MIN..=i32::MAX, None)? {
+            if ids.contains(&e.id) {
+                out.push(e);
+            }
+        }
+        Ok(out)
     }
 
     /// Entries sent in `years`, of one flow or all, oldest first.
@@ -500,6 +534,7 @@ mod tests {
             inventory_finished_at: "2026-01-01T00:00:00Z",
             sources: 1,
             sketches: s,
+            digest: None,
         }
     }
 
