@@ -7,8 +7,11 @@
 //!
 //! Exit codes of `assess` and `scan --profile` are in [`crate::assess::exit`]: 0 no mechanism
 //! required, 10 standard contract or certification, 11 security assessment, 12 undetermined (a
-//! figure's interval straddles a threshold), 13 data sent without the mechanism it needed; 2 an
-//! error, as for every command. `verify` exits 1 when it finds a discrepancy.
+//! figure's interval straddles a threshold, or the scan was incomplete), 13 data sent without
+//! the mechanism it needed and nothing required now, 20 / 21 / 22 as 10 / 11 / 12 with such
+//! data; 14 the inventory is altered or inconsistent, 15 its signature is missing or bad; 2 an
+//! error, as for every command. `verify` exits 1 when it finds a discrepancy, 14 / 15 when it
+//! refuses the inventory.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
