@@ -412,11 +412,21 @@ fn print_assessment(a: &Assessment, l: Lang, written: &[PathBuf]) {
     }
     let _ = writeln!(
         o,
-        "  {}: {}; {}: {}",
-        l.t("people provided abroad", "出境人数"),
-        fmt_estimate(&d.facts.transferred),
-        l.t("with sensitive PI", "其中敏感"),
-        fmt_estimate(&d.facts.transferred_sensitive)
+        "  {}",
+        match l {
+            Lang::En => format!(
+                "{} people's PI is provided abroad: {} of them with sensitive PI, {} with PI that is not sensitive.",
+                fmt_estimate(&d.facts.transferred),
+                fmt_estimate(&d.facts.transferred_sensitive),
+                fmt_estimate(&d.facts.transferred_non_sensitive)
+            ),
+            Lang::ZhCn => format!(
+                "向境外提供 {} 人的个人信息：其中 {} 人含敏感个人信息，{} 人含非敏感个人信息。",
+                fmt_estimate(&d.facts.transferred),
+                fmt_estimate(&d.facts.transferred_sensitive),
+                fmt_estimate(&d.facts.transferred_non_sensitive)
+            ),
+        }
     );
     if a.regime == Regime::Measures2022 {
         let _ = writeln!(

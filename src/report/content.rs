@@ -925,6 +925,7 @@ fn calendar(d: &mut Doc, a: &Assessment, l: Lang) {
                 l.t("Ledger entry", "台账记录").into(),
                 l.t("Sent on", "出境日期").into(),
                 l.t("People", "人数").into(),
+                l.t("Required when sent", "出境时的要求").into(),
                 l.t("Problem", "问题").into(),
             ],
             a.guard
@@ -935,6 +936,12 @@ fn calendar(d: &mut Doc, a: &Assessment, l: Lang) {
                         format!("#{}", g.entry),
                         g.sent_on.to_string(),
                         thousands(g.subjects),
+                        format!(
+                            "{} ({} {})",
+                            mech_name(g.required_when_sent, l),
+                            l.t("regime", "规则"),
+                            g.regime_when_sent.id()
+                        ),
                         uncovered_text(g.reason, l).to_string(),
                     ]
                 })
