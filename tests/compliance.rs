@@ -2014,6 +2014,14 @@ fn a_tampered_inventory_fails_verify_and_assess() {
     let (vc, vout, ac, _, _) = verify_and_assess(dir, &inv, &[]);
     assert_eq!((vc, ac), (14, 14), "{vout}");
     assert!(vout.contains("scan.links.sha256"), "{vout}");
+    // The links file gone: refused as altered too, naming it.
+    std::fs::remove_file(&links).unwrap();
+    let (vc, vout, ac, aerr, _) = verify_and_assess(dir, &inv, &[]);
+    assert_eq!((vc, ac), (14, 14), "{vout}{aerr}");
+    assert!(
+        vout.contains("scan.links: ") && vout.contains("links.bin"),
+        "{vout}"
+    );
 }
 
 /// `keygen`, `scan --sign`, and `verify`/`assess --public-key`: a good signature passes and is

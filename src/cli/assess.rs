@@ -9,7 +9,7 @@ use anyhow::Result;
 use chrono::NaiveDate;
 
 use super::{
-    AssessOpts, Sensitivity, TrustArgs, assess_and_report, gate, load_inventory, refuse_report,
+    AssessOpts, Sensitivity, TrustArgs, assess_and_report, gate, load_for_gate, refuse_report,
     today,
 };
 
@@ -41,7 +41,7 @@ pub struct AssessArgs {
 }
 
 pub fn run(a: AssessArgs) -> Result<ExitCode> {
-    let inv = load_inventory(&a.inventory)?;
+    let (inv, unreadable_links) = load_for_gate(&a.inventory)?;
     let out = a.output.clone().unwrap_or_else(|| {
         a.inventory
             .parent()
@@ -50,6 +50,9 @@ pub fn run(a: AssessArgs) -> Result<ExitCode> {
             .unwrap_or_else(|| PathBuf::from("."))
     });
     // The inventory first: its signature and its consistency, before any figure is used.
+    if let Some(r) = unreadable_links {
+        return refuse_report(&a.inventory, &r, &a.opts, &out);
+    }
     let signer = match gate(&inv, &a.inventory, &a.trust)? {
         Err(refusal) => return refuse_report(&a.inventory, &refusal, &a.opts, &out),
         Ok(signer) => signer,

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::{TrustArgs, gate, load_inventory};
+use super::{TrustArgs, gate, load_for_gate};
 use crate::assess::verify::{Declaration, Verification, verify};
 use crate::report;
 use crate::report::verify::VerifyFormat;
@@ -30,10 +30,14 @@ pub struct VerifyArgs {
 }
 
 pub fn run(a: VerifyArgs) -> Result<ExitCode> {
-    let inv = load_inventory(&a.inventory)?;
+    let (inv, unreadable_links) = load_for_gate(&a.inventory)?;
     let decl = Declaration::load(&a.declared)?;
     // The inventory first: its signature and its consistency, before any declared figure.
-    let v = match gate(&inv, &a.inventory, &a.trust)? {
+    let checked = match unreadable_links {
+        Some(r) => Err(r),
+        None => gate(&inv, &a.inventory, &a.trust)?,
+    };
+    let v = match checked {
         Err(refusal) => Verification::refused(&inv, &decl, refusal),
         Ok(signer) => Verification {
             signed_by: signer,
