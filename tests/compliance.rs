@@ -2057,9 +2057,13 @@ fn a_signed_inventory_is_checked_by_verify_and_assess() {
         public.to_str().unwrap(),
         "--require-signature",
     ];
-    let (vc, vout, ac, aerr, _) = verify_and_assess(dir, &inv, &pk);
+    let (vc, vout, ac, aerr, md) = verify_and_assess(dir, &inv, &pk);
     assert_eq!((vc, ac), (1, 10), "{vout}{aerr}");
     assert!(vout.contains("signature: good, key "), "{vout}");
+    assert!(
+        md.contains("| Inventory check | consistent (figures, sketches, categories, links file); signature good, key "),
+        "{md}"
+    );
     // One figure edited, the file otherwise intact (and consistent: the scan date).
     let pristine = std::fs::read(&inv).unwrap();
     edit(&inv, |v| {

@@ -71,5 +71,6 @@ pub fn run(a: AssessArgs) -> Result<ExitCode> {
         a.sensitivity.map(Into::into),
         &out,
         a.quiet,
+        Some(signer),
     )
 }

@@ -329,6 +329,7 @@ pub fn assess_and_report(
     sensitivity: Option<Standard>,
     out_dir: &Path,
     quiet: bool,
+    checked: Option<Option<String>>,
 ) -> Result<ExitCode> {
     let profile = Profile::load(profile_path)?;
     // Reading a ledger never creates one: a mistyped path must not pass for an empty year.
@@ -368,6 +369,7 @@ pub fn assess_and_report(
                 profile: Some(&profile),
                 lang: opts.lang,
                 generated_at: now(),
+                checked,
             },
         )?;
     }

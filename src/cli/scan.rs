@@ -367,7 +367,9 @@ pub fn after_scan(
     quiet: bool,
 ) -> Result<Option<ExitCode>> {
     match &args.profile {
-        Some(p) => assess_and_report(inv, p, &args.assess, date, None, out_dir, quiet).map(Some),
+        Some(p) => {
+            assess_and_report(inv, p, &args.assess, date, None, out_dir, quiet, None).map(Some)
+        }
         None => {
             if let Some(formats) = &args.assess.format {
                 let formats: Vec<Format> = formats
@@ -384,6 +386,7 @@ pub fn after_scan(
                         profile: None,
                         lang: args.assess.lang,
                         generated_at: now(),
+                        checked: None,
                     },
                 )?;
                 if !quiet {

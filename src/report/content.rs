@@ -99,6 +99,26 @@ pub fn build(input: &Input) -> Result<Doc> {
             format!("{} – {}", a.window_start, a.date),
         ]);
     }
+    if let Some(signer) = &input.checked {
+        meta.push(vec![
+            l.t("Inventory check", "清单校验").to_string(),
+            match signer {
+                Some(k) => format!(
+                    "{} {k}",
+                    l.t(
+                        "consistent (figures, sketches, categories, links file); signature good, key",
+                        "前后一致（数量、草图、类别、关联文件）；签名有效，密钥"
+                    )
+                ),
+                None => l
+                    .t(
+                        "consistent (figures, sketches, categories, links file); not signed",
+                        "前后一致（数量、草图、类别、关联文件）；未签名",
+                    )
+                    .to_string(),
+            },
+        ]);
+    }
     meta.push(vec![
         l.t("Report generated", "报告生成时间").to_string(),
         format!("{} (pipl-scan {})", input.generated_at, inv.tool.version),
