@@ -157,6 +157,8 @@ pub struct SourceAcc {
     pub subjects: Sketch,
     /// Indexed by [`Standard::index`].
     pub sensitive: [Sketch; 2],
+    /// Subjects whose record holds PI that is not sensitive, by [`Standard::index`].
+    pub non_sensitive: [Sketch; 2],
     pub minors: Sketch,
     /// Field name → detector index → accumulation.
     pub fields: BTreeMap<String, BTreeMap<usize, DetAcc>>,
@@ -220,10 +222,13 @@ impl SourceAcc {
                 ids.push((hasher.id(f, h), f.detector as u8));
             }
         }
-        let mut flags = 0;
+        let mut flags = link::flag::MARKED;
         for st in Standard::ALL {
             if subject.sensitive[st.index()] {
                 flags |= link::flag::SENSITIVE[st.index()];
+            }
+            if subject.non_sensitive[st.index()] {
+                flags |= link::flag::NON_SENSITIVE[st.index()];
             }
         }
         if subject.minor {
@@ -241,6 +246,9 @@ impl SourceAcc {
                 for st in Standard::ALL {
                     if subject.sensitive[st.index()] {
                         self.sensitive[st.index()].insert_hash(h);
+                    }
+                    if subject.non_sensitive[st.index()] {
+                        self.non_sensitive[st.index()].insert_hash(h);
                     }
                 }
                 if subject.minor {
@@ -268,6 +276,13 @@ impl SourceAcc {
         self.unidentified_records += other.unidentified_records;
         self.subjects.merge(&other.subjects);
         for (a, b) in self.sensitive.iter_mut().zip(other.sensitive.iter()) {
+            a.merge(b);
+        }
+        for (a, b) in self
+            .non_sensitive
+            .iter_mut()
+            .zip(other.non_sensitive.iter())
+        {
             a.merge(b);
         }
         self.minors.merge(&other.minors);
@@ -394,6 +409,9 @@ pub struct LinksRef {
     pub file: String,
     /// `pipl-scan/links/v1`.
     pub format: String,
+    /// SHA-256 of the file, hex: `verify` and `assess` refuse a links file that does not match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -465,6 +483,11 @@ pub struct Totals {
     pub sensitive_subjects: Count,
     pub minor_subjects: Count,
     pub sensitive_subjects_by_standard: BTreeMap<String, Count>,
+    /// Standard id → subjects whose PI includes PI that is not sensitive under it: the figure of
+    /// the Provisions' "PI (excluding sensitive PI)" thresholds. Absent from inventories written
+    /// before it was counted (the assessment then counts everyone, the conservative reading).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub non_sensitive_subjects_by_standard: BTreeMap<String, Count>,
     /// The largest number of distinct values of one identifier detector (e.g. distinct mobile
     /// numbers). Not a bound on people: one person may have several phones.
     #[serde(alias = "subjects_lower_bound")]
@@ -489,6 +512,10 @@ pub struct People {
     pub sensitive_by_standard: BTreeMap<String, u64>,
     /// People with a minor's record (under 14 on the reference date).
     pub minors: u64,
+    /// Standard id → people whose PI includes PI not sensitive under it (the Provisions'
+    /// "excluding sensitive PI" figure). Absent from inventories written before it was counted.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub non_sensitive_by_standard: BTreeMap<String, u64>,
     /// Distinct subject keys, counted exactly (the exact twin of `subjects`): an upper bound.
     pub subject_keys: u64,
     /// Distinct resident ID numbers: people is never below it.
@@ -521,6 +548,10 @@ impl People {
                 .map(|st| (st.id().to_string(), c.sensitive[st.index()]))
                 .collect(),
             minors: c.minors,
+            non_sensitive_by_standard: Standard::ALL
+                .iter()
+                .map(|st| (st.id().to_string(), c.non_sensitive[st.index()]))
+                .collect(),
             subject_keys: c.keys,
             resident_ids,
             identifiers: c.identifiers,
@@ -565,6 +596,9 @@ pub struct SourceEntry {
     pub subjects: Count,
     pub sensitive_subjects: Count,
     pub sensitive_subjects_by_standard: BTreeMap<String, Count>,
+    /// See [`Totals::non_sensitive_subjects_by_standard`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub non_sensitive_subjects_by_standard: BTreeMap<String, Count>,
     pub minor_subjects: Count,
     pub unidentified_records: u64,
     pub categories: Vec<CategoryEntry>,
@@ -830,6 +864,7 @@ pub fn build_linked(
             subjects: Count::of(&f.acc.subjects, true),
             sensitive_subjects: Count::of(&f.acc.sensitive[chosen.index()], true),
             sensitive_subjects_by_standard: by_standard(&f.acc.sensitive, true),
+            non_sensitive_subjects_by_standard: by_standard(&f.acc.non_sensitive, true),
             minor_subjects: Count::of(&f.acc.minors, true),
             unidentified_records: f.acc.unidentified_records,
             categories: category_entries(set, chosen, &dets),
@@ -909,6 +944,7 @@ pub fn build_linked(
             sensitive_subjects: Count::of(&total.sensitive[chosen.index()], true),
             minor_subjects: Count::of(&total.minors, true),
             sensitive_subjects_by_standard: by_standard(&total.sensitive, true),
+            non_sensitive_subjects_by_standard: by_standard(&total.non_sensitive, true),
             largest_identifier_distinct: largest_identifier,
             unidentified_records: total.unidentified_records,
             records: total.records,

@@ -28,6 +28,7 @@ pub mod link_spill;
 pub mod read;
 pub mod report;
 pub mod scan;
+pub mod sign;
 pub mod sketch;
 pub mod subject;
 pub mod walk;

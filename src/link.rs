@@ -40,6 +40,11 @@ pub mod flag {
     pub const MINOR: u8 = 4;
     /// The node was some record's subject key (a node only ever seen beside a key is not).
     pub const KEY: u8 = 8;
+    /// A record holds PI that is not sensitive under the standard of index 0 / 1.
+    pub const NON_SENSITIVE: [u8; 2] = [16, 32];
+    /// The record's [`NON_SENSITIVE`] bits were recorded. Graphs written before they existed
+    /// lack it: their keys are counted as holding non-sensitive PI (the conservative reading).
+    pub const MARKED: u8 = 64;
 }
 
 /// A keyed 128-bit hash of one identifier (`detector-id:normalised-value`): its sketch hash and
@@ -343,6 +348,12 @@ pub struct PeopleCount {
     pub sensitive: [u64; 2],
     /// Of those, holding a minor's record.
     pub minors: u64,
+    /// Of those, holding a record with PI that is not sensitive under the standard of index
+    /// 0 / 1 (see [`flag::NON_SENSITIVE`]).
+    pub non_sensitive: [u64; 2],
+    /// Subject keys of records written before [`flag::MARKED`] existed: their people count as
+    /// holding non-sensitive PI, whether they do or not.
+    pub unmarked_keys: u64,
     /// Distinct subject keys (what one key per record counts: an upper bound on people).
     pub keys: u64,
     /// Distinct identifiers in the graph.
@@ -583,7 +594,18 @@ pub(crate) fn count_numbered(
     };
     let mut parent: Vec<u32> = (0..n as u32).collect();
     let mut docs: Vec<u64> = nodes.iter().map(|nd| unique_bit(nd.kind)).collect();
-    let mut flags: Vec<u8> = nodes.iter().map(|nd| nd.flags).collect();
+    // A key of a graph written before non-sensitive PI was recorded: assume it (conservative).
+    let unmarked = |f: u8| f & flag::KEY != 0 && f & flag::MARKED == 0;
+    let mut flags: Vec<u8> = nodes
+        .iter()
+        .map(|nd| {
+            if unmarked(nd.flags) {
+                nd.flags | flag::NON_SENSITIVE[0] | flag::NON_SENSITIVE[1]
+            } else {
+                nd.flags
+            }
+        })
+        .collect();
     fn find(parent: &mut [u32], mut x: u32) -> u32 {
         while parent[x as usize] != x {
             let up = parent[parent[x as usize] as usize];
@@ -618,6 +640,7 @@ pub(crate) fn count_numbered(
         capped: shared.iter().filter(|&&s| s).count() as u64,
         refused,
         keys: nodes.iter().filter(|nd| nd.flags & flag::KEY != 0).count() as u64,
+        unmarked_keys: nodes.iter().filter(|nd| unmarked(nd.flags)).count() as u64,
         by_kind: vec![0; kinds.detectors.len()],
         ..PeopleCount::default()
     };
@@ -643,6 +666,11 @@ pub(crate) fn count_numbered(
         }
         if f & flag::MINOR != 0 {
             out.minors += 1;
+        }
+        for (st, bit) in flag::NON_SENSITIVE.iter().enumerate() {
+            if f & bit != 0 {
+                out.non_sensitive[st] += 1;
+            }
         }
     }
     out

@@ -25,6 +25,10 @@ pub struct Subject<'a> {
     pub key_finding: Option<usize>,
     /// Sensitive under each [`Standard`], indexed by [`Standard::index`].
     pub sensitive: [bool; 2],
+    /// The record holds some PI that is *not* sensitive under each [`Standard`] (a name, a mobile
+    /// number beside a bank card): what the Provisions' "PI (excluding sensitive PI)"
+    /// thresholds count. False for a record whose only PI is sensitive, and for a minor's.
+    pub non_sensitive: [bool; 2],
     /// A resident ID in the record shows a person under 14 on the reference date.
     pub minor: bool,
 }
@@ -37,11 +41,14 @@ pub fn classify<'a>(
 ) -> Subject<'a> {
     let mut best: Option<(usize, &Finding)> = None;
     let mut sensitive = [false; 2];
+    let mut non_sensitive = [false; 2];
     let mut minor = false;
     for (i, f) in findings.into_iter().enumerate() {
         let d = set.get(f.detector);
         for st in Standard::ALL {
-            sensitive[st.index()] |= d.sensitive.under(st);
+            let s = d.sensitive.under(st);
+            sensitive[st.index()] |= s;
+            non_sensitive[st.index()] |= !s;
         }
         if d.normaliser == crate::detect::validators::Normaliser::Gb11643
             && !born_long_before(&f.normalised, reference)
@@ -66,11 +73,13 @@ pub fn classify<'a>(
     if minor {
         // All personal information of a minor under 14 is sensitive under both standards.
         sensitive = [true; 2];
+        non_sensitive = [false; 2];
     }
     Subject {
         key: best.map(|(_, f)| (set.get(f.detector).id.as_str(), &*f.normalised)),
         key_finding: best.map(|(i, _)| i),
         sensitive,
+        non_sensitive,
         minor,
     }
 }

@@ -15,8 +15,14 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// A fixed key, so goldens and sketches are reproducible.
 const KEY_HEX: &str = "000102030405060708090a0b0c0d0e0f";
 
+/// The binary under test: this build's, or `PIPL_SCAN_TEST_BIN` (to show that a regression
+/// test fails on an earlier build: `PIPL_SCAN_TEST_BIN=/path/to/old/pipl-scan cargo test …`).
+fn bin() -> PathBuf {
+    std::env::var_os("PIPL_SCAN_TEST_BIN").map_or_else(|| PathBuf::from(BIN), PathBuf::from)
+}
+
 fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
+    Command::new(bin())
         .args(args)
         .current_dir(dir)
         .output()
@@ -89,18 +95,19 @@ fn assess_json(
         inv.to_str().unwrap(),
         "--profile",
         profile.to_str().unwrap(),
-        "--date",
-        "2026-12-01",
         "--format",
         "json",
         "-o",
         out.to_str().unwrap(),
     ];
+    if !extra.contains(&"--date") {
+        args.extend_from_slice(&["--date", "2026-12-01"]);
+    }
     args.extend_from_slice(extra);
     let o = run(dir, &args);
     let c = code(&o);
     assert!(
-        [0, 10, 11, 12, 13].contains(&c),
+        [0, 10, 11, 12, 13, 20, 21, 22].contains(&c),
         "assess failed ({c}): {}",
         stderr(&o)
     );
@@ -274,9 +281,67 @@ fn with_synthetic_source(inv: &mut Inventory, path_suffix: &str, people: &Sketch
         .find(|s| s.path.ends_with(path_suffix))
         .unwrap();
     s.subjects = count.clone();
+    s.sensitive_subjects = count.clone();
     for c in s.sensitive_subjects_by_standard.values_mut() {
         *c = count.clone();
     }
+    s.non_sensitive_subjects_by_standard.clear();
+    s.people = None;
+    reseal(inv);
+}
+
+/// Makes an edited inventory agree with itself again, as a scan of that data would have
+/// written it: the totals' figures are the union of the sources' sketches, category matches
+/// and records add up, and there is no links file (its figures are estimates). `assess` and
+/// `verify` refuse an inventory that does not agree with itself (exit 14).
+fn reseal(inv: &mut Inventory) {
+    use pipl_scan::inventory::Count;
+    inv.scan.links = None;
+    inv.graph = None;
+    inv.totals.people = None;
+    let union = |get: &dyn Fn(&pipl_scan::inventory::SourceEntry) -> Option<&Count>| {
+        let mut u = Sketch::with_lg_k(21).unwrap();
+        for s in &inv.sources {
+            if let Some(b) = get(s).and_then(|c| c.sketch.as_deref()) {
+                u.merge(&Sketch::from_base64(b).unwrap());
+            }
+        }
+        count_of(&u)
+    };
+    let chosen = inv.scan.sensitivity.clone();
+    let mut totals = inv.totals.clone();
+    totals.subjects = union(&|s| Some(&s.subjects));
+    totals.minor_subjects = union(&|s| Some(&s.minor_subjects));
+    for (st, c) in totals.sensitive_subjects_by_standard.iter_mut() {
+        *c = union(&|s| s.sensitive_subjects_by_standard.get(st));
+    }
+    totals.sensitive_subjects = totals.sensitive_subjects_by_standard[&chosen].clone();
+    if inv
+        .sources
+        .iter()
+        .all(|s| !s.non_sensitive_subjects_by_standard.is_empty())
+    {
+        for (st, c) in totals.non_sensitive_subjects_by_standard.iter_mut() {
+            *c = union(&|s| s.non_sensitive_subjects_by_standard.get(st));
+        }
+    } else {
+        totals.non_sensitive_subjects_by_standard.clear();
+        for s in &mut inv.sources {
+            s.non_sensitive_subjects_by_standard.clear();
+        }
+    }
+    for c in &mut totals.categories {
+        c.matches = inv
+            .sources
+            .iter()
+            .flat_map(|s| &s.categories)
+            .filter(|x| x.detector == c.detector)
+            .map(|x| x.matches)
+            .sum();
+    }
+    totals.records = inv.sources.iter().map(|s| s.records).sum();
+    totals.unidentified_records = inv.sources.iter().map(|s| s.unidentified_records).sum();
+    inv.totals = totals;
 }
 
 #[test]
@@ -305,7 +370,8 @@ fn a_figure_straddling_a_threshold_is_undetermined_and_says_how_to_settle() {
     assert_eq!(d["mechanism_high"], "security-assessment");
     assert_eq!(d["straddles"][0]["threshold"], 10_000);
     assert!(
-        out.contains("UNDETERMINED") && out.contains("re-scan with `pipl-scan scan`"),
+        out.contains("UNDETERMINED")
+            && out.contains("Re-scan with `pipl-scan scan fixtures/text --key-file KEY`"),
         "{out}"
     );
     // The same people sketched at precision 21 are counted exactly: the figure decides.
@@ -345,7 +411,7 @@ fn ledger_add(
     sent_on: &str,
     env: Option<(&str, &str)>,
 ) -> Output {
-    let mut cmd = Command::new(BIN);
+    let mut cmd = Command::new(bin());
     cmd.current_dir(dir).args([
         "ledger",
         "add",
@@ -510,7 +576,8 @@ fn the_guard_flags_data_sent_while_an_assessment_was_pending() {
         &p,
         &["--ledger", ledger.to_str().unwrap()],
     );
-    assert_eq!(c, 13, "{out}");
+    // A security assessment is required (CIIO), and data was sent uncovered: 11 + 10.
+    assert_eq!(c, 21, "{out}");
     let g = &v["assessment"]["guard"][0];
     assert_eq!(g["reason"], "pending");
     assert_eq!(g["sent_on"], "2026-05-01");
@@ -537,7 +604,7 @@ fn the_guard_flags_data_sent_while_an_assessment_was_pending() {
             "-q",
         ],
     );
-    assert_eq!(code(&o), 13);
+    assert_eq!(code(&o), 21);
     let md = std::fs::read_to_string(md_dir.join("report.md")).unwrap();
     assert!(
         md.contains("1 ledger entries show data sent without the mechanism"),
@@ -989,7 +1056,7 @@ fn the_html_report_loads_in_chromium_without_console_errors() {
         let expect = if lang == "en" {
             "Required: Standard contract filing or personal information protection certification"
         } else {
-            "结论：订立个人信息出境标准合同并备案，或通过个人信息保护认证"
+            "须履行：订立个人信息出境标准合同并备案，或通过个人信息保护认证"
         };
         assert!(
             dom.contains("id=\"determination\""),
@@ -997,7 +1064,106 @@ fn the_html_report_loads_in_chromium_without_console_errors() {
         );
         assert!(dom.contains(expect), "{lang}: determination text missing");
         assert!(dom.contains("<svg"), "{lang}: charts missing");
+        if lang == "zh-CN" {
+            chinese_renders_with_a_real_font(&browser, &dom, tmp.path());
+        }
     }
+}
+
+/// A font with Chinese glyphs known to fontconfig, if any.
+fn cjk_font() -> Option<String> {
+    let o = Command::new("fc-list")
+        .args([":lang=zh", "family"])
+        .output()
+        .ok()?;
+    stdout(&o).lines().next().map(str::to_string)
+}
+
+/// Takes a screenshot of `page` (`width` × `height`); returns its pixels as grey levels.
+fn screenshot(browser: &Path, page: &Path, width: u32, height: u32) -> Vec<Vec<u8>> {
+    let profile = tempfile::tempdir().unwrap();
+    let png_path = profile.path().join("shot.png");
+    let o = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--no-first-run",
+            "--disable-background-networking",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--window-size={width},{height}"))
+        .arg(format!("--screenshot={}", png_path.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("run chromium");
+    assert!(o.status.success(), "chromium failed: {}", stderr(&o));
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(&png_path).unwrap(),
+    ));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let bpp = info.line_size / info.width as usize;
+    (0..info.height as usize)
+        .map(|y| {
+            (0..info.width as usize)
+                .map(|x| {
+                    let p = &buf[y * info.line_size + x * bpp..][..bpp.min(3)];
+                    (p.iter().map(|&c| u32::from(c)).sum::<u32>() / p.len() as u32) as u8
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Dark pixels in columns `from..to` of a screenshot.
+fn ink(px: &[Vec<u8>], from: usize, to: usize) -> usize {
+    px.iter()
+        .map(|row| row[from..to].iter().filter(|&&g| g < 128).count())
+        .sum()
+}
+
+/// The Chinese report names a CJK font stack, and Chinese text set in it renders as glyphs of
+/// a real font: two characters of very different stroke counts, drawn with the report's own
+/// style sheet, leave clearly different amounts of ink (a missing font draws the same empty
+/// box for both, or nothing).
+fn chinese_renders_with_a_real_font(browser: &Path, dom: &str, dir: &Path) {
+    assert!(
+        dom.contains("\"Noto Sans CJK SC\"") && dom.contains("\"WenQuanYi Micro Hei\""),
+        "the zh-CN report names no CJK font stack"
+    );
+    let Some(font) = cjk_font() else {
+        if std::env::var_os("CI").is_some() {
+            panic!("no CJK font is installed (.ci/run installs fonts-wqy-microhei)");
+        }
+        eprintln!(
+            "note: no CJK font (fc-list :lang=zh is empty); skipping the glyph check (apt-get install fonts-wqy-microhei)"
+        );
+        return;
+    };
+    let style = dom
+        .split("<style>")
+        .nth(1)
+        .and_then(|s| s.split("</style>").next())
+        .expect("the report's style sheet");
+    let page = write(
+        dir,
+        "glyphs.html",
+        &format!(
+            "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><style>{style}\
+             body {{ margin: 0; padding: 0; max-width: none; }} \
+             span {{ display: inline-block; width: 200px; height: 200px; font-size: 160px; line-height: 200px; text-align: center; }}\
+             </style></head><body><span>鬱</span><span>一</span></body></html>"
+        ),
+    );
+    let px = screenshot(browser, &page, 400, 200);
+    let (dense, sparse) = (ink(&px, 0, 200), ink(&px, 200, 400));
+    assert!(
+        sparse > 200 && dense > 3 * sparse,
+        "Chinese did not render with a real font ({font}): ink 鬱 = {dense}, 一 = {sparse}"
+    );
 }
 
 // ---- the walkthrough in docs/compliance.md ----------------------------------------------------
@@ -1224,9 +1390,13 @@ fn thousands_of_sources_give_readable_reports_and_a_valid_workbook() {
     }
     v["sources"] = serde_json::json!(many);
     // Copied sources have no graph in the scan's links file: an inventory without one.
-    v["scan"].as_object_mut().unwrap().remove("links");
+    let mut inv: Inventory = serde_json::from_value(v).unwrap();
+    for s in &mut inv.sources {
+        s.people = None;
+    }
+    reseal(&mut inv);
     let big = tmp.path().join("big.json");
-    std::fs::write(&big, serde_json::to_vec(&v).unwrap()).unwrap();
+    std::fs::write(&big, serde_json::to_vec(&inv).unwrap()).unwrap();
     let profile = Path::new(ROOT).join("examples/pipl-scan.toml");
     let out = tmp.path().join("big");
     let o = run(
@@ -1344,4 +1514,816 @@ fn exact_people_decide_at_the_100000_threshold() {
         assert_eq!(facts["transferred"]["low"], facts["transferred"]["high"]);
         assert_eq!(c, want, "{n} people");
     }
+}
+
+// ---- the rules read exactly (issue 15) --------------------------------------------------------
+
+/// A sketch of the people `p{i}` for `i` in `r`, under the fixed key, at precision `lg_k`.
+fn people_sketch(r: std::ops::Range<u32>, lg_k: u8) -> Sketch {
+    let key = SketchKey::from_hex(KEY_HEX).unwrap();
+    let mut s = Sketch::with_lg_k(lg_k).unwrap();
+    for i in r {
+        s.insert(&key, format!("email:p{i}@example.com").as_bytes());
+    }
+    s
+}
+
+fn count_of(s: &Sketch) -> pipl_scan::inventory::Count {
+    let e = s.estimate();
+    pipl_scan::inventory::Count {
+        method: "hll".into(),
+        estimate: e.estimate,
+        low: e.low,
+        high: e.high,
+        sketch: (!s.is_empty()).then(|| s.to_base64()),
+    }
+}
+
+/// An inventory of one source, `export/FILE` (the fixtures' payments.txt, its figures
+/// replaced): `everyone` are its people, `sensitive` those with sensitive PI and `non_sensitive`
+/// those with PI that is not (under both standards), sketched at `lg_k`. Its totals agree with
+/// the source, as a scan's do; it has no links file (its figures are estimates).
+fn synthetic(
+    base: &Inventory,
+    dir: &Path,
+    file: &str,
+    lg_k: u8,
+    everyone: std::ops::Range<u32>,
+    sensitive: std::ops::Range<u32>,
+    non_sensitive: std::ops::Range<u32>,
+) -> PathBuf {
+    let mut inv = base.clone();
+    inv.scan.links = None;
+    inv.graph = None;
+    let mut src = inv
+        .sources
+        .iter()
+        .find(|s| s.path.ends_with("payments.txt"))
+        .unwrap()
+        .clone();
+    src.path = format!("export/{file}");
+    src.people = None;
+    let all = count_of(&people_sketch(everyone, lg_k));
+    let sens = count_of(&people_sketch(sensitive, lg_k));
+    let nons = count_of(&people_sketch(non_sensitive, lg_k));
+    src.subjects = all.clone();
+    src.sensitive_subjects = sens.clone();
+    src.minor_subjects = count_of(&Sketch::with_lg_k(lg_k).unwrap());
+    for c in src.sensitive_subjects_by_standard.values_mut() {
+        *c = sens.clone();
+    }
+    for c in src.non_sensitive_subjects_by_standard.values_mut() {
+        *c = nons.clone();
+    }
+    let t = &mut inv.totals;
+    t.people = None;
+    t.subjects = src.subjects.clone();
+    t.sensitive_subjects = src.sensitive_subjects.clone();
+    t.minor_subjects = src.minor_subjects.clone();
+    t.sensitive_subjects_by_standard = src.sensitive_subjects_by_standard.clone();
+    t.non_sensitive_subjects_by_standard = src.non_sensitive_subjects_by_standard.clone();
+    t.categories = src.categories.clone();
+    t.largest_identifier_distinct = src
+        .categories
+        .iter()
+        .filter(|c| c.identifier)
+        .map(|c| c.distinct.estimate)
+        .max()
+        .unwrap_or(0);
+    t.records = src.records;
+    t.unidentified_records = src.unidentified_records;
+    inv.sources = vec![src];
+    let path = dir.join(format!("{file}.inventory.json"));
+    std::fs::write(&path, serde_json::to_vec(&inv).unwrap()).unwrap();
+    path
+}
+
+fn base_inventory() -> (tempfile::TempDir, Inventory) {
+    let (tmp, inv) = scan_fixtures();
+    let inv: Inventory = serde_json::from_slice(&std::fs::read(inv).unwrap()).unwrap();
+    (tmp, inv)
+}
+
+fn notes_of(v: &serde_json::Value) -> Vec<(String, String)> {
+    v["assessment"]["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["code"].as_str().unwrap().to_string(),
+                n["en"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A 60,000-person export in February is exempt when sent (Provisions Art. 5(4)); a June
+/// export of 60,000 others takes the year past 100,000. The guard judges each entry by what
+/// was required when it was sent: February is covered, June is not, and a note says the June
+/// export changed the requirement for the year. Before: both were flagged (exit 13).
+#[test]
+fn the_guard_judges_each_entry_by_the_mechanism_required_when_it_was_sent() {
+    let (tmp, base) = base_inventory();
+    let dir = tmp.path();
+    let feb = synthetic(&base, dir, "feb.txt", 14, 0..60_000, 0..0, 0..60_000);
+    let june = synthetic(
+        &base,
+        dir,
+        "june.txt",
+        14,
+        60_000..120_000,
+        0..0,
+        60_000..120_000,
+    );
+    let ledger = dir.join("ledger.db");
+    for (inv, day) in [(&feb, "2026-02-10"), (&june, "2026-06-10")] {
+        let o = ledger_add(dir, &ledger, "f", inv, day, None);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+    }
+    let p = write(dir, "p.toml", &profile(&flow("f", "\"**/*.txt\"", ""), ""));
+    let (c, v, out) = assess_json(dir, &june, &p, &["--ledger", ledger.to_str().unwrap()]);
+    let a = &v["assessment"];
+    assert_eq!(a["decision"]["mechanism"], "standard-contract", "{out}");
+    let guard = a["guard"].as_array().unwrap();
+    assert_eq!(guard.len(), 1, "{guard:?}");
+    assert_eq!(guard[0]["entry"], 2);
+    assert_eq!(guard[0]["sent_on"], "2026-06-10");
+    assert_eq!(guard[0]["required_when_sent"], "standard-contract");
+    assert_eq!(guard[0]["reason"], "not-started");
+    // Standard contract required, and data sent uncovered: 10 + 10.
+    assert_eq!(c, 20, "{out}");
+    let notes = notes_of(&v);
+    let change = notes
+        .iter()
+        .find(|(c, _)| c == "requirement-changed")
+        .unwrap_or_else(|| panic!("{notes:?}"));
+    assert!(
+        change.1.contains("the export of 2026-06-10 (entry #2")
+            && change.1.contains("#1 (f, 2026-02-10: exempt)"),
+        "{}",
+        change.1
+    );
+    // --exit-zero for `set -e` scripts.
+    let (c, _, _) = assess_json(
+        dir,
+        &june,
+        &p,
+        &["--ledger", ledger.to_str().unwrap(), "--exit-zero"],
+    );
+    assert_eq!(c, 0);
+}
+
+/// A ledger entry sent after the assessment date is left out and listed. Before: counted.
+#[test]
+fn ledger_entries_after_the_assessment_date_are_excluded_and_listed() {
+    let (tmp, base) = base_inventory();
+    let dir = tmp.path();
+    let feb = synthetic(&base, dir, "feb.txt", 14, 0..60_000, 0..0, 0..60_000);
+    let dec = synthetic(
+        &base,
+        dir,
+        "dec.txt",
+        14,
+        60_000..120_000,
+        0..0,
+        60_000..120_000,
+    );
+    let ledger = dir.join("ledger.db");
+    for (inv, day) in [(&feb, "2026-02-10"), (&dec, "2026-12-15")] {
+        assert_eq!(code(&ledger_add(dir, &ledger, "f", inv, day, None)), 0);
+    }
+    let p = write(dir, "p.toml", &profile(&flow("f", "\"**/*.txt\"", ""), ""));
+    // Assessed on 2026-12-01: the December export is not in the figures.
+    let (c, v, out) = assess_json(dir, &feb, &p, &["--ledger", ledger.to_str().unwrap()]);
+    let a = &v["assessment"];
+    assert_eq!(a["decision"]["mechanism"], "exempt", "{out}");
+    assert_eq!(c, 0);
+    let t = a["transferred"]["subjects"]["estimate"].as_u64().unwrap();
+    assert!((59_000..61_000).contains(&t), "{t}");
+    assert_eq!(a["excluded_entries"][0]["entry"], 2);
+    assert_eq!(a["excluded_entries"][0]["sent_on"], "2026-12-15");
+    assert!(
+        notes_of(&v)
+            .iter()
+            .any(|(c, t)| c == "ledger-entries-after-date" && t.contains("#2 (f, 2026-12-15)")),
+        "{out}"
+    );
+}
+
+/// Provisions Art. 7(2) and 8: 995,000 people with ordinary PI and 9,000 whose only PI is a
+/// card number need a standard contract (995,000 < 1,000,000 non-sensitive; 9,000 < 10,000
+/// sensitive), not a security assessment. The conservative reading (everyone, 1,004,000) stays
+/// available with --count-everyone and is named. Before: a security assessment.
+#[test]
+fn the_1m_threshold_counts_people_with_non_sensitive_pi() {
+    let (tmp, base) = base_inventory();
+    let dir = tmp.path();
+    let inv = synthetic(
+        &base,
+        dir,
+        "big.txt",
+        21,
+        0..1_004_000,
+        995_000..1_004_000,
+        0..995_000,
+    );
+    let p = write(dir, "p.toml", &profile(&flow("f", "\"**/*.txt\"", ""), ""));
+    let (c, v, out) = assess_json(dir, &inv, &p, &[]);
+    let d = &v["assessment"]["decision"];
+    assert_eq!(d["mechanism"], "standard-contract", "{out}");
+    assert_eq!(c, 10, "{out}");
+    let nons = d["facts"]["transferred_non_sensitive"]["estimate"]
+        .as_u64()
+        .unwrap();
+    assert!((993_000..997_000).contains(&nons), "{nons}");
+    assert!(
+        notes_of(&v)
+            .iter()
+            .any(|(c, _)| c == "reading-non-sensitive")
+    );
+    let (c, v, _) = assess_json(dir, &inv, &p, &["--count-everyone"]);
+    assert_eq!(c, 11);
+    assert_eq!(v["assessment"]["threshold_reading"], "everyone");
+    assert!(notes_of(&v).iter().any(|(c, _)| c == "reading-everyone"));
+}
+
+/// A scan counts, per standard, the people whose PI includes PI that is not sensitive: people
+/// whose only PI is a bank card number are not among them.
+#[test]
+fn a_scan_counts_people_with_non_sensitive_pi_per_standard() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("export");
+    std::fs::create_dir_all(&data).unwrap();
+    let mut text = String::new();
+    for i in 0..5 {
+        text.push_str(&format!("客户 银行卡 {}\n", card(i)));
+    }
+    for i in 5..8 {
+        text.push_str(&format!("user{i}@example.com\n"));
+    }
+    for i in 8..10 {
+        text.push_str(&format!("user{i}@example.com 银行卡 {}\n", card(i)));
+    }
+    std::fs::write(data.join("data.txt"), text).unwrap();
+    let out = tmp.path().join("out");
+    let o = run(
+        tmp.path(),
+        &[
+            "scan",
+            data.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "-q",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("inventory.json")).unwrap()).unwrap();
+    let t = &v["totals"];
+    for st in ["gbt45574-2025", "gbt35273-2020"] {
+        assert_eq!(t["people"]["non_sensitive_by_standard"][st], 5, "{t}");
+        assert_eq!(t["people"]["sensitive_by_standard"][st], 7, "{t}");
+        assert_eq!(
+            t["non_sensitive_subjects_by_standard"][st]["estimate"], 5,
+            "{t}"
+        );
+    }
+    assert_eq!(t["people"]["people"], 10);
+    // And the assessment uses it.
+    let p = write(
+        tmp.path(),
+        "p.toml",
+        &profile(&flow("f", "\"**/data.txt\"", ""), ""),
+    );
+    let (_, v, _) = assess_json(tmp.path(), &out.join("inventory.json"), &p, &[]);
+    let f = &v["assessment"]["decision"]["facts"];
+    assert_eq!(f["transferred_non_sensitive"]["estimate"], 5);
+    assert_eq!(f["transferred"]["estimate"], 10);
+}
+
+/// When every flow claims an exemption and sends PI, the result is "Exempt", not "no
+/// cross-border transfer". Before: not-applicable.
+#[test]
+fn flows_that_all_claim_an_exemption_are_exempt() {
+    let (tmp, inv) = scan_fixtures();
+    let p = write(
+        tmp.path(),
+        "p.toml",
+        &profile(
+            &flow(
+                "docs",
+                "\"**/documents_zh.txt\"",
+                "exemption = \"contract\"",
+            ),
+            "",
+        ),
+    );
+    let (c, v, _) = assess_json(tmp.path(), &inv, &p, &[]);
+    assert_eq!(c, 0);
+    let d = &v["assessment"]["decision"];
+    assert_eq!(d["mechanism"], "exempt");
+    assert_eq!(d["fired"], serde_json::json!(["P24-exempt-flows"]));
+    // A flow that sends nothing is still "no transfer".
+    let p = write(
+        tmp.path(),
+        "q.toml",
+        &profile(&flow("none", "\"**/no-such-file\"", ""), ""),
+    );
+    let (_, v, _) = assess_json(tmp.path(), &inv, &p, &[]);
+    assert_eq!(v["assessment"]["decision"]["mechanism"], "not-applicable");
+}
+
+/// The regime follows the date (the Provisions took effect 2024-03-22) unless forced, and a
+/// forced regime is noted (Provisions Art. 13). Before: 2023-06-30 was assessed under 2024.
+#[test]
+fn the_regime_follows_the_date_unless_forced() {
+    let (tmp, inv) = scan_fixtures();
+    let p = write(
+        tmp.path(),
+        "p.toml",
+        &profile(&flow("docs", "\"**/documents_zh.txt\"", ""), ""),
+    );
+    let (c, v, out) = assess_json(tmp.path(), &inv, &p, &["--date", "2023-06-30"]);
+    let a = &v["assessment"];
+    assert_eq!(a["regime"], "2022", "{out}");
+    assert_eq!(a["regime_forced"], false);
+    assert_eq!(a["window_start"], "2022-01-01");
+    assert_eq!(c, 10, "any PI abroad under the Measures");
+    assert!(notes_of(&v).iter().any(|(c, _)| c == "regime-by-date"));
+    let (_, v, _) = assess_json(tmp.path(), &inv, &p, &["--date", "2024-03-22"]);
+    assert_eq!(v["assessment"]["regime"], "2024");
+    // Forced to 2022 on a 2026 date: the note cites Art. 13.
+    let (_, v, _) = assess_json(tmp.path(), &inv, &p, &["--regime", "2022"]);
+    assert_eq!(v["assessment"]["regime_forced"], true);
+    assert!(
+        notes_of(&v)
+            .iter()
+            .any(|(c, t)| c == "regime-forced" && t.contains("Art. 13")),
+        "{:?}",
+        notes_of(&v)
+    );
+}
+
+// ---- tamper-evident inventories (issue 15) ---------------------------------------------------
+
+/// `verify` and `assess` on `inv`; returns (verify's code and output, assess's code, stderr
+/// and report.md).
+fn verify_and_assess(dir: &Path, inv: &Path, extra: &[&str]) -> (i32, String, i32, String, String) {
+    let decl = Path::new(ROOT).join("examples/declared.toml");
+    let mut args = vec![
+        "verify",
+        "--declared",
+        decl.to_str().unwrap(),
+        inv.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let v = run(dir, &args);
+    let profile = Path::new(ROOT).join("examples/pipl-scan.toml");
+    let out = dir.join("refused-report");
+    let _ = std::fs::remove_dir_all(&out);
+    let mut args = vec![
+        "assess",
+        inv.to_str().unwrap(),
+        "--profile",
+        profile.to_str().unwrap(),
+        "--date",
+        "2026-12-01",
+        "--format",
+        "md",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let a = run(dir, &args);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap_or_default();
+    (code(&v), stdout(&v), code(&a), stderr(&a), md)
+}
+
+/// Edits the inventory at `path` as JSON.
+fn edit(path: &Path, f: impl FnOnce(&mut serde_json::Value)) {
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    f(&mut v);
+    std::fs::write(path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+}
+
+/// An edited figure, a swapped sketch, deleted findings, an edited people figure and an
+/// edited links file: each fails `verify` and `assess` with exit 14, a message naming the
+/// figure, and a report that says "inventory altered or inconsistent". Before: `verify`
+/// exited 0 and `assess` decided on the edited figures.
+#[test]
+fn a_tampered_inventory_fails_verify_and_assess() {
+    let (tmp, inv) = scan_fixtures();
+    let dir = tmp.path();
+    // The untouched inventory passes (1: the example declaration's understatements).
+    let (vc, vout, ac, aerr, _) = verify_and_assess(dir, &inv, &[]);
+    assert_eq!((vc, ac), (1, 10), "{vout}{aerr}");
+    let pristine = std::fs::read(&inv).unwrap();
+    let links = inv.with_file_name("links.bin");
+    let pristine_links = std::fs::read(&links).unwrap();
+    let restore = || {
+        std::fs::write(&inv, &pristine).unwrap();
+        std::fs::write(&links, &pristine_links).unwrap();
+    };
+    // A 5-person scan with the same key, for its sketches.
+    let small_dir = dir.join("small");
+    std::fs::create_dir_all(&small_dir).unwrap();
+    let five: String = (0..5).map(|i| format!("user{i}@example.com\n")).collect();
+    std::fs::write(small_dir.join("five.txt"), five).unwrap();
+    let key = dir.join("sketch.key");
+    let small_out = dir.join("small-out");
+    let o = run(
+        dir,
+        &[
+            "scan",
+            small_dir.to_str().unwrap(),
+            "-q",
+            "-o",
+            small_out.to_str().unwrap(),
+            "--key-file",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code(&o), 0);
+    let small: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(small_out.join("inventory.json")).unwrap()).unwrap();
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: Vec<(&str, Edit, &str)> = vec![
+        (
+            "a lowered figure",
+            Box::new(|v| {
+                v["totals"]["sensitive_subjects_by_standard"]["gbt45574-2025"]["estimate"] =
+                    serde_json::json!(3)
+            }),
+            "totals.sensitive_subjects_by_standard.gbt45574-2025: says 3",
+        ),
+        (
+            "a swapped sketch",
+            Box::new(move |v| {
+                let src = v["sources"]
+                    .as_array_mut()
+                    .unwrap()
+                    .iter_mut()
+                    .find(|s| s["path"].as_str().unwrap().ends_with("customers_zh.txt"))
+                    .unwrap();
+                src["subjects"] = small["totals"]["subjects"].clone();
+            }),
+            "totals.subjects: its sketch (78) is not the union of the sources' sketches",
+        ),
+        (
+            "deleted findings",
+            Box::new(|v| {
+                for s in v["sources"].as_array_mut().unwrap() {
+                    if s["path"].as_str().unwrap().ends_with("customers_zh.txt") {
+                        s["categories"] = serde_json::json!([]);
+                        s["fields"] = serde_json::json!([]);
+                    }
+                }
+            }),
+            "(fixtures/text/customers_zh.txt).subjects: counts 37 subjects but the source lists no identifier category",
+        ),
+        (
+            "a lowered people figure",
+            Box::new(|v| v["totals"]["people"]["people"] = serde_json::json!(40)),
+            "totals.people.people: says 40 but the links file counts 78",
+        ),
+    ];
+    for (what, f, expect) in cases {
+        restore();
+        edit(&inv, f);
+        let (vc, vout, ac, aerr, md) = verify_and_assess(dir, &inv, &[]);
+        assert_eq!(vc, 14, "{what}: {vout}");
+        assert!(
+            vout.contains("inventory altered or inconsistent") && vout.contains(expect),
+            "{what}: {vout}"
+        );
+        assert_eq!(ac, 14, "{what}: {aerr}");
+        assert!(aerr.contains(expect), "{what}: {aerr}");
+        assert!(
+            md.contains("inventory altered or inconsistent"),
+            "{what}: {md}"
+        );
+        assert!(!md.contains("Required:"), "{what}: no determination");
+    }
+    // The links file changed under the inventory: its hash no longer matches.
+    restore();
+    let mut b = pristine_links.clone();
+    let last = b.len() - 1;
+    b[last] ^= 1;
+    std::fs::write(&links, b).unwrap();
+    let (vc, vout, ac, _, _) = verify_and_assess(dir, &inv, &[]);
+    assert_eq!((vc, ac), (14, 14), "{vout}");
+    assert!(vout.contains("scan.links.sha256"), "{vout}");
+    // The links file gone: refused as altered too, naming it.
+    std::fs::remove_file(&links).unwrap();
+    let (vc, vout, ac, aerr, _) = verify_and_assess(dir, &inv, &[]);
+    assert_eq!((vc, ac), (14, 14), "{vout}{aerr}");
+    assert!(
+        vout.contains("scan.links: ") && vout.contains("links.bin"),
+        "{vout}"
+    );
+}
+
+/// `keygen`, `scan --sign`, and `verify`/`assess --public-key`: a good signature passes and is
+/// named; any edit, another signer or a missing signature (with --require-signature) fails
+/// with exit 15 and a message that says which.
+#[test]
+fn a_signed_inventory_is_checked_by_verify_and_assess() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let keys = dir.join("keys");
+    let o = run(dir, &["keygen", "-o", keys.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let secret = keys.join("pipl-scan.key");
+    let public = keys.join("pipl-scan.pub");
+    let out = dir.join("out");
+    let o = run(
+        Path::new(ROOT),
+        &[
+            "scan",
+            "fixtures/text",
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+            "--sign",
+            secret.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let inv = out.join("inventory.json");
+    assert!(out.join("inventory.json.sig").is_file());
+    let pk = [
+        "--public-key",
+        public.to_str().unwrap(),
+        "--require-signature",
+    ];
+    let (vc, vout, ac, aerr, md) = verify_and_assess(dir, &inv, &pk);
+    assert_eq!((vc, ac), (1, 10), "{vout}{aerr}");
+    assert!(vout.contains("signature: good, key "), "{vout}");
+    assert!(
+        md.contains("| Inventory check | consistent (figures, sketches, categories, links file); signature good, key "),
+        "{md}"
+    );
+    // One figure edited, the file otherwise intact (and consistent: the scan date).
+    let pristine = std::fs::read(&inv).unwrap();
+    edit(&inv, |v| {
+        v["scan"]["finished_at"] = serde_json::json!("2026-01-01T00:00:00Z")
+    });
+    let (vc, vout, ac, aerr, _) = verify_and_assess(dir, &inv, &pk);
+    assert_eq!((vc, ac), (15, 15), "{vout}{aerr}");
+    assert!(
+        vout.contains("does not match its signature")
+            && aerr.contains("does not match its signature"),
+        "{vout}{aerr}"
+    );
+    // Even without a trusted key, a signature file that does not match is refused.
+    let (vc, _, _, _, _) = verify_and_assess(dir, &inv, &[]);
+    assert_eq!(vc, 15);
+    // Signed by someone else.
+    std::fs::write(&inv, &pristine).unwrap();
+    let other = dir.join("other");
+    assert_eq!(
+        code(&run(dir, &["keygen", "-o", other.to_str().unwrap()])),
+        0
+    );
+    let key = pipl_scan::sign::read_secret(&other.join("pipl-scan.key")).unwrap();
+    pipl_scan::sign::sign_file(&inv, &key).unwrap();
+    let (vc, vout, _, _, _) = verify_and_assess(dir, &inv, &pk);
+    assert_eq!(vc, 15);
+    assert!(vout.contains("not with the trusted key"), "{vout}");
+    // No signature at all.
+    std::fs::remove_file(out.join("inventory.json.sig")).unwrap();
+    let (vc, vout, ac, _, _) = verify_and_assess(dir, &inv, &pk);
+    assert_eq!((vc, ac), (15, 15));
+    assert!(vout.contains("signature missing"), "{vout}");
+    // --require-signature needs the key to check against.
+    let o = run(
+        dir,
+        &[
+            "verify",
+            "--declared",
+            "x.toml",
+            inv.to_str().unwrap(),
+            "--require-signature",
+        ],
+    );
+    assert_eq!(code(&o), 2);
+}
+
+// ---- reports that cannot be misread (issue 15) ------------------------------------------------
+
+/// "Result:" for exempt and no-transfer outcomes, "Required:" only for a mechanism.
+/// Before: "Required: Exempt …".
+#[test]
+fn the_headline_says_result_unless_a_mechanism_is_required() {
+    let (tmp, inv) = scan_fixtures();
+    let md = |p: &Path| {
+        let out = tmp.path().join("md");
+        let o = run(
+            tmp.path(),
+            &[
+                "assess",
+                inv.to_str().unwrap(),
+                "--profile",
+                p.to_str().unwrap(),
+                "--date",
+                "2026-12-01",
+                "--format",
+                "md",
+                "-o",
+                out.to_str().unwrap(),
+            ],
+        );
+        (
+            stdout(&o),
+            std::fs::read_to_string(out.join("report.md")).unwrap(),
+        )
+    };
+    let exempt = write(
+        tmp.path(),
+        "e.toml",
+        &profile(&flow("docs", "\"**/documents_zh.txt\"", ""), ""),
+    );
+    let (out, report) = md(&exempt);
+    assert!(
+        report.contains("**Result: Exempt from security assessment"),
+        "{report}"
+    );
+    assert!(!report.contains("Required:"), "{report}");
+    assert!(out.contains("  result: Exempt"), "{out}");
+    let none = write(
+        tmp.path(),
+        "n.toml",
+        &profile(&flow("none", "\"**/no-such-file\"", ""), ""),
+    );
+    let (_, report) = md(&none);
+    assert!(
+        report.contains("**Result: No cross-border transfer of PI"),
+        "{report}"
+    );
+    let contract = write(
+        tmp.path(),
+        "c.toml",
+        &profile(&flow("crm", "\"**/payments.txt\"", ""), ""),
+    );
+    let (out, report) = md(&contract);
+    assert!(
+        report.contains("**Required: Standard contract filing"),
+        "{report}"
+    );
+    assert!(out.contains("  required: Standard contract"), "{out}");
+}
+
+/// An incomplete scan (here a FIFO that is never opened) under a contract result: a warning
+/// banner, "undetermined" and exit 12, unless --accept-incomplete. The sources table shows the
+/// skipped file's path and reason as written. Before: an info note, exit 10, and the reason
+/// lower-cased.
+#[test]
+fn an_incomplete_scan_leaves_a_contract_result_undetermined() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("Data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::copy(
+        Path::new(ROOT).join("fixtures/text/payments.txt"),
+        data.join("Payments.TXT"),
+    )
+    .unwrap();
+    let fifo = data.join("Pipe-IN");
+    let o = Command::new("mkfifo").arg(&fifo).output().unwrap();
+    assert!(o.status.success());
+    let out = tmp.path().join("out");
+    let o = run(
+        tmp.path(),
+        &[
+            "scan",
+            data.to_str().unwrap(),
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let inv = out.join("inventory.json");
+    let p = write(
+        tmp.path(),
+        "p.toml",
+        &profile(&flow("pay", "\"**/Payments.TXT\"", ""), ""),
+    );
+    let reports = tmp.path().join("r");
+    let assess = |extra: &[&str]| {
+        let mut args = vec![
+            "assess",
+            inv.to_str().unwrap(),
+            "--profile",
+            p.to_str().unwrap(),
+            "--date",
+            "2026-12-01",
+            "--format",
+            "md,json",
+            "-o",
+            reports.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let o = run(tmp.path(), &args);
+        (
+            code(&o),
+            stdout(&o),
+            std::fs::read_to_string(reports.join("report.md")).unwrap(),
+        )
+    };
+    let (c, out, md) = assess(&[]);
+    assert_eq!(c, 12, "{out}");
+    assert!(
+        out.contains("UNDETERMINED: the scan was incomplete"),
+        "{out}"
+    );
+    assert!(md.contains("> ⚠ INCOMPLETE SCAN"), "{md}");
+    assert!(
+        md.contains("**Undetermined (incomplete scan) — as far as it was read: Standard contract"),
+        "{md}"
+    );
+    assert!(!md.contains("Required:"), "{md}");
+    // As written: the path and the reason keep their case.
+    assert!(md.contains("Pipe-IN"), "{md}");
+    assert!(md.contains("skipped: FIFO (named pipe)"), "{md}");
+    let (c, _, md) = assess(&["--accept-incomplete"]);
+    assert_eq!(c, 10);
+    assert!(md.contains("**Required: Standard contract"), "{md}");
+}
+
+// ---- exact figures and the ledger (issue 15) ---------------------------------------------------
+
+/// `ledger show --regime 2022` covers the previous and the current year (Measures Art. 4(3));
+/// `ledger add` warns when the same inventory is recorded twice. Before: no such flag, no
+/// warning.
+#[test]
+fn ledger_show_covers_either_window_and_add_warns_on_the_same_inventory() {
+    let (tmp, inv) = scan_fixtures();
+    let ledger = tmp.path().join("ledger.db");
+    let o = ledger_add(tmp.path(), &ledger, "crm", &inv, "2025-06-01", None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!stderr(&o).contains("already recorded"), "{}", stderr(&o));
+    let o = ledger_add(tmp.path(), &ledger, "crm", &inv, "2026-03-01", None);
+    assert_eq!(code(&o), 0);
+    assert!(
+        stderr(&o).contains("was already recorded as entry #1 (flow `crm`, sent 2025-06-01"),
+        "{}",
+        stderr(&o)
+    );
+    let show = |regime: &str| {
+        let o = run(
+            tmp.path(),
+            &[
+                "ledger",
+                "show",
+                "--ledger",
+                ledger.to_str().unwrap(),
+                "--year",
+                "2026",
+                "--regime",
+                regime,
+                "--json",
+                "--entries",
+            ],
+        );
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let v = show("2024");
+    assert_eq!(v["entries"].as_array().unwrap().len(), 1);
+    assert_eq!(v["window"], "2026-01-01 – 2026-12-31");
+    let v = show("2022");
+    assert_eq!(v["entries"].as_array().unwrap().len(), 2);
+    assert_eq!(v["window"], "2025-01-01 – 2026-12-31");
+    assert_eq!(v["all_flows"]["subjects"]["estimate"], 78);
+}
+
+/// With a links file the assessment's figures are exact and it says so; without one it names
+/// the exact command that makes them exact (with the inventory's own roots).
+#[test]
+fn the_assessment_says_whether_its_figures_are_exact_and_how_to_make_them_so() {
+    let (tmp, inv) = scan_fixtures();
+    let p = write(
+        tmp.path(),
+        "p.toml",
+        &profile(&flow("crm", "\"**/payments.txt\"", ""), ""),
+    );
+    let (_, v, _) = assess_json(tmp.path(), &inv, &p, &[]);
+    assert_eq!(v["assessment"]["exact"], true);
+    assert_eq!(v["assessment"]["transferred"]["method"], "linked-exact");
+    assert!(notes_of(&v).iter().any(|(c, _)| c == "exact-figures"));
+    // The same inventory without its links file (and so without people figures).
+    let mut i: Inventory = serde_json::from_slice(&std::fs::read(&inv).unwrap()).unwrap();
+    reseal(&mut i);
+    for s in &mut i.sources {
+        s.people = None;
+    }
+    let bare = tmp.path().join("bare.json");
+    std::fs::write(&bare, serde_json::to_vec(&i).unwrap()).unwrap();
+    let (_, v, out) = assess_json(tmp.path(), &bare, &p, &[]);
+    assert_eq!(v["assessment"]["exact"], false);
+    assert!(
+        out.contains("Re-scan with `pipl-scan scan fixtures/text --key-file KEY`"),
+        "{out}"
+    );
 }

@@ -17,8 +17,10 @@ use serde::Serialize;
 use super::profile::{CalendarConfig, MechanismKind, MechanismStatus, Status};
 use super::rules::{Mechanism, Regime};
 
-/// Working days before expiry by which an extension (re-application) must be filed
-/// (Measures Art. 14; Provisions Art. 9).
+/// Working days before expiry that frame an extension: under the 2022 Measures (Art. 14) the
+/// last day to re-apply is this many working days before expiry; under the 2024 Provisions
+/// (Art. 9) the processor applies *within* these working days before expiry, so they are the
+/// window in which to apply and the last day is the last day of validity.
 pub const EXTENSION_WORKING_DAYS: u32 = 60;
 
 /// Months before expiry at which pipl-scan recommends starting the extension: the self-assessment
@@ -87,12 +89,19 @@ pub struct Approval {
     pub approved_on: Option<NaiveDate>,
     /// Last day of validity (none for a standard contract, which does not expire by itself).
     pub valid_through: Option<NaiveDate>,
-    /// Last day to apply for the extension: 60 working days before expiry.
+    /// 2024 Provisions: first day of the window in which to apply for the extension (60 working
+    /// days before expiry, Art. 9). None under the 2022 Measures.
+    pub extension_opens: Option<NaiveDate>,
+    /// Last day to apply for the extension: 60 working days before expiry under the 2022
+    /// Measures (Art. 14); the last day of validity under the 2024 Provisions (Art. 9).
     pub extension_deadline: Option<NaiveDate>,
     /// Recommended start of the extension work: six months before expiry.
     pub recommended_start: Option<NaiveDate>,
-    /// For a standard contract that took effect: last day to file it.
+    /// For a standard contract that took effect: last day to file it, 10 working days after its
+    /// effective date (SCC Measures Art. 7).
     pub filing_deadline: Option<NaiveDate>,
+    /// For a standard contract: the day it was filed, if it was.
+    pub filed_on: Option<NaiveDate>,
     pub state: ApprovalState,
 }
 
@@ -108,8 +117,15 @@ pub enum ApprovalState {
     Valid,
     /// Valid, but the recommended start of the extension has passed.
     ExtensionDue,
-    /// Valid, but the last day to apply for an extension has passed.
+    /// 2024 Provisions: valid, and within the 60 working days before expiry in which to apply
+    /// for the extension (Art. 9).
+    ExtensionOpen,
+    /// 2022 Measures: valid, but the last day to apply for an extension has passed.
     ExtensionLate,
+    /// A standard contract in effect, not filed yet, within its 10 working days.
+    FilingDue,
+    /// A standard contract in effect, not filed, past its 10-working-day filing deadline.
+    FilingOverdue,
     Expired,
     /// The flow has a mechanism weaker than the one required (e.g. a standard contract where a
     /// security assessment is required).
@@ -136,6 +152,21 @@ pub fn valid_through(regime: Regime, m: &MechanismStatus) -> Option<NaiveDate> {
     add_years(approved, years).pred_opt()
 }
 
+/// A standard contract's effective date: `applied_on` (signed and took effect), else
+/// `approved_on`.
+pub fn contract_effective(m: &MechanismStatus) -> Option<NaiveDate> {
+    m.applied_on.or(m.approved_on)
+}
+
+/// A standard contract's filing date: `filed_on`, else `approved_on` of an approved contract.
+pub fn contract_filed(m: &MechanismStatus) -> Option<NaiveDate> {
+    m.filed_on.or(if m.status == Status::Approved {
+        m.approved_on
+    } else {
+        None
+    })
+}
+
 fn satisfies(kind: MechanismKind, required: Mechanism) -> bool {
     match required {
         Mechanism::SecurityAssessment => kind == MechanismKind::SecurityAssessment,
@@ -158,30 +189,40 @@ pub fn approval(
         None
     };
     let expiry = valid_through.and_then(|v| v.succ_opt());
-    let extension_deadline = expiry.map(|e| cal.working_days_before(e, EXTENSION_WORKING_DAYS));
+    let sixty = expiry.map(|e| cal.working_days_before(e, EXTENSION_WORKING_DAYS));
+    let (extension_opens, extension_deadline) = match regime {
+        Regime::Provisions2024 => (sixty, valid_through),
+        Regime::Measures2022 => (None, sixty),
+    };
     let recommended_start =
         expiry.and_then(|e| e.checked_sub_months(Months::new(RECOMMENDED_LEAD_MONTHS)));
-    let filing_deadline = match (m.kind, m.status, m.approved_on.or(m.applied_on)) {
-        (Some(MechanismKind::StandardContract), Status::Approved | Status::Applied, Some(d)) => {
-            Some(cal.working_days_after(d, SCC_FILING_WORKING_DAYS))
-        }
-        _ => None,
-    };
+    let contract = m.kind == Some(MechanismKind::StandardContract)
+        && matches!(m.status, Status::Approved | Status::Applied);
+    let filing_deadline = contract_effective(m)
+        .filter(|_| contract)
+        .map(|d| cal.working_days_after(d, SCC_FILING_WORKING_DAYS));
+    let filed_on = contract_filed(m).filter(|_| contract);
     let state = if required <= Mechanism::Exempt {
         ApprovalState::NotNeeded
     } else {
         match m.status {
             Status::NotStarted => ApprovalState::NotStarted,
             _ if m.kind.is_some_and(|k| !satisfies(k, required)) => ApprovalState::WrongMechanism,
-            Status::Applied if m.kind == Some(MechanismKind::StandardContract) => {
-                ApprovalState::Valid
-            }
+            _ if contract => match (filed_on, filing_deadline) {
+                (Some(_), _) => ApprovalState::Valid,
+                (None, Some(d)) if today > d => ApprovalState::FilingOverdue,
+                (None, _) => ApprovalState::FilingDue,
+            },
             Status::Applied => ApprovalState::Pending,
             Status::Refused => ApprovalState::Refused,
             Status::Approved => {
                 if valid_through.is_some_and(|v| today > v) {
                     ApprovalState::Expired
-                } else if extension_deadline.is_some_and(|d| today > d) {
+                } else if extension_opens.is_some_and(|d| today >= d) {
+                    ApprovalState::ExtensionOpen
+                } else if regime == Regime::Measures2022
+                    && extension_deadline.is_some_and(|d| today > d)
+                {
                     ApprovalState::ExtensionLate
                 } else if recommended_start.is_some_and(|d| today >= d) {
                     ApprovalState::ExtensionDue
@@ -198,9 +239,11 @@ pub fn approval(
         applied_on: m.applied_on,
         approved_on: m.approved_on,
         valid_through,
+        extension_opens,
         extension_deadline,
         recommended_start,
         filing_deadline,
+        filed_on,
         state,
     }
 }
@@ -217,11 +260,15 @@ pub enum Uncovered {
     Refused,
     Expired,
     WrongMechanism,
+    /// Sent under a standard contract past its 10-working-day filing deadline, before it was
+    /// filed.
+    Unfiled,
 }
 
 /// Whether data sent on `sent_on` was covered by `m`; `None` when it was.
 pub fn coverage(
     regime: Regime,
+    cal: &WorkCalendar,
     m: &MechanismStatus,
     required: Mechanism,
     sent_on: NaiveDate,
@@ -239,10 +286,14 @@ pub fn coverage(
         && matches!(m.status, Status::Applied | Status::Approved)
         && satisfies(MechanismKind::StandardContract, required)
     {
-        let effective = m.applied_on.or(m.approved_on);
-        return match effective {
-            Some(e) if sent_on >= e => None,
-            _ => Some(Uncovered::BeforeApproval),
+        let Some(effective) = contract_effective(m).filter(|e| sent_on >= *e) else {
+            return Some(Uncovered::BeforeApproval);
+        };
+        let deadline = cal.working_days_after(effective, SCC_FILING_WORKING_DAYS);
+        return match contract_filed(m) {
+            _ if sent_on <= deadline => None,
+            Some(f) if sent_on >= f => None,
+            _ => Some(Uncovered::Unfiled),
         };
     }
     match m.status {
@@ -299,6 +350,7 @@ mod tests {
             applied_on: applied,
             approved_on: approved,
             refused_on: None,
+            filed_on: None,
             valid_until: None,
         }
     }
@@ -368,18 +420,17 @@ mod tests {
         let a = approval(r, &c, "f", &m, need, d(2026, 1, 1));
         assert_eq!(a.state, ApprovalState::Valid);
         assert_eq!(a.recommended_start, Some(d(2026, 12, 1)));
-        let deadline = a.extension_deadline.unwrap();
-        assert!(
-            deadline < d(2027, 3, 10) && deadline > d(2027, 2, 20),
-            "{deadline}"
-        );
+        let opens = a.extension_opens.unwrap();
+        assert!(opens < d(2027, 3, 10) && opens > d(2027, 2, 20), "{opens}");
+        // Under the Provisions the last day to apply is the last day of validity.
+        assert_eq!(a.extension_deadline, Some(d(2027, 5, 31)));
         assert_eq!(
             approval(r, &c, "f", &m, need, d(2026, 12, 1)).state,
             ApprovalState::ExtensionDue
         );
         assert_eq!(
-            approval(r, &c, "f", &m, need, deadline.succ_opt().unwrap()).state,
-            ApprovalState::ExtensionLate
+            approval(r, &c, "f", &m, need, opens.succ_opt().unwrap()).state,
+            ApprovalState::ExtensionOpen
         );
         assert_eq!(
             approval(r, &c, "f", &m, need, d(2027, 6, 1)).state,
@@ -398,40 +449,42 @@ mod tests {
 
     #[test]
     fn the_guard_flags_data_sent_without_a_valid_approval() {
+        let cfg = CalendarConfig::default();
+        let c = WorkCalendar::new(&cfg);
         let r = Regime::Provisions2024;
         let need = Mechanism::SecurityAssessment;
         let pending = sa(Status::Applied, Some(d(2025, 3, 1)), None);
         assert_eq!(
-            coverage(r, &pending, need, d(2025, 2, 1)),
+            coverage(r, &c, &pending, need, d(2025, 2, 1)),
             Some(Uncovered::NotStarted)
         );
         assert_eq!(
-            coverage(r, &pending, need, d(2025, 4, 1)),
+            coverage(r, &c, &pending, need, d(2025, 4, 1)),
             Some(Uncovered::Pending)
         );
         let ok = sa(Status::Approved, Some(d(2025, 3, 1)), Some(d(2025, 9, 1)));
         assert_eq!(
-            coverage(r, &ok, need, d(2025, 5, 1)),
+            coverage(r, &c, &ok, need, d(2025, 5, 1)),
             Some(Uncovered::Pending)
         );
-        assert_eq!(coverage(r, &ok, need, d(2025, 9, 1)), None);
-        assert_eq!(coverage(r, &ok, need, d(2028, 8, 31)), None);
+        assert_eq!(coverage(r, &c, &ok, need, d(2025, 9, 1)), None);
+        assert_eq!(coverage(r, &c, &ok, need, d(2028, 8, 31)), None);
         assert_eq!(
-            coverage(r, &ok, need, d(2028, 9, 1)),
+            coverage(r, &c, &ok, need, d(2028, 9, 1)),
             Some(Uncovered::Expired)
         );
         assert_eq!(
-            coverage(Regime::Measures2022, &ok, need, d(2027, 9, 1)),
+            coverage(Regime::Measures2022, &c, &ok, need, d(2027, 9, 1)),
             Some(Uncovered::Expired)
         );
         let mut contract = ok.clone();
         contract.kind = Some(MechanismKind::StandardContract);
         assert_eq!(
-            coverage(r, &contract, need, d(2026, 1, 1)),
+            coverage(r, &c, &contract, need, d(2026, 1, 1)),
             Some(Uncovered::WrongMechanism)
         );
         assert_eq!(
-            coverage(r, &contract, Mechanism::StandardContract, d(2030, 1, 1)),
+            coverage(r, &c, &contract, Mechanism::StandardContract, d(2030, 1, 1)),
             None
         );
         let refused = MechanismStatus {
@@ -440,12 +493,102 @@ mod tests {
             ..pending.clone()
         };
         assert_eq!(
-            coverage(r, &refused, need, d(2025, 7, 1)),
+            coverage(r, &c, &refused, need, d(2025, 7, 1)),
             Some(Uncovered::Refused)
         );
         assert_eq!(
-            coverage(r, &pending, Mechanism::Exempt, d(2025, 4, 1)),
+            coverage(r, &c, &pending, Mechanism::Exempt, d(2025, 4, 1)),
             None
+        );
+    }
+
+    /// Provisions Art. 9: apply for the extension *within* the 60 working days before expiry.
+    /// A company applying on the first day of that window, or on its last (the last day of
+    /// validity), is in time; under the 2022 Measures (Art. 14) the same first day is the last
+    /// day to re-apply, and the day after is late.
+    #[test]
+    fn the_extension_window_follows_the_regime() {
+        let cfg = CalendarConfig::default();
+        let c = WorkCalendar::new(&cfg);
+        let need = Mechanism::SecurityAssessment;
+        let m = sa(Status::Approved, Some(d(2024, 1, 10)), Some(d(2024, 6, 1)));
+        // Expiry 2027-06-01 (a Tuesday): 60 working days before it.
+        let r = Regime::Provisions2024;
+        let opens = c.working_days_before(d(2027, 6, 1), 60);
+        let day_before = opens.pred_opt().unwrap();
+        let state = |r, today| approval(r, &c, "f", &m, need, today).state;
+        assert_eq!(state(r, day_before), ApprovalState::ExtensionDue);
+        assert_eq!(state(r, opens), ApprovalState::ExtensionOpen);
+        assert_eq!(
+            state(r, opens.succ_opt().unwrap()),
+            ApprovalState::ExtensionOpen
+        );
+        assert_eq!(state(r, d(2027, 5, 31)), ApprovalState::ExtensionOpen);
+        assert_eq!(state(r, d(2027, 6, 1)), ApprovalState::Expired);
+        // Two years under the Measures: expiry 2026-06-01.
+        let r = Regime::Measures2022;
+        let last = c.working_days_before(d(2026, 6, 1), 60);
+        let a = approval(r, &c, "f", &m, need, last);
+        assert_eq!(a.extension_deadline, Some(last));
+        assert_eq!(a.extension_opens, None);
+        assert_eq!(a.state, ApprovalState::ExtensionDue);
+        assert_eq!(
+            state(r, last.succ_opt().unwrap()),
+            ApprovalState::ExtensionLate
+        );
+    }
+
+    /// SCC Measures Art. 7: file within 10 working days after the contract takes effect. The
+    /// deadline runs from the effective date (`applied_on`), not from the filing, and an
+    /// unfiled contract past it is overdue, not valid.
+    #[test]
+    fn a_contract_must_be_filed_within_ten_working_days_of_taking_effect() {
+        let cfg = CalendarConfig::default();
+        let c = WorkCalendar::new(&cfg);
+        let r = Regime::Provisions2024;
+        let need = Mechanism::StandardContract;
+        // Effective Thursday 2026-01-15: the tenth working day after it is Thursday 2026-01-29.
+        let signed = MechanismStatus {
+            kind: Some(MechanismKind::StandardContract),
+            status: Status::Applied,
+            applied_on: Some(d(2026, 1, 15)),
+            ..MechanismStatus::default()
+        };
+        let a = approval(r, &c, "f", &signed, need, d(2026, 1, 29));
+        assert_eq!(a.filing_deadline, Some(d(2026, 1, 29)));
+        assert_eq!(a.state, ApprovalState::FilingDue);
+        assert_eq!(
+            approval(r, &c, "f", &signed, need, d(2026, 1, 30)).state,
+            ApprovalState::FilingOverdue
+        );
+        assert_eq!(
+            approval(r, &c, "f", &signed, need, d(2026, 12, 1)).state,
+            ApprovalState::FilingOverdue
+        );
+        // Filed on 2026-03-01 (late): the deadline still runs from the effective date.
+        let filed = MechanismStatus {
+            status: Status::Approved,
+            approved_on: Some(d(2026, 3, 1)),
+            ..signed.clone()
+        };
+        let a = approval(r, &c, "f", &filed, need, d(2026, 12, 1));
+        assert_eq!(a.filing_deadline, Some(d(2026, 1, 29)));
+        assert_eq!(a.filed_on, Some(d(2026, 3, 1)));
+        assert_eq!(a.state, ApprovalState::Valid);
+        // Data sent past the deadline and before the filing was not covered.
+        assert_eq!(coverage(r, &c, &signed, need, d(2026, 1, 29)), None);
+        assert_eq!(
+            coverage(r, &c, &signed, need, d(2026, 1, 30)),
+            Some(Uncovered::Unfiled)
+        );
+        assert_eq!(
+            coverage(r, &c, &filed, need, d(2026, 2, 27)),
+            Some(Uncovered::Unfiled)
+        );
+        assert_eq!(coverage(r, &c, &filed, need, d(2026, 3, 1)), None);
+        assert_eq!(
+            coverage(r, &c, &filed, need, d(2026, 1, 14)),
+            Some(Uncovered::BeforeApproval)
         );
     }
 }

@@ -26,6 +26,11 @@ pub struct SubjectSketches {
     pub subjects: Sketch,
     /// Indexed by [`Standard::index`].
     pub sensitive: [Sketch; 2],
+    /// Subjects whose PI includes PI not sensitive under each standard (by index).
+    pub non_sensitive: [Sketch; 2],
+    /// Some part merged in carried no non-sensitive figure (an inventory or ledger entry of an
+    /// older version): its everyone stood in for it, the conservative reading.
+    pub non_sensitive_conservative: bool,
     pub minors: Sketch,
     /// The people graph of everything merged, when every part carried one (an inventory with
     /// its links file, a ledger entry that stored its graph): the figures are then exact
@@ -43,6 +48,8 @@ impl SubjectSketches {
             key_id: None,
             subjects: top(),
             sensitive: [top(), top()],
+            non_sensitive: [top(), top()],
+            non_sensitive_conservative: false,
             minors: top(),
             graph: Some(Graph::empty()),
         }
@@ -61,24 +68,39 @@ impl SubjectSketches {
     }
 
     /// Reads the sketches of one inventory count group (a source or the totals).
+    /// `non_sensitive_by_standard` may be empty (an inventory of an older version): everyone
+    /// then stands in for it.
     pub fn from_counts(
         key_id: &str,
         subjects: &Count,
         sensitive_by_standard: &BTreeMap<String, Count>,
+        non_sensitive_by_standard: &BTreeMap<String, Count>,
         minors: &Count,
         origin: &str,
     ) -> Result<Self> {
+        let subjects = Self::read(subjects, "subjects", origin)?;
         let mut sensitive = [Sketch::new(), Sketch::new()];
+        let mut non_sensitive = [Sketch::new(), Sketch::new()];
+        let mut conservative = false;
         for st in Standard::ALL {
             let Some(c) = sensitive_by_standard.get(st.id()) else {
                 bail!("{origin}: no sensitive-subject figure under {}", st.id());
             };
             sensitive[st.index()] = Self::read(c, &format!("sensitive ({})", st.id()), origin)?;
+            non_sensitive[st.index()] = match non_sensitive_by_standard.get(st.id()) {
+                Some(c) => Self::read(c, &format!("non-sensitive ({})", st.id()), origin)?,
+                None => {
+                    conservative = true;
+                    subjects.clone()
+                }
+            };
         }
         Ok(Self {
             key_id: Some(key_id.to_string()),
-            subjects: Self::read(subjects, "subjects", origin)?,
+            subjects,
             sensitive,
+            non_sensitive,
+            non_sensitive_conservative: conservative,
             minors: Self::read(minors, "minor subjects", origin)?,
             graph: None,
         })
@@ -92,6 +114,7 @@ impl SubjectSketches {
             &inv.scan.sketch.key_id,
             &s.subjects,
             &s.sensitive_subjects_by_standard,
+            &s.non_sensitive_subjects_by_standard,
             &s.minor_subjects,
             &format!("source {}", s.path),
         )?;
@@ -109,6 +132,7 @@ impl SubjectSketches {
             &inv.scan.sketch.key_id,
             &t.subjects,
             &t.sensitive_subjects_by_standard,
+            &t.non_sensitive_subjects_by_standard,
             &t.minor_subjects,
             "inventory totals",
         )?;
@@ -135,6 +159,14 @@ impl SubjectSketches {
         for (a, b) in self.sensitive.iter_mut().zip(other.sensitive.iter()) {
             union_into(a, b);
         }
+        for (a, b) in self
+            .non_sensitive
+            .iter_mut()
+            .zip(other.non_sensitive.iter())
+        {
+            union_into(a, b);
+        }
+        self.non_sensitive_conservative |= other.non_sensitive_conservative;
         union_into(&mut self.minors, &other.minors);
         self.graph = match (self.graph.take(), &other.graph) {
             (Some(mut a), Some(b)) => {
@@ -162,6 +194,11 @@ impl SubjectSketches {
                     .iter()
                     .map(|st| (st.id().to_string(), exact(c.sensitive[st.index()])))
                     .collect(),
+                non_sensitive: Standard::ALL
+                    .iter()
+                    .map(|st| (st.id().to_string(), exact(c.non_sensitive[st.index()])))
+                    .collect(),
+                non_sensitive_conservative: c.unmarked_keys > 0,
                 minors: exact(c.minors),
                 method: METHOD_LINKED.to_string(),
             };
@@ -172,6 +209,16 @@ impl SubjectSketches {
                 .iter()
                 .map(|st| (st.id().to_string(), self.sensitive[st.index()].estimate()))
                 .collect(),
+            non_sensitive: Standard::ALL
+                .iter()
+                .map(|st| {
+                    (
+                        st.id().to_string(),
+                        self.non_sensitive[st.index()].estimate(),
+                    )
+                })
+                .collect(),
+            non_sensitive_conservative: self.non_sensitive_conservative,
             minors: self.minors.estimate(),
             method: METHOD_HLL.to_string(),
         }
@@ -197,6 +244,14 @@ pub struct Figures {
     pub subjects: Estimate,
     /// Standard id → sensitive subjects.
     pub sensitive: BTreeMap<String, Estimate>,
+    /// Standard id → subjects whose PI includes PI not sensitive under it. Empty in figures
+    /// recorded by older versions ([`Figures::non_sensitive`] then gives everyone).
+    #[serde(default)]
+    pub non_sensitive: BTreeMap<String, Estimate>,
+    /// Everyone stood in for the non-sensitive figure of some part (see
+    /// [`SubjectSketches::non_sensitive_conservative`]).
+    #[serde(default)]
+    pub non_sensitive_conservative: bool,
     pub minors: Estimate,
     /// [`METHOD_LINKED`] or [`METHOD_HLL`].
     #[serde(default = "hll_method")]
@@ -214,6 +269,14 @@ impl Figures {
 
     pub fn sensitive(&self, st: Standard) -> Estimate {
         self.sensitive.get(st.id()).copied().unwrap_or(ZERO)
+    }
+
+    /// People with non-sensitive PI under `st`; everyone where the figure was not recorded.
+    pub fn non_sensitive(&self, st: Standard) -> Estimate {
+        self.non_sensitive
+            .get(st.id())
+            .copied()
+            .unwrap_or(self.subjects)
     }
 }
 
@@ -256,8 +319,15 @@ mod tests {
             .iter()
             .map(|st| (st.id().to_string(), count(&sens)))
             .collect();
-        SubjectSketches::from_counts(&key.id(), &count(&all), &by, &count(&Sketch::new()), "test")
-            .unwrap()
+        SubjectSketches::from_counts(
+            &key.id(),
+            &count(&all),
+            &by,
+            &BTreeMap::new(),
+            &count(&Sketch::new()),
+            "test",
+        )
+        .unwrap()
     }
 
     #[test]

@@ -36,6 +36,17 @@ fn sensitive_kind(st: Standard) -> String {
     format!("sensitive:{}", st.id())
 }
 
+/// Entries of older versions have no such sketch: their everyone stands in for it.
+fn non_sensitive_kind(st: Standard) -> String {
+    format!("non-sensitive:{}", st.id())
+}
+
+/// The entries a query selects: sent in `years` (calendar years) and, when `until` is given, on
+/// or before that day.
+fn date_bound(until: Option<NaiveDate>) -> String {
+    until.map_or_else(|| "9999-12-31".to_string(), |d| d.to_string())
+}
+
 pub struct Ledger {
     conn: Connection,
     path: PathBuf,
@@ -50,6 +61,8 @@ pub struct NewEntry<'a> {
     pub inventory_finished_at: &'a str,
     pub sources: u64,
     pub sketches: &'a SubjectSketches,
+    /// SHA-256 of the inventory file, hex, and its detached signature (base64), if signed.
+    pub digest: Option<(&'a str, Option<&'a str>)>,
 }
 
 /// A recorded entry, without its sketches.
@@ -106,6 +119,14 @@ impl Ledger {
              );
              -- The entry's people graph (see link_file::encode), when its inventory had one:
              -- what makes the year's people figure exact. Entries of older versions have none.
+             -- Which inventory file an entry was made from: its SHA-256 and, when it was signed,
+             -- its signature, so that the same inventory recorded twice is noticed.
+             CREATE TABLE IF NOT EXISTS entry_digest (
+                 entry_id INTEGER PRIMARY KEY REFERENCES entry (id),
+                 sha256 TEXT NOT NULL,
+                 signature TEXT
+             );
+             CREATE INDEX IF NOT EXISTS entry_digest_sha256 ON entry_digest (sha256);
              CREATE TABLE IF NOT EXISTS graph (
                  entry_id INTEGER PRIMARY KEY REFERENCES entry (id),
                  kinds TEXT NOT NULL,
@@ -188,6 +209,12 @@ impl Ledger {
             ],
         )?;
         let id = tx.last_insert_rowid();
+        if let Some((sha, sig)) = e.digest {
+            tx.execute(
+                "INSERT INTO entry_digest (entry_id, sha256, signature) VALUES (?1, ?2, ?3)",
+                params![id, sha, sig],
+            )?;
+        }
         if std::env::var("PIPL_SCAN_LEDGER_FAULT").is_ok_and(|v| v == "abort-mid-write") {
             // Crash test: die with the entry row written and its sketches not.
             std::process::abort();
@@ -202,6 +229,10 @@ impl Ledger {
         put(KIND_SUBJECTS, &e.sketches.subjects)?;
         for st in Standard::ALL {
             put(&sensitive_kind(st), &e.sketches.sensitive[st.index()])?;
+            put(
+                &non_sensitive_kind(st),
+                &e.sketches.non_sensitive[st.index()],
+            )?;
         }
         put(KIND_MINORS, &e.sketches.minors)?;
         if let Some(g) = &e.sketches.graph {
@@ -220,14 +251,43 @@ impl Ledger {
         Ok(id)
     }
 
+    /// Entries made from the same inventory: the same SHA-256, or the same signature.
+    pub fn same_inventory(&self, sha256: &str, signature: Option<&str>) -> Result<Vec<Entry>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT entry_id FROM entry_digest WHERE sha256 = ?1 OR (?2 IS NOT NULL AND signature = ?2)
+             ORDER BY entry_id",
+        )?;
+        let ids: Vec<i64> = stmt
+            .query_map(params![sha256, signature], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut out = Vec::new();
+        for e in self.entries(i32::MIN..=i32::MAX, None)? {
+            if ids.contains(&e.id) {
+                out.push(e);
+            }
+        }
+        Ok(out)
+    }
+
     /// Entries sent in `years`, of one flow or all, oldest first.
     pub fn entries(&self, years: RangeInclusive<i32>, flow: Option<&str>) -> Result<Vec<Entry>> {
+        self.entries_until(years, flow, None)
+    }
+
+    /// Entries sent in `years` and on or before `until`, of one flow or all, oldest first.
+    pub fn entries_until(
+        &self,
+        years: RangeInclusive<i32>,
+        flow: Option<&str>,
+        until: Option<NaiveDate>,
+    ) -> Result<Vec<Entry>> {
         let mut stmt = self.conn.prepare(
             "SELECT id, flow, year, sent_on, added_at, inventory, sources, figures FROM entry
-             WHERE year BETWEEN ?1 AND ?2 AND (?3 IS NULL OR flow = ?3)
+             WHERE year BETWEEN ?1 AND ?2 AND (?3 IS NULL OR flow = ?3) AND sent_on <= ?4
              ORDER BY sent_on, id",
         )?;
-        let rows = stmt.query_map(params![years.start(), years.end(), flow], |r| {
+        let until = date_bound(until);
+        let rows = stmt.query_map(params![years.start(), years.end(), flow, until], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
@@ -260,22 +320,50 @@ impl Ledger {
 
     /// The flows with entries in `years`.
     pub fn flows(&self, years: RangeInclusive<i32>) -> Result<Vec<String>> {
+        self.flows_until(years, None)
+    }
+
+    /// The flows with entries in `years` sent on or before `until`.
+    pub fn flows_until(
+        &self,
+        years: RangeInclusive<i32>,
+        until: Option<NaiveDate>,
+    ) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare(
-            "SELECT DISTINCT flow FROM entry WHERE year BETWEEN ?1 AND ?2 ORDER BY flow",
+            "SELECT DISTINCT flow FROM entry WHERE year BETWEEN ?1 AND ?2 AND sent_on <= ?3
+             ORDER BY flow",
         )?;
-        let rows = stmt.query_map(params![years.start(), years.end()], |r| r.get(0))?;
+        let rows = stmt.query_map(
+            params![years.start(), years.end(), date_bound(until)],
+            |r| r.get(0),
+        )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// The union of the sketches of the entries sent in `years`, of one flow or all.
     pub fn union(&self, years: RangeInclusive<i32>, flow: Option<&str>) -> Result<SubjectSketches> {
+        self.union_until(years, flow, None)
+    }
+
+    /// The union of the sketches of the entries sent in `years` and on or before `until`, of
+    /// one flow or all.
+    pub fn union_until(
+        &self,
+        years: RangeInclusive<i32>,
+        flow: Option<&str>,
+        until: Option<NaiveDate>,
+    ) -> Result<SubjectSketches> {
         let mut out = SubjectSketches::empty();
         out.key_id = self.key_id()?;
+        let until = date_bound(until);
         let mut stmt = self.conn.prepare(
             "SELECT s.entry_id, s.kind, s.image FROM sketch s JOIN entry e ON e.id = s.entry_id
-             WHERE e.year BETWEEN ?1 AND ?2 AND (?3 IS NULL OR e.flow = ?3)",
+             WHERE e.year BETWEEN ?1 AND ?2 AND (?3 IS NULL OR e.flow = ?3) AND e.sent_on <= ?4",
         )?;
-        let rows = stmt.query_map(params![years.start(), years.end(), flow], |r| {
+        // Per entry: its subjects sketch and which non-sensitive sketches it had.
+        let mut seen: std::collections::BTreeMap<i64, (Option<Sketch>, [bool; 2])> =
+            Default::default();
+        let rows = stmt.query_map(params![years.start(), years.end(), flow, until], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
@@ -286,8 +374,18 @@ impl Ledger {
             let (id, kind, image) = row?;
             let s = Sketch::from_bytes(&image)
                 .map_err(|e| anyhow::anyhow!("ledger entry {id}: `{kind}` sketch: {e}"))?;
+            let mark = seen.entry(id).or_default();
+            if kind == KIND_SUBJECTS {
+                mark.0 = Some(s.clone());
+            }
             let slot = if kind == KIND_SUBJECTS {
                 &mut out.subjects
+            } else if let Some(st) = Standard::ALL
+                .into_iter()
+                .find(|st| non_sensitive_kind(*st) == kind)
+            {
+                mark.1[st.index()] = true;
+                &mut out.non_sensitive[st.index()]
             } else if kind == KIND_MINORS {
                 &mut out.minors
             } else if let Some(st) = Standard::ALL
@@ -300,12 +398,23 @@ impl Ledger {
             };
             super::figures::union_into(slot, &s);
         }
+        // Entries of older versions: everyone stands in for the non-sensitive figure.
+        for (subjects, has) in seen.values() {
+            for st in Standard::ALL {
+                if !has[st.index()] {
+                    out.non_sensitive_conservative = true;
+                    if let Some(s) = subjects {
+                        super::figures::union_into(&mut out.non_sensitive[st.index()], s);
+                    }
+                }
+            }
+        }
         // People graphs: exact only if every entry of the selection stored one.
         let mut stmt = self.conn.prepare(
             "SELECT e.id, g.kinds, g.link_cap, g.image FROM entry e LEFT JOIN graph g ON g.entry_id = e.id
-             WHERE e.year BETWEEN ?1 AND ?2 AND (?3 IS NULL OR e.flow = ?3)",
+             WHERE e.year BETWEEN ?1 AND ?2 AND (?3 IS NULL OR e.flow = ?3) AND e.sent_on <= ?4",
         )?;
-        let rows = stmt.query_map(params![years.start(), years.end(), flow], |r| {
+        let rows = stmt.query_map(params![years.start(), years.end(), flow, until], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, Option<String>>(1)?,
@@ -338,9 +447,12 @@ impl Ledger {
         if ok != "ok" {
             bail!("ledger {}: integrity check: {ok}", self.path.display());
         }
+        // Subjects, minors and the sensitive sketches are required; the non-sensitive ones are
+        // absent from entries of older versions.
         let kinds = 2 + Standard::ALL.len() as i64;
         let bad: i64 = self.conn.query_row(
-            "SELECT COUNT(*) FROM entry e WHERE (SELECT COUNT(*) FROM sketch s WHERE s.entry_id = e.id) <> ?1",
+            "SELECT COUNT(*) FROM entry e WHERE (SELECT COUNT(*) FROM sketch s WHERE s.entry_id = e.id
+               AND s.kind NOT LIKE 'non-sensitive:%') <> ?1",
             [kinds],
             |r| r.get(0),
         )?;
@@ -399,7 +511,15 @@ mod tests {
             .iter()
             .map(|st| (st.id().to_string(), sens.clone()))
             .collect();
-        SubjectSketches::from_counts(&key.id(), &mk(people), &by, &mk(0..0), "test").unwrap()
+        SubjectSketches::from_counts(
+            &key.id(),
+            &mk(people),
+            &by,
+            &BTreeMap::new(),
+            &mk(0..0),
+            "test",
+        )
+        .unwrap()
     }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -414,6 +534,7 @@ mod tests {
             inventory_finished_at: "2026-01-01T00:00:00Z",
             sources: 1,
             sketches: s,
+            digest: None,
         }
     }
 

@@ -161,14 +161,18 @@ pub struct MechanismStatus {
     #[serde(default)]
     pub status: Status,
     /// The application was submitted (security assessment, certification) or the contract
-    /// signed and took effect (standard contract: it covers transfers from that day, and must be
-    /// filed within 10 working days).
+    /// signed and took effect (standard contract: its effective date; it covers transfers from
+    /// that day, and must be filed within 10 working days of it).
     #[serde(default, deserialize_with = "de_date")]
     pub applied_on: Option<NaiveDate>,
-    /// The assessment was passed, the certificate issued, or the contract took effect and was
-    /// filed.
+    /// The assessment was passed, the certificate issued, or the contract filed (status
+    /// `approved`).
     #[serde(default, deserialize_with = "de_date")]
     pub approved_on: Option<NaiveDate>,
+    /// Standard contract: the day it was filed with the provincial CAC, when that is not
+    /// `approved_on` (e.g. filed, acknowledgement pending).
+    #[serde(default, deserialize_with = "de_date")]
+    pub filed_on: Option<NaiveDate>,
     #[serde(default, deserialize_with = "de_date")]
     pub refused_on: Option<NaiveDate>,
     /// Overrides the computed end of validity (e.g. after an extension).

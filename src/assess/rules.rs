@@ -29,7 +29,19 @@ pub enum Regime {
     Measures2022,
 }
 
+/// The day the Provisions (CAC Order No. 16) were issued and took effect.
+pub const PROVISIONS_EFFECTIVE: (i32, u32, u32) = (2024, 3, 22);
+
 impl Regime {
+    /// The regime in force on `date`: the Provisions from 2024-03-22, the Measures before.
+    pub fn in_force_on(date: chrono::NaiveDate) -> Regime {
+        let (y, m, d) = PROVISIONS_EFFECTIVE;
+        match chrono::NaiveDate::from_ymd_opt(y, m, d) {
+            Some(eff) if date < eff => Regime::Measures2022,
+            _ => Regime::Provisions2024,
+        }
+    }
+
     pub fn id(self) -> &'static str {
         match self {
             Regime::Provisions2024 => "2024",
@@ -130,6 +142,10 @@ pub enum Figure {
     /// Distinct people whose PI was (or will be) provided abroad in the window, by the counted
     /// (non-exempt) flows.
     TransferredSubjects,
+    /// Of those, people whose transferred PI includes PI that is *not* sensitive (under the
+    /// chosen standard): the figure of the Provisions' "PI (excluding sensitive PI)" thresholds,
+    /// Art. 5(4), 7 and 8. Under the conservative reading (`--count-everyone`) it is everyone.
+    TransferredNonSensitive,
     /// Of those, people whose transferred PI includes sensitive PI (under the chosen standard).
     TransferredSensitive,
     /// Distinct people whose PI the organisation processes: the whole inventory (2022 Art. 4(2)).
@@ -140,6 +156,9 @@ impl Figure {
     pub fn name_en(self) -> &'static str {
         match self {
             Figure::TransferredSubjects => "individuals whose PI is provided abroad",
+            Figure::TransferredNonSensitive => {
+                "individuals whose PI (excluding sensitive PI) is provided abroad"
+            }
             Figure::TransferredSensitive => "individuals whose sensitive PI is provided abroad",
             Figure::ProcessedSubjects => "individuals whose PI is processed (whole inventory)",
         }
@@ -148,6 +167,7 @@ impl Figure {
     pub fn name_zh(self) -> &'static str {
         match self {
             Figure::TransferredSubjects => "向境外提供个人信息的个人数量",
+            Figure::TransferredNonSensitive => "向境外提供个人信息（不含敏感个人信息）的个人数量",
             Figure::TransferredSensitive => "向境外提供敏感个人信息的个人数量",
             Figure::ProcessedSubjects => "处理个人信息的个人数量（全部数据清单）",
         }
@@ -162,6 +182,9 @@ pub enum Flag {
     Ciio,
     /// Important data is provided abroad (under 2024: data notified or published as important).
     ImportantData,
+    /// Some flow provides PI abroad under an exemption it claims (Provisions Art. 3–6): the
+    /// organisation does transfer, exempt, rather than not transfer at all.
+    ExemptTransfers,
 }
 
 /// One row of the rule table.
@@ -183,17 +206,21 @@ pub struct Rule {
     pub text_zh: &'static str,
 }
 
-use Figure::{ProcessedSubjects as PROC, TransferredSensitive as SENS, TransferredSubjects as ALL};
+use Figure::{
+    ProcessedSubjects as PROC, TransferredNonSensitive as NONS, TransferredSensitive as SENS,
+    TransferredSubjects as ALL,
+};
 use Mechanism::{Exempt, SecurityAssessment as SA, StandardContract as SC};
 use Regime::{Measures2022 as R22, Provisions2024 as R24};
 
 /// The rules of both regimes (REGULATION.md §1). Thresholds are inclusive: "≥ 10,000".
 ///
-/// Under the 2024 Provisions the "non-sensitive" 100,000 / 1,000,000 thresholds are compared with
-/// everyone whose PI is transferred, sensitive or not: a person whose record carries sensitive PI
-/// nearly always carries ordinary PI (a name, a phone number) too, and a sketch cannot subtract
-/// one population from another. This is the conservative reading; the report's method section
-/// says so.
+/// Under the 2024 Provisions the 100,000 / 1,000,000 thresholds count "PI (excluding sensitive
+/// PI)" (Art. 5(4), 7(2), 8): they are compared with [`Figure::TransferredNonSensitive`], the
+/// people whose transferred PI includes some PI that is not sensitive. A person whose only PI is
+/// a bank card number counts toward the 10,000 sensitive threshold and not toward these; a person
+/// with a name and a card number counts toward both. The conservative reading, everyone against
+/// these thresholds, is an option of [`crate::assess::Options`] and the report names it.
 pub static RULES: &[Rule] = &[
     // ---- 2024 Provisions ----------------------------------------------------------------------
     Rule {
@@ -224,12 +251,12 @@ pub static RULES: &[Rule] = &[
         id: "P24-pi-1m",
         regime: R24,
         flags: &[],
-        at_least: &[(ALL, 1_000_000)],
+        at_least: &[(NONS, 1_000_000)],
         mechanism: SA,
         residual: false,
         basis_en: "Provisions Art. 7(2)",
         basis_zh: "《规定》第七条第（二）项",
-        text_en: "PI of 1,000,000 or more individuals provided abroad since 1 January of the current year",
+        text_en: "PI (excluding sensitive PI) of 1,000,000 or more individuals provided abroad since 1 January of the current year",
         text_zh: "自当年1月1日起累计向境外提供100万人以上个人信息（不含敏感个人信息）",
     },
     Rule {
@@ -248,12 +275,12 @@ pub static RULES: &[Rule] = &[
         id: "P24-pi-100k",
         regime: R24,
         flags: &[],
-        at_least: &[(ALL, 100_000)],
+        at_least: &[(NONS, 100_000)],
         mechanism: SC,
         residual: false,
         basis_en: "Provisions Art. 8",
         basis_zh: "《规定》第八条",
-        text_en: "PI of 100,000 or more individuals provided abroad since 1 January of the current year",
+        text_en: "PI (excluding sensitive PI) of 100,000 or more individuals provided abroad since 1 January of the current year",
         text_zh: "自当年1月1日起累计向境外提供10万人以上个人信息（不含敏感个人信息）",
     },
     Rule {
@@ -279,6 +306,18 @@ pub static RULES: &[Rule] = &[
         basis_zh: "《规定》第五条第（四）项",
         text_en: "a non-CIIO provides PI of fewer than 100,000 individuals (no sensitive PI) abroad since 1 January of the current year",
         text_zh: "关键信息基础设施运营者以外的数据处理者自当年1月1日起累计向境外提供不满10万人个人信息（不含敏感个人信息）",
+    },
+    Rule {
+        id: "P24-exempt-flows",
+        regime: R24,
+        flags: &[Flag::ExemptTransfers],
+        at_least: &[],
+        mechanism: Exempt,
+        residual: true,
+        basis_en: "Provisions Art. 3–6 (the exemptions the flows claim)",
+        basis_zh: "《规定》第三条至第六条（数据流所主张的豁免）",
+        text_en: "PI is provided abroad only by flows that claim an exemption",
+        text_zh: "仅由主张豁免的数据流向境外提供个人信息",
     },
     // ---- 2022 Measures ------------------------------------------------------------------------
     Rule {
@@ -368,7 +407,10 @@ pub enum Bound {
 pub struct Facts {
     pub ciio: bool,
     pub important_data: bool,
+    /// Some flow transfers PI under a claimed exemption ([`Flag::ExemptTransfers`]).
+    pub exempt_transfers: bool,
     pub transferred: Estimate,
+    pub transferred_non_sensitive: Estimate,
     pub transferred_sensitive: Estimate,
     pub processed: Estimate,
 }
@@ -377,6 +419,7 @@ impl Facts {
     pub fn figure(&self, f: Figure) -> Estimate {
         match f {
             Figure::TransferredSubjects => self.transferred,
+            Figure::TransferredNonSensitive => self.transferred_non_sensitive,
             Figure::TransferredSensitive => self.transferred_sensitive,
             Figure::ProcessedSubjects => self.processed,
         }
@@ -386,6 +429,7 @@ impl Facts {
         match f {
             Flag::Ciio => self.ciio,
             Flag::ImportantData => self.important_data,
+            Flag::ExemptTransfers => self.exempt_transfers,
         }
     }
 }
@@ -521,7 +565,9 @@ mod tests {
         Facts {
             ciio: false,
             important_data: false,
+            exempt_transfers: false,
             transferred: exact(all),
+            transferred_non_sensitive: exact(all),
             transferred_sensitive: exact(sens),
             processed: exact(processed.max(all)),
         }
@@ -541,7 +587,9 @@ mod tests {
                     let mut f = Facts {
                         ciio: r.flags.contains(&Flag::Ciio),
                         important_data: r.flags.contains(&Flag::ImportantData),
+                        exempt_transfers: r.flags.contains(&Flag::ExemptTransfers),
                         transferred: exact(0),
+                        transferred_non_sensitive: exact(0),
                         transferred_sensitive: exact(0),
                         processed: exact(0),
                     };
@@ -565,6 +613,7 @@ mod tests {
     fn set(f: &mut Facts, fig: Figure, v: u64) {
         match fig {
             Figure::TransferredSubjects => f.transferred = exact(v),
+            Figure::TransferredNonSensitive => f.transferred_non_sensitive = exact(v),
             Figure::TransferredSensitive => f.transferred_sensitive = exact(v),
             Figure::ProcessedSubjects => f.processed = exact(v),
         }
@@ -664,7 +713,9 @@ mod tests {
         let f = Facts {
             ciio: false,
             important_data: false,
+            exempt_transfers: false,
             transferred: exact(20_000),
+            transferred_non_sensitive: exact(20_000),
             transferred_sensitive: Estimate {
                 estimate: 9_950,
                 low: 9_800,
@@ -707,5 +758,57 @@ mod tests {
         let d = assess_facts(Regime::Provisions2024, &facts(50, 0, 0));
         let ids: Vec<_> = d.fired.iter().map(|r| r.id).collect();
         assert_eq!(ids, vec!["P24-small-volume"]);
+    }
+
+    /// Provisions Art. 7(2) and 8 count "PI (excluding sensitive PI)": 995,000 people with
+    /// ordinary PI and 9,000 whose only PI is a card number are a standard contract, not a
+    /// security assessment (1,004,000 people in all).
+    #[test]
+    fn provisions_2024_count_people_with_non_sensitive_pi_against_100k_and_1m() {
+        let r = Regime::Provisions2024;
+        let mut f = facts(1_004_000, 9_000, 0);
+        f.transferred_non_sensitive = exact(995_000);
+        assert_eq!(mech(r, f), Mechanism::StandardContract);
+        f.transferred_non_sensitive = exact(999_999);
+        assert_eq!(mech(r, f), Mechanism::StandardContract);
+        f.transferred_non_sensitive = exact(1_000_000);
+        assert_eq!(mech(r, f), Mechanism::SecurityAssessment);
+        // 99,999 with ordinary PI plus 50 with a card number only: the card holders make it a
+        // contract (any sensitive PI), the 100,000 threshold is not reached.
+        let mut f = facts(100_049, 50, 0);
+        f.transferred_non_sensitive = exact(99_999);
+        let d = assess_facts(r, &f);
+        let ids: Vec<_> = d.fired.iter().map(|r| r.id).collect();
+        assert_eq!(ids, vec!["P24-spi-any"]);
+        // With no sensitive PI, 99,999 people with ordinary PI are exempt even if more people
+        // were sent (people whose only PI is... none: every transferred person has some PI).
+        let mut f = facts(99_999, 0, 0);
+        f.transferred_non_sensitive = exact(99_999);
+        assert_eq!(mech(r, f), Mechanism::Exempt);
+    }
+
+    /// Flows that all claim an exemption transfer PI, exempt: the headline is "Exempt", not "no
+    /// cross-border transfer".
+    #[test]
+    fn exempt_flows_alone_are_exempt_not_not_applicable() {
+        let mut f = facts(0, 0, 0);
+        f.exempt_transfers = true;
+        let d = assess_facts(Regime::Provisions2024, &f);
+        assert_eq!(d.mechanism, Mechanism::Exempt);
+        assert_eq!(d.fired[0].id, "P24-exempt-flows");
+        // A stricter rule still decides, and the residual row is not listed then.
+        let mut f = facts(10, 1, 0);
+        f.exempt_transfers = true;
+        let d = assess_facts(Regime::Provisions2024, &f);
+        assert_eq!(d.mechanism, Mechanism::StandardContract);
+        assert!(d.fired.iter().all(|r| r.id != "P24-exempt-flows"));
+    }
+
+    #[test]
+    fn the_regime_in_force_changes_on_2024_03_22() {
+        let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(Regime::in_force_on(d("2024-03-21")), Regime::Measures2022);
+        assert_eq!(Regime::in_force_on(d("2024-03-22")), Regime::Provisions2024);
+        assert_eq!(Regime::in_force_on(d("2023-06-30")), Regime::Measures2022);
     }
 }

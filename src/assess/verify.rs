@@ -156,11 +156,46 @@ pub struct Verification {
     /// How many declared items were checked.
     pub checked: usize,
     pub discrepancies: Vec<Discrepancy>,
+    /// Why the inventory was not trusted (altered or inconsistent, or its signature failed):
+    /// the declaration was then not checked at all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<Refusal>,
+    /// The signature that was verified, when one was: the signer's key fingerprint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed_by: Option<String>,
+}
+
+/// An inventory `verify` and `assess` will not use.
+#[derive(Debug, Clone, Serialize)]
+pub struct Refusal {
+    /// `inventory altered or inconsistent`, or the signature's failure.
+    pub summary: String,
+    pub mismatches: Vec<super::integrity::Mismatch>,
+    /// [`super::exit::INVENTORY_INCONSISTENT`] or [`super::exit::SIGNATURE_INVALID`].
+    pub exit_code: u8,
 }
 
 impl Verification {
     pub fn exit_code(&self) -> u8 {
-        if self.discrepancies.is_empty() { 0 } else { 1 }
+        match &self.refused {
+            Some(r) => r.exit_code,
+            None if self.discrepancies.is_empty() => 0,
+            None => 1,
+        }
+    }
+
+    /// The verification of an inventory that was refused: nothing declared is checked.
+    pub fn refused(inv: &Inventory, decl: &Declaration, r: Refusal) -> Verification {
+        Verification {
+            schema: "pipl-scan/verification/v1",
+            organisation: decl.organisation.clone(),
+            inventory_roots: inv.scan.roots.clone(),
+            sensitivity: inv.scan.sensitivity.clone(),
+            checked: 0,
+            discrepancies: Vec::new(),
+            refused: Some(r),
+            signed_by: None,
+        }
     }
 }
 
@@ -416,5 +451,7 @@ pub fn verify(inv: &Inventory, decl: &Declaration) -> Result<Verification> {
         sensitivity: st.id().to_string(),
         checked,
         discrepancies: out,
+        refused: None,
+        signed_by: None,
     })
 }

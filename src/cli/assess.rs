@@ -8,7 +8,10 @@ use std::process::ExitCode;
 use anyhow::Result;
 use chrono::NaiveDate;
 
-use super::{AssessOpts, Sensitivity, assess_and_report, load_inventory, today};
+use super::{
+    AssessOpts, Sensitivity, TrustArgs, assess_and_report, gate, load_for_gate, refuse_report,
+    today,
+};
 
 #[derive(Debug, clap::Args)]
 pub struct AssessArgs {
@@ -33,10 +36,12 @@ pub struct AssessArgs {
     pub quiet: bool,
     #[command(flatten)]
     pub opts: AssessOpts,
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 pub fn run(a: AssessArgs) -> Result<ExitCode> {
-    let inv = load_inventory(&a.inventory)?;
+    let (inv, unreadable_links) = load_for_gate(&a.inventory)?;
     let out = a.output.clone().unwrap_or_else(|| {
         a.inventory
             .parent()
@@ -44,6 +49,20 @@ pub fn run(a: AssessArgs) -> Result<ExitCode> {
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."))
     });
+    // The inventory first: its signature and its consistency, before any figure is used.
+    if let Some(r) = unreadable_links {
+        return refuse_report(&a.inventory, &r, &a.opts, &out);
+    }
+    let signer = match gate(&inv, &a.inventory, &a.trust)? {
+        Err(refusal) => return refuse_report(&a.inventory, &refusal, &a.opts, &out),
+        Ok(signer) => signer,
+    };
+    if let (Some(k), false) = (&signer, a.quiet) {
+        println!(
+            "pipl-scan assess: {} signed by key {k}",
+            a.inventory.display()
+        );
+    }
     assess_and_report(
         &inv,
         &a.profile,
@@ -52,5 +71,6 @@ pub fn run(a: AssessArgs) -> Result<ExitCode> {
         a.sensitivity.map(Into::into),
         &out,
         a.quiet,
+        Some(signer),
     )
 }

@@ -9,10 +9,11 @@ use anyhow::{Result, bail};
 use chrono::{Datelike, NaiveDate};
 use clap::Subcommand;
 
-use super::{load_inventory, today};
+use super::{RegimeArg, load_inventory, today};
 use crate::assess::figures::SubjectSketches;
 use crate::assess::ledger::{Ledger, NewEntry};
 use crate::assess::profile::{Profile, SourceMatcher};
+use crate::assess::rules::Regime;
 use crate::detect::Standard;
 use crate::report::fmt_estimate;
 
@@ -43,9 +44,13 @@ pub enum LedgerCommand {
     Show {
         #[arg(long, value_name = "FILE", default_value = DEFAULT_LEDGER)]
         ledger: PathBuf,
-        /// Calendar year (default: this year).
+        /// Calendar year (default: this year): the last year of the window.
         #[arg(long)]
         year: Option<i32>,
+        /// Counting window: 2024 (Provisions, default: the year) or 2022 (Measures: the
+        /// previous year and the year, "since 1 January of the previous year").
+        #[arg(long, value_enum, default_value = "2024")]
+        regime: RegimeArg,
         /// List every entry too.
         #[arg(long)]
         entries: bool,
@@ -86,6 +91,24 @@ pub fn run(cmd: LedgerCommand) -> Result<ExitCode> {
             }
             let mut l = Ledger::open(&ledger)?;
             let sent_on = sent_on.unwrap_or_else(today);
+            // The same inventory twice is not counted twice (the entries are unioned), but it
+            // is more often a mistake than a second export: say so.
+            let sha = crate::assess::integrity::sha256_file(&inventory)?;
+            let sig_path = crate::sign::sig_path(&inventory);
+            let signature = std::fs::read_to_string(&sig_path)
+                .ok()
+                .and_then(|t| serde_json::from_str::<crate::sign::SignatureFile>(&t).ok())
+                .map(|s| s.signature);
+            for e in l.same_inventory(&sha, signature.as_deref())? {
+                eprintln!(
+                    "pipl-scan: warning: {} was already recorded as entry #{} (flow `{}`, sent {}, from {}): its people are not counted twice, but check that this is a new export and not the same one again",
+                    inventory.display(),
+                    e.id,
+                    e.flow,
+                    e.sent_on,
+                    e.inventory
+                );
+            }
             let id = l.add(&NewEntry {
                 flow: &flow,
                 sent_on,
@@ -93,6 +116,7 @@ pub fn run(cmd: LedgerCommand) -> Result<ExitCode> {
                 inventory_finished_at: &inv.scan.finished_at,
                 sources: selected.len() as u64,
                 sketches: &sk,
+                digest: Some((&sha, signature.as_deref())),
             })?;
             let year = l
                 .union(sent_on.year()..=sent_on.year(), Some(&flow))?
@@ -110,6 +134,7 @@ pub fn run(cmd: LedgerCommand) -> Result<ExitCode> {
         LedgerCommand::Show {
             ledger,
             year,
+            regime,
             entries,
             json,
         } => {
@@ -121,23 +146,28 @@ pub fn run(cmd: LedgerCommand) -> Result<ExitCode> {
             }
             let l = Ledger::open(&ledger)?;
             let year = year.unwrap_or_else(|| today().year());
-            let flows = l.flows(year..=year)?;
+            let regime: Regime = regime.into();
+            let window = regime.window_years(year);
+            let flows = l.flows(window.clone())?;
             let mut per_flow = Vec::new();
             for f in &flows {
-                let n = l.entries(year..=year, Some(f))?.len();
-                per_flow.push((f.clone(), n, l.union(year..=year, Some(f))?.figures()));
+                let n = l.entries(window.clone(), Some(f))?.len();
+                per_flow.push((f.clone(), n, l.union(window.clone(), Some(f))?.figures()));
             }
-            let all = l.union(year..=year, None)?.figures();
+            let all = l.union(window.clone(), None)?.figures();
             let list = if entries {
-                l.entries(year..=year, None)?
+                l.entries(window.clone(), None)?
             } else {
                 Vec::new()
             };
+            let from = *window.start();
             let mut o = std::io::stdout().lock();
             if json {
                 let v = serde_json::json!({
                     "ledger": ledger.display().to_string(),
                     "year": year,
+                    "regime": regime.id(),
+                    "window": format!("{from}-01-01 – {year}-12-31"),
                     "flows": per_flow.iter().map(|(f, n, fig)| serde_json::json!({
                         "flow": f, "entries": n, "figures": fig })).collect::<Vec<_>>(),
                     "all_flows": all,
@@ -146,7 +176,15 @@ pub fn run(cmd: LedgerCommand) -> Result<ExitCode> {
                 writeln!(o, "{}", serde_json::to_string_pretty(&v)?)?;
                 return Ok(ExitCode::SUCCESS);
             }
-            writeln!(o, "ledger {} — {year}, year to date", ledger.display())?;
+            if from == year {
+                writeln!(o, "ledger {} — {year}, year to date", ledger.display())?;
+            } else {
+                writeln!(
+                    o,
+                    "ledger {} — {from}-01-01 to {year}, to date (2022 Measures: since 1 January of the previous year)",
+                    ledger.display()
+                )?;
+            }
             writeln!(
                 o,
                 "{:<24} {:>7} {:>28} {:>22} {:>22}",

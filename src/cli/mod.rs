@@ -7,8 +7,11 @@
 //!
 //! Exit codes of `assess` and `scan --profile` are in [`crate::assess::exit`]: 0 no mechanism
 //! required, 10 standard contract or certification, 11 security assessment, 12 undetermined (a
-//! figure's interval straddles a threshold), 13 data sent without the mechanism it needed; 2 an
-//! error, as for every command. `verify` exits 1 when it finds a discrepancy.
+//! figure's interval straddles a threshold, or the scan was incomplete), 13 data sent without
+//! the mechanism it needed and nothing required now, 20 / 21 / 22 as 10 / 11 / 12 with such
+//! data; 14 the inventory is altered or inconsistent, 15 its signature is missing or bad; 2 an
+//! error, as for every command. `verify` exits 1 when it finds a discrepancy, 14 / 15 when it
+//! refuses the inventory.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,7 +24,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::assess::ledger::Ledger;
 use crate::assess::profile::Profile;
 use crate::assess::rules::Regime;
-use crate::assess::{Assessment, Options};
+use crate::assess::{Assessment, Options, ThresholdReading};
 use crate::detect::Standard;
 use crate::inventory::{Inventory, SCHEMA};
 use crate::report::{self, Format, Input, Lang, fmt_estimate};
@@ -29,6 +32,7 @@ use crate::report::{self, Format, Input, Lang, fmt_estimate};
 pub mod assess;
 pub mod detectors;
 pub mod explain;
+pub mod keygen;
 pub mod ledger;
 pub mod scan;
 pub mod verify;
@@ -64,6 +68,8 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// List every finding of one small file with its evidence (masked values only).
     Explain(explain::ExplainArgs),
+    /// Make an Ed25519 key pair for signing inventories (`scan --sign`).
+    Keygen(keygen::KeygenArgs),
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -74,6 +80,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Command::Ledger { command } => ledger::run(command),
         Command::Verify(a) => verify::run(a),
         Command::Explain(a) => explain::run(a),
+        Command::Keygen(a) => keygen::run(a),
     }
 }
 
@@ -125,9 +132,23 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 /// The assessment options `scan` and `assess` share.
 #[derive(Debug, Clone, clap::Args)]
 pub struct AssessOpts {
-    /// Counting rules: 2024 (Provisions, default) or 2022 (Measures).
-    #[arg(long, value_enum, default_value = "2024")]
-    pub regime: RegimeArg,
+    /// Counting rules: 2024 (Provisions) or 2022 (Measures). Default: the regime in force on
+    /// the assessment date (the Provisions from 2024-03-22); forcing the other one is noted.
+    #[arg(long, value_enum)]
+    pub regime: Option<RegimeArg>,
+    /// Compare the Provisions' 100,000 / 1,000,000 thresholds ("PI, excluding sensitive PI")
+    /// with everyone whose PI is sent, not only people with non-sensitive PI: the conservative
+    /// reading, named in the report.
+    #[arg(long)]
+    pub count_everyone: bool,
+    /// Accept an exempt or standard-contract result from an incomplete scan instead of
+    /// reporting it as undetermined.
+    #[arg(long)]
+    pub accept_incomplete: bool,
+    /// Exit 0 whatever the determination (for `set -e` scripts); errors still exit 2 and an
+    /// altered inventory 14 or 15.
+    #[arg(long)]
+    pub exit_zero: bool,
     /// Cumulative ledger (SQLite) whose entries of the counting window are added to the figures.
     #[arg(long, value_name = "FILE")]
     pub ledger: Option<PathBuf>,
@@ -137,6 +158,145 @@ pub struct AssessOpts {
     /// Report language: zh-CN or en.
     #[arg(long, value_name = "LANG", value_parser = parse_lang, default_value = "en")]
     pub lang: Lang,
+}
+
+/// What `verify` and `assess` demand of an inventory before they use it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TrustArgs {
+    /// Public key (pipl-scan.pub, from `keygen`) the inventory must be signed with
+    /// (inventory.json.sig beside it, written by `scan --sign`).
+    #[arg(long, value_name = "FILE")]
+    pub public_key: Option<PathBuf>,
+    /// Refuse an inventory without a good signature (needs --public-key).
+    #[arg(long, requires = "public_key")]
+    pub require_signature: bool,
+}
+
+/// The checks `verify` and `assess` make before anything else: the signature (when a key is
+/// given, when required, or when a signature file is present), then the inventory's internal
+/// consistency, whatever the key. `Ok(Err(refusal))` when the inventory must not be used;
+/// `Ok(Ok(signer))` otherwise, with the signer's key fingerprint when it was signed.
+pub fn gate(
+    inv: &Inventory,
+    path: &Path,
+    trust: &TrustArgs,
+) -> Result<std::result::Result<Option<String>, crate::assess::verify::Refusal>> {
+    use crate::assess::exit;
+    use crate::assess::integrity;
+    use crate::assess::verify::Refusal;
+    use crate::sign::Check;
+    let trusted = trust
+        .public_key
+        .as_deref()
+        .map(crate::sign::read_public)
+        .transpose()?;
+    let refuse = |summary: String| Refusal {
+        summary,
+        mismatches: Vec::new(),
+        exit_code: exit::SIGNATURE_INVALID,
+    };
+    let signer = match crate::sign::check_file(path, trusted.as_ref())? {
+        Check::Bad(why) => return Ok(Err(refuse(format!("signature invalid: {why}")))),
+        Check::Unsigned if trusted.is_some() || trust.require_signature => {
+            return Ok(Err(refuse(format!(
+                "signature missing: {} has no {} beside it",
+                path.display(),
+                crate::sign::sig_path(path).display()
+            ))));
+        }
+        Check::Unsigned => None,
+        Check::Good {
+            fingerprint,
+            trusted,
+        } => Some(if trusted {
+            fingerprint
+        } else {
+            format!("{fingerprint} (not checked against a trusted key: pass --public-key)")
+        }),
+    };
+    let mismatches = integrity::check(inv, path);
+    if !mismatches.is_empty() {
+        return Ok(Err(Refusal {
+            summary: integrity::ALTERED.to_string(),
+            mismatches,
+            exit_code: exit::INVENTORY_INCONSISTENT,
+        }));
+    }
+    Ok(Ok(signer))
+}
+
+/// An inventory refused by [`gate`]: the message on standard error, the reports asked for in
+/// md or html say "inventory altered or inconsistent" (or the signature's failure) and nothing
+/// else; returns the refusal's exit code.
+pub fn refuse_report(
+    path: &Path,
+    r: &crate::assess::verify::Refusal,
+    opts: &AssessOpts,
+    out_dir: &Path,
+) -> Result<ExitCode> {
+    let mut msg = format!("pipl-scan: {}: {}", path.display(), r.summary);
+    for m in &r.mismatches {
+        msg.push_str(&format!("\n  {m}"));
+    }
+    eprintln!("{msg}");
+    if let Some(formats) = &opts.format {
+        let l = opts.lang;
+        let mut d = report::doc::Doc::new(l.t(
+            "Inventory refused: no assessment made",
+            "数据清单未通过校验：未作评估",
+        ));
+        d.warn(format!(
+            "{}: {}",
+            path.display(),
+            if r.exit_code == crate::assess::exit::INVENTORY_INCONSISTENT {
+                l.t(
+                    crate::assess::integrity::ALTERED,
+                    crate::assess::integrity::ALTERED_ZH,
+                )
+                .to_string()
+            } else {
+                r.summary.clone()
+            }
+        ));
+        d.list(r.mismatches.iter().map(|m| m.to_string()).collect());
+        for f in formats {
+            let (name, bytes) = match f {
+                Format::Md => ("report.md", report::markdown::render(&d).into_bytes()),
+                Format::Html => ("report.html", report::html::render(&d, l).into_bytes()),
+                _ => continue,
+            };
+            std::fs::create_dir_all(out_dir)?;
+            report::write_atomic(&out_dir.join(name), &bytes)?;
+        }
+    }
+    Ok(ExitCode::from(r.exit_code))
+}
+
+/// [`load_inventory`] for `verify` and `assess`: an inventory whose links file is missing,
+/// damaged or of another key is refused as altered (exit 14) rather than being an error, with
+/// the inventory as read without it (for the refusal's report).
+pub fn load_for_gate(path: &Path) -> Result<(Inventory, Option<crate::assess::verify::Refusal>)> {
+    match load_inventory(path) {
+        Ok(inv) => Ok((inv, None)),
+        Err(e) => {
+            let Some(bare) = std::fs::read(path)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<Inventory>(&b).ok())
+                .filter(|i| i.scan.links.is_some() && i.schema == SCHEMA)
+            else {
+                return Err(e);
+            };
+            let refusal = crate::assess::verify::Refusal {
+                summary: crate::assess::integrity::ALTERED.to_string(),
+                mismatches: vec![crate::assess::integrity::Mismatch {
+                    figure: "scan.links".into(),
+                    message: format!("{e:#}"),
+                }],
+                exit_code: crate::assess::exit::INVENTORY_INCONSISTENT,
+            };
+            Ok((bare, Some(refusal)))
+        }
+    }
 }
 
 pub fn load_inventory(path: &Path) -> Result<Inventory> {
@@ -169,6 +329,7 @@ pub fn assess_and_report(
     sensitivity: Option<Standard>,
     out_dir: &Path,
     quiet: bool,
+    checked: Option<Option<String>>,
 ) -> Result<ExitCode> {
     let profile = Profile::load(profile_path)?;
     // Reading a ledger never creates one: a mistyped path must not pass for an empty year.
@@ -186,9 +347,15 @@ pub fn assess_and_report(
         &profile,
         ledger.as_ref(),
         &Options {
-            regime: opts.regime.into(),
+            regime: opts.regime.map(Into::into),
             date,
             sensitivity,
+            reading: if opts.count_everyone {
+                ThresholdReading::Everyone
+            } else {
+                ThresholdReading::NonSensitive
+            },
+            accept_incomplete: opts.accept_incomplete,
         },
     )?;
     let mut written = Vec::new();
@@ -202,13 +369,14 @@ pub fn assess_and_report(
                 profile: Some(&profile),
                 lang: opts.lang,
                 generated_at: now(),
+                checked,
             },
         )?;
     }
     if !quiet {
         print_assessment(&a, opts.lang, &written);
     }
-    Ok(ExitCode::from(a.exit_code))
+    Ok(ExitCode::from(if opts.exit_zero { 0 } else { a.exit_code }))
 }
 
 fn print_assessment(a: &Assessment, l: Lang, written: &[PathBuf]) {
@@ -225,7 +393,17 @@ fn print_assessment(a: &Assessment, l: Lang, written: &[PathBuf]) {
         a.date
     );
     let m = d.conservative();
-    if d.undetermined() {
+    if a.incomplete_undetermined {
+        let _ = writeln!(
+            o,
+            "  ! {}: {}",
+            l.t(
+                "UNDETERMINED: the scan was incomplete; as far as it was read",
+                "尚未确定：扫描不完整；仅就已读取的数据而言"
+            ),
+            l.t(m.name_en(), m.name_zh())
+        );
+    } else if d.undetermined() {
         let _ = writeln!(
             o,
             "  {}: {} → {}",
@@ -236,11 +414,18 @@ fn print_assessment(a: &Assessment, l: Lang, written: &[PathBuf]) {
             l.t(d.mechanism.name_en(), d.mechanism.name_zh()),
             l.t(m.name_en(), m.name_zh())
         );
+    } else if d.mechanism <= crate::assess::rules::Mechanism::Exempt {
+        let _ = writeln!(
+            o,
+            "  {}: {}",
+            l.t("result", "结论"),
+            l.t(d.mechanism.name_en(), d.mechanism.name_zh())
+        );
     } else {
         let _ = writeln!(
             o,
             "  {}: {}",
-            l.t("determination", "结论"),
+            l.t("required", "须履行"),
             l.t(d.mechanism.name_en(), d.mechanism.name_zh())
         );
     }
@@ -256,11 +441,21 @@ fn print_assessment(a: &Assessment, l: Lang, written: &[PathBuf]) {
     }
     let _ = writeln!(
         o,
-        "  {}: {}; {}: {}",
-        l.t("people provided abroad", "出境人数"),
-        fmt_estimate(&d.facts.transferred),
-        l.t("with sensitive PI", "其中敏感"),
-        fmt_estimate(&d.facts.transferred_sensitive)
+        "  {}",
+        match l {
+            Lang::En => format!(
+                "{} people's PI is provided abroad: {} of them with sensitive PI, {} with PI that is not sensitive.",
+                fmt_estimate(&d.facts.transferred),
+                fmt_estimate(&d.facts.transferred_sensitive),
+                fmt_estimate(&d.facts.transferred_non_sensitive)
+            ),
+            Lang::ZhCn => format!(
+                "向境外提供 {} 人的个人信息：其中 {} 人含敏感个人信息，{} 人含非敏感个人信息。",
+                fmt_estimate(&d.facts.transferred),
+                fmt_estimate(&d.facts.transferred_sensitive),
+                fmt_estimate(&d.facts.transferred_non_sensitive)
+            ),
+        }
     );
     if a.regime == Regime::Measures2022 {
         let _ = writeln!(
@@ -280,8 +475,8 @@ fn print_assessment(a: &Assessment, l: Lang, written: &[PathBuf]) {
             s.value.low,
             s.value.high,
             l.t(
-                "an estimate (no link graph in the inventory or ledger). Settle it: re-scan with `pipl-scan scan` (exact people, links.bin beside inventory.json) and re-add the ledger entries, or count exactly in the system of record; until then plan for the stricter mechanism",
-                "估计值（清单或台账中无关联图）。确认方法：用 `pipl-scan scan` 重新扫描（精确人数，inventory.json 旁有 links.bin）并重新登记台账，或在源系统中精确去重计数；确认之前请按更严格的程序准备"
+                "an estimate; until it is settled plan for the stricter mechanism",
+                "估计值；确认之前请按更严格的程序准备"
             )
         );
     }
@@ -304,21 +499,41 @@ fn print_assessment(a: &Assessment, l: Lang, written: &[PathBuf]) {
             );
         }
     }
+    let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     for ap in &a.approvals {
         if let Some(v) = ap.valid_through {
+            let window = match ap.extension_opens {
+                Some(opens) => format!(
+                    "{} {opens} {} {}",
+                    l.t("apply for the extension from", "延期申请期自"),
+                    l.t("to", "至"),
+                    day(ap.extension_deadline)
+                ),
+                None => format!(
+                    "{} {}",
+                    l.t("re-apply no later than", "重新申报截止"),
+                    day(ap.extension_deadline)
+                ),
+            };
             let _ = writeln!(
                 o,
-                "  {}: {} {v}; {} {}; {} {}",
+                "  {}: {} {v}; {} {}; {window}",
                 ap.flow,
                 l.t("valid through", "有效期至"),
                 l.t("start extension by", "建议启动延期"),
-                ap.recommended_start
-                    .map(|d| d.to_string())
-                    .unwrap_or_default(),
-                l.t("apply no later than", "延期申请截止"),
-                ap.extension_deadline
-                    .map(|d| d.to_string())
-                    .unwrap_or_default(),
+                day(ap.recommended_start),
+            );
+        }
+        if ap.state == crate::assess::calendar::ApprovalState::FilingOverdue {
+            let _ = writeln!(
+                o,
+                "  ! {}: {} {}",
+                ap.flow,
+                l.t(
+                    "standard contract NOT FILED; the filing deadline was",
+                    "标准合同未备案；备案截止日为"
+                ),
+                day(ap.filing_deadline)
             );
         }
     }

@@ -59,6 +59,10 @@ pub struct ScanArgs {
     /// Exit with code 1 when any file was skipped, partial or unreadable.
     #[arg(long)]
     pub strict: bool,
+    /// Sign the inventory with this Ed25519 secret key (pipl-scan.key, from `pipl-scan
+    /// keygen`): writes inventory.json.sig beside it, which `verify` and `assess` check.
+    #[arg(long, value_name = "KEYFILE")]
+    pub sign: Option<PathBuf>,
     #[command(flatten)]
     pub compliance: ScanProfileArgs,
     /// Tables: share (0–1) of a field's non-empty values that must validate for the field to be
@@ -197,6 +201,12 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
         spill_dir: a.spill_dir.clone(),
         min_confidence: a.min_confidence.into(),
     };
+    // A bad signing key is an error before hours of scanning, not after.
+    let signing_key = a
+        .sign
+        .as_deref()
+        .map(crate::sign::read_secret)
+        .transpose()?;
     let (mut inv, links) = crate::scan::scan_linked(&cfg, &set)?;
     let links_path = a.output.join(crate::link_file::FILE_NAME);
     if inv.totals.people.is_some() {
@@ -205,6 +215,10 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
         inv.scan.links = Some(crate::inventory::LinksRef {
             file: crate::link_file::FILE_NAME.to_string(),
             format: crate::link_file::SCHEMA.to_string(),
+            sha256: Some(
+                crate::assess::integrity::sha256_file(&links_path)
+                    .with_context(|| format!("hashing {}", links_path.display()))?,
+            ),
         });
         // A graph spilled to disk is not held for `--profile`: its assessment reads the
         // inventory's figures (`pipl-scan assess` reads links.bin back).
@@ -222,7 +236,21 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
         }
     }
     let path = a.output.join("inventory.json");
+    let sig = crate::sign::sig_path(&path);
+    // A signature of an earlier run would not describe this inventory.
+    let _ = std::fs::remove_file(&sig);
     write_atomic(&path, &serde_json::to_vec_pretty(&inv)?)?;
+    if let Some(k) = &signing_key {
+        crate::sign::sign_file(&path, k)?;
+        if !a.quiet {
+            println!(
+                "pipl-scan: signed {} with key {} ({})",
+                path.display(),
+                crate::sign::fingerprint(&k.verifying_key()),
+                sig.display()
+            );
+        }
+    }
     if !a.quiet {
         print_summary(&inv, &path);
     }
@@ -349,7 +377,9 @@ pub fn after_scan(
     quiet: bool,
 ) -> Result<Option<ExitCode>> {
     match &args.profile {
-        Some(p) => assess_and_report(inv, p, &args.assess, date, None, out_dir, quiet).map(Some),
+        Some(p) => {
+            assess_and_report(inv, p, &args.assess, date, None, out_dir, quiet, None).map(Some)
+        }
         None => {
             if let Some(formats) = &args.assess.format {
                 let formats: Vec<Format> = formats
@@ -366,6 +396,7 @@ pub fn after_scan(
                         profile: None,
                         lang: args.assess.lang,
                         generated_at: now(),
+                        checked: None,
                     },
                 )?;
                 if !quiet {

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::load_inventory;
-use crate::assess::verify::{Declaration, verify};
+use super::{TrustArgs, gate, load_for_gate};
+use crate::assess::verify::{Declaration, Verification, verify};
 use crate::report;
 use crate::report::verify::VerifyFormat;
 
@@ -25,12 +25,25 @@ pub struct VerifyArgs {
     /// Write the output to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 pub fn run(a: VerifyArgs) -> Result<ExitCode> {
-    let inv = load_inventory(&a.inventory)?;
+    let (inv, unreadable_links) = load_for_gate(&a.inventory)?;
     let decl = Declaration::load(&a.declared)?;
-    let v = verify(&inv, &decl)?;
+    // The inventory first: its signature and its consistency, before any declared figure.
+    let checked = match unreadable_links {
+        Some(r) => Err(r),
+        None => gate(&inv, &a.inventory, &a.trust)?,
+    };
+    let v = match checked {
+        Err(refusal) => Verification::refused(&inv, &decl, refusal),
+        Ok(signer) => Verification {
+            signed_by: signer,
+            ..verify(&inv, &decl)?
+        },
+    };
     let text = report::verify::render(&v, a.format)?;
     match &a.output {
         Some(p) => report::write_atomic(p, text.as_bytes())?,

@@ -99,6 +99,26 @@ pub fn build(input: &Input) -> Result<Doc> {
             format!("{} – {}", a.window_start, a.date),
         ]);
     }
+    if let Some(signer) = &input.checked {
+        meta.push(vec![
+            l.t("Inventory check", "清单校验").to_string(),
+            match signer {
+                Some(k) => format!(
+                    "{} {k}",
+                    l.t(
+                        "consistent (figures, sketches, categories, links file); signature good, key",
+                        "前后一致（数量、草图、类别、关联文件）；签名有效，密钥"
+                    )
+                ),
+                None => l
+                    .t(
+                        "consistent (figures, sketches, categories, links file); not signed",
+                        "前后一致（数量、草图、类别、关联文件）；未签名",
+                    )
+                    .to_string(),
+            },
+        ]);
+    }
     meta.push(vec![
         l.t("Report generated", "报告生成时间").to_string(),
         format!("{} (pipl-scan {})", input.generated_at, inv.tool.version),
@@ -332,8 +352,10 @@ pub fn build(input: &Input) -> Result<Doc> {
                 vec![
                     s.path.clone(),
                     s.format.clone(),
+                    // The status in lower case; the reason as written (it names paths and
+                    // flags whose case matters).
                     match &s.reason {
-                        Some(r) => format!("{:?}: {r}", s.status).to_lowercase(),
+                        Some(r) => format!("{}: {r}", format!("{:?}", s.status).to_lowercase()),
                         None => format!("{:?}", s.status).to_lowercase(),
                     },
                     thousands(s.records),
@@ -468,29 +490,52 @@ fn item_row(r: &DataItemRow, l: Lang) -> Vec<String> {
 
 fn figure_rows(a: &Assessment, dec: &Decision, l: Lang) -> Vec<Vec<String>> {
     let f = &dec.facts;
-    let mut rows = vec![
-        vec![
-            l.t(
-                "People whose PI is provided abroad (counted flows, cumulative)",
-                "向境外提供个人信息的个人（计入的数据流，累计）",
-            )
-            .into(),
-            fmt_estimate(&f.transferred),
-            thresholds(a.regime, crate::assess::rules::Figure::TransferredSubjects),
-        ],
-        vec![
-            format!(
-                "{} [{}]",
-                l.t(
-                    "People whose sensitive PI is provided abroad",
-                    "向境外提供敏感个人信息的个人"
+    let mut rows = vec![vec![
+        l.t(
+            "People whose PI is provided abroad (counted flows, cumulative)",
+            "向境外提供个人信息的个人（计入的数据流，累计）",
+        )
+        .into(),
+        fmt_estimate(&f.transferred),
+        thresholds(a.regime, crate::assess::rules::Figure::TransferredSubjects),
+    ]];
+    if a.regime == Regime::Provisions2024 {
+        rows.push(vec![
+            match a.threshold_reading {
+                crate::assess::ThresholdReading::NonSensitive => format!(
+                    "{} [{}]",
+                    l.t(
+                        "People whose PI excluding sensitive PI is provided abroad",
+                        "向境外提供个人信息（不含敏感个人信息）的个人"
+                    ),
+                    std_name(&a.sensitivity, l)
                 ),
-                std_name(&a.sensitivity, l)
+                crate::assess::ThresholdReading::Everyone => l
+                    .t(
+                        "People counted against the \"excluding sensitive PI\" thresholds: everyone (conservative reading, --count-everyone)",
+                        "按“不含敏感个人信息”标准计算的人数：全部人数（稳妥口径，--count-everyone）",
+                    )
+                    .to_string(),
+            },
+            fmt_estimate(&f.transferred_non_sensitive),
+            thresholds(
+                a.regime,
+                crate::assess::rules::Figure::TransferredNonSensitive,
             ),
-            fmt_estimate(&f.transferred_sensitive),
-            thresholds(a.regime, crate::assess::rules::Figure::TransferredSensitive),
-        ],
-    ];
+        ]);
+    }
+    rows.extend([vec![
+        format!(
+            "{} [{}]",
+            l.t(
+                "People whose sensitive PI is provided abroad",
+                "向境外提供敏感个人信息的个人"
+            ),
+            std_name(&a.sensitivity, l)
+        ),
+        fmt_estimate(&f.transferred_sensitive),
+        thresholds(a.regime, crate::assess::rules::Figure::TransferredSensitive),
+    ]]);
     if a.regime == Regime::Measures2022 {
         rows.push(vec![
             l.t(
@@ -522,22 +567,52 @@ fn thresholds(regime: Regime, fig: crate::assess::rules::Figure) -> String {
         .join("; ")
 }
 
-fn determination(d: &mut Doc, a: &Assessment, l: Lang) {
+/// The headline: "Result:" for an outcome that requires nothing (exempt, no transfer),
+/// "Required:" only when a mechanism is, "Undetermined" when a figure or the scan leaves it
+/// open.
+pub fn headline(a: &Assessment, l: Lang) -> String {
     let dec = &a.decision;
     let m = dec.conservative();
-    let title = if dec.undetermined() {
+    if a.incomplete_undetermined {
+        format!(
+            "{}{}",
+            l.t(
+                "Undetermined (incomplete scan) — as far as it was read: ",
+                "尚未确定（扫描不完整）——仅就已读取的数据而言："
+            ),
+            mech_name(m, l)
+        )
+    } else if dec.undetermined() {
         format!(
             "{}{}",
             l.t("Undetermined — plan for: ", "尚未确定——请按以下程序准备："),
             mech_name(m, l)
         )
+    } else if dec.mechanism <= Mechanism::Exempt {
+        format!(
+            "{}{}",
+            l.t("Result: ", "结论："),
+            mech_name(dec.mechanism, l)
+        )
     } else {
         format!(
             "{}{}",
-            l.t("Required: ", "结论："),
+            l.t("Required: ", "须履行："),
             mech_name(dec.mechanism, l)
         )
-    };
+    }
+}
+
+fn determination(d: &mut Doc, a: &Assessment, l: Lang) {
+    let dec = &a.decision;
+    let m = dec.conservative();
+    if a.incomplete_undetermined {
+        d.warn(l.t(
+            "INCOMPLETE SCAN: files were skipped, read in part or unreadable (see the sources table and scan.errors). What was not read could make the result stricter, so it is undetermined. Scan everything, or assess with --accept-incomplete to accept the result for what was read.",
+            "扫描不完整：有文件被跳过、部分读取或无法读取（见数据源表和 scan.errors）。未读取的数据可能使结论更严格，因此结论尚未确定。请完整扫描，或使用 --accept-incomplete 接受仅基于已读取数据的结论。",
+        ));
+    }
+    let title = headline(a, l);
     let basis: Vec<&str> = dec
         .fired
         .iter()
@@ -639,7 +714,7 @@ fn determination(d: &mut Doc, a: &Assessment, l: Lang) {
     // Straddled thresholds.
     for s in &dec.straddles {
         let text = format!(
-            "{} {} {} {} (95%: {}–{}). {}",
+            "{} {} {} {} (95%: {}–{}). {} {}",
             l.t(s.figure.name_en(), s.figure.name_zh()),
             l.t("straddles the threshold", "的区间跨越标准"),
             thousands(s.threshold),
@@ -647,9 +722,10 @@ fn determination(d: &mut Doc, a: &Assessment, l: Lang) {
             thousands(s.value.low),
             thousands(s.value.high),
             l.t(
-                "The data cannot tell which side the true count is on: this figure is an estimate because the inventory (or a ledger entry) carries no link graph. Settle it: re-scan with `pipl-scan scan` (it links identifiers and counts people exactly, writing links.bin beside inventory.json; keep both together) and add the exports to the ledger again, or count the distinct identifiers exactly in the system of record (e.g. SELECT COUNT(DISTINCT id_no) over the exported rows); until then, plan for the stricter mechanism.",
-                "无法从数据判断真实人数位于标准哪一侧：该数字是估计值，因为清单（或台账记录）不含关联图。确认方法：用 `pipl-scan scan` 重新扫描（关联标识符并精确计数人数，在 inventory.json 旁写出 links.bin，二者须放在一起），并重新登记台账；或在源系统中对标识符精确去重计数（例如对导出数据执行 SELECT COUNT(DISTINCT 证件号)）；确认之前，请按更严格的程序准备。"
-            )
+                "The data cannot tell which side the true count is on; until it is settled, plan for the stricter mechanism.",
+                "无法从数据判断真实人数位于标准哪一侧；确认之前，请按更严格的程序准备。"
+            ),
+            a.settle.as_ref().map(|n| note_text(n, l)).unwrap_or_default()
         );
         d.warn(text);
     }
@@ -724,6 +800,18 @@ fn state_text(s: ApprovalState, l: Lang) -> &'static str {
         ApprovalState::ExtensionDue => {
             l.t("valid — start the extension now", "有效——请立即启动延期")
         }
+        ApprovalState::ExtensionOpen => l.t(
+            "valid — apply for the extension now (the 60-working-day window is open)",
+            "有效——延期申请期（届满前60个工作日内）已开始，请立即申请",
+        ),
+        ApprovalState::FilingDue => l.t(
+            "in effect — file it by the filing deadline",
+            "已生效——请在备案截止日前备案",
+        ),
+        ApprovalState::FilingOverdue => l.t(
+            "NOT FILED — the 10-working-day filing deadline has passed",
+            "未备案——已超过10个工作日备案期限",
+        ),
         ApprovalState::ExtensionLate => l.t(
             "valid — the extension deadline has passed",
             "有效——已过延期申请截止日",
@@ -745,6 +833,10 @@ pub fn uncovered_text(u: Uncovered, l: Lang) -> &'static str {
         Uncovered::WrongMechanism => l.t(
             "sent under a weaker mechanism than required",
             "以低于要求的程序出境",
+        ),
+        Uncovered::Unfiled => l.t(
+            "sent under a standard contract past its filing deadline, before it was filed",
+            "标准合同超过备案期限且尚未备案时出境",
         ),
     }
 }
@@ -781,6 +873,7 @@ fn calendar(d: &mut Doc, a: &Assessment, l: Lang) {
             l.t("Valid through", "有效期至").into(),
             l.t("File contract by", "合同备案截止日").into(),
             l.t("Start extension (recommended)", "建议启动延期").into(),
+            l.t("Extension window opens", "延期申请期开始").into(),
             l.t("Last day to apply for extension", "延期申请截止日")
                 .into(),
             l.t("State", "当前状态").into(),
@@ -797,6 +890,7 @@ fn calendar(d: &mut Doc, a: &Assessment, l: Lang) {
                     opt(ap.valid_through),
                     opt(ap.filing_deadline),
                     opt(ap.recommended_start),
+                    opt(ap.extension_opens),
                     opt(ap.extension_deadline),
                     state_text(ap.state, l).to_string(),
                 ]
@@ -807,21 +901,31 @@ fn calendar(d: &mut Doc, a: &Assessment, l: Lang) {
         "{} {} {}",
         l.t(
             &format!(
-                "A security-assessment result is valid for {} years under this regime ({}). The last day to apply for an extension is {EXTENSION_WORKING_DAYS} working days before expiry; start six months before: the self-assessment must be at most three months old when filed, and reviews take months.",
+                "A security-assessment result is valid for {} years under this regime ({}). {} Start six months before expiry: the self-assessment must be at most three months old when filed, and reviews take months.",
                 a.regime.validity_years(),
-                if a.regime == Regime::Provisions2024 { "Provisions Art. 9" } else { "Measures Art. 14" }
+                if a.regime == Regime::Provisions2024 { "Provisions Art. 9" } else { "Measures Art. 14" },
+                if a.regime == Regime::Provisions2024 {
+                    format!("The extension is applied for within the {EXTENSION_WORKING_DAYS} working days before expiry: the window opens {EXTENSION_WORKING_DAYS} working days before expiry and the last day to apply is the last day of validity.")
+                } else {
+                    format!("The last day to re-apply is {EXTENSION_WORKING_DAYS} working days before expiry.")
+                }
             ),
             &format!(
-                "数据出境安全评估结果有效期为{}年（{}）。延期申请最迟须在有效期届满前{EXTENSION_WORKING_DAYS}个工作日提出；建议提前六个月启动：自评估报告须在申报前三个月内完成，且审查需要数月。",
+                "数据出境安全评估结果有效期为{}年（{}）。{}建议在届满前六个月启动：自评估报告须在申报前三个月内完成，且审查需要数月。",
                 a.regime.validity_years(),
-                if a.regime == Regime::Provisions2024 { "《规定》第九条" } else { "《办法》第十四条" }
+                if a.regime == Regime::Provisions2024 { "《规定》第九条" } else { "《办法》第十四条" },
+                if a.regime == Regime::Provisions2024 {
+                    format!("延期应在有效期届满前{EXTENSION_WORKING_DAYS}个工作日内申请：申请期自届满前第{EXTENSION_WORKING_DAYS}个工作日开始，最后一日为有效期最后一日。")
+                } else {
+                    format!("重新申报最迟须在有效期届满前{EXTENSION_WORKING_DAYS}个工作日提出。")
+                }
             ),
         ),
         l.t(
             "Working days exclude weekends and the fixed-date public holidays (1 January, 1–2 May, 1–3 October); the lunar holidays and make-up working weekends change every year and are counted only when listed under [calendar] in the profile, so without them the deadline may be a few days too late — apply earlier.",
             "工作日不含周末及固定日期的法定节假日（1月1日、5月1日至2日、10月1日至3日）；农历节日和调休每年不同，仅在画像文件 [calendar] 中列出时计入，未列出时截止日可能偏晚几天——请提前申请。"
         ),
-        l.t("Standard contracts do not expire by themselves but must be filed within 10 working days after taking effect.", "标准合同本身不设有效期，但须在生效后10个工作日内备案。"),
+        l.t("Standard contracts do not expire by themselves but must be filed within 10 working days after taking effect (SCC Measures Art. 7): the deadline runs from the effective date (`applied_on`), and a contract not filed by then is shown as NOT FILED.", "标准合同本身不设有效期，但须在生效之日起10个工作日内备案（《标准合同办法》第七条）：期限自生效日（`applied_on`）起算，逾期未备案的显示为“未备案”。"),
     ));
 
     d.h(3, "guard", l.t("Pending-transfer guard", "出境合规核查"));
@@ -841,6 +945,7 @@ fn calendar(d: &mut Doc, a: &Assessment, l: Lang) {
                 l.t("Ledger entry", "台账记录").into(),
                 l.t("Sent on", "出境日期").into(),
                 l.t("People", "人数").into(),
+                l.t("Required when sent", "出境时的要求").into(),
                 l.t("Problem", "问题").into(),
             ],
             a.guard
@@ -851,6 +956,12 @@ fn calendar(d: &mut Doc, a: &Assessment, l: Lang) {
                         format!("#{}", g.entry),
                         g.sent_on.to_string(),
                         thousands(g.subjects),
+                        format!(
+                            "{} ({} {})",
+                            mech_name(g.required_when_sent, l),
+                            l.t("regime", "规则"),
+                            g.regime_when_sent.id()
+                        ),
                         uncovered_text(g.reason, l).to_string(),
                     ]
                 })
@@ -887,8 +998,8 @@ fn method(d: &mut Doc, input: &Input, l: Lang) {
         )
         .to_string(),
         l.t(
-            "Conservative reading: one person carrying different identifiers in different records (an ID number here, only a phone number there) may count twice, so the subject figure can exceed the truth; the lower bound is the largest distinct count of a single identifier. The \"PI (excluding sensitive)\" thresholds of the 2024 Provisions are compared with everyone whose PI is provided abroad.",
-            "稳妥口径：同一人在不同记录中使用不同标识符（此处为身份证号、彼处仅有手机号）时可能被计两次，因此人数可能高于实际；人数下限为单一标识符的最大去重数。《规定》中“个人信息（不含敏感个人信息）”的标准与全部出境人数比较。",
+            "Conservative reading: one person carrying different identifiers in different records (an ID number here, only a phone number there) may count twice, so the subject figure can exceed the truth; the lower bound is the largest distinct count of a single identifier. The 100,000 and 1,000,000 thresholds of the 2024 Provisions count PI excluding sensitive PI: they are compared with the people whose transferred PI includes PI that is not sensitive (a person whose only PI is a card number counts toward the 10,000 sensitive threshold only), or with everyone under the conservative reading (--count-everyone).",
+            "稳妥口径：同一人在不同记录中使用不同标识符（此处为身份证号、彼处仅有手机号）时可能被计两次，因此人数可能高于实际；人数下限为单一标识符的最大去重数。《规定》10万人、100万人标准按“个人信息（不含敏感个人信息）”计算：与出境个人信息中含非敏感个人信息的人数比较（仅有银行卡号等敏感个人信息的个人只计入1万人敏感标准），稳妥口径（--count-everyone）下与全部出境人数比较。",
         )
         .to_string(),
         l.t(

@@ -51,6 +51,16 @@ footer { color: var(--muted); font-size: .8em; margin-top: 3em; }
 @media print { body { max-width: none; } h2 { page-break-after: avoid; } }
 "#;
 
+/// The Chinese report names CJK fonts first, so that Han characters never fall to whatever
+/// font the system picks first (or to empty boxes): Noto Sans CJK / Source Han Sans (Linux,
+/// Android), WenQuanYi (older Linux), PingFang and Hiragino (macOS), Microsoft YaHei and SimHei
+/// (Windows).
+const CSS_ZH: &str = r#"
+body { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
+       "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "PingFang SC", "Hiragino Sans GB",
+       "Microsoft YaHei", "SimHei", sans-serif; }
+"#;
+
 pub fn render(doc: &Doc, lang: Lang) -> String {
     let mut out = String::new();
     out.push_str("<!DOCTYPE html>\n");
@@ -62,7 +72,10 @@ pub fn render(doc: &Doc, lang: Lang) -> String {
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n",
     );
     out.push_str(&format!("<title>{}</title>\n", escape(&doc.title)));
-    out.push_str(&format!("<style>{CSS}</style>\n</head>\n<body>\n"));
+    let css_lang = if lang == Lang::ZhCn { CSS_ZH } else { "" };
+    out.push_str(&format!(
+        "<style>{CSS}{css_lang}</style>\n</head>\n<body>\n"
+    ));
     out.push_str(&format!("<h1>{}</h1>\n", escape(&doc.title)));
     for b in &doc.blocks {
         match b {

@@ -123,6 +123,10 @@ pub struct Input<'a> {
     pub lang: Lang,
     /// When the report was made (RFC 3339).
     pub generated_at: String,
+    /// `verify`/`assess` checked the inventory's consistency (and its signature, when signed):
+    /// `Some(signer)`, the signer's key fingerprint if it was signed. `None`: not checked (a
+    /// scan's own reports).
+    pub checked: Option<Option<String>>,
 }
 
 /// Writes the reports of `formats` into `dir`; returns the files written.

@@ -25,6 +25,17 @@ pub fn render(v: &Verification, f: VerifyFormat) -> Result<String> {
 }
 
 fn summary(v: &Verification) -> String {
+    if let Some(r) = &v.refused {
+        return if r.mismatches.is_empty() {
+            format!("{}; the declaration was not checked", r.summary)
+        } else {
+            format!(
+                "{} ({} mismatches); the declaration was not checked",
+                r.summary,
+                r.mismatches.len()
+            )
+        };
+    }
     if v.discrepancies.is_empty() {
         format!(
             "no discrepancy: {} declared items checked against the inventory",
@@ -43,6 +54,12 @@ fn summary(v: &Verification) -> String {
 fn text(v: &Verification) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "pipl-scan verify: {}", summary(v));
+    if let Some(k) = &v.signed_by {
+        let _ = writeln!(s, "signature: good, key {k}");
+    }
+    for m in v.refused.iter().flat_map(|r| &r.mismatches) {
+        let _ = writeln!(s, "  {m}");
+    }
     for d in &v.discrepancies {
         let _ = writeln!(s, "\n[{}] {}: {}", d.kind.id(), d.item, d.message);
         for e in &d.evidence {
@@ -68,6 +85,15 @@ fn markdown(v: &Verification) -> String {
     }
     let _ = writeln!(s, "Inventory roots: {}  ", v.inventory_roots.join(", "));
     let _ = writeln!(s, "Result: **{}**\n", summary(v));
+    if let Some(k) = &v.signed_by {
+        let _ = writeln!(s, "Signature: good, key `{k}`\n");
+    }
+    if let Some(r) = &v.refused {
+        for m in &r.mismatches {
+            let _ = writeln!(s, "- `{}`: {}", m.figure, m.message);
+        }
+        return s;
+    }
     if v.discrepancies.is_empty() {
         return s;
     }

@@ -76,6 +76,10 @@ fn sheets(input: &Input) -> Vec<Sheet> {
                 a.sensitivity.clone().into(),
             ],
             vec![
+                l.t("Headline", "结论标题").into(),
+                super::content::headline(a, l).into(),
+            ],
+            vec![
                 l.t("Mechanism at the estimates", "按估计值的程序").into(),
                 l.t(d.mechanism.name_en(), d.mechanism.name_zh()).into(),
             ],
@@ -90,11 +94,11 @@ fn sheets(input: &Input) -> Vec<Sheet> {
             ],
             vec![
                 l.t(
-                    "Undetermined (straddles a threshold)",
-                    "尚未确定（跨越标准）",
+                    "Undetermined (straddles a threshold, or incomplete scan)",
+                    "尚未确定（跨越标准或扫描不完整）",
                 )
                 .into(),
-                yn(d.undetermined(), l),
+                yn(a.undetermined(), l),
             ],
             vec![
                 l.t("People provided abroad", "出境人数").into(),
@@ -107,6 +111,18 @@ fn sheets(input: &Input) -> Vec<Sheet> {
             vec![
                 l.t("  95% high", "  95%上限").into(),
                 d.facts.transferred.high.into(),
+            ],
+            vec![
+                format!(
+                    "{} [{}]",
+                    l.t(
+                        "People with PI excluding sensitive PI provided abroad",
+                        "出境个人信息（不含敏感个人信息）人数"
+                    ),
+                    a.sensitivity
+                )
+                .into(),
+                d.facts.transferred_non_sensitive.estimate.into(),
             ],
             vec![
                 format!(
@@ -372,6 +388,7 @@ fn sheets(input: &Input) -> Vec<Sheet> {
                 l.t("Valid through", "有效期至"),
                 l.t("File contract by", "合同备案截止日"),
                 l.t("Start extension (recommended)", "建议启动延期"),
+                l.t("Extension window opens", "延期申请期开始"),
                 l.t("Last day to apply for extension", "延期申请截止日"),
                 l.t("State", "当前状态"),
             ]
@@ -391,6 +408,7 @@ fn sheets(input: &Input) -> Vec<Sheet> {
                         opt(ap.valid_through),
                         opt(ap.filing_deadline),
                         opt(ap.recommended_start),
+                        opt(ap.extension_opens),
                         opt(ap.extension_deadline),
                         serde_json::to_value(ap.state)
                             .ok()
