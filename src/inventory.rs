@@ -247,7 +247,8 @@ impl SourceAcc {
                     self.minors.insert_hash(h);
                 }
             }
-            None if has_findings => self.unidentified_records += 1,
+            // Only an organisation's identifiers (business data): no PI in the record.
+            None if has_findings && subject.personal => self.unidentified_records += 1,
             None => {}
         }
     }
@@ -542,6 +543,10 @@ pub struct CategoryEntry {
     pub sensitive: bool,
     pub sensitive_by_standard: BTreeMap<String, bool>,
     pub identifier: bool,
+    /// `false` for business data (an organisation's identifier): not personal information,
+    /// never counted as a person. Written only when false.
+    #[serde(default = "personal_default", skip_serializing_if = "is_personal")]
+    pub personal: bool,
     pub matches: u64,
     /// Matches per confidence (see [`crate::confidence`]).
     #[serde(default)]
@@ -650,12 +655,21 @@ fn category_entries(
                     .map(|st| (st.id().to_string(), d.sensitive.under(*st)))
                     .collect(),
                 identifier: d.identifier,
+                personal: d.personal,
                 matches: acc.matches,
                 confidence: ByConfidence::from_counts(&acc.confidence),
                 distinct: acc.distinct.estimate(),
             }
         })
         .collect()
+}
+
+fn personal_default() -> bool {
+    true
+}
+
+fn is_personal(p: &bool) -> bool {
+    *p
 }
 
 /// Per-detector accumulation across all fields of a source.

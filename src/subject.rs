@@ -27,6 +27,9 @@ pub struct Subject<'a> {
     pub sensitive: [bool; 2],
     /// A resident ID in the record shows a person under 14 on the reference date.
     pub minor: bool,
+    /// Some finding is personal information (not only an organisation's identifier): a record
+    /// without a key is an unidentified record with PI only then.
+    pub personal: bool,
 }
 
 /// Classifies one record. `findings` is every finding of the record, in any order.
@@ -38,8 +41,10 @@ pub fn classify<'a>(
     let mut best: Option<(usize, &Finding)> = None;
     let mut sensitive = [false; 2];
     let mut minor = false;
+    let mut personal = false;
     for (i, f) in findings.into_iter().enumerate() {
         let d = set.get(f.detector);
+        personal |= d.personal;
         for st in Standard::ALL {
             sensitive[st.index()] |= d.sensitive.under(st);
         }
@@ -72,6 +77,7 @@ pub fn classify<'a>(
         key_finding: best.map(|(i, _)| i),
         sensitive,
         minor,
+        personal,
     }
 }
 

@@ -5,6 +5,9 @@
 //! * *numeric* free patterns (IDs, mobiles, cards: digits and separators only) run anchored at
 //!   the starts of numeric tokens found by a hand-written scanner ([`super::numeric`]);
 //! * *general* free patterns (emails, user patterns with letters) share one multi-pattern
+//!   `meta::Regex` — except that a pattern with a lead literal (the e-mail address, see
+//!   [`Lead`]) keeps a group of its own, so the others (MAC and IP addresses, plates, MRZ
+//!   lines…) do not take its fast search away; they share an *other* group;
 //!   `meta::Regex`, which reports the position and pattern id of every candidate in one pass;
 //! * *context* patterns (passports, permits, the 15-digit ID: formats without a check character)
 //!   count only near a keyword, so they run only over the few characters around a keyword hit
@@ -225,6 +228,7 @@ impl Group {
 pub struct Caches {
     numeric: Option<meta::Cache>,
     general: Option<meta::Cache>,
+    other: Option<meta::Cache>,
     context: Option<meta::Cache>,
     context_own: Vec<Option<meta::Cache>>,
     keywords: Option<meta::Cache>,
@@ -242,6 +246,7 @@ pub type CachesGuard<'a> = regex_automata::util::pool::PoolGuard<'a, Caches, Mak
 struct CacheRegexes {
     numeric: Option<meta::Regex>,
     general: Option<meta::Regex>,
+    other: Option<meta::Regex>,
     context: Option<meta::Regex>,
     context_own: Vec<Option<meta::Regex>>,
     keywords: Option<meta::Regex>,
@@ -254,6 +259,7 @@ impl CacheRegexes {
         Caches {
             numeric: cache(&self.numeric),
             general: cache(&self.general),
+            other: cache(&self.other),
             context: cache(&self.context),
             context_own: self.context_own.iter().map(cache).collect(),
             keywords: cache(&self.keywords),
@@ -274,6 +280,9 @@ pub struct DetectorSet {
     pub(super) detectors: Vec<Detector>,
     numeric: Option<Group>,
     general: Option<Group>,
+    /// Free patterns with letters that have no lead literal, searched apart from `general`
+    /// so that the e-mail pattern keeps its own fast search.
+    other: Option<Group>,
     context: Option<Group>,
     /// Each detector's own context patterns (indexed by detector), run over a whole value when
     /// its field's header names the detector.
@@ -383,7 +392,17 @@ impl DetectorSet {
                 .or_else(|| cased_prefix_prefilter(&keyword_list))
         });
         let numeric = Group::build(numeric, true).map_err(build_err)?;
+        // A single pattern with a lead literal keeps its group; the rest go to `other`.
+        let (lead, rest): (Vec<_>, Vec<_>) = general
+            .into_iter()
+            .partition(|(re, _)| Lead::of(re).is_some());
+        let (general, other) = if lead.len() == 1 {
+            (lead, rest)
+        } else {
+            (lead.into_iter().chain(rest).collect(), Vec::new())
+        };
         let general = Group::build(general, true).map_err(build_err)?;
+        let other = Group::build(other, true).map_err(build_err)?;
         let context = Group::build(context, true).map_err(build_err)?;
         let context_own: Vec<Option<Group>> = context_own
             .into_iter()
@@ -394,6 +413,7 @@ impl DetectorSet {
         let regexes = CacheRegexes {
             numeric: regex(&numeric),
             general: regex(&general),
+            other: regex(&other),
             context: regex(&context),
             context_own: context_own.iter().map(regex).collect(),
             keywords: keywords.clone(),
@@ -403,6 +423,7 @@ impl DetectorSet {
         Ok(DetectorSet {
             numeric,
             general,
+            other,
             context,
             context_own,
             keywords,
@@ -618,6 +639,9 @@ impl DetectorSet {
             self.scan_group(g, gc, hay, 0, hay.len(), hinted, out);
         }
         if let (Some(g), Some(gc)) = (&self.general, &mut c.general) {
+            self.scan_group(g, gc, hay, 0, hay.len(), hinted, out);
+        }
+        if let (Some(g), Some(gc)) = (&self.other, &mut c.other) {
             self.scan_group(g, gc, hay, 0, hay.len(), hinted, out);
         }
         if let (Some(g), Some(gc)) = (&self.context, &mut c.context) {

@@ -46,6 +46,11 @@ struct DetectorFile {
     category: String,
     sensitive: Sensitivity,
     identifier: bool,
+    /// Whether a finding is personal information at all: `false` for an organisation's
+    /// identifier (the Unified Social Credit Code), reported as business data, never as a
+    /// person or as a record with PI.
+    #[serde(default = "yes")]
+    personal: bool,
     #[serde(default)]
     priority: u32,
     patterns: Vec<PatternDef>,
@@ -81,6 +86,10 @@ struct ContextFile {
     window: Option<usize>,
 }
 
+fn yes() -> bool {
+    true
+}
+
 /// Parses and checks one detector file. `file` is the name used in error messages.
 pub fn parse_detector(file: &str, text: &str) -> Result<Detector, LoadError> {
     let raw: DetectorFile = toml::from_str(text).map_err(|e| LoadError::Parse {
@@ -106,6 +115,15 @@ pub fn parse_detector(file: &str, text: &str) -> Result<Detector, LoadError> {
         return Err(field(
             "id",
             format!("`{}` differs from the file name `{stem}`", raw.id),
+        ));
+    }
+    if !raw.personal
+        && (raw.identifier || raw.sensitive.gbt35273_2020 || raw.sensitive.gbt45574_2025)
+    {
+        return Err(field(
+            "personal",
+            "a detector of data that is not personal can be neither an identifier nor sensitive"
+                .into(),
         ));
     }
     if raw.patterns.is_empty() {
@@ -208,6 +226,7 @@ pub fn parse_detector(file: &str, text: &str) -> Result<Detector, LoadError> {
         category: raw.category,
         sensitive: raw.sensitive,
         identifier: raw.identifier,
+        personal: raw.personal,
         priority: raw.priority,
         patterns: raw.patterns,
         validator,
