@@ -704,7 +704,8 @@ pub fn is_biometric_blob(value: &str) -> bool {
         .or_else(|| v.strip_prefix("\\x"))
         .or_else(|| v.strip_prefix("X'").and_then(|h| h.strip_suffix('\'')))
         .unwrap_or(v);
-    if hex.len() >= 128 && hex.len().is_multiple_of(2) && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if hex.len() >= 128 && hex.len().is_multiple_of(2) && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    {
         return true;
     }
     let b64 = v

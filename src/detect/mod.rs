@@ -203,11 +203,15 @@ impl Detector {
 }
 
 /// Does `header` equal one of `hints`, or contain one of three characters or more (both
-/// squashed: case-insensitive, without spaces, `_` and `-`)?
+/// squashed: case-insensitive, without spaces, `_` and `-`)? A hint written `=lat` matches
+/// only a header that is exactly it: `lat` is inside `plate` and `template`.
 fn hint_matches(hints: &[String], header: &str) -> bool {
     let h = squash(header);
     !h.is_empty()
         && hints.iter().any(|hint| {
+            if let Some(exact) = hint.strip_prefix('=') {
+                return h == squash(exact);
+            }
             let hint = squash(hint);
             !hint.is_empty() && (h == hint || (hint.chars().count() >= 3 && h.contains(&hint)))
         })
