@@ -27,7 +27,8 @@ pub struct Subject<'a> {
     pub sensitive: [bool; 2],
     /// A resident ID in the record shows a person under 14 on the reference date.
     pub minor: bool,
-    /// Some finding is personal information (not only an organisation's identifier): a record
+    /// Some finding is a person's data on its own (not only an organisation's identifier, nor
+    /// only values that are PI beside a person, such as an IMEI or a diagnosis): a record
     /// without a key is an unidentified record with PI only then.
     pub personal: bool,
 }
@@ -44,7 +45,7 @@ pub fn classify<'a>(
     let mut personal = false;
     for (i, f) in findings.into_iter().enumerate() {
         let d = set.get(f.detector);
-        personal |= d.personal;
+        personal |= d.personal && !d.needs_person;
         for st in Standard::ALL {
             sensitive[st.index()] |= d.sensitive.under(st);
         }

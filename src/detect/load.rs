@@ -51,6 +51,10 @@ struct DetectorFile {
     /// person or as a record with PI.
     #[serde(default = "yes")]
     personal: bool,
+    /// The value is PI only beside a person's data in the same record (an IMEI, a plate, a
+    /// diagnosis): a record holding nothing else is not a record with PI.
+    #[serde(default)]
+    needs_person: bool,
     #[serde(default)]
     priority: u32,
     patterns: Vec<PatternDef>,
@@ -124,6 +128,12 @@ pub fn parse_detector(file: &str, text: &str) -> Result<Detector, LoadError> {
             "personal",
             "a detector of data that is not personal can be neither an identifier nor sensitive"
                 .into(),
+        ));
+    }
+    if raw.needs_person && raw.identifier {
+        return Err(field(
+            "needs_person",
+            "an identifier is a person's data: it cannot need another".into(),
         ));
     }
     if raw.patterns.is_empty() {
@@ -227,6 +237,7 @@ pub fn parse_detector(file: &str, text: &str) -> Result<Detector, LoadError> {
         sensitive: raw.sensitive,
         identifier: raw.identifier,
         personal: raw.personal,
+        needs_person: raw.needs_person,
         priority: raw.priority,
         patterns: raw.patterns,
         validator,

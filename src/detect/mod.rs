@@ -113,6 +113,10 @@ pub struct Detector {
     /// `false` for data about an organisation, not a person (see the `personal` field of a
     /// detector file): counted as business data, never as PI.
     pub personal: bool,
+    /// PI only beside a person's data in the same record (a device or vehicle identifier, a
+    /// diagnosis): alone, a record with it is not counted as a record with PI (see the
+    /// `needs_person` field of a detector file).
+    pub needs_person: bool,
     pub priority: u32,
     pub patterns: Vec<PatternDef>,
     pub validator: Option<Validator>,
