@@ -141,6 +141,23 @@ mod tests {
     }
 
     #[test]
+    fn business_data_and_device_ids_alone_are_no_personal_record() {
+        let set = DetectorSet::load(None).unwrap();
+        let day = date("2026-11-25");
+        let f = set.find_all("统一社会信用代码 91110000600037341L");
+        assert_eq!(f.len(), 1);
+        let s = classify(&set, &f, day);
+        assert!(!s.personal && s.key.is_none());
+        let f = set.find_all("IMEI 356938035643809");
+        assert_eq!(f.len(), 1);
+        assert!(!classify(&set, &f, day).personal);
+        let f = set.find_all("IMEI 356938035643809 a@example.com");
+        assert_eq!(f.len(), 2);
+        let s = classify(&set, &f, day);
+        assert!(s.personal && s.key.is_some());
+    }
+
+    #[test]
     fn minors_are_sensitive_under_both_standards() {
         let set = DetectorSet::load(None).unwrap();
         // Born 2014-10-05; 44011320141005001X is a valid ID from REGULATION.md.

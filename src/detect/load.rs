@@ -403,4 +403,20 @@ no_match = ["12"]
         let e = err("negative_words = [\"a\"]", "");
         assert!(e.contains("unknown field"), "{e}");
     }
+
+    #[test]
+    fn business_data_and_person_bound_values_are_checked() {
+        let d = parse_detector("x-id.toml", &file("personal = false", "")).unwrap();
+        assert!(!d.personal && !d.needs_person);
+        let d = parse_detector("x-id.toml", &file("needs_person = true", "")).unwrap();
+        assert!(d.personal && d.needs_person);
+        // An organisation's identifier can be no subject key; an identifier needs nobody else.
+        let text = file("personal = false", "").replace("identifier = false", "identifier = true");
+        let e = parse_detector("x-id.toml", &text).unwrap_err().to_string();
+        assert!(e.contains("field `personal`"), "{e}");
+        let text =
+            file("needs_person = true", "").replace("identifier = false", "identifier = true");
+        let e = parse_detector("x-id.toml", &text).unwrap_err().to_string();
+        assert!(e.contains("field `needs_person`"), "{e}");
+    }
 }

@@ -482,6 +482,23 @@ mod tests {
     }
 
     #[test]
+    fn exact_hints_match_only_the_whole_header() {
+        let set = DetectorSet::load(None).unwrap();
+        let gps = set.get(set.index_of("gps-coordinate").unwrap());
+        assert!(gps.header_matches("lat") && gps.header_matches("LNG"));
+        assert!(gps.header_matches("GPS_Latitude"));
+        assert!(!gps.header_matches("plate") && !gps.header_matches("template"));
+        assert!(
+            !gps.header_matches("门店纬度"),
+            "a store's position is vetoed"
+        );
+        assert!(!gps.header_matches("ip_location"));
+        let dx = set.get(set.index_of("health-record").unwrap());
+        assert!(dx.header_matches("出院诊断") && dx.header_matches("Diagnosis"));
+        assert!(!dx.header_matches("diagnosis_code_version"));
+    }
+
+    #[test]
     fn header_matching_ignores_case_and_separators() {
         let set = DetectorSet::load(None).unwrap();
         let id = set.get(set.index_of("cn-resident-id").unwrap());
