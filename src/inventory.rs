@@ -157,6 +157,9 @@ pub struct SourceAcc {
     pub subjects: Sketch,
     /// Indexed by [`Standard::index`].
     pub sensitive: [Sketch; 2],
+    /// Sensitive category bit (see `DetectorSet::sensitive_category_bit`) → subjects with PI
+    /// of that category, under each standard.
+    pub sensitive_by_category: BTreeMap<u8, [Sketch; 2]>,
     pub minors: Sketch,
     /// Field name → detector index → accumulation.
     pub fields: BTreeMap<String, BTreeMap<usize, DetAcc>>,
@@ -242,6 +245,12 @@ impl SourceAcc {
                     if subject.sensitive[st.index()] {
                         self.sensitive[st.index()].insert_hash(h);
                     }
+                    let mut bits = subject.categories[st.index()];
+                    while bits != 0 {
+                        let b = bits.trailing_zeros() as u8;
+                        bits &= bits - 1;
+                        self.sensitive_by_category.entry(b).or_default()[st.index()].insert_hash(h);
+                    }
                 }
                 if subject.minor {
                     self.minors.insert_hash(h);
@@ -272,6 +281,12 @@ impl SourceAcc {
             a.merge(b);
         }
         self.minors.merge(&other.minors);
+        for (bit, sketches) in other.sensitive_by_category {
+            let mine = self.sensitive_by_category.entry(bit).or_default();
+            for (a, b) in mine.iter_mut().zip(sketches.iter()) {
+                a.merge(b);
+            }
+        }
         for (field, dets) in other.fields {
             self.merge_field(field, dets);
         }
@@ -466,6 +481,10 @@ pub struct Totals {
     pub sensitive_subjects: Count,
     pub minor_subjects: Count,
     pub sensitive_subjects_by_standard: BTreeMap<String, Count>,
+    /// Sensitive category (`medical-health`, `whereabouts` …) → standard → distinct subject
+    /// keys with PI of that category sensitive under that standard (estimates, no sketch).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sensitive_subjects_by_category: BTreeMap<String, BTreeMap<String, Count>>,
     /// The largest number of distinct values of one identifier detector (e.g. distinct mobile
     /// numbers). Not a bound on people: one person may have several phones.
     #[serde(alias = "subjects_lower_bound")]
@@ -570,6 +589,9 @@ pub struct SourceEntry {
     pub subjects: Count,
     pub sensitive_subjects: Count,
     pub sensitive_subjects_by_standard: BTreeMap<String, Count>,
+    /// As [`Totals::sensitive_subjects_by_category`], for this source.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sensitive_subjects_by_category: BTreeMap<String, BTreeMap<String, Count>>,
     pub minor_subjects: Count,
     pub unidentified_records: u64,
     pub categories: Vec<CategoryEntry>,
@@ -631,6 +653,23 @@ fn by_standard(sketches: &[Sketch; 2], with_sketch: bool) -> BTreeMap<String, Co
                 st.id().to_string(),
                 Count::of(&sketches[st.index()], with_sketch),
             )
+        })
+        .collect()
+}
+
+/// Subjects per sensitive category and standard; a category with no subject under a standard
+/// is left out under it.
+fn by_category(set: &DetectorSet, acc: &SourceAcc) -> BTreeMap<String, BTreeMap<String, Count>> {
+    acc.sensitive_by_category
+        .iter()
+        .filter_map(|(&bit, sketches)| {
+            let per: BTreeMap<String, Count> = Standard::ALL
+                .iter()
+                .filter(|st| !sketches[st.index()].is_empty())
+                .map(|st| (st.id().to_string(), Count::of(&sketches[st.index()], false)))
+                .collect();
+            let name = set.sensitive_category(bit)?;
+            (!per.is_empty()).then(|| (name.to_string(), per))
         })
         .collect()
 }
@@ -818,6 +857,7 @@ pub fn build_linked(
             subjects: Count::of(&f.acc.subjects, true),
             sensitive_subjects: Count::of(&f.acc.sensitive[chosen.index()], true),
             sensitive_subjects_by_standard: by_standard(&f.acc.sensitive, true),
+            sensitive_subjects_by_category: by_category(set, &f.acc),
             minor_subjects: Count::of(&f.acc.minors, true),
             unidentified_records: f.acc.unidentified_records,
             categories: category_entries(set, chosen, &dets),
@@ -892,6 +932,7 @@ pub fn build_linked(
             sensitive_subjects: Count::of(&total.sensitive[chosen.index()], true),
             minor_subjects: Count::of(&total.minors, true),
             sensitive_subjects_by_standard: by_standard(&total.sensitive, true),
+            sensitive_subjects_by_category: by_category(set, &total),
             largest_identifier_distinct: largest_identifier,
             unidentified_records: total.unidentified_records,
             records: total.records,

@@ -31,6 +31,9 @@ pub struct Subject<'a> {
     /// only values that are PI beside a person, such as an IMEI or a diagnosis): a record
     /// without a key is an unidentified record with PI only then.
     pub personal: bool,
+    /// Under each [`Standard`] (by [`Standard::index`]), the sensitive categories of the
+    /// record's findings as bits (see [`DetectorSet::sensitive_category_bit`]).
+    pub categories: [u64; 2],
 }
 
 /// Classifies one record. `findings` is every finding of the record, in any order.
@@ -43,11 +46,17 @@ pub fn classify<'a>(
     let mut sensitive = [false; 2];
     let mut minor = false;
     let mut personal = false;
+    let mut categories = [0u64; 2];
     for (i, f) in findings.into_iter().enumerate() {
         let d = set.get(f.detector);
         personal |= d.personal && !d.needs_person;
+        let bit = set.sensitive_category_bit(f.detector);
         for st in Standard::ALL {
-            sensitive[st.index()] |= d.sensitive.under(st);
+            let under = d.sensitive.under(st);
+            sensitive[st.index()] |= under;
+            if let (true, Some(b)) = (under, bit) {
+                categories[st.index()] |= 1 << b;
+            }
         }
         if d.normaliser == crate::detect::validators::Normaliser::Gb11643
             && !born_long_before(&f.normalised, reference)
@@ -79,6 +88,7 @@ pub fn classify<'a>(
         sensitive,
         minor,
         personal,
+        categories,
     }
 }
 

@@ -257,6 +257,34 @@ fn sensitive_tables_count_their_people_per_category_and_standard() {
     );
     assert!(detectors(s).contains(&"deposit-balance".to_string()));
 
+    // Subjects per sensitive category and standard (HyperLogLog: exact at these sizes).
+    let by = |cat: &str, st: Standard| {
+        inv.totals
+            .sensitive_subjects_by_category
+            .get(cat)
+            .and_then(|m| m.get(st.id()))
+            .map_or(0, |c| c.estimate)
+    };
+    let (g45, g35) = (Standard::Gbt45574_2025, Standard::Gbt35273_2020);
+    // Payroll (card, salary) under both; balances under GB/T 35273-2020 only.
+    assert_eq!(by("financial-account", g45), 40);
+    assert_eq!(by("financial-account", g35), 65);
+    assert_eq!(by("medical-health", g45), 30);
+    assert_eq!(by("medical-health", g35), 30);
+    assert_eq!(by("whereabouts", g45), 12);
+    assert_eq!(by("whereabouts", g35), 12);
+    // Bare ID numbers: sensitive under GB/T 35273-2020 only (payroll and balances).
+    assert_eq!(by("identity-document", g45), 0);
+    assert_eq!(by("identity-document", g35), 65);
+    let clinic = source(&inv, "clinic_export.csv");
+    assert_eq!(
+        clinic
+            .sensitive_subjects_by_category
+            .keys()
+            .collect::<Vec<_>>(),
+        ["medical-health"]
+    );
+
     let p = inv.totals.people.as_ref().unwrap();
     assert_eq!(p.people, 40 + 30 + 12 + 25);
     assert_eq!(p.sensitive_by_standard[Standard::Gbt45574_2025.id()], 82);
@@ -345,6 +373,7 @@ fn look_alike_tables_give_no_sensitive_people() {
     let p = inv.totals.people.as_ref().unwrap();
     assert_eq!(p.people, 1);
     assert_eq!(p.sensitive, 0);
+    assert!(inv.totals.sensitive_subjects_by_category.is_empty());
 }
 
 #[test]

@@ -24,7 +24,8 @@ use regex_automata::{Anchored, Input, MatchKind, PatternID, Span, meta, util::sy
 
 use super::validators::{self, Validator};
 use super::{
-    Detector, Finding, LoadError, decode, is_word_byte, numeric, window_after, window_before,
+    Detector, Finding, LoadError, Standard, decode, is_word_byte, numeric, window_after,
+    window_before,
 };
 
 /// Longest match, in characters, a context pattern is expected to have; widens keyword windows.
@@ -299,6 +300,12 @@ pub struct DetectorSet {
     /// Search state for callers that bring none (a text chunk, a header row): made once per
     /// thread, not per call.
     pool: regex_automata::util::pool::Pool<Caches, MakeCaches>,
+    /// Categories of the detectors sensitive under some standard (`medical-health`,
+    /// `financial-account` …), sorted, at most 64: a record's sensitive categories are a bit
+    /// mask over them (see [`crate::subject::Subject::categories`]).
+    sensitive_categories: Vec<String>,
+    /// For each detector: its category's index in `sensitive_categories`, if it is sensitive.
+    category_bit: Vec<Option<u8>>,
     /// The day the data is judged on, as `YYYYMMDD`: a resident ID born after it is no ID.
     reference: u32,
     /// The same as 8 ASCII digits read as a big-endian word, to compare an ID's digits with.
@@ -420,7 +427,27 @@ impl DetectorSet {
             header_only: header_only.iter().map(|(_, _, r)| r.clone()).collect(),
         };
         let make: MakeCaches = Box::new(move || regexes.caches());
+        let sensitive = |d: &Detector| Standard::ALL.iter().any(|&st| d.sensitive.under(st));
+        let mut sensitive_categories: Vec<String> = detectors
+            .iter()
+            .filter(|d| sensitive(d))
+            .map(|d| d.category.clone())
+            .collect();
+        sensitive_categories.sort();
+        sensitive_categories.dedup();
+        sensitive_categories.truncate(64);
+        let category_bit = detectors
+            .iter()
+            .map(|d| {
+                sensitive(d)
+                    .then(|| sensitive_categories.iter().position(|c| *c == d.category))
+                    .flatten()
+                    .and_then(|i| u8::try_from(i).ok())
+            })
+            .collect();
         Ok(DetectorSet {
+            sensitive_categories,
+            category_bit,
             numeric,
             general,
             other,
@@ -462,6 +489,20 @@ impl DetectorSet {
 
     pub fn detectors(&self) -> &[Detector] {
         &self.detectors
+    }
+
+    /// The bit of detector `di`'s category in a record's mask of sensitive categories, if the
+    /// detector is sensitive under some standard.
+    pub fn sensitive_category_bit(&self, di: usize) -> Option<u8> {
+        self.category_bit.get(di).copied().flatten()
+    }
+
+    /// The sensitive category a bit of [`sensitive_category_bit`](Self::sensitive_category_bit)
+    /// stands for.
+    pub fn sensitive_category(&self, bit: u8) -> Option<&str> {
+        self.sensitive_categories
+            .get(usize::from(bit))
+            .map(String::as_str)
     }
 
     /// Search state for this set's regexes, for one thread (see [`Caches`]), taken from the
