@@ -159,6 +159,9 @@ pub struct SourceAcc {
     pub sensitive: [Sketch; 2],
     /// Subjects whose record holds PI that is not sensitive, by [`Standard::index`].
     pub non_sensitive: [Sketch; 2],
+    /// Sensitive category bit (see `DetectorSet::sensitive_category_bit`) → subjects with PI
+    /// of that category, under each standard.
+    pub sensitive_by_category: BTreeMap<u8, [Sketch; 2]>,
     pub minors: Sketch,
     /// Field name → detector index → accumulation.
     pub fields: BTreeMap<String, BTreeMap<usize, DetAcc>>,
@@ -250,12 +253,19 @@ impl SourceAcc {
                     if subject.non_sensitive[st.index()] {
                         self.non_sensitive[st.index()].insert_hash(h);
                     }
+                    let mut bits = subject.categories[st.index()];
+                    while bits != 0 {
+                        let b = bits.trailing_zeros() as u8;
+                        bits &= bits - 1;
+                        self.sensitive_by_category.entry(b).or_default()[st.index()].insert_hash(h);
+                    }
                 }
                 if subject.minor {
                     self.minors.insert_hash(h);
                 }
             }
-            None if has_findings => self.unidentified_records += 1,
+            // Only an organisation's identifiers (business data): no PI in the record.
+            None if has_findings && subject.personal => self.unidentified_records += 1,
             None => {}
         }
     }
@@ -286,6 +296,12 @@ impl SourceAcc {
             a.merge(b);
         }
         self.minors.merge(&other.minors);
+        for (bit, sketches) in other.sensitive_by_category {
+            let mine = self.sensitive_by_category.entry(bit).or_default();
+            for (a, b) in mine.iter_mut().zip(sketches.iter()) {
+                a.merge(b);
+            }
+        }
         for (field, dets) in other.fields {
             self.merge_field(field, dets);
         }
@@ -488,6 +504,10 @@ pub struct Totals {
     /// before it was counted (the assessment then counts everyone, the conservative reading).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub non_sensitive_subjects_by_standard: BTreeMap<String, Count>,
+    /// Sensitive category (`medical-health`, `whereabouts` …) → standard → distinct subject
+    /// keys with PI of that category sensitive under that standard (estimates, no sketch).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sensitive_subjects_by_category: BTreeMap<String, BTreeMap<String, Count>>,
     /// The largest number of distinct values of one identifier detector (e.g. distinct mobile
     /// numbers). Not a bound on people: one person may have several phones.
     #[serde(alias = "subjects_lower_bound")]
@@ -573,6 +593,10 @@ pub struct CategoryEntry {
     pub sensitive: bool,
     pub sensitive_by_standard: BTreeMap<String, bool>,
     pub identifier: bool,
+    /// `false` for business data (an organisation's identifier): not personal information,
+    /// never counted as a person. Written only when false.
+    #[serde(default = "personal_default", skip_serializing_if = "is_personal")]
+    pub personal: bool,
     pub matches: u64,
     /// Matches per confidence (see [`crate::confidence`]).
     #[serde(default)]
@@ -599,6 +623,9 @@ pub struct SourceEntry {
     /// See [`Totals::non_sensitive_subjects_by_standard`].
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub non_sensitive_subjects_by_standard: BTreeMap<String, Count>,
+    /// As [`Totals::sensitive_subjects_by_category`], for this source.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sensitive_subjects_by_category: BTreeMap<String, BTreeMap<String, Count>>,
     pub minor_subjects: Count,
     pub unidentified_records: u64,
     pub categories: Vec<CategoryEntry>,
@@ -668,6 +695,23 @@ fn by_standard(sketches: &[Sketch; 2], with_sketch: bool) -> BTreeMap<String, Co
         .collect()
 }
 
+/// Subjects per sensitive category and standard; a category with no subject under a standard
+/// is left out under it.
+fn by_category(set: &DetectorSet, acc: &SourceAcc) -> BTreeMap<String, BTreeMap<String, Count>> {
+    acc.sensitive_by_category
+        .iter()
+        .filter_map(|(&bit, sketches)| {
+            let per: BTreeMap<String, Count> = Standard::ALL
+                .iter()
+                .filter(|st| !sketches[st.index()].is_empty())
+                .map(|st| (st.id().to_string(), Count::of(&sketches[st.index()], false)))
+                .collect();
+            let name = set.sensitive_category(bit)?;
+            (!per.is_empty()).then(|| (name.to_string(), per))
+        })
+        .collect()
+}
+
 fn category_entries(
     set: &DetectorSet,
     chosen: Standard,
@@ -688,12 +732,21 @@ fn category_entries(
                     .map(|st| (st.id().to_string(), d.sensitive.under(*st)))
                     .collect(),
                 identifier: d.identifier,
+                personal: d.personal,
                 matches: acc.matches,
                 confidence: ByConfidence::from_counts(&acc.confidence),
                 distinct: acc.distinct.estimate(),
             }
         })
         .collect()
+}
+
+fn personal_default() -> bool {
+    true
+}
+
+fn is_personal(p: &bool) -> bool {
+    *p
 }
 
 /// Per-detector accumulation across all fields of a source.
@@ -865,6 +918,7 @@ pub fn build_linked(
             sensitive_subjects: Count::of(&f.acc.sensitive[chosen.index()], true),
             sensitive_subjects_by_standard: by_standard(&f.acc.sensitive, true),
             non_sensitive_subjects_by_standard: by_standard(&f.acc.non_sensitive, true),
+            sensitive_subjects_by_category: by_category(set, &f.acc),
             minor_subjects: Count::of(&f.acc.minors, true),
             unidentified_records: f.acc.unidentified_records,
             categories: category_entries(set, chosen, &dets),
@@ -945,6 +999,7 @@ pub fn build_linked(
             minor_subjects: Count::of(&total.minors, true),
             sensitive_subjects_by_standard: by_standard(&total.sensitive, true),
             non_sensitive_subjects_by_standard: by_standard(&total.non_sensitive, true),
+            sensitive_subjects_by_category: by_category(set, &total),
             largest_identifier_distinct: largest_identifier,
             unidentified_records: total.unidentified_records,
             records: total.records,

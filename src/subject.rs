@@ -31,6 +31,13 @@ pub struct Subject<'a> {
     pub non_sensitive: [bool; 2],
     /// A resident ID in the record shows a person under 14 on the reference date.
     pub minor: bool,
+    /// Some finding is a person's data on its own (not only an organisation's identifier, nor
+    /// only values that are PI beside a person, such as an IMEI or a diagnosis): a record
+    /// without a key is an unidentified record with PI only then.
+    pub personal: bool,
+    /// Under each [`Standard`] (by [`Standard::index`]), the sensitive categories of the
+    /// record's findings as bits (see [`DetectorSet::sensitive_category_bit`]).
+    pub categories: [u64; 2],
 }
 
 /// Classifies one record. `findings` is every finding of the record, in any order.
@@ -43,12 +50,20 @@ pub fn classify<'a>(
     let mut sensitive = [false; 2];
     let mut non_sensitive = [false; 2];
     let mut minor = false;
+    let mut personal = false;
+    let mut categories = [0u64; 2];
     for (i, f) in findings.into_iter().enumerate() {
         let d = set.get(f.detector);
+        personal |= d.personal && !d.needs_person;
+        let bit = set.sensitive_category_bit(f.detector);
         for st in Standard::ALL {
-            let s = d.sensitive.under(st);
-            sensitive[st.index()] |= s;
-            non_sensitive[st.index()] |= !s;
+            let under = d.sensitive.under(st);
+            sensitive[st.index()] |= under;
+            // An organisation's identifier (a credit code) is no person's PI at all.
+            non_sensitive[st.index()] |= !under && d.personal;
+            if let (true, Some(b)) = (under, bit) {
+                categories[st.index()] |= 1 << b;
+            }
         }
         if d.normaliser == crate::detect::validators::Normaliser::Gb11643
             && !born_long_before(&f.normalised, reference)
@@ -81,6 +96,8 @@ pub fn classify<'a>(
         sensitive,
         non_sensitive,
         minor,
+        personal,
+        categories,
     }
 }
 
@@ -140,6 +157,23 @@ mod tests {
         assert_eq!(s.sensitive, [false, false]);
         let s = classify(&set, &[] as &[Finding], date("2026-11-25"));
         assert_eq!(s.key, None);
+    }
+
+    #[test]
+    fn business_data_and_device_ids_alone_are_no_personal_record() {
+        let set = DetectorSet::load(None).unwrap();
+        let day = date("2026-11-25");
+        let f = set.find_all("统一社会信用代码 91110000600037341L");
+        assert_eq!(f.len(), 1);
+        let s = classify(&set, &f, day);
+        assert!(!s.personal && s.key.is_none());
+        let f = set.find_all("IMEI 356938035643809");
+        assert_eq!(f.len(), 1);
+        assert!(!classify(&set, &f, day).personal);
+        let f = set.find_all("IMEI 356938035643809 a@example.com");
+        assert_eq!(f.len(), 2);
+        let s = classify(&set, &f, day);
+        assert!(s.personal && s.key.is_some());
     }
 
     #[test]

@@ -5,6 +5,9 @@
 //! * *numeric* free patterns (IDs, mobiles, cards: digits and separators only) run anchored at
 //!   the starts of numeric tokens found by a hand-written scanner ([`super::numeric`]);
 //! * *general* free patterns (emails, user patterns with letters) share one multi-pattern
+//!   `meta::Regex` — except that a pattern with a lead literal (the e-mail address, see
+//!   [`Lead`]) keeps a group of its own, so the others (MAC and IP addresses, plates, MRZ
+//!   lines…) do not take its fast search away; they share an *other* group;
 //!   `meta::Regex`, which reports the position and pattern id of every candidate in one pass;
 //! * *context* patterns (passports, permits, the 15-digit ID: formats without a check character)
 //!   count only near a keyword, so they run only over the few characters around a keyword hit
@@ -21,7 +24,8 @@ use regex_automata::{Anchored, Input, MatchKind, PatternID, Span, meta, util::sy
 
 use super::validators::{self, Validator};
 use super::{
-    Detector, Finding, LoadError, decode, is_word_byte, numeric, window_after, window_before,
+    Detector, Finding, LoadError, Standard, decode, is_word_byte, numeric, window_after,
+    window_before,
 };
 
 /// Longest match, in characters, a context pattern is expected to have; widens keyword windows.
@@ -225,6 +229,7 @@ impl Group {
 pub struct Caches {
     numeric: Option<meta::Cache>,
     general: Option<meta::Cache>,
+    other: Option<meta::Cache>,
     context: Option<meta::Cache>,
     context_own: Vec<Option<meta::Cache>>,
     keywords: Option<meta::Cache>,
@@ -242,6 +247,7 @@ pub type CachesGuard<'a> = regex_automata::util::pool::PoolGuard<'a, Caches, Mak
 struct CacheRegexes {
     numeric: Option<meta::Regex>,
     general: Option<meta::Regex>,
+    other: Option<meta::Regex>,
     context: Option<meta::Regex>,
     context_own: Vec<Option<meta::Regex>>,
     keywords: Option<meta::Regex>,
@@ -254,6 +260,7 @@ impl CacheRegexes {
         Caches {
             numeric: cache(&self.numeric),
             general: cache(&self.general),
+            other: cache(&self.other),
             context: cache(&self.context),
             context_own: self.context_own.iter().map(cache).collect(),
             keywords: cache(&self.keywords),
@@ -274,6 +281,9 @@ pub struct DetectorSet {
     pub(super) detectors: Vec<Detector>,
     numeric: Option<Group>,
     general: Option<Group>,
+    /// Free patterns with letters that have no lead literal, searched apart from `general`
+    /// so that the e-mail pattern keeps its own fast search.
+    other: Option<Group>,
     context: Option<Group>,
     /// Each detector's own context patterns (indexed by detector), run over a whole value when
     /// its field's header names the detector.
@@ -290,6 +300,12 @@ pub struct DetectorSet {
     /// Search state for callers that bring none (a text chunk, a header row): made once per
     /// thread, not per call.
     pool: regex_automata::util::pool::Pool<Caches, MakeCaches>,
+    /// Categories of the detectors sensitive under some standard (`medical-health`,
+    /// `financial-account` …), sorted, at most 64: a record's sensitive categories are a bit
+    /// mask over them (see [`crate::subject::Subject::categories`]).
+    sensitive_categories: Vec<String>,
+    /// For each detector: its category's index in `sensitive_categories`, if it is sensitive.
+    category_bit: Vec<Option<u8>>,
     /// The day the data is judged on, as `YYYYMMDD`: a resident ID born after it is no ID.
     reference: u32,
     /// The same as 8 ASCII digits read as a big-endian word, to compare an ID's digits with.
@@ -383,7 +399,17 @@ impl DetectorSet {
                 .or_else(|| cased_prefix_prefilter(&keyword_list))
         });
         let numeric = Group::build(numeric, true).map_err(build_err)?;
+        // A single pattern with a lead literal keeps its group; the rest go to `other`.
+        let (lead, rest): (Vec<_>, Vec<_>) = general
+            .into_iter()
+            .partition(|(re, _)| Lead::of(re).is_some());
+        let (general, other) = if lead.len() == 1 {
+            (lead, rest)
+        } else {
+            (lead.into_iter().chain(rest).collect(), Vec::new())
+        };
         let general = Group::build(general, true).map_err(build_err)?;
+        let other = Group::build(other, true).map_err(build_err)?;
         let context = Group::build(context, true).map_err(build_err)?;
         let context_own: Vec<Option<Group>> = context_own
             .into_iter()
@@ -394,15 +420,37 @@ impl DetectorSet {
         let regexes = CacheRegexes {
             numeric: regex(&numeric),
             general: regex(&general),
+            other: regex(&other),
             context: regex(&context),
             context_own: context_own.iter().map(regex).collect(),
             keywords: keywords.clone(),
             header_only: header_only.iter().map(|(_, _, r)| r.clone()).collect(),
         };
         let make: MakeCaches = Box::new(move || regexes.caches());
+        let sensitive = |d: &Detector| Standard::ALL.iter().any(|&st| d.sensitive.under(st));
+        let mut sensitive_categories: Vec<String> = detectors
+            .iter()
+            .filter(|d| sensitive(d))
+            .map(|d| d.category.clone())
+            .collect();
+        sensitive_categories.sort();
+        sensitive_categories.dedup();
+        sensitive_categories.truncate(64);
+        let category_bit = detectors
+            .iter()
+            .map(|d| {
+                sensitive(d)
+                    .then(|| sensitive_categories.iter().position(|c| *c == d.category))
+                    .flatten()
+                    .and_then(|i| u8::try_from(i).ok())
+            })
+            .collect();
         Ok(DetectorSet {
+            sensitive_categories,
+            category_bit,
             numeric,
             general,
+            other,
             context,
             context_own,
             keywords,
@@ -441,6 +489,20 @@ impl DetectorSet {
 
     pub fn detectors(&self) -> &[Detector] {
         &self.detectors
+    }
+
+    /// The bit of detector `di`'s category in a record's mask of sensitive categories, if the
+    /// detector is sensitive under some standard.
+    pub fn sensitive_category_bit(&self, di: usize) -> Option<u8> {
+        self.category_bit.get(di).copied().flatten()
+    }
+
+    /// The sensitive category a bit of [`sensitive_category_bit`](Self::sensitive_category_bit)
+    /// stands for.
+    pub fn sensitive_category(&self, bit: u8) -> Option<&str> {
+        self.sensitive_categories
+            .get(usize::from(bit))
+            .map(String::as_str)
     }
 
     /// Search state for this set's regexes, for one thread (see [`Caches`]), taken from the
@@ -618,6 +680,9 @@ impl DetectorSet {
             self.scan_group(g, gc, hay, 0, hay.len(), hinted, out);
         }
         if let (Some(g), Some(gc)) = (&self.general, &mut c.general) {
+            self.scan_group(g, gc, hay, 0, hay.len(), hinted, out);
+        }
+        if let (Some(g), Some(gc)) = (&self.other, &mut c.other) {
             self.scan_group(g, gc, hay, 0, hay.len(), hinted, out);
         }
         if let (Some(g), Some(gc)) = (&self.context, &mut c.context) {

@@ -46,6 +46,15 @@ struct DetectorFile {
     category: String,
     sensitive: Sensitivity,
     identifier: bool,
+    /// Whether a finding is personal information at all: `false` for an organisation's
+    /// identifier (the Unified Social Credit Code), reported as business data, never as a
+    /// person or as a record with PI.
+    #[serde(default = "yes")]
+    personal: bool,
+    /// The value is PI only beside a person's data in the same record (an IMEI, a plate, a
+    /// diagnosis): a record holding nothing else is not a record with PI.
+    #[serde(default)]
+    needs_person: bool,
     #[serde(default)]
     priority: u32,
     patterns: Vec<PatternDef>,
@@ -81,6 +90,10 @@ struct ContextFile {
     window: Option<usize>,
 }
 
+fn yes() -> bool {
+    true
+}
+
 /// Parses and checks one detector file. `file` is the name used in error messages.
 pub fn parse_detector(file: &str, text: &str) -> Result<Detector, LoadError> {
     let raw: DetectorFile = toml::from_str(text).map_err(|e| LoadError::Parse {
@@ -106,6 +119,21 @@ pub fn parse_detector(file: &str, text: &str) -> Result<Detector, LoadError> {
         return Err(field(
             "id",
             format!("`{}` differs from the file name `{stem}`", raw.id),
+        ));
+    }
+    if !raw.personal
+        && (raw.identifier || raw.sensitive.gbt35273_2020 || raw.sensitive.gbt45574_2025)
+    {
+        return Err(field(
+            "personal",
+            "a detector of data that is not personal can be neither an identifier nor sensitive"
+                .into(),
+        ));
+    }
+    if raw.needs_person && raw.identifier {
+        return Err(field(
+            "needs_person",
+            "an identifier is a person's data: it cannot need another".into(),
         ));
     }
     if raw.patterns.is_empty() {
@@ -208,6 +236,8 @@ pub fn parse_detector(file: &str, text: &str) -> Result<Detector, LoadError> {
         category: raw.category,
         sensitive: raw.sensitive,
         identifier: raw.identifier,
+        personal: raw.personal,
+        needs_person: raw.needs_person,
         priority: raw.priority,
         patterns: raw.patterns,
         validator,
@@ -372,5 +402,21 @@ no_match = ["12"]
         assert!(e.contains("field `not_header_hints`"), "{e}");
         let e = err("negative_words = [\"a\"]", "");
         assert!(e.contains("unknown field"), "{e}");
+    }
+
+    #[test]
+    fn business_data_and_person_bound_values_are_checked() {
+        let d = parse_detector("x-id.toml", &file("personal = false", "")).unwrap();
+        assert!(!d.personal && !d.needs_person);
+        let d = parse_detector("x-id.toml", &file("needs_person = true", "")).unwrap();
+        assert!(d.personal && d.needs_person);
+        // An organisation's identifier can be no subject key; an identifier needs nobody else.
+        let text = file("personal = false", "").replace("identifier = false", "identifier = true");
+        let e = parse_detector("x-id.toml", &text).unwrap_err().to_string();
+        assert!(e.contains("field `personal`"), "{e}");
+        let text =
+            file("needs_person = true", "").replace("identifier = false", "identifier = true");
+        let e = parse_detector("x-id.toml", &text).unwrap_err().to_string();
+        assert!(e.contains("field `needs_person`"), "{e}");
     }
 }

@@ -10,6 +10,7 @@
 //! a digit run inside a longer digit run must not match. So a candidate counts only when the bytes
 //! on either side are not ASCII letters or digits.
 
+pub mod checks;
 pub mod decode;
 mod engine;
 pub mod guards;
@@ -109,6 +110,13 @@ pub struct Detector {
     pub category: String,
     pub sensitive: Sensitivity,
     pub identifier: bool,
+    /// `false` for data about an organisation, not a person (see the `personal` field of a
+    /// detector file): counted as business data, never as PI.
+    pub personal: bool,
+    /// PI only beside a person's data in the same record (a device or vehicle identifier, a
+    /// diagnosis): alone, a record with it is not counted as a record with PI (see the
+    /// `needs_person` field of a detector file).
+    pub needs_person: bool,
     pub priority: u32,
     pub patterns: Vec<PatternDef>,
     pub validator: Option<Validator>,
@@ -199,11 +207,15 @@ impl Detector {
 }
 
 /// Does `header` equal one of `hints`, or contain one of three characters or more (both
-/// squashed: case-insensitive, without spaces, `_` and `-`)?
+/// squashed: case-insensitive, without spaces, `_` and `-`)? A hint written `=lat` matches
+/// only a header that is exactly it: `lat` is inside `plate` and `template`.
 fn hint_matches(hints: &[String], header: &str) -> bool {
     let h = squash(header);
     !h.is_empty()
         && hints.iter().any(|hint| {
+            if let Some(exact) = hint.strip_prefix('=') {
+                return h == squash(exact);
+            }
             let hint = squash(hint);
             !hint.is_empty() && (h == hint || (hint.chars().count() >= 3 && h.contains(&hint)))
         })
@@ -470,6 +482,23 @@ mod tests {
     }
 
     #[test]
+    fn exact_hints_match_only_the_whole_header() {
+        let set = DetectorSet::load(None).unwrap();
+        let gps = set.get(set.index_of("gps-coordinate").unwrap());
+        assert!(gps.header_matches("lat") && gps.header_matches("LNG"));
+        assert!(gps.header_matches("GPS_Latitude"));
+        assert!(!gps.header_matches("plate") && !gps.header_matches("template"));
+        assert!(
+            !gps.header_matches("门店纬度"),
+            "a store's position is vetoed"
+        );
+        assert!(!gps.header_matches("ip_location"));
+        let dx = set.get(set.index_of("health-record").unwrap());
+        assert!(dx.header_matches("出院诊断") && dx.header_matches("Diagnosis"));
+        assert!(!dx.header_matches("diagnosis_code_version"));
+    }
+
+    #[test]
     fn header_matching_ignores_case_and_separators() {
         let set = DetectorSet::load(None).unwrap();
         let id = set.get(set.index_of("cn-resident-id").unwrap());
@@ -627,7 +656,8 @@ mod tests {
         assert!(ids("订单号 13812345678").is_empty());
         assert_eq!(ids("订单号 2023 手机 13812345678"), ["cn-mobile"]);
         assert_eq!(ids("手机 13812345678 订单号 9"), ["cn-mobile"]);
-        assert!(ids("card IMEI 356938035643809").is_empty());
+        // Named an IMEI: no card, but the `imei` detector's device identifier.
+        assert_eq!(ids("card IMEI 356938035643809"), ["imei"]);
         assert_eq!(ids("IMEI 1, card 6222021234567890128"), ["bank-card"]);
         // A keyword inside a longer word is no keyword: "sn" in "json".
         assert_eq!(ids("json card 6222021234567890128"), ["bank-card"]);

@@ -21,6 +21,8 @@
 //! date elsewhere, with [`age_on`]).
 
 use chrono::{Datelike, NaiveDate};
+
+use super::checks;
 use std::borrow::Cow;
 
 /// A named check that a matched text really is the identifier its pattern looks like.
@@ -40,6 +42,58 @@ pub enum Validator {
     CnName,
     /// A mainland postal address: names a province, city, district or street level.
     Address,
+    /// Hong Kong identity card number with its mod-11 check character.
+    Hkid,
+    /// Macau resident identity card number (shape only: no published check).
+    MacauId,
+    /// Taiwan national ID / resident certificate with its mod-10 check.
+    Twid,
+    /// A document number under a naming header (military officer ID, driving licence).
+    DocumentNumber,
+    /// Mainland landline: area code and local number of the right lengths.
+    CnLandline,
+    /// International number: `+`, an assigned country code other than 86, 8–15 digits.
+    E164,
+    /// US Social Security number: issued area, group and serial.
+    UsSsn,
+    /// Vehicle identification number with its ISO 3779 check digit.
+    Vin,
+    /// IMEI: 15 digits, a GSMA reporting body and the Luhn check.
+    Imei,
+    /// Unicast MAC address, one separator throughout.
+    Mac,
+    /// Public IPv4 address (no private, reserved or documentation range).
+    Ipv4,
+    /// Global unicast IPv6 address.
+    Ipv6,
+    /// Unified Social Credit Code (GB 32100) with its mod-31 check character.
+    Uscc,
+    /// IBAN: country format and ISO 7064 MOD 97-10.
+    Iban,
+    /// An account number that is not a payment card, under an account header.
+    AccountNumber,
+    /// Passport / travel-document MRZ line with all ICAO 9303 check digits.
+    Mrz,
+    /// Mainland licence plate (GA 36-2018), ordinary or new-energy.
+    CnPlate,
+    /// A diagnosis or health finding: ICD-10 code or dictionary term.
+    MedicalTerm,
+    /// A drug: dictionary name or dosage form.
+    DrugName,
+    /// A religious belief from the dictionary.
+    Religion,
+    /// A sexual orientation from the dictionary.
+    SexualOrientation,
+    /// Any value that reports something (not empty, not "none").
+    Affirmative,
+    /// An amount of money above zero.
+    Amount,
+    /// A biometric template: long base64 or hex, or a vector of ≥ 32 numbers.
+    BiometricBlob,
+    /// A precise coordinate or pair (≥ 4 decimals).
+    Coordinate,
+    /// A precise `lat,lng` pair in text.
+    CoordinatePair,
 }
 
 impl Validator {
@@ -51,6 +105,32 @@ impl Validator {
         Self::Email,
         Self::CnName,
         Self::Address,
+        Self::Hkid,
+        Self::MacauId,
+        Self::Twid,
+        Self::DocumentNumber,
+        Self::CnLandline,
+        Self::E164,
+        Self::UsSsn,
+        Self::Vin,
+        Self::Imei,
+        Self::Mac,
+        Self::Ipv4,
+        Self::Ipv6,
+        Self::Uscc,
+        Self::Iban,
+        Self::AccountNumber,
+        Self::Mrz,
+        Self::CnPlate,
+        Self::MedicalTerm,
+        Self::DrugName,
+        Self::Religion,
+        Self::SexualOrientation,
+        Self::Affirmative,
+        Self::Amount,
+        Self::BiometricBlob,
+        Self::Coordinate,
+        Self::CoordinatePair,
     ];
     /// The names a detector file may use, in the order of [`Validator::ALL`].
     pub const NAMES: &'static [&'static str] = &[
@@ -60,6 +140,32 @@ impl Validator {
         "email",
         "cn-name",
         "address",
+        "hkid",
+        "macau-id",
+        "twid",
+        "document-number",
+        "cn-landline",
+        "e164",
+        "us-ssn",
+        "vin",
+        "imei",
+        "mac",
+        "ipv4",
+        "ipv6",
+        "uscc",
+        "iban",
+        "account-number",
+        "mrz",
+        "cn-plate",
+        "medical-term",
+        "drug-name",
+        "religion",
+        "sexual-orientation",
+        "affirmative",
+        "amount",
+        "biometric-blob",
+        "coordinate",
+        "coordinate-pair",
     ];
 
     /// The validator called `name`, or `None` if there is none.
@@ -76,6 +182,32 @@ impl Validator {
             Self::Email => "email",
             Self::CnName => "cn-name",
             Self::Address => "address",
+            Self::Hkid => "hkid",
+            Self::MacauId => "macau-id",
+            Self::Twid => "twid",
+            Self::DocumentNumber => "document-number",
+            Self::CnLandline => "cn-landline",
+            Self::E164 => "e164",
+            Self::UsSsn => "us-ssn",
+            Self::Vin => "vin",
+            Self::Imei => "imei",
+            Self::Mac => "mac",
+            Self::Ipv4 => "ipv4",
+            Self::Ipv6 => "ipv6",
+            Self::Uscc => "uscc",
+            Self::Iban => "iban",
+            Self::AccountNumber => "account-number",
+            Self::Mrz => "mrz",
+            Self::CnPlate => "cn-plate",
+            Self::MedicalTerm => "medical-term",
+            Self::DrugName => "drug-name",
+            Self::Religion => "religion",
+            Self::SexualOrientation => "sexual-orientation",
+            Self::Affirmative => "affirmative",
+            Self::Amount => "amount",
+            Self::BiometricBlob => "biometric-blob",
+            Self::Coordinate => "coordinate",
+            Self::CoordinatePair => "coordinate-pair",
         }
     }
 
@@ -89,6 +221,32 @@ impl Validator {
             Self::Email => is_email(raw),
             Self::CnName => super::person::is_cn_name(raw),
             Self::Address => super::person::is_address(raw),
+            Self::Hkid => checks::is_hkid(raw),
+            Self::MacauId => checks::is_macau_id(raw),
+            Self::Twid => checks::is_twid(raw),
+            Self::DocumentNumber => checks::is_document_number(raw),
+            Self::CnLandline => checks::cn_landline(raw).is_some(),
+            Self::E164 => checks::is_e164(raw),
+            Self::UsSsn => checks::is_us_ssn(raw),
+            Self::Vin => checks::is_vin(raw),
+            Self::Imei => checks::is_imei(raw),
+            Self::Mac => checks::is_mac(raw),
+            Self::Ipv4 => checks::is_public_ipv4(raw),
+            Self::Ipv6 => checks::is_public_ipv6(raw),
+            Self::Uscc => checks::is_uscc(raw),
+            Self::Iban => checks::is_iban(raw),
+            Self::AccountNumber => checks::is_account_number(raw),
+            Self::Mrz => checks::mrz_line(raw).is_some(),
+            Self::CnPlate => checks::is_cn_plate(raw),
+            Self::MedicalTerm => checks::is_medical_term(raw),
+            Self::DrugName => checks::is_drug(raw),
+            Self::Religion => checks::is_religion(raw),
+            Self::SexualOrientation => checks::is_sexual_orientation(raw),
+            Self::Affirmative => checks::is_affirmative(raw),
+            Self::Amount => checks::is_amount(raw),
+            Self::BiometricBlob => checks::is_biometric_blob(raw),
+            Self::Coordinate => checks::is_precise_coordinate(raw),
+            Self::CoordinatePair => checks::is_coordinate_pair_text(raw),
         }
     }
 }
@@ -110,6 +268,13 @@ pub enum Normaliser {
     UpperAlnum,
     /// Whitespace removed (names and addresses, where spacing is not significant).
     Squash,
+    /// A mainland landline as `0` + area code + local number, digits only (`+86 10 …` and
+    /// `010-…` are one key).
+    CnLandline,
+    /// An IP address in its canonical text (`2408:8207:0:0::1` → `2408:8207::1`).
+    Ip,
+    /// A passport MRZ line as `NATIONALITY:DOCUMENT-NUMBER`.
+    Mrz,
 }
 
 impl Normaliser {
@@ -122,6 +287,9 @@ impl Normaliser {
         Self::Digits,
         Self::UpperAlnum,
         Self::Squash,
+        Self::CnLandline,
+        Self::Ip,
+        Self::Mrz,
     ];
     /// The names a detector file may use, in the order of [`Normaliser::ALL`].
     pub const NAMES: &'static [&'static str] = &[
@@ -132,6 +300,9 @@ impl Normaliser {
         "digits",
         "upper-alnum",
         "squash",
+        "cn-landline",
+        "ip",
+        "mrz",
     ];
 
     /// The normaliser called `name`, or `None` if there is none.
@@ -149,6 +320,9 @@ impl Normaliser {
             Self::Digits => "digits",
             Self::UpperAlnum => "upper-alnum",
             Self::Squash => "squash",
+            Self::CnLandline => "cn-landline",
+            Self::Ip => "ip",
+            Self::Mrz => "mrz",
         }
     }
 
@@ -251,6 +425,15 @@ impl Normaliser {
                 s.into()
             }
             Self::Squash => super::person::squashed(raw),
+            Self::CnLandline => checks::cn_landline(raw)
+                .unwrap_or_else(|| ascii_filtered(raw, u8::is_ascii_digit))
+                .into(),
+            Self::Ip => checks::canonical_ip(raw)
+                .unwrap_or_else(|| raw.trim().to_ascii_lowercase())
+                .into(),
+            Self::Mrz => checks::mrz_line(raw)
+                .unwrap_or_else(|| raw.trim().to_string())
+                .into(),
         }
     }
 }
@@ -272,6 +455,9 @@ pub enum Masker {
     Name,
     /// The first 6 characters (province and city at most): `广东省深圳市*********`.
     Address,
+    /// Nothing shown: eight stars whatever the value (a diagnosis, a salary, a coordinate,
+    /// a biometric template: any part of them discloses the sensitive information).
+    Redact,
 }
 
 impl Masker {
@@ -284,10 +470,11 @@ impl Masker {
         Self::Document,
         Self::Name,
         Self::Address,
+        Self::Redact,
     ];
     /// The names a detector file may use, in the order of [`Masker::ALL`].
     pub const NAMES: &'static [&'static str] = &[
-        "id", "mobile", "email", "card", "document", "name", "address",
+        "id", "mobile", "email", "card", "document", "name", "address", "redact",
     ];
 
     /// The masker called `name`, or `None` if there is none.
@@ -305,6 +492,7 @@ impl Masker {
             Self::Document => "document",
             Self::Name => "name",
             Self::Address => "address",
+            Self::Redact => "redact",
         }
     }
 
@@ -338,6 +526,8 @@ impl Masker {
                 let n = normalised.chars().count();
                 keep_ends(normalised, 6.min(n / 2), 0, 1, out)
             }
+            Self::Redact if normalised.is_empty() => {}
+            Self::Redact => out.push_str("********"),
         }
     }
 }
@@ -524,7 +714,7 @@ fn region_bits() -> &'static [u64] {
 /// Whether six ASCII digits are a region code that existed (GB/T 2260 since 1980, or a
 /// Hong Kong / Macau / Taiwan residence-permit code). People keep the code of the place their
 /// birth was registered, so codes abolished since still count.
-fn is_region_code(six: &[u8]) -> bool {
+pub(crate) fn is_region_code(six: &[u8]) -> bool {
     let code = six
         .iter()
         .fold(0u32, |n, d| n * 10 + u32::from(d.wrapping_sub(b'0')));
