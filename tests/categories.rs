@@ -93,6 +93,8 @@ fn scan(dir: &Path) -> Inventory {
         classify: ClassifyConfig::default(),
         link_cap: pipl_scan::link::DEFAULT_CAP,
         links_abandoned: None,
+        link_spill: None,
+        link_sort_entries: 1 << 20,
     };
     inventory::build(&set, meta, files)
 }
