@@ -89,8 +89,17 @@ pub fn sniff_container(path: &Path, bytes: &[u8]) -> Option<Format> {
                 _ => "xlsx",
             }));
         }
+        if has("__substg1.0_") || ext == "msg" {
+            return Some(Format::Document(DocKind::Msg));
+        }
         if has("Workbook") || has("Book") || ext == "xls" {
             return Some(Format::Sheet(SheetKind::Xls));
+        }
+        if has("WordDocument") {
+            return Some(Format::Document(DocKind::LegacyDoc));
+        }
+        if has("PowerPoint Document") {
+            return Some(Format::Document(DocKind::LegacyPpt));
         }
         return Some(Format::Container("ole"));
     }
@@ -183,7 +192,7 @@ fn encrypted_document(ext: &str) -> Option<&'static str> {
 }
 
 /// A document format told by the start of a file that is not a zip or OLE container (`head`,
-/// the first bytes) and its name: e-mail messages and mailboxes.
+/// the first bytes) and its name: PDF, e-mail messages and mailboxes, HTML and XML.
 pub fn sniff_document(path: &Path, head: &[u8]) -> Option<DocKind> {
     let ext = extension(path);
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
@@ -191,6 +200,31 @@ pub fn sniff_document(path: &Path, head: &[u8]) -> Option<DocKind> {
         "eml" => return Some(DocKind::Eml),
         "mbox" | "mbx" => return Some(DocKind::Mbox),
         _ => {}
+    }
+    if let Some(f) = super::document::image::sniff(head) {
+        return Some(DocKind::Image(f));
+    }
+    // A PDF may have junk before its header; readers accept it within the first KiB.
+    if memchr::memmem::find(&head[..head.len().min(1024)], b"%PDF-").is_some() || ext == "pdf" {
+        return Some(DocKind::Pdf);
+    }
+    match ext.as_str() {
+        "html" | "htm" | "xhtml" => return Some(DocKind::Html),
+        "xml" => return Some(DocKind::Xml),
+        _ => {}
+    }
+    let start = String::from_utf8_lossy(&head[..head.len().min(512)])
+        .trim_start()
+        .to_ascii_lowercase();
+    if start.starts_with("<!doctype html") || start.starts_with("<html") {
+        return Some(DocKind::Html);
+    }
+    if start.starts_with("<?xml") {
+        return Some(if start.contains("<html") {
+            DocKind::Html
+        } else {
+            DocKind::Xml
+        });
     }
     if head.starts_with(b"From ") && looks_like_mail(head.splitn(2, |&b| b == b'\n').nth(1)?) {
         return Some(DocKind::Mbox);

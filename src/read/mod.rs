@@ -196,14 +196,14 @@ pub fn read_bytes(
 ) -> BytesOutcome {
     let container = format::sniff_container(name, bytes);
     if let Some(format::Format::Document(kind)) = container {
-        return BytesOutcome::of_document(kind, document::read(bytes, kind, ctx));
+        return BytesOutcome::of_document(kind, document::read(name, bytes, kind, ctx));
     }
     if let Some(kind) = container
         .is_none()
         .then(|| format::sniff_document(name, &bytes[..bytes.len().min(SNIFF_LEN)]))
         .flatten()
     {
-        return BytesOutcome::of_document(kind, document::read(bytes, kind, ctx));
+        return BytesOutcome::of_document(kind, document::read(name, bytes, kind, ctx));
     }
     if let Some(fmt) = container {
         let out = sheet::read_container(bytes, fmt, ctx);
