@@ -210,6 +210,71 @@ fn an_encrypted_document_is_unreadable_encrypted() {
     });
 }
 
+#[test]
+fn a_pdf_text_layer_is_read_page_by_page() {
+    with_ctx(|ctx, set| {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "roster.pdf", &docgen::pdf(3, 4));
+        let r = &read(&p, ctx)[0];
+        assert_eq!(
+            (r.format.as_str(), r.status),
+            ("pdf", Status::Scanned),
+            "{:?}",
+            r.reason
+        );
+        assert_eq!(found(&r.acc, set, "cn-mobile"), (12, 12));
+        assert_eq!(found(&r.acc, set, "email"), (12, 12));
+        // Cut short: an error that says what is wrong, never a panic.
+        let bytes = docgen::pdf(3, 4);
+        let p = write(dir.path(), "cut.pdf", &bytes[..bytes.len() / 3]);
+        let r = &read(&p, ctx)[0];
+        assert_eq!(r.format, "pdf");
+        assert!(r.status != Status::Skipped, "{:?}", r.reason);
+    });
+}
+
+#[test]
+fn html_xml_and_rtf_are_told_apart_and_read_as_text() {
+    with_ctx(|ctx, set| {
+        let dir = tempfile::tempdir().unwrap();
+        let html = "<!DOCTYPE html><html><head><meta charset=utf-8><script>var t='13700000000'</script></head>\
+                    <body><table><tr><td>张伟</td><td>13812345678</td></tr></table><p>a&#64;huaxia-trading.cn</p></body></html>";
+        let r = &read(&write(dir.path(), "page.txt", html.as_bytes()), ctx)[0];
+        assert_eq!((r.format.as_str(), r.status), ("html", Status::Scanned));
+        assert_eq!(found(&r.acc, set, "cn-mobile").0, 1, "scripts are not text");
+        assert_eq!(found(&r.acc, set, "email").0, 1, "&#64; is decoded");
+        let xml = "<?xml version=\"1.0\"?><staff><p tel=\"13812345678\"><mail>b@huaxia-trading.cn</mail></p></staff>";
+        let r = &read(&write(dir.path(), "export.dat", xml.as_bytes()), ctx)[0];
+        assert_eq!((r.format.as_str(), r.status), ("xml", Status::Scanned));
+        assert_eq!(found(&r.acc, set, "cn-mobile").0, 1);
+        assert_eq!(found(&r.acc, set, "email").0, 1);
+        let r = &read(&write(dir.path(), "memo", b"{\\rtf1\\ansi hello}"), ctx)[0];
+        assert_eq!((r.format.as_str(), r.status), ("rtf", Status::Skipped));
+    });
+}
+
+#[test]
+fn images_are_listed_and_identity_documents_named() {
+    with_ctx(|ctx, _| {
+        let dir = tempfile::tempdir().unwrap();
+        let jpeg = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xFF\xD9";
+        std::fs::create_dir(dir.path().join("证件")).unwrap();
+        let r = &read(&write(dir.path(), "证件/张伟_正反面.jpg", jpeg), ctx)[0];
+        assert_eq!((r.format.as_str(), r.status), ("image", Status::Skipped));
+        let why = r.reason.as_deref().unwrap();
+        assert!(
+            why.contains("identity-document-image") && why.contains("people unknown"),
+            "{why}"
+        );
+        let r = &read(
+            &write(dir.path(), "logo.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+            ctx,
+        )[0];
+        assert_eq!((r.format.as_str(), r.status), ("image", Status::Skipped));
+        assert!(!r.reason.as_deref().unwrap().contains("sensitive"));
+    });
+}
+
 // ---- the shared corpus of third-party documents ---------------------------------------------
 
 fn corpus() -> Option<PathBuf> {
@@ -308,5 +373,63 @@ fn corpus_mail_matches_the_ground_truth() {
         assert!(found(&r.acc, set, "email").1 >= 10);
         let r = &all("mbox/mimekit_unmunged.mbox")[0];
         assert_eq!(samples(&r.acc, set, "email"), vec!["j***@xamarin.com"]);
+    });
+}
+
+#[test]
+fn corpus_pdf_and_msg_match_the_ground_truth() {
+    let Some(dir) = corpus() else { return };
+    use pipl_scan::read::document::pdf::read_pdf;
+    // Chinese text through CID fonts: a predefined GBK CMap without ToUnicode, Identity-H with
+    // ToUnicode, and a non-BMP character in a Traditional name.
+    for (f, want) in [
+        ("pdfjs_issue2128r.pdf", "李新录"),
+        ("pdfjs_issue3521.pdf", "我们都是黑体字"),
+        ("pdfjs_issue12823.pdf", "描述团队的共同目标"),
+        ("pdfjs_issue19182.pdf", "胡駿"),
+    ] {
+        let bytes = std::fs::read(dir.join("pdf").join(f)).unwrap();
+        let ex = read_pdf(&bytes).unwrap_or_else(|e| panic!("{f}: {}", e.message));
+        assert!(ex.text.contains(want), "{f}: {}", ex.text);
+    }
+    with_ctx(|ctx, set| {
+        let one = |rel: &str| read(&dir.join(rel), ctx).into_iter().next().unwrap();
+        for f in [
+            "pdf/pdfjs_issue3371.pdf",
+            "pdf/pdfminer_encryption_aes-256.pdf",
+        ] {
+            let r = one(f);
+            assert_eq!(r.status, Status::Unreadable, "{f}");
+            assert!(
+                r.reason.as_deref().unwrap().contains("encrypted"),
+                "{f}: {:?}",
+                r.reason
+            );
+        }
+        // Encrypted with the empty user password: read.
+        let r = one("pdf/pdfjs_issue7665.pdf");
+        assert_eq!(r.status, Status::Scanned, "{:?}", r.reason);
+        for f in ["pdf/pdfjs_issue7200.pdf", "pdf/pdfminer_pdf-with-jbig2.pdf"] {
+            let r = one(f);
+            assert_eq!(r.status, Status::Unreadable, "{f}");
+            assert!(
+                r.reason
+                    .as_deref()
+                    .unwrap()
+                    .contains("no text layer (scanned image)"),
+                "{f}"
+            );
+        }
+        // Outlook messages: Unicode and Big5 properties, recipients, attachments.
+        let r = one("msg/poi_outlook_30_msg.msg");
+        assert_eq!((r.format.as_str(), r.status), ("msg", Status::Scanned));
+        assert_eq!(found(&r.acc, set, "email").1, 18);
+        let r = one("msg/poi_chinese-traditional.msg");
+        assert_eq!(r.encoding.as_deref(), Some("big5"));
+        assert_eq!(samples(&r.acc, set, "email"), vec!["t***@fengttt.com"]);
+        let r = read(&dir.join("msg/poi_attachment_test_msg.msg"), ctx);
+        assert!(r.iter().any(|x| x.path.ends_with("!pj1.txt")), "{r:?}");
+        let r = one("msg/poi_msgClassContact.msg");
+        assert_eq!(found(&r.acc, set, "email").1, 2);
     });
 }

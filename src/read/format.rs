@@ -208,6 +208,9 @@ pub fn sniff_document(path: &Path, head: &[u8]) -> Option<DocKind> {
     if memchr::memmem::find(&head[..head.len().min(1024)], b"%PDF-").is_some() || ext == "pdf" {
         return Some(DocKind::Pdf);
     }
+    if head.starts_with(b"{\\rtf") || ext == "rtf" {
+        return Some(DocKind::Rtf);
+    }
     match ext.as_str() {
         "html" | "htm" | "xhtml" => return Some(DocKind::Html),
         "xml" => return Some(DocKind::Xml),

@@ -290,3 +290,55 @@ pub fn mbox(messages: usize) -> Vec<u8> {
     }
     out.into_bytes()
 }
+
+/// A PDF of `pages` pages with Helvetica text, `per_page` people on each
+/// (`people(500, pages * per_page)`), written object by object with its xref table.
+pub fn pdf(pages: usize, per_page: usize) -> Vec<u8> {
+    let ps = people(500, pages * per_page);
+    let mut objects: Vec<String> = Vec::new();
+    // 1 catalog, 2 pages, 3 font; then page / content pairs.
+    objects.push("<< /Type /Catalog /Pages 2 0 R >>".into());
+    let kids: Vec<String> = (0..pages).map(|i| format!("{} 0 R", 4 + 2 * i)).collect();
+    objects.push(format!(
+        "<< /Type /Pages /Kids [{}] /Count {pages} >>",
+        kids.join(" ")
+    ));
+    objects.push("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".into());
+    for p in 0..pages {
+        let mut content = String::from("BT /F1 10 Tf 50 800 Td 14 TL\n");
+        for person in &ps[p * per_page..(p + 1) * per_page] {
+            content += &format!(
+                "(Employee contact: mobile {} email {}) Tj T*\n",
+                person.phone, person.email
+            );
+        }
+        content += "ET";
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents {} 0 R >>",
+            5 + 2 * p
+        ));
+        objects.push(format!(
+            "<< /Length {} >>\nstream\n{content}\nendstream",
+            content.len() + 1
+        ));
+    }
+    let mut out = b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for o in offsets {
+        out.extend(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}

@@ -43,8 +43,95 @@ pub fn read_html(bytes: &[u8]) -> Result<Extracted, DocError> {
         encoding: Some(enc),
         ..Extracted::default()
     };
-    ex.lines(&mail_parser::decoders::html::html_to_text(&text));
+    for block in html_blocks(&text) {
+        if !ex.lines(&mail_parser::decoders::html::html_to_text(&block)) {
+            break;
+        }
+    }
     Ok(ex)
+}
+
+/// Tags that end a line of text: a table cell, a paragraph, a list item…
+const BLOCK_TAGS: &[&str] = &[
+    "p",
+    "div",
+    "br",
+    "tr",
+    "td",
+    "th",
+    "li",
+    "ul",
+    "ol",
+    "table",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "hr",
+    "title",
+    "option",
+];
+
+/// The page cut into blocks at block-level tags, scripts and styles removed: mail-parser's
+/// converter runs words of adjacent cells together (`张伟13812345678a@x.cn`), which would join
+/// a phone number to the e-mail address after it.
+fn html_blocks(html: &str) -> Vec<String> {
+    let lower = html.to_ascii_lowercase();
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut i = 0;
+    while i < html.len() {
+        let Some(off) = lower[i..].find('<') else {
+            cur.push_str(&html[i..]);
+            break;
+        };
+        let lt = i + off;
+        cur.push_str(&html[i..lt]);
+        let rest = &lower[lt + 1..];
+        // Scripts and styles are dropped whole.
+        let dropped = ["script", "style"].into_iter().find(|t| {
+            rest.starts_with(t) && !rest[t.len()..].starts_with(|c: char| c.is_ascii_alphanumeric())
+        });
+        if let Some(t) = dropped {
+            let close = format!("</{t}");
+            i = match lower[lt..].find(&close) {
+                Some(j) => lower[lt + j..]
+                    .find('>')
+                    .map_or(html.len(), |k| lt + j + k + 1),
+                None => html.len(),
+            };
+            continue;
+        }
+        let name: String = rest
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        if BLOCK_TAGS.contains(&name.as_str()) {
+            if !cur.trim().is_empty() {
+                out.push(std::mem::take(&mut cur));
+            } else {
+                cur.clear();
+            }
+        }
+        let end = lower[lt..].find('>').map_or(html.len(), |k| lt + k + 1);
+        cur.push_str(&html[lt..end]);
+        i = end;
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur);
+    }
+    out
 }
 
 /// One open element of an XML file.

@@ -50,6 +50,8 @@ pub enum DocKind {
     Image(&'static str),
     Html,
     Xml,
+    /// Rich Text Format: recognised, not extracted.
+    Rtf,
     /// An Outlook message (OLE2).
     Msg,
     /// Legacy Word 97–2003 / PowerPoint 97–2003 (OLE2): recognised, not extracted.
@@ -75,6 +77,7 @@ impl DocKind {
             DocKind::Image(_) => "image",
             DocKind::Html => "html",
             DocKind::Xml => "xml",
+            DocKind::Rtf => "rtf",
             DocKind::Msg => "msg",
             DocKind::LegacyDoc => "doc",
             DocKind::LegacyPpt => "ppt",
@@ -237,6 +240,12 @@ fn extract(path: &Path, bytes: &[u8], kind: DocKind) -> Result<Extracted, DocErr
         DocKind::Pdf => pdf::read_pdf(bytes),
         DocKind::Html => markup::read_html(bytes),
         DocKind::Xml => markup::read_xml(bytes),
+        DocKind::Rtf => Err(DocError {
+            status: Status::Skipped,
+            message: "RTF: its text is not extracted by this version; save it as .docx to \
+                      scan it"
+                .to_string(),
+        }),
         DocKind::Msg => ole::read_msg(bytes),
         DocKind::LegacyDoc | DocKind::LegacyPpt => Err(DocError {
             status: Status::Skipped,
