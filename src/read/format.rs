@@ -409,6 +409,41 @@ mod tests {
     }
 
     #[test]
+    fn documents_by_content_then_name() {
+        let p = Path::new;
+        let mail = b"Return-Path: <a@example.com>\nFrom: a@example.com\nSubject: hi\n\nbody\n";
+        assert_eq!(sniff_document(p("x"), mail), Some(DocKind::Eml));
+        let mbox = b"From a@example.com Mon Dec  7 10:00:00 2026\nFrom: a@example.com\nDate: Mon, 7 Dec 2026\n\nx\n";
+        assert_eq!(sniff_document(p("Inbox"), mbox), Some(DocKind::Mbox));
+        assert_eq!(
+            sniff_document(p("a.bin"), b"junk\n%PDF-1.4\n"),
+            Some(DocKind::Pdf)
+        );
+        assert_eq!(
+            sniff_document(p("a.txt"), b"<!DOCTYPE html><p>x"),
+            Some(DocKind::Html)
+        );
+        assert_eq!(
+            sniff_document(p("a.dat"), b"<?xml version='1.0'?><a/>"),
+            Some(DocKind::Xml)
+        );
+        assert_eq!(
+            sniff_document(p("a.dat"), b"{\\rtf1 x}"),
+            Some(DocKind::Rtf)
+        );
+        // A CSV, a log and a note that mentions a sender are not mail.
+        assert_eq!(sniff_document(p("a.csv"), b"from,to\na,b\n"), None);
+        assert_eq!(
+            sniff_document(p("a.log"), b"Date: today\nnothing else\n"),
+            None
+        );
+        assert_eq!(
+            sniff_document(p("n.txt"), b"Note\nFrom: Li\nSubject: x\n"),
+            None
+        );
+    }
+
+    #[test]
     fn containers_by_entries_not_names() {
         let mut buf = Cursor::new(Vec::new());
         {
