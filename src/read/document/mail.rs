@@ -135,7 +135,7 @@ fn message(msg: &Message, ex: &mut Extracted, budget: &mut Budget, prefix: &str)
     for (i, part) in msg.parts.iter().enumerate() {
         let text: Option<Cow<str>> = match &part.body {
             PartType::Text(t) => Some(Cow::Borrowed(t.as_ref())),
-            PartType::Html(h) => Some(Cow::Owned(mail_parser::decoders::html::html_to_text(h))),
+            PartType::Html(h) => Some(Cow::Owned(super::markup::html_to_lines(h))),
             _ => None,
         };
         if let Some(t) = text {

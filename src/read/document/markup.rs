@@ -1,12 +1,13 @@
 //! HTML and XML as text: tags stripped, entities decoded.
 //!
-//! HTML goes through mail-parser's `html_to_text` (the converter it uses for HTML mail
-//! bodies: scripts, styles and comments dropped, block tags as line breaks, named and numeric
-//! entities decoded), after the bytes are decoded in their charset (a `<meta charset>` or the
-//! scanner's encoding detection, so a GBK page reads as Chinese). XML goes through quick-xml:
-//! an element whose children are all leaves is one line of `child: value` pairs with its
-//! attributes — so that the fields of one `<row>` or `<person>` stay one record — and other
-//! text is a line of its own.
+//! HTML is read line for line — each line of the page one record, so record numbers are its
+//! line numbers as they were when HTML was read as plain text — through mail-parser's
+//! `html_to_text` (named and numeric entities decoded), after the bytes are decoded in their
+//! charset (a `<meta charset>` or the scanner's encoding detection, so a GBK page reads as
+//! Chinese), scripts and styles dropped, and a space put before every block tag so that the
+//! cells of a row stay apart. XML goes through quick-xml: an element whose children are all
+//! leaves is one line of `child: value` pairs with its attributes — so that the fields of one
+//! `<row>` or `<person>` stay one record — and other text is a line of its own.
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
@@ -36,22 +37,48 @@ fn decode(bytes: &[u8]) -> (String, String) {
     (text.into_owned(), enc.name().to_ascii_lowercase())
 }
 
-/// Reads an HTML page.
+/// Reads an HTML page: each line of the source is a line of text (a record), tags stripped
+/// and entities decoded, so record numbers are the page's line numbers as in a text file.
+/// Cells and blocks on one line are kept apart by a space: mail-parser's converter alone runs
+/// adjacent cells together (`张伟13812345678a@x.cn`), which would join a phone number to the
+/// e-mail address after it. Scripts and styles are dropped, their lines kept empty.
 pub fn read_html(bytes: &[u8]) -> Result<Extracted, DocError> {
     let (text, enc) = decode(bytes);
     let mut ex = Extracted {
         encoding: Some(enc),
         ..Extracted::default()
     };
-    for block in html_blocks(&text) {
-        if !ex.lines(&mail_parser::decoders::html::html_to_text(&block)) {
+    let cleaned = drop_scripts(&text);
+    for raw in cleaned.split_inclusive('\n') {
+        let line = raw.trim_end_matches(['\n', '\r']);
+        let t = mail_parser::decoders::html::html_to_text(&space_blocks(line));
+        let t = t.replace(['\n', '\r'], " ");
+        if ex.text.len() + t.len() >= super::MAX_TEXT {
+            ex.problem(format!(
+                "stopped at {} MiB of text: the rest of the page was not read",
+                super::MAX_TEXT >> 20
+            ));
             break;
         }
+        ex.text.push_str(t.trim());
+        ex.text.push('\n');
     }
     Ok(ex)
 }
 
-/// Tags that end a line of text: a table cell, a paragraph, a list item…
+/// HTML as text, line for line (an e-mail's or an Outlook message's HTML body).
+pub fn html_to_lines(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() / 2);
+    for raw in drop_scripts(html).split_inclusive('\n') {
+        let line = raw.trim_end_matches(['\n', '\r']);
+        let t = mail_parser::decoders::html::html_to_text(&space_blocks(line));
+        out.push_str(t.replace(['\n', '\r'], " ").trim());
+        out.push('\n');
+    }
+    out
+}
+
+/// Tags that end a piece of text: a table cell, a paragraph, a list item…
 const BLOCK_TAGS: &[&str] = &[
     "p",
     "div",
@@ -82,54 +109,51 @@ const BLOCK_TAGS: &[&str] = &[
     "option",
 ];
 
-/// The page cut into blocks at block-level tags, scripts and styles removed: mail-parser's
-/// converter runs words of adjacent cells together (`张伟13812345678a@x.cn`), which would join
-/// a phone number to the e-mail address after it.
-fn html_blocks(html: &str) -> Vec<String> {
-    let lower = html.to_ascii_lowercase();
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut i = 0;
-    while i < html.len() {
-        let Some(off) = lower[i..].find('<') else {
-            cur.push_str(&html[i..]);
-            break;
-        };
-        let lt = i + off;
-        cur.push_str(&html[i..lt]);
-        let rest = &lower[lt + 1..];
-        // Scripts and styles are dropped whole.
-        let dropped = ["script", "style"].into_iter().find(|t| {
-            rest.starts_with(t) && !rest[t.len()..].starts_with(|c: char| c.is_ascii_alphanumeric())
-        });
-        if let Some(t) = dropped {
-            let close = format!("</{t}");
-            i = match lower[lt..].find(&close) {
-                Some(j) => lower[lt + j..]
-                    .find('>')
-                    .map_or(html.len(), |k| lt + j + k + 1),
-                None => html.len(),
-            };
-            continue;
-        }
-        let name: String = rest
+/// A space before every block-level tag.
+fn space_blocks(line: &str) -> String {
+    let lower = line.to_ascii_lowercase();
+    let mut out = String::with_capacity(line.len() + 16);
+    let mut last = 0;
+    for (i, _) in lower.match_indices('<') {
+        let name: String = lower[i + 1..]
             .trim_start_matches('/')
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric())
             .collect();
         if BLOCK_TAGS.contains(&name.as_str()) {
-            if !cur.trim().is_empty() {
-                out.push(std::mem::take(&mut cur));
-            } else {
-                cur.clear();
-            }
+            out.push_str(&line[last..i]);
+            out.push(' ');
+            last = i;
         }
-        let end = lower[lt..].find('>').map_or(html.len(), |k| lt + k + 1);
-        cur.push_str(&html[lt..end]);
-        i = end;
     }
-    if !cur.trim().is_empty() {
-        out.push(cur);
+    out.push_str(&line[last..]);
+    out
+}
+
+/// The page without `<script>` and `<style>` elements; the newlines inside them are kept.
+fn drop_scripts(html: &str) -> String {
+    let lower = html.to_ascii_lowercase();
+    let mut out = String::with_capacity(html.len());
+    let mut i = 0;
+    while i < html.len() {
+        let next = ["<script", "<style"]
+            .iter()
+            .filter_map(|t| lower[i..].find(t).map(|j| (i + j, &t[1..])))
+            .min();
+        let Some((start, tag)) = next else {
+            out.push_str(&html[i..]);
+            break;
+        };
+        out.push_str(&html[i..start]);
+        let close = format!("</{tag}");
+        let end = match lower[start..].find(&close) {
+            Some(j) => lower[start + j..]
+                .find('>')
+                .map_or(html.len(), |k| start + j + k + 1),
+            None => html.len(),
+        };
+        out.extend(html[start..end].chars().filter(|&c| c == '\n'));
+        i = end;
     }
     out
 }

@@ -89,7 +89,7 @@ pub fn read_msg(bytes: &[u8]) -> Result<Extracted, DocError> {
             // The HTML body is binary in the message's code page.
             "0102" if id == "1013" => {
                 let (s, _, _) = encoding.decode(&data);
-                mail_parser::decoders::html::html_to_text(&s)
+                super::markup::html_to_lines(&s)
             }
             _ => continue,
         };
