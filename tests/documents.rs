@@ -433,3 +433,29 @@ fn corpus_pdf_and_msg_match_the_ground_truth() {
         assert_eq!(found(&r.acc, set, "email").1, 2);
     });
 }
+
+#[test]
+fn scan_ocr_says_what_to_install_when_tesseract_is_missing() {
+    let has_chi_sim = std::process::Command::new("tesseract")
+        .arg("--list-langs")
+        .output()
+        .is_ok_and(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == "chi_sim")
+        });
+    if has_chi_sim {
+        eprintln!("skipped: Tesseract with chi_sim is installed here");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pipl-scan"))
+        .args(["scan", "--ocr", "-q", "-o"])
+        .arg(dir.path().join("out"))
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("tesseract-ocr tesseract-ocr-chi-sim"), "{err}");
+}
