@@ -53,6 +53,11 @@ pub struct ScanArgs {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Read the text in images (JPEG, PNG, HEIC, TIFF) by OCR and scan it. Needs Tesseract with
+    /// its Simplified Chinese data (Debian: `tesseract-ocr tesseract-ocr-chi-sim`); nothing is
+    /// downloaded.
+    #[arg(long)]
+    pub ocr: bool,
     /// No progress bar and no summary.
     #[arg(short, long)]
     pub quiet: bool,
@@ -173,6 +178,10 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
     // Birth dates after the reference date are not IDs: the detectors judge by it too.
     let set = DetectorSet::load(a.detectors.as_deref())?.with_reference_date(reference_date);
     before_scan(&a.compliance)?;
+    if a.ocr {
+        crate::read::document::image::ocr_ready().map_err(anyhow::Error::msg)?;
+    }
+    crate::read::document::image::enable_ocr(a.ocr);
     std::fs::create_dir_all(&a.output)
         .with_context(|| format!("creating output folder {}", a.output.display()))?;
     let key_path = a

@@ -17,6 +17,7 @@ use std::io::{self, Cursor, Read, Seek};
 use std::path::Path;
 use std::rc::Rc;
 
+use super::document::Attachment;
 use super::sniff::{self, Codec, Kind};
 use super::text::{self, Data};
 use super::{Ctx, parquet, sqldump, sqlite};
@@ -117,6 +118,31 @@ pub fn read_path_with(
         out[0].bytes = size;
     }
     Some(out)
+}
+
+/// Reads the attachments of a document on disk (an e-mail's files) as members of it:
+/// `mail.eml!cv.docx`, under the same limits as an archive's members.
+pub fn read_attachments(
+    path: &Path,
+    size: u64,
+    files: Vec<Attachment>,
+    ctx: &Ctx,
+) -> Vec<FileResult> {
+    let limits = Limits::default();
+    let allowed = (size.saturating_mul(limits.max_ratio))
+        .max(limits.min_expanded)
+        .min(limits.max_expanded);
+    let mut st = State {
+        ctx,
+        limits,
+        disk_size: size,
+        allowed,
+        expanded: Rc::new(Cell::new(0)),
+        members: 0,
+        out: Vec::new(),
+    };
+    st.attachments(&path.display().to_string(), files, 0);
+    st.out
 }
 
 fn result(path: &str, format: &str, status: Status, reason: Option<String>) -> FileResult {
@@ -310,14 +336,14 @@ impl State<'_, '_> {
                 Status::Unreadable,
                 Some(format!("{display}: {m}")),
             )),
-            None => self.member(display, name, &mut whole),
+            None => self.member(display, name, &mut whole, depth),
         }
     }
 
     /// A member in no container or database format: read like a file on disk — spreadsheet,
     /// CSV, JSON or text, by content and name — when it fits in [`TABLE_IN_MEMORY`]; a larger
     /// one is streamed as text, so memory stays bounded.
-    fn member(&mut self, display: &str, name: &str, r: &mut dyn Read) {
+    fn member(&mut self, display: &str, name: &str, r: &mut dyn Read, depth: u32) {
         let mut buf = Vec::new();
         if let Err(e) = r.take(TABLE_IN_MEMORY + 1).read_to_end(&mut buf) {
             self.out.push(result(
@@ -343,6 +369,34 @@ impl State<'_, '_> {
             reason: out.problem.map(|p| format!("{display}: {p}")),
             acc: out.acc,
         });
+        self.attachments(display, out.attachments, depth);
+    }
+
+    /// A document's attachments, each read as the file it is, one level deeper.
+    fn attachments(&mut self, display: &str, files: Vec<Attachment>, depth: u32) {
+        for a in files {
+            let inner = format!("{display}!{}", a.name);
+            if depth + 1 > self.limits.max_depth {
+                self.out.push(result(
+                    &inner,
+                    "attachment",
+                    Status::Skipped,
+                    Some(format!(
+                        "{inner}: attachments nested more than {} deep are not opened",
+                        self.limits.max_depth
+                    )),
+                ));
+                continue;
+            }
+            if !self.count_member(display) {
+                return;
+            }
+            let mut counted = self.counted(&a.bytes[..]);
+            self.stream(&inner, &a.name, &mut counted, depth + 1);
+            if self.stopped_over_limit(display, "attachments") {
+                return;
+            }
+        }
     }
 
     /// Records the outcome of a reader: scanned, partial (records before the error count) or

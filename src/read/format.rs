@@ -9,6 +9,8 @@
 use std::io::{Cursor, Read};
 use std::path::Path;
 
+use super::document::DocKind;
+
 /// Spreadsheet container kinds calamine reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SheetKind {
@@ -33,6 +35,8 @@ pub enum Format {
     EncryptedWorkbook(&'static str),
     /// A zip or OLE container that is no spreadsheet.
     Container(&'static str),
+    /// A document read as text and tables ([`super::document`]).
+    Document(DocKind),
 }
 
 impl Format {
@@ -51,6 +55,7 @@ impl Format {
             Format::Sheet(SheetKind::Ods) => "ods",
             Format::EncryptedWorkbook(name) => name,
             Format::Container(kind) => kind,
+            Format::Document(kind) => kind.name(),
         }
     }
 }
@@ -75,14 +80,26 @@ pub fn sniff_container(path: &Path, bytes: &[u8]) -> Option<Format> {
         let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
         let has = |name: &str| memchr::memmem::find(bytes, &utf16(name)).is_some();
         if has("EncryptedPackage") {
+            if let Some(doc) = encrypted_document(&ext) {
+                return Some(Format::Document(DocKind::EncryptedOoxml(doc)));
+            }
             return Some(Format::EncryptedWorkbook(match ext.as_str() {
                 "xlsb" => "xlsb",
                 "xlsm" => "xlsm",
                 _ => "xlsx",
             }));
         }
+        if has("__substg1.0_") || ext == "msg" {
+            return Some(Format::Document(DocKind::Msg));
+        }
         if has("Workbook") || has("Book") || ext == "xls" {
             return Some(Format::Sheet(SheetKind::Xls));
+        }
+        if has("WordDocument") {
+            return Some(Format::Document(DocKind::LegacyDoc));
+        }
+        if has("PowerPoint Document") {
+            return Some(Format::Document(DocKind::LegacyPpt));
         }
         return Some(Format::Container("ole"));
     }
@@ -97,6 +114,12 @@ fn sniff_zip(ext: &str, bytes: &[u8]) -> Format {
         "xlsm" => Format::Sheet(SheetKind::Xlsm),
         "xlsb" => Format::Sheet(SheetKind::Xlsb),
         "ods" => Format::Sheet(SheetKind::Ods),
+        "docx" => Format::Document(DocKind::Docx),
+        "docm" => Format::Document(DocKind::Docm),
+        "pptx" => Format::Document(DocKind::Pptx),
+        "pptm" => Format::Document(DocKind::Pptm),
+        "odt" => Format::Document(DocKind::Odt),
+        "odp" => Format::Document(DocKind::Odp),
         _ => Format::Container("zip"),
     };
     let listed = std::panic::catch_unwind(|| {
@@ -116,12 +139,34 @@ fn sniff_zip(ext: &str, bytes: &[u8]) -> Format {
                 Format::Sheet(SheetKind::Xlsx)
             });
         }
+        if has("word/document.xml") {
+            let macros = has("word/vbaProject.bin") || ext == "docm";
+            return Some(Format::Document(if macros {
+                DocKind::Docm
+            } else {
+                DocKind::Docx
+            }));
+        }
+        if has("ppt/presentation.xml") {
+            let macros = has("ppt/vbaProject.bin") || ext == "pptm";
+            return Some(Format::Document(if macros {
+                DocKind::Pptm
+            } else {
+                DocKind::Pptx
+            }));
+        }
         if has("mimetype") {
             let mut m = String::new();
             let mut f = zip.by_name("mimetype").ok()?;
             (&mut f).take(128).read_to_string(&mut m).ok()?;
             if m.starts_with("application/vnd.oasis.opendocument.spreadsheet") {
                 return Some(Format::Sheet(SheetKind::Ods));
+            }
+            if m.starts_with("application/vnd.oasis.opendocument.text") {
+                return Some(Format::Document(DocKind::Odt));
+            }
+            if m.starts_with("application/vnd.oasis.opendocument.presentation") {
+                return Some(Format::Document(DocKind::Odp));
             }
         }
         if has("content.xml") && ext == "ods" {
@@ -133,6 +178,90 @@ fn sniff_zip(ext: &str, bytes: &[u8]) -> Format {
         Ok(Some(f)) => f,
         _ => by_ext(),
     }
+}
+
+/// The document format an encrypted OOXML file's extension names, if a document.
+fn encrypted_document(ext: &str) -> Option<&'static str> {
+    Some(match ext {
+        "docx" => "docx",
+        "docm" => "docm",
+        "pptx" => "pptx",
+        "pptm" => "pptm",
+        _ => return None,
+    })
+}
+
+/// A document format told by the start of a file that is not a zip or OLE container (`head`,
+/// the first bytes) and its name: PDF, e-mail messages and mailboxes, HTML and XML.
+pub fn sniff_document(path: &Path, head: &[u8]) -> Option<DocKind> {
+    let ext = extension(path);
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    match ext.as_str() {
+        "eml" => return Some(DocKind::Eml),
+        "mbox" | "mbx" => return Some(DocKind::Mbox),
+        _ => {}
+    }
+    if let Some(f) = super::document::image::sniff(head) {
+        return Some(DocKind::Image(f));
+    }
+    // A PDF may have junk before its header; readers accept it within the first KiB.
+    if memchr::memmem::find(&head[..head.len().min(1024)], b"%PDF-").is_some() || ext == "pdf" {
+        return Some(DocKind::Pdf);
+    }
+    if head.starts_with(b"{\\rtf") || ext == "rtf" {
+        return Some(DocKind::Rtf);
+    }
+    match ext.as_str() {
+        "html" | "htm" | "xhtml" => return Some(DocKind::Html),
+        "xml" => return Some(DocKind::Xml),
+        _ => {}
+    }
+    let start = String::from_utf8_lossy(&head[..head.len().min(512)])
+        .trim_start()
+        .to_ascii_lowercase();
+    if start.starts_with("<!doctype html") || start.starts_with("<html") {
+        return Some(DocKind::Html);
+    }
+    if start.starts_with("<?xml") {
+        return Some(if start.contains("<html") {
+            DocKind::Html
+        } else {
+            DocKind::Xml
+        });
+    }
+    if head.starts_with(b"From ") && looks_like_mail(head.splitn(2, |&b| b == b'\n').nth(1)?) {
+        return Some(DocKind::Mbox);
+    }
+    looks_like_mail(head).then_some(DocKind::Eml)
+}
+
+/// A message's header block: its first line is a header field that opens mail, and the block
+/// has a `From:` and a `Date:`, `Subject:` or `Message-ID:`.
+fn looks_like_mail(head: &[u8]) -> bool {
+    let end = memchr::memmem::find(head, b"\n\n")
+        .or_else(|| memchr::memmem::find(head, b"\r\n\r\n"))
+        .unwrap_or(head.len());
+    let block = String::from_utf8_lossy(&head[..end]).to_ascii_lowercase();
+    let first = block.lines().next().unwrap_or("");
+    let opens = [
+        "return-path:",
+        "received:",
+        "from:",
+        "delivered-to:",
+        "message-id:",
+        "date:",
+        "mime-version:",
+        "x-",
+        "subject:",
+        "to:",
+        "dkim-signature:",
+        "sender:",
+        "reply-to:",
+    ];
+    let has = |h: &str| block.starts_with(h) || block.contains(&format!("\n{h}"));
+    opens.iter().any(|o| first.starts_with(o))
+        && has("from:")
+        && (has("date:") || has("subject:") || has("message-id:"))
 }
 
 /// The format of a text file from its extension and its decoded first bytes (`head`, which may
@@ -276,6 +405,41 @@ mod tests {
         assert_eq!(
             sniff_text(p("q.txt"), quoted, true),
             Format::Csv { delimiter: b',' }
+        );
+    }
+
+    #[test]
+    fn documents_by_content_then_name() {
+        let p = Path::new;
+        let mail = b"Return-Path: <a@example.com>\nFrom: a@example.com\nSubject: hi\n\nbody\n";
+        assert_eq!(sniff_document(p("x"), mail), Some(DocKind::Eml));
+        let mbox = b"From a@example.com Mon Dec  7 10:00:00 2026\nFrom: a@example.com\nDate: Mon, 7 Dec 2026\n\nx\n";
+        assert_eq!(sniff_document(p("Inbox"), mbox), Some(DocKind::Mbox));
+        assert_eq!(
+            sniff_document(p("a.bin"), b"junk\n%PDF-1.4\n"),
+            Some(DocKind::Pdf)
+        );
+        assert_eq!(
+            sniff_document(p("a.txt"), b"<!DOCTYPE html><p>x"),
+            Some(DocKind::Html)
+        );
+        assert_eq!(
+            sniff_document(p("a.dat"), b"<?xml version='1.0'?><a/>"),
+            Some(DocKind::Xml)
+        );
+        assert_eq!(
+            sniff_document(p("a.dat"), b"{\\rtf1 x}"),
+            Some(DocKind::Rtf)
+        );
+        // A CSV, a log and a note that mentions a sender are not mail.
+        assert_eq!(sniff_document(p("a.csv"), b"from,to\na,b\n"), None);
+        assert_eq!(
+            sniff_document(p("a.log"), b"Date: today\nnothing else\n"),
+            None
+        );
+        assert_eq!(
+            sniff_document(p("n.txt"), b"Note\nFrom: Li\nSubject: x\n"),
+            None
         );
     }
 

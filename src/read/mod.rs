@@ -10,6 +10,7 @@
 pub mod columnar;
 pub mod container;
 pub mod csv;
+pub mod document;
 pub mod encoding;
 pub mod format;
 pub mod json;
@@ -109,12 +110,28 @@ const ENCODING_SNIFF_LEN: usize = 64 << 10;
 
 /// Reads one regular file found by the walk: one result, or one per member of an archive.
 pub fn read_source(path: &Path, size: u64, ctx: &Ctx) -> Vec<FileResult> {
-    container::read_path(path, size, ctx).unwrap_or_else(|| vec![read_file(path, size, ctx)])
+    container::read_path(path, size, ctx).unwrap_or_else(|| {
+        let (r, attachments) = read_file_and_attachments(path, size, ctx);
+        let mut out = vec![r];
+        if !attachments.is_empty() {
+            out.extend(container::read_attachments(path, size, attachments, ctx));
+        }
+        out
+    })
 }
 
 /// Reads one regular file found by the walk. Never panics on bad input: every problem becomes
-/// the file's status and reason.
+/// the file's status and reason. A document's attachments (an e-mail's files) are not read
+/// here: [`read_source`] reads them as sources of their own.
 pub fn read_file(path: &Path, size: u64, ctx: &Ctx) -> FileResult {
+    read_file_and_attachments(path, size, ctx).0
+}
+
+fn read_file_and_attachments(
+    path: &Path,
+    size: u64,
+    ctx: &Ctx,
+) -> (FileResult, Vec<document::Attachment>) {
     let display = path.display().to_string();
     let result = |status, reason: Option<String>, bytes, acc| FileResult {
         path: display.clone(),
@@ -128,16 +145,19 @@ pub fn read_file(path: &Path, size: u64, ctx: &Ctx) -> FileResult {
     let data = match text::Data::open(path, size) {
         Ok(d) => d,
         Err(e) => {
-            return result(
-                Status::Unreadable,
-                Some(e.to_string()),
-                0,
-                SourceAcc::default(),
+            return (
+                result(
+                    Status::Unreadable,
+                    Some(e.to_string()),
+                    0,
+                    SourceAcc::default(),
+                ),
+                Vec::new(),
             );
         }
     };
     let data = match columnar::read(path, data, ctx) {
-        Ok(r) => return r,
+        Ok(r) => return (r, Vec::new()),
         Err(d) => d,
     };
     let bytes = data.bytes();
@@ -150,7 +170,7 @@ pub fn read_file(path: &Path, size: u64, ctx: &Ctx) -> FileResult {
     let mut r = result(status, reason, len, out.acc);
     r.format = out.format;
     r.encoding = out.encoding;
-    r
+    (r, out.attachments)
 }
 
 /// What the readers made of a file's bytes.
@@ -161,6 +181,21 @@ pub struct BytesOutcome {
     pub status: Status,
     pub problem: Option<String>,
     pub acc: SourceAcc,
+    /// Files carried inside the file (e-mail attachments), for the caller to read.
+    pub attachments: Vec<document::Attachment>,
+}
+
+impl BytesOutcome {
+    fn of_document(kind: document::DocKind, out: document::DocOutcome) -> BytesOutcome {
+        BytesOutcome {
+            format: kind.name().to_string(),
+            encoding: out.encoding,
+            status: out.status,
+            problem: out.problem,
+            acc: out.acc,
+            attachments: out.attachments,
+        }
+    }
 }
 
 /// Reads the bytes of a file (or of an archive member) that is not a columnar or database
@@ -172,7 +207,18 @@ pub fn read_bytes(
     ctx: &Ctx,
     release: &(dyn Fn(usize, usize) + Sync),
 ) -> BytesOutcome {
-    if let Some(fmt) = format::sniff_container(name, bytes) {
+    let container = format::sniff_container(name, bytes);
+    if let Some(format::Format::Document(kind)) = container {
+        return BytesOutcome::of_document(kind, document::read(name, bytes, kind, ctx));
+    }
+    if let Some(kind) = container
+        .is_none()
+        .then(|| format::sniff_document(name, &bytes[..bytes.len().min(SNIFF_LEN)]))
+        .flatten()
+    {
+        return BytesOutcome::of_document(kind, document::read(name, bytes, kind, ctx));
+    }
+    if let Some(fmt) = container {
         let out = sheet::read_container(bytes, fmt, ctx);
         return BytesOutcome {
             format: fmt.name().to_string(),
@@ -184,6 +230,7 @@ pub fn read_bytes(
             },
             problem: out.problem,
             acc: out.acc,
+            attachments: Vec::new(),
         };
     }
     let long_head = &bytes[..bytes.len().min(ENCODING_SNIFF_LEN)];
@@ -199,6 +246,7 @@ pub fn read_bytes(
                 "binary file (NUL byte at offset {pos}); no reader for its format"
             )),
             acc: SourceAcc::default(),
+            attachments: Vec::new(),
         };
     }
     let (head_text, _) = det
@@ -226,6 +274,7 @@ pub fn read_bytes(
         },
         problem,
         acc,
+        attachments: Vec::new(),
     }
 }
 

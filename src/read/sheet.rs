@@ -75,6 +75,14 @@ pub fn read_container(bytes: &[u8], fmt: Format, ctx: &Ctx) -> SheetOutcome {
                 format!("{kind} container that is no spreadsheet; no reader for its format"),
             );
         }
+        Format::Document(kind) => {
+            // read_bytes hands documents to their reader before this; a caller that did not
+            // gets a precise message rather than a panic.
+            return SheetOutcome::failed(
+                Status::Skipped,
+                format!("{} is a document, not a spreadsheet", kind.name()),
+            );
+        }
         _ => unreachable!("read_container is only called for containers"),
     };
     if kind != SheetKind::Xls

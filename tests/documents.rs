@@ -1,0 +1,461 @@
+//! Documents (docx, pptx, odt, e-mail, mbox…): generated files with known personal data in
+//! every place a document hides it, damaged and encrypted inputs with their precise status, and
+//! the third-party files of the shared corpus (`../shared/corpus/documents/`, when present)
+//! checked against the ground truth its README gives.
+
+#[path = "support/documents.rs"]
+mod docgen;
+
+use std::path::{Path, PathBuf};
+
+use pipl_scan::detect::DetectorSet;
+use pipl_scan::inventory::{FileResult, SourceAcc, Status};
+use pipl_scan::read::{Ctx, read_source};
+use pipl_scan::sketch::SketchKey;
+
+fn with_ctx<T>(f: impl FnOnce(&Ctx, &DetectorSet) -> T) -> T {
+    let set = DetectorSet::load(None).expect("detectors");
+    let key = SketchKey::random();
+    let ctx = Ctx::new(
+        &set,
+        &key,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+    );
+    f(&ctx, &set)
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+fn read(path: &Path, ctx: &Ctx) -> Vec<FileResult> {
+    let size = std::fs::metadata(path).unwrap().len();
+    read_source(path, size, ctx)
+}
+
+/// (matches, distinct values) of one detector over a source's fields.
+fn found(acc: &SourceAcc, set: &DetectorSet, detector: &str) -> (u64, u64) {
+    let d = set.index_of(detector).expect("detector");
+    let mut matches = 0;
+    let mut sketch = pipl_scan::sketch::Sketch::default();
+    for dets in acc.fields.values() {
+        if let Some(a) = dets.get(&d) {
+            matches += a.matches;
+            sketch.merge(&a.distinct);
+        }
+    }
+    (matches, sketch.estimate().estimate)
+}
+
+fn samples(acc: &SourceAcc, set: &DetectorSet, detector: &str) -> Vec<String> {
+    let d = set.index_of(detector).expect("detector");
+    acc.fields
+        .values()
+        .filter_map(|dets| dets.get(&d))
+        .flat_map(|a| a.samples().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn a_docx_is_read_in_every_place_and_its_traps_find_nothing() {
+    with_ctx(|ctx, set| {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "简历.docx", &docgen::docx(3, 4));
+        let r = read(&p, ctx);
+        assert_eq!(r.len(), 1);
+        let r = &r[0];
+        assert_eq!(
+            (r.format.as_str(), r.status),
+            ("docx", Status::Scanned),
+            "{:?}",
+            r.reason
+        );
+        // Body 3 + table 4 + header 1 + custom property 1 addresses; body 3 + table 4 +
+        // text box 1 (once: its VML fallback is not read again) + comment 1 phones.
+        assert_eq!(found(&r.acc, set, "email"), (9, 9));
+        assert_eq!(found(&r.acc, set, "cn-mobile"), (9, 9));
+        // The table is a table: its header names the fields.
+        assert!(
+            r.acc.fields.contains_key("table1!手机"),
+            "{:?}",
+            r.acc.fields.keys()
+        );
+        // Every value is masked in what leaves the process.
+        for s in samples(&r.acc, set, "email") {
+            assert!(s.contains("***"), "{s}");
+        }
+    });
+}
+
+#[test]
+fn a_pptx_reads_slides_and_notes_not_layouts() {
+    with_ctx(|ctx, set| {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "客户.pptx", &docgen::pptx(5));
+        let r = &read(&p, ctx)[0];
+        assert_eq!((r.format.as_str(), r.status), ("pptx", Status::Scanned));
+        // The layout's 13812345678 is a template prompt, not a slide's.
+        assert_eq!(found(&r.acc, set, "cn-mobile"), (5, 5));
+        assert_eq!(found(&r.acc, set, "email"), (5, 5));
+    });
+}
+
+#[test]
+fn an_odt_reads_body_footer_and_spacing() {
+    with_ctx(|ctx, set| {
+        let dir = tempfile::tempdir().unwrap();
+        // Named .zip: told by its mimetype, not its name.
+        let p = write(dir.path(), "renamed.odt", &docgen::odt(4));
+        let r = &read(&p, ctx)[0];
+        assert_eq!((r.format.as_str(), r.status), ("odt", Status::Scanned));
+        assert_eq!(found(&r.acc, set, "cn-mobile"), (5, 5));
+        assert_eq!(found(&r.acc, set, "email"), (4, 4));
+    });
+}
+
+#[test]
+fn an_email_in_gbk_is_read_with_its_attachment_as_a_file() {
+    with_ctx(|ctx, set| {
+        let dir = tempfile::tempdir().unwrap();
+        let docx = docgen::docx(3, 4);
+        let p = write(
+            dir.path(),
+            "入职.eml",
+            &docgen::eml(6, Some(("简历.docx", &docx))),
+        );
+        let r = read(&p, ctx);
+        assert_eq!(r.len(), 2, "{r:?}");
+        let (mail, cv) = (&r[0], &r[1]);
+        assert_eq!(
+            (mail.format.as_str(), mail.status),
+            ("eml", Status::Scanned)
+        );
+        assert_eq!(mail.encoding.as_deref(), Some("gbk"));
+        // From (also Return-Path) and To, and the six people of the body; the HTML body
+        // repeats one of them. The Message-ID is no mailbox.
+        assert_eq!(found(&mail.acc, set, "email").1, 8);
+        assert_eq!(found(&mail.acc, set, "cn-mobile"), (6, 6));
+        assert!(cv.path.ends_with("入职.eml!简历.docx"), "{}", cv.path);
+        assert_eq!((cv.format.as_str(), cv.status), ("docx", Status::Scanned));
+        assert_eq!(found(&cv.acc, set, "cn-mobile"), (9, 9));
+    });
+}
+
+#[test]
+fn a_mailbox_is_its_messages() {
+    with_ctx(|ctx, set| {
+        let dir = tempfile::tempdir().unwrap();
+        // No extension: a mailbox by its `From ` line and headers.
+        let p = write(dir.path(), "Inbox", &docgen::mbox(7));
+        let r = &read(&p, ctx)[0];
+        assert_eq!((r.format.as_str(), r.status), ("mbox", Status::Scanned));
+        assert_eq!(found(&r.acc, set, "cn-mobile"), (7, 7));
+        // Seven senders and the one recipient they share.
+        assert_eq!(found(&r.acc, set, "email").1, 8);
+    });
+}
+
+#[test]
+fn a_cut_docx_is_partial_or_unreadable_with_the_reason() {
+    with_ctx(|ctx, set| {
+        let dir = tempfile::tempdir().unwrap();
+        let whole = docgen::docx(50, 0);
+        // The central directory gone: the body is recovered from its local header.
+        let p = write(dir.path(), "cut.docx", &whole[..whole.len() - 600]);
+        let r = &read(&p, ctx)[0];
+        assert_eq!(r.status, Status::Partial, "{:?}", r.reason);
+        let reason = r.reason.as_deref().unwrap();
+        assert!(reason.contains("zip directory cannot be read"), "{reason}");
+        assert!(found(&r.acc, set, "cn-mobile").0 >= 50);
+        // Cut inside the first part: nothing to recover.
+        let p = write(dir.path(), "stub.docx", &whole[..40]);
+        let r = &read(&p, ctx)[0];
+        assert_eq!(r.status, Status::Unreadable, "{:?}", r.reason);
+        assert!(
+            r.reason
+                .as_deref()
+                .unwrap()
+                .contains("corrupt or truncated docx")
+        );
+    });
+}
+
+#[test]
+fn an_encrypted_document_is_unreadable_encrypted() {
+    with_ctx(|ctx, _| {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("合同.docx");
+        {
+            let mut c = cfb::create(&p).unwrap();
+            use std::io::Write;
+            c.create_stream("/EncryptionInfo")
+                .unwrap()
+                .write_all(&[4, 0, 4, 0])
+                .unwrap();
+            c.create_stream("/EncryptedPackage")
+                .unwrap()
+                .write_all(&[0u8; 4096])
+                .unwrap();
+            c.flush().unwrap();
+        }
+        let r = &read(&p, ctx)[0];
+        assert_eq!((r.format.as_str(), r.status), ("docx", Status::Unreadable));
+        assert!(
+            r.reason.as_deref().unwrap().contains("encrypted"),
+            "{:?}",
+            r.reason
+        );
+    });
+}
+
+#[test]
+fn a_pdf_text_layer_is_read_page_by_page() {
+    with_ctx(|ctx, set| {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "roster.pdf", &docgen::pdf(3, 4));
+        let r = &read(&p, ctx)[0];
+        assert_eq!(
+            (r.format.as_str(), r.status),
+            ("pdf", Status::Scanned),
+            "{:?}",
+            r.reason
+        );
+        assert_eq!(found(&r.acc, set, "cn-mobile"), (12, 12));
+        assert_eq!(found(&r.acc, set, "email"), (12, 12));
+        // Cut short: an error that says what is wrong, never a panic.
+        let bytes = docgen::pdf(3, 4);
+        let p = write(dir.path(), "cut.pdf", &bytes[..bytes.len() / 3]);
+        let r = &read(&p, ctx)[0];
+        assert_eq!(r.format, "pdf");
+        assert!(r.status != Status::Skipped, "{:?}", r.reason);
+    });
+}
+
+#[test]
+fn html_xml_and_rtf_are_told_apart_and_read_as_text() {
+    with_ctx(|ctx, set| {
+        let dir = tempfile::tempdir().unwrap();
+        let html = "<!DOCTYPE html><html><head><meta charset=utf-8><script>var t='13700000000'</script></head>\
+                    <body><table><tr><td>张伟</td><td>13812345678</td></tr></table><p>a&#64;huaxia-trading.cn</p></body></html>";
+        let r = &read(&write(dir.path(), "page.txt", html.as_bytes()), ctx)[0];
+        assert_eq!((r.format.as_str(), r.status), ("html", Status::Scanned));
+        assert_eq!(found(&r.acc, set, "cn-mobile").0, 1, "scripts are not text");
+        assert_eq!(found(&r.acc, set, "email").0, 1, "&#64; is decoded");
+        let xml = "<?xml version=\"1.0\"?><staff><p tel=\"13812345678\"><mail>b@huaxia-trading.cn</mail></p></staff>";
+        let r = &read(&write(dir.path(), "export.dat", xml.as_bytes()), ctx)[0];
+        assert_eq!((r.format.as_str(), r.status), ("xml", Status::Scanned));
+        assert_eq!(found(&r.acc, set, "cn-mobile").0, 1);
+        assert_eq!(found(&r.acc, set, "email").0, 1);
+        let r = &read(&write(dir.path(), "memo", b"{\\rtf1\\ansi hello}"), ctx)[0];
+        assert_eq!((r.format.as_str(), r.status), ("rtf", Status::Skipped));
+    });
+}
+
+#[test]
+fn images_are_listed_and_identity_documents_named() {
+    with_ctx(|ctx, _| {
+        let dir = tempfile::tempdir().unwrap();
+        let jpeg = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xFF\xD9";
+        std::fs::create_dir(dir.path().join("证件")).unwrap();
+        let r = &read(&write(dir.path(), "证件/张伟_正反面.jpg", jpeg), ctx)[0];
+        assert_eq!((r.format.as_str(), r.status), ("image", Status::Skipped));
+        let why = r.reason.as_deref().unwrap();
+        assert!(
+            why.contains("identity-document-image") && why.contains("people unknown"),
+            "{why}"
+        );
+        let r = &read(
+            &write(dir.path(), "logo.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+            ctx,
+        )[0];
+        assert_eq!((r.format.as_str(), r.status), ("image", Status::Skipped));
+        assert!(!r.reason.as_deref().unwrap().contains("sensitive"));
+    });
+}
+
+// ---- the shared corpus of third-party documents ---------------------------------------------
+
+fn corpus() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/documents");
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("skipped: {} is absent", p.display());
+        None
+    }
+}
+
+#[test]
+fn corpus_office_documents_match_the_ground_truth() {
+    let Some(dir) = corpus() else { return };
+    with_ctx(|ctx, set| {
+        let one = |rel: &str| {
+            let r = read(&dir.join(rel), ctx);
+            assert!(!r.is_empty());
+            r.into_iter().next().unwrap()
+        };
+        // Chinese product sheet: the address is in the body.
+        let r = one("docx/poi_stress009.docx");
+        assert_eq!(r.status, Status::Scanned);
+        assert_eq!(samples(&r.acc, set, "email"), vec!["s***@zeeis.cn"]);
+        // An address hidden in a custom document property.
+        let r = one("pptx/poi_45545_Comment.pptx");
+        assert_eq!(samples(&r.acc, set, "email"), vec!["m***@iadb.org"]);
+        // Placeholders, not values.
+        for f in ["docx/poi_52449.docx", "docx/poi_60316.docx"] {
+            let r = one(f);
+            assert_eq!(r.status, Status::Scanned, "{f}");
+            assert_eq!(found(&r.acc, set, "email"), (0, 0), "{f}");
+            assert_eq!(found(&r.acc, set, "cn-mobile"), (0, 0), "{f}");
+        }
+        // Encrypted: said so, never "no PI".
+        for f in [
+            "docx/poi_bug53475-password-is-pass.docx",
+            "odt/odftk_PasswordProtected.odt",
+        ] {
+            let r = one(f);
+            assert_eq!(r.status, Status::Unreadable, "{f}");
+            assert!(
+                r.reason.as_deref().unwrap().contains("encrypted"),
+                "{f}: {:?}",
+                r.reason
+            );
+        }
+        // No central directory: recovered from the local headers.
+        let r = one("docx/poi_truncated62886.docx");
+        assert_eq!(r.status, Status::Partial);
+        assert!(r.acc.records > 10, "{}", r.acc.records);
+        // Every OOXML/ODF file is read as a document, and the CJK font names of the themes
+        // never turn into findings.
+        for sub in ["docx", "pptx", "odt", "odp"] {
+            for e in std::fs::read_dir(dir.join(sub)).unwrap() {
+                let p = e.unwrap().path();
+                let r = &read(&p, ctx)[0];
+                assert_ne!(r.status, Status::Skipped, "{}", p.display());
+                assert_eq!(r.format, sub, "{}", p.display());
+                assert_eq!(found(&r.acc, set, "cn-name").0, 0, "{}", p.display());
+            }
+        }
+    });
+}
+
+#[test]
+fn corpus_mail_matches_the_ground_truth() {
+    let Some(dir) = corpus() else { return };
+    with_ctx(|ctx, set| {
+        let all = |rel: &str| read(&dir.join(rel), ctx);
+        // GB2312 quoted-printable body: the mobile number, the sender and the recipient.
+        let r = &all("eml/sa_cjk_gb2312.1.eml")[0];
+        assert_eq!((r.format.as_str(), r.status), ("eml", Status::Scanned));
+        assert_eq!(samples(&r.acc, set, "cn-mobile"), vec!["139****1753"]);
+        assert_eq!(found(&r.acc, set, "email").1, 2);
+        // RFC 2047 GB2312 sender name, list addresses.
+        let r = &all("eml/sa_cjk_gb2312.2.eml")[0];
+        assert!(found(&r.acc, set, "email").1 >= 8);
+        // Big5 base64 HTML body.
+        let r = &all("eml/sa_cjk_big5-base64.1.eml")[0];
+        assert!(found(&r.acc, set, "email").1 >= 4);
+        // Attachments are files of their own; a forwarded message is a message.
+        let r = all("eml/mail_attachment_message_rfc822.eml");
+        assert!(
+            r.iter()
+                .any(|x| x.path.ends_with("!ForwardedMessage.eml") && x.format == "eml"),
+            "{:?}",
+            r.iter().map(|x| &x.path).collect::<Vec<_>>()
+        );
+        let r = all("eml/mail_attachment_pdf.eml");
+        assert!(r.iter().any(|x| x.path.ends_with("!broken.pdf")));
+        // Mailboxes: every message.
+        let r = &all("mbox/sa_nice.mbox")[0];
+        assert_eq!((r.format.as_str(), r.status), ("mbox", Status::Scanned));
+        assert!(found(&r.acc, set, "email").1 >= 10);
+        let r = &all("mbox/mimekit_unmunged.mbox")[0];
+        assert_eq!(samples(&r.acc, set, "email"), vec!["j***@xamarin.com"]);
+    });
+}
+
+#[test]
+fn corpus_pdf_and_msg_match_the_ground_truth() {
+    let Some(dir) = corpus() else { return };
+    use pipl_scan::read::document::pdf::read_pdf;
+    // Chinese text through CID fonts: a predefined GBK CMap without ToUnicode, Identity-H with
+    // ToUnicode, and a non-BMP character in a Traditional name.
+    for (f, want) in [
+        ("pdfjs_issue2128r.pdf", "李新录"),
+        ("pdfjs_issue3521.pdf", "我们都是黑体字"),
+        ("pdfjs_issue12823.pdf", "描述团队的共同目标"),
+        ("pdfjs_issue19182.pdf", "胡駿"),
+    ] {
+        let bytes = std::fs::read(dir.join("pdf").join(f)).unwrap();
+        let ex = read_pdf(&bytes).unwrap_or_else(|e| panic!("{f}: {}", e.message));
+        assert!(ex.text.contains(want), "{f}: {}", ex.text);
+    }
+    with_ctx(|ctx, set| {
+        let one = |rel: &str| read(&dir.join(rel), ctx).into_iter().next().unwrap();
+        for f in [
+            "pdf/pdfjs_issue3371.pdf",
+            "pdf/pdfminer_encryption_aes-256.pdf",
+        ] {
+            let r = one(f);
+            assert_eq!(r.status, Status::Unreadable, "{f}");
+            assert!(
+                r.reason.as_deref().unwrap().contains("encrypted"),
+                "{f}: {:?}",
+                r.reason
+            );
+        }
+        // Encrypted with the empty user password: read.
+        let r = one("pdf/pdfjs_issue7665.pdf");
+        assert_eq!(r.status, Status::Scanned, "{:?}", r.reason);
+        for f in ["pdf/pdfjs_issue7200.pdf", "pdf/pdfminer_pdf-with-jbig2.pdf"] {
+            let r = one(f);
+            assert_eq!(r.status, Status::Unreadable, "{f}");
+            assert!(
+                r.reason
+                    .as_deref()
+                    .unwrap()
+                    .contains("no text layer (scanned image)"),
+                "{f}"
+            );
+        }
+        // Outlook messages: Unicode and Big5 properties, recipients, attachments.
+        let r = one("msg/poi_outlook_30_msg.msg");
+        assert_eq!((r.format.as_str(), r.status), ("msg", Status::Scanned));
+        assert_eq!(found(&r.acc, set, "email").1, 18);
+        let r = one("msg/poi_chinese-traditional.msg");
+        assert_eq!(r.encoding.as_deref(), Some("big5"));
+        assert_eq!(samples(&r.acc, set, "email"), vec!["t***@fengttt.com"]);
+        let r = read(&dir.join("msg/poi_attachment_test_msg.msg"), ctx);
+        assert!(r.iter().any(|x| x.path.ends_with("!pj1.txt")), "{r:?}");
+        let r = one("msg/poi_msgClassContact.msg");
+        assert_eq!(found(&r.acc, set, "email").1, 2);
+    });
+}
+
+#[test]
+fn scan_ocr_says_what_to_install_when_tesseract_is_missing() {
+    let has_chi_sim = std::process::Command::new("tesseract")
+        .arg("--list-langs")
+        .output()
+        .is_ok_and(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == "chi_sim")
+        });
+    if has_chi_sim {
+        eprintln!("skipped: Tesseract with chi_sim is installed here");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pipl-scan"))
+        .args(["scan", "--ocr", "-q", "-o"])
+        .arg(dir.path().join("out"))
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("tesseract-ocr tesseract-ocr-chi-sim"), "{err}");
+}

@@ -1,0 +1,344 @@
+//! Generated documents with known personal data, for tests/documents.rs and
+//! benches/documents.rs: docx, pptx, odt, eml and mbox written here from scratch (no
+//! third-party file is copied), each holding a known set of people.
+//!
+//! Every person has a unique mobile number and e-mail address; where they are placed is the
+//! point of each generator (body, table, text box, header, comment, properties, attachment).
+//! Traps that must find nothing sit beside them: a theme part listing 宋体 fonts, a field code
+//! naming `MERGEFIELD Email`.
+
+#![allow(dead_code)]
+
+use std::io::{Cursor, Write};
+
+/// One synthetic person.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+}
+
+const SURNAMES: [&str; 8] = ["张", "王", "李", "赵", "刘", "陈", "杨", "黄"];
+const GIVEN: [&str; 8] = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "勇"];
+
+/// `n` people starting at number `from`: 139 + 8 digits, and an address at a made-up domain.
+pub fn people(from: usize, n: usize) -> Vec<Person> {
+    (from..from + n)
+        .map(|i| Person {
+            name: format!("{}{}", SURNAMES[i % 8], GIVEN[(i / 8) % 8]),
+            phone: format!("139{:08}", 10_000_000 + i * 7919 % 89_999_999),
+            email: format!("staff{i}@huaxia-trading.cn"),
+        })
+        .collect()
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn zip(parts: &[(&str, String)]) -> Vec<u8> {
+    let mut buf = Cursor::new(Vec::new());
+    {
+        let mut w = zip::ZipWriter::new(&mut buf);
+        let o = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, body) in parts {
+            w.start_file(*name, o).unwrap();
+            w.write_all(body.as_bytes()).unwrap();
+        }
+        w.finish().unwrap();
+    }
+    buf.into_inner()
+}
+
+fn w_p(text: &str) -> String {
+    format!(
+        "<w:p><w:r><w:t xml:space=\"preserve\">{}</w:t></w:r></w:p>",
+        esc(text)
+    )
+}
+
+const THEME: &str = r#"<a:theme xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" name="Office"><a:themeElements><a:fontScheme name="Office"><a:majorFont><a:latin typeface="Calibri"/><a:font script="Hans" typeface="宋体"/><a:font script="Hant" typeface="新細明體"/></a:majorFont></a:fontScheme></a:themeElements></a:theme>"#;
+
+const W_NS: &str = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006""#;
+
+/// A résumé-like docx: `body` people in paragraphs, `table` people in a 姓名/手机/邮箱 table,
+/// one in a text box, one in the header, one in a comment, one in a custom property.
+/// The people are `people(0, body + table + 4)`.
+pub fn docx(body: usize, table: usize) -> Vec<u8> {
+    let ps = people(0, body + table + 4);
+    let mut doc = format!("<w:document {W_NS}><w:body>");
+    doc += &w_p("个人简历 — 联系方式如下");
+    for p in &ps[..body] {
+        doc += &w_p(&format!(
+            "联系人：{}，手机 {}，邮箱 {}",
+            p.name, p.phone, p.email
+        ));
+    }
+    // A mail-merge placeholder: the field code names Email, the value is a placeholder.
+    doc += "<w:p><w:r><w:instrText> MERGEFIELD Email </w:instrText></w:r><w:r><w:t>«Email»</w:t></w:r></w:p>";
+    doc += "<w:tbl>";
+    doc += "<w:tr><w:tc>";
+    doc += &w_p("姓名");
+    doc += "</w:tc><w:tc>";
+    doc += &w_p("手机");
+    doc += "</w:tc><w:tc>";
+    doc += &w_p("邮箱");
+    doc += "</w:tc></w:tr>";
+    for p in &ps[body..body + table] {
+        doc += "<w:tr>";
+        for v in [&p.name, &p.phone, &p.email] {
+            doc += "<w:tc>";
+            doc += &w_p(v);
+            doc += "</w:tc>";
+        }
+        doc += "</w:tr>";
+    }
+    doc += "</w:tbl>";
+    let tb = &ps[body + table];
+    let boxed = w_p(&format!("{} {}", tb.name, tb.phone));
+    doc += &format!(
+        "<w:p><w:r><mc:AlternateContent><mc:Choice Requires=\"wps\"><w:drawing><w:txbxContent>{boxed}</w:txbxContent></w:drawing></mc:Choice><mc:Fallback><w:pict><w:txbxContent>{boxed}</w:txbxContent></w:pict></mc:Fallback></mc:AlternateContent></w:r></w:p>"
+    );
+    doc += "</w:body></w:document>";
+    let h = &ps[body + table + 1];
+    let header = format!(
+        "<w:hdr {W_NS}>{}</w:hdr>",
+        w_p(&format!("HR 联系 {}", h.email))
+    );
+    let c = &ps[body + table + 2];
+    let comments = format!(
+        "<w:comments {W_NS}><w:comment w:id=\"0\" w:author=\"{}\">{}</w:comment></w:comments>",
+        c.name,
+        w_p(&format!("请回电 {}", c.phone))
+    );
+    let cp = &ps[body + table + 3];
+    let custom = format!(
+        r#"<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"><property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="2" name="MailAddress"><vt:lpwstr>{}</vt:lpwstr></property></Properties>"#,
+        cp.email
+    );
+    zip(&[
+        ("[Content_Types].xml", "<Types/>".to_string()),
+        ("word/document.xml", doc),
+        ("word/header1.xml", header),
+        ("word/comments.xml", comments),
+        ("word/theme/theme1.xml", THEME.to_string()),
+        ("docProps/custom.xml", custom),
+        (
+            "docProps/core.xml",
+            "<cp:coreProperties xmlns:cp=\"cp\" xmlns:dc=\"dc\"><dc:creator>人事部</dc:creator></cp:coreProperties>".to_string(),
+        ),
+    ])
+}
+
+/// A pptx of `slides` slides, one person on each (name and phone in a text box, e-mail in the
+/// speaker notes), and a layout with a template prompt that is not content.
+pub fn pptx(slides: usize) -> Vec<u8> {
+    let ps = people(100, slides);
+    let a = r#"xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main""#;
+    let sp = |t: &str| {
+        format!(
+            "<p:sp><p:txBody><a:p><a:r><a:t>{}</a:t></a:r></a:p></p:txBody></p:sp>",
+            esc(t)
+        )
+    };
+    let mut parts = vec![
+        ("[Content_Types].xml".to_string(), "<Types/>".to_string()),
+        (
+            "ppt/presentation.xml".to_string(),
+            format!("<p:presentation {a}/>"),
+        ),
+        (
+            "ppt/slideLayouts/slideLayout1.xml".to_string(),
+            format!(
+                "<p:sldLayout {a}><p:cSld>{}</p:cSld></p:sldLayout>",
+                sp("单击此处编辑母版标题样式 13812345678")
+            ),
+        ),
+        ("ppt/theme/theme1.xml".to_string(), THEME.to_string()),
+    ];
+    for (i, p) in ps.iter().enumerate() {
+        parts.push((
+            format!("ppt/slides/slide{}.xml", i + 1),
+            format!(
+                "<p:sld {a}><p:cSld><p:spTree>{}</p:spTree></p:cSld></p:sld>",
+                sp(&format!("客户 {} 电话 {}", p.name, p.phone))
+            ),
+        ));
+        parts.push((
+            format!("ppt/notesSlides/notesSlide{}.xml", i + 1),
+            format!(
+                "<p:notes {a}><p:cSld><p:spTree>{}</p:spTree></p:cSld></p:notes>",
+                sp(&format!("邮件 {}", p.email))
+            ),
+        ));
+    }
+    let refs: Vec<(&str, String)> = parts.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    zip(&refs)
+}
+
+/// An odt: `n` people in paragraphs (the phone after a `<text:s/>` space), one in the footer
+/// (styles.xml), and meta.xml with the author.
+pub fn odt(n: usize) -> Vec<u8> {
+    let ps = people(200, n + 1);
+    let ns = r#"xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0""#;
+    let mut content = format!("<office:document-content {ns}><office:body><office:text>");
+    for p in &ps[..n] {
+        content += &format!(
+            "<text:p>{}<text:s/>{}<text:line-break/>{}</text:p>",
+            p.name, p.phone, p.email
+        );
+    }
+    content += "</office:text></office:body></office:document-content>";
+    let f = &ps[n];
+    let styles = format!(
+        "<office:document-styles {ns}><office:master-styles><style:master-page><style:footer><text:p>{} {}</text:p></style:footer></style:master-page></office:master-styles></office:document-styles>",
+        f.name, f.phone
+    );
+    zip(&[
+        (
+            "mimetype",
+            "application/vnd.oasis.opendocument.text".to_string(),
+        ),
+        ("content.xml", content),
+        ("styles.xml", styles),
+        (
+            "meta.xml",
+            format!(
+                "<office:document-meta {ns}><office:meta><meta:initial-creator xmlns:meta=\"m\">人事部</meta:initial-creator></office:meta></office:document-meta>"
+            ),
+        ),
+    ])
+}
+
+/// An e-mail in GBK: the sender's name RFC 2047-encoded, a quoted-printable GBK body naming
+/// `n` people, an HTML alternative, and `attach` (name, bytes) as a base64 attachment.
+/// The sender and the To address are people 300 and 301; the body's are `people(302, n)`.
+pub fn eml(n: usize, attach: Option<(&str, &[u8])>) -> Vec<u8> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let ps = people(300, n + 2);
+    let (from, to) = (&ps[0], &ps[1]);
+    let (name_gbk, _, _) = encoding_rs::GBK.encode(&from.name);
+    let encoded_name = format!("=?GBK?B?{}?=", b64.encode(&name_gbk));
+    let mut body = String::from("各位好：\n以下是新员工名单。\n");
+    for p in &ps[2..] {
+        body += &format!("{}，手机：{}，邮箱：{}\n", p.name, p.phone, p.email);
+    }
+    let (gbk, _, _) = encoding_rs::GBK.encode(&body);
+    let qp = quoted_printable(&gbk);
+    let html = format!(
+        "<html><body><p>名单见附件 &amp; 正文</p><p>联系 {}</p></body></html>",
+        ps[2].email
+    );
+    let mut out = format!(
+        "Return-Path: <{}>\r\nFrom: {encoded_name} <{}>\r\nTo: {}\r\nSubject: =?GBK?B?{}?=\r\nDate: Mon, 7 Dec 2026 10:00:00 +0800\r\nMessage-ID: <20261207.abc@mail.huaxia-trading.cn>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"MIX\"\r\n\r\n--MIX\r\nContent-Type: multipart/alternative; boundary=\"ALT\"\r\n\r\n--ALT\r\nContent-Type: text/plain; charset=GBK\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n{qp}\r\n--ALT\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n--ALT--\r\n",
+        from.email,
+        from.email,
+        to.email,
+        b64.encode(encoding_rs::GBK.encode("新员工名单").0),
+    );
+    if let Some((name, bytes)) = attach {
+        let data = b64.encode(bytes);
+        let mut wrapped = String::new();
+        for chunk in data.as_bytes().chunks(76) {
+            wrapped += std::str::from_utf8(chunk).unwrap();
+            wrapped += "\r\n";
+        }
+        out += &format!(
+            "--MIX\r\nContent-Type: application/octet-stream; name=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"{name}\"\r\n\r\n{wrapped}"
+        );
+    }
+    out += "--MIX--\r\n";
+    out.into_bytes()
+}
+
+fn quoted_printable(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    let mut col = 0;
+    for &b in bytes {
+        let piece = if b == b'\n' {
+            out += "\r\n";
+            col = 0;
+            continue;
+        } else if (33..=126).contains(&b) && b != b'=' {
+            (b as char).to_string()
+        } else {
+            format!("={b:02X}")
+        };
+        if col + piece.len() > 73 {
+            out += "=\r\n";
+            col = 0;
+        }
+        col += piece.len();
+        out += &piece;
+    }
+    out
+}
+
+/// A mailbox of `messages` plain messages, each from one person (`people(400, messages)`).
+pub fn mbox(messages: usize) -> Vec<u8> {
+    let mut out = String::new();
+    for p in people(400, messages) {
+        out += &format!(
+            "From {} Mon Dec  7 10:00:00 2026\nFrom: {} <{}>\nTo: hr@huaxia-trading.cn\nSubject: 入职\nDate: Mon, 7 Dec 2026 10:00:00 +0800\n\n我的手机是{}。\n>From now on I am in.\n\n",
+            p.email, p.name, p.email, p.phone
+        );
+    }
+    out.into_bytes()
+}
+
+/// A PDF of `pages` pages with Helvetica text, `per_page` people on each
+/// (`people(500, pages * per_page)`), written object by object with its xref table.
+pub fn pdf(pages: usize, per_page: usize) -> Vec<u8> {
+    let ps = people(500, pages * per_page);
+    let mut objects: Vec<String> = Vec::new();
+    // 1 catalog, 2 pages, 3 font; then page / content pairs.
+    objects.push("<< /Type /Catalog /Pages 2 0 R >>".into());
+    let kids: Vec<String> = (0..pages).map(|i| format!("{} 0 R", 4 + 2 * i)).collect();
+    objects.push(format!(
+        "<< /Type /Pages /Kids [{}] /Count {pages} >>",
+        kids.join(" ")
+    ));
+    objects.push("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".into());
+    for p in 0..pages {
+        let mut content = String::from("BT /F1 10 Tf 50 800 Td 14 TL\n");
+        for person in &ps[p * per_page..(p + 1) * per_page] {
+            content += &format!(
+                "(Employee contact: mobile {} email {}) Tj T*\n",
+                person.phone, person.email
+            );
+        }
+        content += "ET";
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents {} 0 R >>",
+            5 + 2 * p
+        ));
+        objects.push(format!(
+            "<< /Length {} >>\nstream\n{content}\nendstream",
+            content.len() + 1
+        ));
+    }
+    let mut out = b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for o in offsets {
+        out.extend(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
