@@ -1215,6 +1215,9 @@ pub fn generate(root: &Path, population: usize, seed: u64) -> Truth {
         let tac = *rng.pick(&["35", "86"]);
         let imei = luhn_number(&mut rng, tac, 15);
         rec.trap("bank-card", &imei, "imei");
+        // A device's IMEI is found as what it is (the `imei` detector), never as a card; in
+        // a product export it is no one's (no person: not PI).
+        rec.shared("imei", &imei, "device");
         let len = if rng.pct(50) { 19 } else { 20 };
         let iccid = luhn_number(&mut rng, "89860", len);
         rec.trap("bank-card", &iccid, "iccid");

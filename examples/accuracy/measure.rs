@@ -410,6 +410,9 @@ pub fn people_figures(
     };
     // `totals.people` is an object: its people figures are `people`, `sensitive…` and
     // `minors`; its other numbers (identifiers, links, the cap…) are not counts of people.
+    // The labels hold no truth per sensitive category nor for people with non-sensitive PI
+    // (figures added after this benchmark): left out rather than compared with a wrong one.
+    found.retain(|(n, _)| !n.contains("non_sensitive") && !n.contains("by_category"));
     found.retain(|(n, _)| {
         !n.starts_with("totals.people.")
             || matches!(
