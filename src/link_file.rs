@@ -107,14 +107,14 @@ impl LinkSet {
                 run.copy_to(&mut w).map_err(io)?;
                 continue;
             }
+            let mut buf = [0u8; EDGE_BYTES];
             for n in &a.nodes {
-                w.write_all(&n.id.to_bytes()).map_err(io)?;
-                w.write_all(&[n.kind, n.flags]).map_err(io)?;
+                put_node(n, &mut buf);
+                w.write_all(&buf[..NODE_BYTES]).map_err(io)?;
             }
             for e in &a.edges {
-                w.write_all(&e.a.to_bytes()).map_err(io)?;
-                w.write_all(&e.b.to_bytes()).map_err(io)?;
-                w.write_all(&[e.ka, e.kb]).map_err(io)?;
+                put_edge(e, &mut buf);
+                w.write_all(&buf).map_err(io)?;
             }
         }
         w.into_inner()
@@ -160,8 +160,8 @@ impl LinkSet {
             .iter()
             .map(|s| {
                 s.nodes
-                    .saturating_mul(18)
-                    .saturating_add(s.edges.saturating_mul(34))
+                    .saturating_mul(NODE_BYTES as u64)
+                    .saturating_add(s.edges.saturating_mul(EDGE_BYTES as u64))
             })
             .fold(0u64, u64::saturating_add);
         if body.saturating_add(12 + len) != size {
@@ -175,21 +175,16 @@ impl LinkSet {
             let mut acc = LinkAcc::default();
             acc.nodes.reserve(s.nodes as usize);
             acc.edges.reserve(s.edges as usize);
-            let mut buf = [0u8; 34];
+            let mut buf = [0u8; EDGE_BYTES];
             for _ in 0..s.nodes {
-                r.read_exact(&mut buf[..18])
+                r.read_exact(&mut buf[..NODE_BYTES])
                     .with_context(|| format!("{name}: truncated in {}", s.path))?;
-                acc.nodes.push(Node {
-                    id: id_at(&buf, 0),
-                    kind: buf[16],
-                    flags: buf[17],
-                });
+                acc.nodes.push(get_node(&buf));
             }
             for _ in 0..s.edges {
                 r.read_exact(&mut buf)
                     .with_context(|| format!("{name}: truncated in {}", s.path))?;
-                acc.edges
-                    .push(Edge::new(id_at(&buf, 0), buf[32], id_at(&buf, 16), buf[33]));
+                acc.edges.push(get_edge(&buf));
             }
             acc.compact();
             sources.push((s.path.clone(), acc));
@@ -209,17 +204,18 @@ impl LinkSet {
 /// One graph as bytes (a ledger entry's): node count, edge count (u64 little-endian), then the
 /// records as in the file.
 pub fn encode(acc: &LinkAcc) -> Vec<u8> {
-    let mut out = Vec::with_capacity(16 + acc.nodes.len() * 18 + acc.edges.len() * 34);
+    let mut out =
+        Vec::with_capacity(16 + acc.nodes.len() * NODE_BYTES + acc.edges.len() * EDGE_BYTES);
     out.extend_from_slice(&(acc.nodes.len() as u64).to_le_bytes());
     out.extend_from_slice(&(acc.edges.len() as u64).to_le_bytes());
+    let mut buf = [0u8; EDGE_BYTES];
     for n in &acc.nodes {
-        out.extend_from_slice(&n.id.to_bytes());
-        out.extend_from_slice(&[n.kind, n.flags]);
+        put_node(n, &mut buf);
+        out.extend_from_slice(&buf[..NODE_BYTES]);
     }
     for e in &acc.edges {
-        out.extend_from_slice(&e.a.to_bytes());
-        out.extend_from_slice(&e.b.to_bytes());
-        out.extend_from_slice(&[e.ka, e.kb]);
+        put_edge(e, &mut buf);
+        out.extend_from_slice(&buf);
     }
     out
 }
@@ -229,8 +225,8 @@ pub fn decode(b: &[u8]) -> Option<LinkAcc> {
     let n = u64::from_le_bytes(b.get(..8)?.try_into().ok()?);
     let m = u64::from_le_bytes(b.get(8..16)?.try_into().ok()?);
     let want = n
-        .checked_mul(18)?
-        .checked_add(m.checked_mul(34)?)?
+        .checked_mul(NODE_BYTES as u64)?
+        .checked_add(m.checked_mul(EDGE_BYTES as u64)?)?
         .checked_add(16)?;
     if want != b.len() as u64 {
         return None;
@@ -238,27 +234,50 @@ pub fn decode(b: &[u8]) -> Option<LinkAcc> {
     let mut acc = LinkAcc::default();
     let mut at = 16;
     for _ in 0..n {
-        acc.nodes.push(Node {
-            id: id_at(b, at),
-            kind: b[at + 16],
-            flags: b[at + 17],
-        });
-        at += 18;
+        acc.nodes.push(get_node(&b[at..]));
+        at += NODE_BYTES;
     }
     for _ in 0..m {
-        acc.edges.push(Edge::new(
-            id_at(b, at),
-            b[at + 32],
-            id_at(b, at + 16),
-            b[at + 33],
-        ));
-        at += 34;
+        acc.edges.push(get_edge(&b[at..]));
+        at += EDGE_BYTES;
     }
     acc.compact();
     Some(acc)
 }
 
-fn id_at(buf: &[u8], at: usize) -> Id {
+/// Bytes of one node and of one edge: the record layout of the file, of a ledger entry's
+/// graph and of the people graph's runs on disk ([`crate::link_spill`]).
+pub const NODE_BYTES: usize = 18;
+pub const EDGE_BYTES: usize = 34;
+
+/// Writes `n` into the first [`NODE_BYTES`] of `buf`.
+pub(crate) fn put_node(n: &Node, buf: &mut [u8]) {
+    buf[..16].copy_from_slice(&n.id.to_bytes());
+    buf[16] = n.kind;
+    buf[17] = n.flags;
+}
+
+/// Writes `e` into the first [`EDGE_BYTES`] of `buf`.
+pub(crate) fn put_edge(e: &Edge, buf: &mut [u8]) {
+    buf[..16].copy_from_slice(&e.a.to_bytes());
+    buf[16..32].copy_from_slice(&e.b.to_bytes());
+    buf[32] = e.ka;
+    buf[33] = e.kb;
+}
+
+pub(crate) fn get_node(buf: &[u8]) -> Node {
+    Node {
+        id: id_at(buf, 0),
+        kind: buf[16],
+        flags: buf[17],
+    }
+}
+
+pub(crate) fn get_edge(buf: &[u8]) -> Edge {
+    Edge::new(id_at(buf, 0), buf[32], id_at(buf, 16), buf[33])
+}
+
+pub(crate) fn id_at(buf: &[u8], at: usize) -> Id {
     let mut b = [0u8; 16];
     b.copy_from_slice(&buf[at..at + 16]);
     Id::from_bytes(&b)

@@ -23,10 +23,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::link::{self, Edge, Id, Kinds, LinkAcc, Node, PeopleCount};
+use crate::link_file::{self, get_edge, get_node, id_at, put_edge, put_node};
 
 /// Bytes of one node and one edge on disk: the layout of `links.bin` ([`crate::link_file`]).
-pub const NODE_BYTES: u64 = 18;
-pub const EDGE_BYTES: u64 = 34;
+const NODE_BYTES: u64 = link_file::NODE_BYTES as u64;
+const EDGE_BYTES: u64 = link_file::EDGE_BYTES as u64;
 const SECOND_BYTES: usize = 21;
 
 /// A temporary folder for runs, removed with the last run that uses it.
@@ -76,22 +77,23 @@ impl SpillDir {
 
     /// Writes a graph (compacted: sorted and distinct) as a run.
     pub fn write(self: &Arc<Self>, acc: &LinkAcc) -> io::Result<Run> {
+        self.write_graph(acc.nodes.iter().copied(), acc.edges.iter().copied())
+    }
+
+    /// A run of `nodes` then `edges` (each sorted and distinct).
+    fn write_graph(
+        self: &Arc<Self>,
+        nodes: impl Iterator<Item = Node>,
+        edges: impl Iterator<Item = Edge>,
+    ) -> io::Result<Run> {
         let (path, mut w) = self.file("graph")?;
-        let mut buf = [0u8; EDGE_BYTES as usize];
-        for n in &acc.nodes {
-            put_node(n, &mut buf);
-            w.write_all(&buf[..NODE_BYTES as usize])
-                .map_err(|e| named(&path, e))?;
-        }
-        for e in &acc.edges {
-            put_edge(e, &mut buf);
-            w.write_all(&buf).map_err(|e| named(&path, e))?;
-        }
+        let nodes = write_records(&mut w, &path, nodes)?;
+        let edges = write_records(&mut w, &path, edges)?;
         w.flush().map_err(|e| named(&path, e))?;
         Ok(Run {
             path,
-            nodes: acc.nodes.len() as u64,
-            edges: acc.edges.len() as u64,
+            nodes,
+            edges,
             _dir: Arc::clone(self),
         })
     }
@@ -195,29 +197,13 @@ fn merge_runs(dir: &Arc<SpillDir>, acc: &LinkAcc) -> io::Result<Run> {
     let nodes = reduce(sources(&parts, true, |p| &p.nodes), dir, node_key, or_flags)?;
     let edges = reduce(sources(&parts, false, |p| &p.edges), dir, edge_key, keep)?;
     let written = (|| {
-        let (path, mut w) = dir.file("graph")?;
         let failed = Failure::default();
-        let mut buf = [0u8; EDGE_BYTES as usize];
-        let (mut n, mut m) = (0u64, 0u64);
-        for x in Merge::new(open_all(&nodes, &failed)?, node_key, or_flags) {
-            x.put(&mut buf);
-            w.write_all(&buf[..NODE_BYTES as usize])
-                .map_err(|e| named(&path, e))?;
-            n += 1;
-        }
-        for x in Merge::new(open_all(&edges, &failed)?, edge_key, keep) {
-            x.put(&mut buf);
-            w.write_all(&buf).map_err(|e| named(&path, e))?;
-            m += 1;
-        }
+        let run = dir.write_graph(
+            Merge::new(open_all(&nodes, &failed)?, node_key, or_flags),
+            Merge::new(open_all(&edges, &failed)?, edge_key, keep),
+        )?;
         failed.check()?;
-        w.flush().map_err(|e| named(&path, e))?;
-        Ok(Run {
-            path,
-            nodes: n,
-            edges: m,
-            _dir: Arc::clone(dir),
-        })
+        Ok(run)
     })();
     remove_temporaries(&nodes);
     remove_temporaries(&edges);
@@ -281,43 +267,6 @@ impl Run {
 
 fn named(path: &Path, e: io::Error) -> io::Error {
     io::Error::new(e.kind(), format!("{}: {e}", path.display()))
-}
-
-pub(crate) fn put_node(n: &Node, buf: &mut [u8]) {
-    buf[..16].copy_from_slice(&n.id.to_bytes());
-    buf[16] = n.kind;
-    buf[17] = n.flags;
-}
-
-pub(crate) fn put_edge(e: &Edge, buf: &mut [u8]) {
-    buf[..16].copy_from_slice(&e.a.to_bytes());
-    buf[16..32].copy_from_slice(&e.b.to_bytes());
-    buf[32] = e.ka;
-    buf[33] = e.kb;
-}
-
-fn id_at(buf: &[u8], at: usize) -> Id {
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&buf[at..at + 16]);
-    Id::from_bytes(&b)
-}
-
-fn get_node(buf: &[u8]) -> Node {
-    Node {
-        id: id_at(buf, 0),
-        kind: buf[16],
-        flags: buf[17],
-    }
-}
-
-fn get_edge(buf: &[u8]) -> Edge {
-    // Written as stored (a < b): no reordering.
-    Edge {
-        a: id_at(buf, 0),
-        b: id_at(buf, 16),
-        ka: buf[32],
-        kb: buf[33],
-    }
 }
 
 fn get_second(buf: &[u8]) -> (Id, u32, u8) {
@@ -434,6 +383,22 @@ impl<T: Rec> Iterator for Records<'_, T> {
     }
 }
 
+/// Writes `items` to `w` (the file at `path`, named in errors); gives how many.
+fn write_records<T: Rec>(
+    w: &mut impl Write,
+    path: &Path,
+    items: impl Iterator<Item = T>,
+) -> io::Result<u64> {
+    let mut buf = [0u8; EDGE_BYTES as usize];
+    let mut count = 0u64;
+    for x in items {
+        x.put(&mut buf);
+        w.write_all(&buf[..T::SIZE]).map_err(|e| named(path, e))?;
+        count += 1;
+    }
+    Ok(count)
+}
+
 /// Where one sorted, distinct stream of records is.
 enum Src<'a, T> {
     Mem(&'a [T]),
@@ -495,13 +460,11 @@ fn reduce<'a, T: Rec + 'a, K: Ord + Copy>(
         };
         let (path, mut w) = dir.file("merge")?;
         let failed = Failure::default();
-        let mut buf = [0u8; EDGE_BYTES as usize];
-        let mut count = 0u64;
-        for x in Merge::new(open_all(&group, &failed)?, key, same) {
-            x.put(&mut buf);
-            w.write_all(&buf[..T::SIZE]).map_err(|e| named(&path, e))?;
-            count += 1;
-        }
+        let count = write_records(
+            &mut w,
+            &path,
+            Merge::new(open_all(&group, &failed)?, key, same),
+        )?;
         failed.check()?;
         w.flush().map_err(|e| named(&path, e))?;
         for s in &group {
