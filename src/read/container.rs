@@ -89,18 +89,7 @@ pub fn read_path_with(
             return Some(vec![r]);
         }
     };
-    let allowed = (size.saturating_mul(limits.max_ratio))
-        .max(limits.min_expanded)
-        .min(limits.max_expanded);
-    let mut st = State {
-        ctx,
-        limits,
-        disk_size: size,
-        allowed,
-        expanded: Rc::new(Cell::new(0)),
-        members: 0,
-        out: Vec::new(),
-    };
+    let mut st = State::new(ctx, limits, size);
     let bytes = data.bytes();
     match kind {
         Kind::Zip => st.zip(&display, Cursor::new(bytes), 1),
@@ -128,19 +117,7 @@ pub fn read_attachments(
     files: Vec<Attachment>,
     ctx: &Ctx,
 ) -> Vec<FileResult> {
-    let limits = Limits::default();
-    let allowed = (size.saturating_mul(limits.max_ratio))
-        .max(limits.min_expanded)
-        .min(limits.max_expanded);
-    let mut st = State {
-        ctx,
-        limits,
-        disk_size: size,
-        allowed,
-        expanded: Rc::new(Cell::new(0)),
-        members: 0,
-        out: Vec::new(),
-    };
+    let mut st = State::new(ctx, Limits::default(), size);
     st.attachments(&path.display().to_string(), files, 0);
     st.out
 }
@@ -215,7 +192,23 @@ fn inner_name(name: &str) -> String {
     name.to_string()
 }
 
-impl State<'_, '_> {
+impl<'c, 'a> State<'c, 'a> {
+    /// What the members of a container of `size` bytes on disk may expand to, together.
+    fn new(ctx: &'c Ctx<'a>, limits: Limits, size: u64) -> Self {
+        let allowed = (size.saturating_mul(limits.max_ratio))
+            .max(limits.min_expanded)
+            .min(limits.max_expanded);
+        State {
+            ctx,
+            limits,
+            disk_size: size,
+            allowed,
+            expanded: Rc::new(Cell::new(0)),
+            members: 0,
+            out: Vec::new(),
+        }
+    }
+
     fn counted<R: Read>(&self, inner: R) -> Counted<R> {
         Counted {
             inner,
