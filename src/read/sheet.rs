@@ -446,7 +446,7 @@ pub fn float_text(f: f64) -> String {
 }
 
 /// Column letters: 0 → A, 25 → Z, 26 → AA.
-fn column_letters(mut c: u32) -> String {
+pub(crate) fn column_letters(mut c: u32) -> String {
     let mut out = Vec::new();
     loop {
         out.push(b'A' + (c % 26) as u8);

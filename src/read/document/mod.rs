@@ -294,7 +294,10 @@ fn scan_table(t: &Table, n: usize, ctx: &Ctx) -> SourceAcc {
         };
         let id = match label {
             Some(l) => sc.field_labeled(&format!("table{n}!{l}"), l),
-            None => sc.field(&format!("table{n}!{}", column_letter(c))),
+            None => sc.field(&format!(
+                "table{n}!{}",
+                crate::read::sheet::column_letters(c as u32)
+            )),
         };
         ids.push(id);
     }
@@ -312,17 +315,4 @@ fn scan_table(t: &Table, n: usize, ctx: &Ctx) -> SourceAcc {
         record(row);
     }
     sc.finish()
-}
-
-fn column_letter(mut c: usize) -> String {
-    let mut out = Vec::new();
-    loop {
-        out.push(b'A' + (c % 26) as u8);
-        if c < 26 {
-            break;
-        }
-        c = c / 26 - 1;
-    }
-    out.reverse();
-    String::from_utf8(out).unwrap_or_default()
 }
