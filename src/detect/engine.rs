@@ -7,7 +7,9 @@
 //! * *general* free patterns (emails, user patterns with letters) share one multi-pattern
 //!   `meta::Regex` — except that a pattern with a lead literal (the e-mail address, see
 //!   [`Lead`]) keeps a group of its own, so the others (MAC and IP addresses, plates, MRZ
-//!   lines…) do not take its fast search away; they share an *other* group;
+//!   lines…) do not take its fast search away; they share an *other* group, and those that
+//!   every numeric and general detector outranks a *low* group, searched only between the
+//!   findings that would win over them anyway;
 //!   `meta::Regex`, which reports the position and pattern id of every candidate in one pass;
 //! * *context* patterns (passports, permits, the 15-digit ID: formats without a check character)
 //!   count only near a keyword, so they run only over the few characters around a keyword hit
@@ -230,6 +232,7 @@ pub struct Caches {
     numeric: Option<meta::Cache>,
     general: Option<meta::Cache>,
     other: Option<meta::Cache>,
+    low: Option<meta::Cache>,
     context: Option<meta::Cache>,
     context_own: Vec<Option<meta::Cache>>,
     keywords: Option<meta::Cache>,
@@ -248,6 +251,7 @@ struct CacheRegexes {
     numeric: Option<meta::Regex>,
     general: Option<meta::Regex>,
     other: Option<meta::Regex>,
+    low: Option<meta::Regex>,
     context: Option<meta::Regex>,
     context_own: Vec<Option<meta::Regex>>,
     keywords: Option<meta::Regex>,
@@ -261,6 +265,7 @@ impl CacheRegexes {
             numeric: cache(&self.numeric),
             general: cache(&self.general),
             other: cache(&self.other),
+            low: cache(&self.low),
             context: cache(&self.context),
             context_own: self.context_own.iter().map(cache).collect(),
             keywords: cache(&self.keywords),
@@ -284,6 +289,17 @@ pub struct DetectorSet {
     /// Free patterns with letters that have no lead literal, searched apart from `general`
     /// so that the e-mail pattern keeps its own fast search.
     other: Option<Group>,
+    /// Free patterns outranked by every numeric and general detector (USCC, IBAN, plates, IP
+    /// and MAC addresses): a finding of theirs that overlaps an identifier or an e-mail
+    /// address is dropped, so they are searched only in the gaps between the findings that
+    /// outrank them. Without it an unanchored search stops at every 18-digit ID (the shape of
+    /// a USCC) and starts again: measured with callgrind on a 20,000-row PI-dense table, the
+    /// eight free patterns without a literal (these and MRZ lines, HKIDs) cost 4,300
+    /// instructions a row before, 1,600 after.
+    low: Option<Group>,
+    /// The first detector (highest priority) of the `low` group: findings of detectors before
+    /// it bound the gaps it is searched in.
+    low_best: usize,
     context: Option<Group>,
     /// Each detector's own context patterns (indexed by detector), run over a whole value when
     /// its field's header names the detector.
@@ -408,8 +424,22 @@ impl DetectorSet {
         } else {
             (lead.into_iter().chain(rest).collect(), Vec::new())
         };
+        // Detectors are in priority order: a pattern of a detector after every numeric and
+        // general one loses to each of their findings it overlaps.
+        let last_free = (numeric.iter().flat_map(|g| g.owners.iter().map(|o| o.0)))
+            .chain(general.iter().map(|(_, (di, _))| *di))
+            .max();
+        let (low, other): (Vec<_>, Vec<_>) = other
+            .into_iter()
+            .partition(|(_, (di, _))| last_free.is_some_and(|l| *di > l));
+        let low_best = low
+            .iter()
+            .map(|(_, (di, _))| *di)
+            .min()
+            .unwrap_or(usize::MAX);
         let general = Group::build(general, true).map_err(build_err)?;
         let other = Group::build(other, true).map_err(build_err)?;
+        let low = Group::build(low, true).map_err(build_err)?;
         let context = Group::build(context, true).map_err(build_err)?;
         let context_own: Vec<Option<Group>> = context_own
             .into_iter()
@@ -421,6 +451,7 @@ impl DetectorSet {
             numeric: regex(&numeric),
             general: regex(&general),
             other: regex(&other),
+            low: regex(&low),
             context: regex(&context),
             context_own: context_own.iter().map(regex).collect(),
             keywords: keywords.clone(),
@@ -451,6 +482,8 @@ impl DetectorSet {
             numeric,
             general,
             other,
+            low,
+            low_best,
             context,
             context_own,
             keywords,
@@ -740,10 +773,38 @@ impl DetectorSet {
                 self.scan_group(g, gc, hay, lo, hi, hinted, out);
             }
         }
-        // The groups were searched apart: order their findings, and where two overlap keep the
-        // higher-priority detector's (a lower index). Compacted in place: `w` is the finding
-        // kept so far, each later one either replaces it (overlap, higher priority), is dropped
-        // (overlap, lower priority) or becomes the next kept one.
+        resolve_overlaps(out, base);
+        if let (Some(g), Some(gc)) = (&self.low, &mut c.low) {
+            // Only between the findings that outrank every low pattern (see `low`).
+            let kept = out.len();
+            let mut from = 0;
+            for i in base..kept {
+                let f = &out[i];
+                if f.detector >= self.low_best {
+                    continue;
+                }
+                let (start, end) = (f.start, f.end);
+                if start > from {
+                    self.scan_group(g, gc, hay, from, start, hinted, out);
+                }
+                from = from.max(end);
+            }
+            if from < hay.len() {
+                self.scan_group(g, gc, hay, from, hay.len(), hinted, out);
+            }
+            if out.len() > kept {
+                resolve_overlaps(out, base);
+            }
+        }
+    }
+}
+
+/// Orders the findings in `out[base..]` (of groups searched apart) by position, and where two
+/// overlap keeps the higher-priority detector's (a lower index). Compacted in place: `w` is the
+/// finding kept so far, each later one either replaces it (overlap, higher priority), is
+/// dropped (overlap, lower priority) or becomes the next kept one.
+fn resolve_overlaps(out: &mut Vec<Finding>, base: usize) {
+    {
         let found = &mut out[base..];
         if found.len() < 2 {
             return;
@@ -762,7 +823,9 @@ impl DetectorSet {
         }
         out.truncate(base + w + 1);
     }
+}
 
+impl DetectorSet {
     /// Header-driven detectors named by the field's header: the whole (trimmed) value is matched
     /// and validated, at most one finding per detector.
     pub fn find_header_only(&self, hay: &[u8], hinted: &[bool], on: &mut impl FnMut(Finding)) {
@@ -1199,5 +1262,37 @@ mod tests {
         let found = set.find_all("编号+11010519491231002X，电话+8613812345678");
         let ids: Vec<&str> = found.iter().map(|f| &*f.normalised).collect();
         assert_eq!(ids, ["11010519491231002X", "13812345678"]);
+    }
+
+    #[test]
+    fn low_patterns_are_found_between_the_findings_that_outrank_them() {
+        let set = DetectorSet::load(None).unwrap();
+        let low = set.low.as_ref().expect("the built-in set has low patterns");
+        let id = |name: &str| set.index_of(name).unwrap();
+        assert!(low.owners.iter().any(|&(di, _)| di == id("cn-uscc")));
+        assert!(set.low_best > id("email") && set.low_best > id("cn-mobile"));
+        let hay = "身份证11010519491231002X,电话13812345678,邮箱a@example.com,\
+                   信用代码91110000600037341L,MAC 00:1A:2B:3C:4D:5E,IP 202.96.134.133,车牌京A12345";
+        let found: Vec<&str> = set
+            .find_all(hay)
+            .iter()
+            .map(|f| set.get(f.detector).id.as_str())
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "cn-resident-id",
+                "cn-mobile",
+                "email",
+                "cn-uscc",
+                "mac-address",
+                "ip-address",
+                "cn-plate"
+            ]
+        );
+        // Right after a higher-priority finding, and at the end of the haystack.
+        let found = set.find_all("91110000600037341L");
+        assert_eq!(found.len(), 1);
+        assert_eq!(set.get(found[0].detector).id, "cn-uscc");
     }
 }
