@@ -1147,4 +1147,121 @@ mod tests {
         assert_send(walker.entries());
         assert_eq!(walker.entries().count(), 0);
     }
+
+    #[test]
+    fn shards_parse_from_zero_and_name_what_is_wrong() {
+        assert_eq!("0/3".parse(), Ok(Shard { index: 0, count: 3 }));
+        assert_eq!(" 2 / 3 ".parse(), Ok(Shard { index: 2, count: 3 }));
+        assert_eq!(Shard { index: 1, count: 4 }.to_string(), "1/4");
+        let err = |s: &str| s.parse::<Shard>().unwrap_err();
+        assert!(err("3/3").contains("numbered 0 to 2"), "{}", err("3/3"));
+        assert!(err("0/0").contains("at least 1"), "{}", err("0/0"));
+        assert!(err("1").contains("K/N"), "{}", err("1"));
+        assert!(err("a/2").contains("K is not"), "{}", err("a/2"));
+    }
+
+    #[test]
+    fn the_shard_of_a_path_is_sha256_of_its_relative_path() {
+        // Python: int.from_bytes(hashlib.sha256(b"a/b.csv").digest()[:8], "big") % 1000
+        assert_eq!(shard_of(b"a/b.csv", 1000), 427);
+        assert_eq!(shard_of(b"people/ids_00.csv", 1000), 140);
+        let root = Path::new("/mnt/share");
+        assert_eq!(shard_key(root, &root.join("a/b.csv")), b"a/b.csv");
+        // The same file under another mount point is in the same shard.
+        assert_eq!(
+            shard_key(
+                Path::new("/srv/x/share/"),
+                Path::new("/srv/x/share/a/b.csv")
+            ),
+            b"a/b.csv"
+        );
+        // A root that is a file: its name.
+        let f = Path::new("/data/export.csv");
+        assert_eq!(shard_key(f, f), b"export.csv");
+        // A listed path: as listed.
+        assert_eq!(
+            shard_key(Path::new(""), Path::new("./a//b.csv")),
+            b"./a/b.csv"
+        );
+        let s = Shard { index: 1, count: 7 };
+        assert!(s.holds(b"a/b.csv"));
+        assert!(!Shard { index: 0, count: 7 }.holds(b"a/b.csv"));
+    }
+
+    #[test]
+    fn every_entry_of_a_tree_is_in_exactly_one_shard() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for i in 0..60 {
+            let sub = root.join(format!("d{}", i % 4));
+            fs::create_dir_all(&sub).unwrap();
+            fs::write(sub.join(format!("f{i}.txt")), "x").unwrap();
+        }
+        symlink(root.join("d0/f0.txt"), root.join("link")).unwrap();
+        let names = |shard: Option<Shard>| -> Vec<String> {
+            walk(WalkOptions {
+                roots: vec![root.to_path_buf()],
+                shard,
+                ..WalkOptions::default()
+            })
+            .iter()
+            .map(|e| rel(root, e.path()))
+            .collect()
+        };
+        let all = names(None);
+        assert_eq!(all.len(), 61);
+        let mut seen: Vec<String> = (0..3)
+            .flat_map(|k| names(Some(Shard { index: k, count: 3 })))
+            .collect();
+        assert!(
+            (0..3).all(|k| !names(Some(Shard { index: k, count: 3 })).is_empty()),
+            "60 files spread over 3 shards"
+        );
+        seen.sort();
+        let mut all = all;
+        all.sort();
+        assert_eq!(seen, all);
+    }
+
+    #[test]
+    fn a_file_list_is_walked_with_the_globs_and_missing_paths_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("sub")).unwrap();
+        for f in ["a.csv", "b.txt", "sub/c.csv", "sub/d.txt"] {
+            fs::write(root.join(f), "x").unwrap();
+        }
+        let list = root.join("list");
+        let mut text = Vec::new();
+        for f in ["a.csv", "b.txt", "sub", "missing.csv"] {
+            text.extend_from_slice(root.join(f).as_os_str().as_bytes());
+            text.push(0);
+        }
+        fs::write(&list, &text).unwrap();
+        let entries = walk(WalkOptions {
+            include: vec!["*.csv".into()],
+            files_from: Some(FileList {
+                file: Some(list.clone()),
+                null: true,
+            }),
+            ..WalkOptions::default()
+        });
+        let files: Vec<String> = entries
+            .iter()
+            .filter(|e| matches!(e, Entry::File { .. }))
+            .map(|e| rel(root, e.path()))
+            .collect();
+        assert_eq!(files, ["a.csv", "sub/c.csv"]);
+        let errors: Vec<&Entry> = entries
+            .iter()
+            .filter(|e| matches!(e, Entry::Error { .. }))
+            .collect();
+        assert_eq!(errors.len(), 1, "{entries:?}");
+        let Entry::Error { path, message } = errors[0] else {
+            unreachable!()
+        };
+        assert_eq!(path, &root.join("missing.csv"));
+        assert!(message.starts_with("listed path `"), "{message}");
+        assert!(message.ends_with("does not exist"), "{message}");
+    }
 }
