@@ -625,9 +625,9 @@ fn signed(n: i64) -> String {
     }
 }
 
-fn text_figure(f: &Figure, label: &str) -> String {
+fn text_figure(f: &Figure, label: &str, width: usize) -> String {
     let v = |x: Option<u64>| x.map_or("—".to_string(), crate::report::thousands);
-    let mut s = format!("  {label:<34} {:>12} → {:<12}", v(f.old), v(f.new));
+    let mut s = format!("  {label:<width$} {:>10} → {:<10}", v(f.old), v(f.new));
     match f.change {
         Some(0) => s.push_str(" (unchanged)"),
         Some(d) => s.push_str(&format!(" ({})", signed(d))),
@@ -656,7 +656,7 @@ pub fn render_text(d: &Diff, limit: usize) -> String {
         if let Some(f) = d.figures.iter().find(|f| f.figure == *name)
             && (f.old.is_some() || f.new.is_some())
         {
-            line(&mut o, text_figure(f, label));
+            line(&mut o, text_figure(f, label, 26));
         }
     }
     let other: Vec<&Figure> = d
@@ -666,13 +666,15 @@ pub fn render_text(d: &Diff, limit: usize) -> String {
         .collect();
     if !other.is_empty() {
         line(&mut o, "Other figures that changed:".into());
-        for f in other {
-            let label = f
-                .figure
+        let label = |f: &Figure| {
+            f.figure
                 .strip_prefix("totals.")
                 .unwrap_or(&f.figure)
-                .to_string();
-            line(&mut o, text_figure(f, &label));
+                .to_string()
+        };
+        let width = other.iter().map(|f| label(f).chars().count()).max();
+        for f in &other {
+            line(&mut o, text_figure(f, &label(f), width.unwrap_or(0)));
         }
     }
     let more = |o: &mut String, n: usize| {
