@@ -517,3 +517,96 @@ fn merge_scan_info(inputs: &[Input], sources: &[SourceEntry]) -> ScanInfo {
         merged_from: inputs.iter().map(|i| i.name.clone()).collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::DetectorSet;
+    use crate::inventory::{FileResult, ScanMeta, SourceAcc, build};
+
+    /// An inventory of one skipped file at `path` (no findings), as a scan builds it.
+    fn input(name: &str, path: &str) -> Input {
+        let set = DetectorSet::load(None).unwrap();
+        let meta = ScanMeta {
+            started_at: "2026-11-25T00:00:00Z".into(),
+            finished_at: "2026-11-25T00:00:01Z".into(),
+            roots: vec!["/share".into()],
+            reference_date: "2026-11-25".into(),
+            sensitivity: Standard::Gbt45574_2025,
+            key_id: "0123456789abcdef".into(),
+            lg_k: crate::sketch::DEFAULT_LG_K,
+            walk_errors: Vec::new(),
+            classify: Default::default(),
+            link_cap: crate::link::DEFAULT_CAP,
+            links_abandoned: None,
+            link_spill: None,
+            link_sort_entries: 1 << 16,
+        };
+        let file = FileResult {
+            path: path.into(),
+            format: "too-large".into(),
+            encoding: None,
+            bytes: 0,
+            status: Status::Skipped,
+            reason: Some("larger than --max-file-size".into()),
+            acc: SourceAcc::default(),
+        };
+        let mut inventory = build(&set, meta, vec![file]);
+        inventory.scan.options = Some(crate::inventory::ScanOptions {
+            detectors: set.fingerprint(),
+            min_confidence: "low".into(),
+            ocr: false,
+        });
+        Input {
+            name: name.into(),
+            path: PathBuf::from(name),
+            inventory,
+        }
+    }
+
+    #[test]
+    fn every_setting_that_differs_is_named_with_both_inputs() {
+        let a = input("a", "/share/x");
+        let mut b = input("b", "/share/y");
+        assert!(differences(&a, &b).is_empty());
+        b.inventory.scan.sketch.key_id = "fedcba9876543210".into();
+        b.inventory.scan.reference_date = "2026-11-26".into();
+        b.inventory.scan.options.as_mut().unwrap().ocr = true;
+        let d = differences(&a, &b);
+        assert_eq!(d.len(), 3, "{d:?}");
+        assert!(d[0].starts_with("sketch key"), "{d:?}");
+        assert!(d[0].contains("0123456789abcdef in a, fedcba9876543210 in b"));
+        assert!(d[1].starts_with("reference date"), "{d:?}");
+        assert_eq!(d[2], "--ocr: false in a, true in b");
+        b.inventory.scan.options = None;
+        let d = differences(&a, &b);
+        assert!(
+            d.iter()
+                .any(|m| m.contains("not recorded (an earlier version)")),
+            "{d:?}"
+        );
+        let err = merge(&[a, b]).err().unwrap().to_string();
+        assert!(err.starts_with("cannot merge"), "{err}");
+    }
+
+    #[test]
+    fn files_and_errors_add_up_and_a_shared_source_is_refused() {
+        let a = input("a", "/share/x");
+        let b = input("b", "/share/y");
+        let m = merge(&[a, b]).unwrap().inventory;
+        assert_eq!(m.scan.files_skipped, 2);
+        assert_eq!(m.sources.len(), 2);
+        assert!(!m.scan.complete);
+        assert_eq!(m.scan.roots, ["/share"]);
+        assert_eq!(m.scan.merged_from, ["a", "b"]);
+        let err = merge(&[input("a", "/share/x"), input("c", "/share/x")])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("`/share/x` is a source of both a and c"),
+            "{err}"
+        );
+        assert!(merge(&[]).is_err());
+    }
+}
