@@ -383,6 +383,12 @@ fn merge_refuses_what_does_not_add_up() {
     std::fs::write(olddir.join("inventory.json"), old.to_string()).unwrap();
     let e = stderr(&merge(&[&olddir, &good]));
     assert!(e.contains("carries no sketch to merge"), "{e}");
+    // Never over an input.
+    let mut args: Vec<&std::ffi::OsStr> = vec!["merge".as_ref(), a.as_os_str(), good.as_os_str()];
+    args.extend(["-o".as_ref(), good.as_os_str()]);
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("a folder of its own"), "{}", stderr(&o));
     // Compatible inputs merge.
     let o = merge(&[&a, &good]);
     assert!(o.status.success(), "{}", stderr(&o));

@@ -52,6 +52,24 @@ pub fn run(a: MergeArgs) -> Result<ExitCode> {
             inventory,
         });
     }
+    // Writing over an input's links.bin would damage that input if the merge then failed.
+    if let Ok(out) = a.output.canonicalize() {
+        for i in &inputs {
+            let dir = i.path.parent().unwrap_or(std::path::Path::new("."));
+            let dir = if dir.as_os_str().is_empty() {
+                std::path::Path::new(".")
+            } else {
+                dir
+            };
+            if dir.canonicalize().is_ok_and(|d| d == out) {
+                bail!(
+                    "-o {}: the folder of the input {}; write the merge to a folder of its own",
+                    a.output.display(),
+                    i.name
+                );
+            }
+        }
+    }
     let merged = crate::merge::merge(&inputs)?;
     drop(inputs);
     let mut inv = merged.inventory;
@@ -91,6 +109,13 @@ pub fn run(a: MergeArgs) -> Result<ExitCode> {
     crate::report::write_atomic(&path, &serde_json::to_vec_pretty(&inv)?)?;
     if let Some(k) = &signing_key {
         crate::sign::sign_file(&path, k)?;
+        if !a.quiet {
+            println!(
+                "pipl-scan: signed {} with key {}",
+                path.display(),
+                crate::sign::fingerprint(&k.verifying_key())
+            );
+        }
     }
     if !a.quiet {
         let mut o = std::io::stdout().lock();
