@@ -95,11 +95,11 @@ pub fn shard_key(root: &Path, path: &Path) -> Vec<u8> {
     }
     let mut out = Vec::new();
     for c in rel.components() {
-        if !out.is_empty() {
+        if !out.is_empty() && out.last() != Some(&b'/') {
             out.push(b'/');
         }
         match c {
-            std::path::Component::RootDir => {}
+            std::path::Component::RootDir => out.push(b'/'),
             c => out.extend_from_slice(c.as_os_str().as_encoded_bytes()),
         }
     }
