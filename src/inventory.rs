@@ -416,6 +416,29 @@ pub struct ScanInfo {
     /// any selection of sources (a flow, a ledger entry, a merge).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<LinksRef>,
+    /// The options besides the key, precision, reference date and standard that change
+    /// figures: `merge` joins only inventories that agree on them. Absent from inventories
+    /// written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<ScanOptions>,
+    /// `K/N` for a scan of one shard (`scan --shard`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    /// For an inventory made by `pipl-scan merge`: the inventories it joined, as named on its
+    /// command line.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<String>,
+}
+
+/// See [`ScanInfo::options`].
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ScanOptions {
+    /// The detector set's fingerprint ([`DetectorSet::fingerprint`]).
+    pub detectors: String,
+    /// `--min-confidence`: low, medium or high.
+    pub min_confidence: String,
+    /// `--ocr`: the text of images was read.
+    pub ocr: bool,
 }
 
 /// Where an inventory's link graph is (see [`crate::link_file`]).
@@ -465,7 +488,8 @@ fn hll() -> String {
 }
 
 impl Count {
-    fn of(s: &Sketch, with_sketch: bool) -> Count {
+    /// The count of a sketch, carrying the sketch (base64) when `with_sketch` and not empty.
+    pub fn of(s: &Sketch, with_sketch: bool) -> Count {
         let Estimate {
             estimate,
             low,
@@ -505,7 +529,8 @@ pub struct Totals {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub non_sensitive_subjects_by_standard: BTreeMap<String, Count>,
     /// Sensitive category (`medical-health`, `whereabouts` …) → standard → distinct subject
-    /// keys with PI of that category sensitive under that standard (estimates, no sketch).
+    /// keys with PI of that category sensitive under that standard (the totals' with their
+    /// sketches, for `merge`; the sources' estimates only).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sensitive_subjects_by_category: BTreeMap<String, BTreeMap<String, Count>>,
     /// The largest number of distinct values of one identifier detector (e.g. distinct mobile
@@ -602,6 +627,10 @@ pub struct CategoryEntry {
     #[serde(default)]
     pub confidence: ByConfidence,
     pub distinct: Estimate,
+    /// The totals' categories: the sketch of `distinct` (base64), so that `merge` can count
+    /// the distinct values of inventories together. Sources' categories carry none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sketch: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -697,14 +726,23 @@ fn by_standard(sketches: &[Sketch; 2], with_sketch: bool) -> BTreeMap<String, Co
 
 /// Subjects per sensitive category and standard; a category with no subject under a standard
 /// is left out under it.
-fn by_category(set: &DetectorSet, acc: &SourceAcc) -> BTreeMap<String, BTreeMap<String, Count>> {
+fn by_category(
+    set: &DetectorSet,
+    acc: &SourceAcc,
+    with_sketch: bool,
+) -> BTreeMap<String, BTreeMap<String, Count>> {
     acc.sensitive_by_category
         .iter()
         .filter_map(|(&bit, sketches)| {
             let per: BTreeMap<String, Count> = Standard::ALL
                 .iter()
                 .filter(|st| !sketches[st.index()].is_empty())
-                .map(|st| (st.id().to_string(), Count::of(&sketches[st.index()], false)))
+                .map(|st| {
+                    (
+                        st.id().to_string(),
+                        Count::of(&sketches[st.index()], with_sketch),
+                    )
+                })
                 .collect();
             let name = set.sensitive_category(bit)?;
             (!per.is_empty()).then(|| (name.to_string(), per))
@@ -716,6 +754,7 @@ fn category_entries(
     set: &DetectorSet,
     chosen: Standard,
     per_detector: &BTreeMap<usize, DetAcc>,
+    with_sketch: bool,
 ) -> Vec<CategoryEntry> {
     per_detector
         .iter()
@@ -736,6 +775,7 @@ fn category_entries(
                 matches: acc.matches,
                 confidence: ByConfidence::from_counts(&acc.confidence),
                 distinct: acc.distinct.estimate(),
+                sketch: (with_sketch && !acc.distinct.is_empty()).then(|| acc.distinct.to_base64()),
             }
         })
         .collect()
@@ -918,10 +958,10 @@ pub fn build_linked(
             sensitive_subjects: Count::of(&f.acc.sensitive[chosen.index()], true),
             sensitive_subjects_by_standard: by_standard(&f.acc.sensitive, true),
             non_sensitive_subjects_by_standard: by_standard(&f.acc.non_sensitive, true),
-            sensitive_subjects_by_category: by_category(set, &f.acc),
+            sensitive_subjects_by_category: by_category(set, &f.acc, false),
             minor_subjects: Count::of(&f.acc.minors, true),
             unidentified_records: f.acc.unidentified_records,
-            categories: category_entries(set, chosen, &dets),
+            categories: category_entries(set, chosen, &dets, false),
             fields: field_entries(set, &meta.classify, &f.acc),
             warnings: f.acc.warnings.clone(),
         };
@@ -990,6 +1030,9 @@ pub fn build_linked(
             errors,
             classification: meta.classify,
             links: None,
+            options: None,
+            shard: None,
+            merged_from: Vec::new(),
         },
         totals: Totals {
             people,
@@ -999,11 +1042,11 @@ pub fn build_linked(
             minor_subjects: Count::of(&total.minors, true),
             sensitive_subjects_by_standard: by_standard(&total.sensitive, true),
             non_sensitive_subjects_by_standard: by_standard(&total.non_sensitive, true),
-            sensitive_subjects_by_category: by_category(set, &total),
+            sensitive_subjects_by_category: by_category(set, &total, true),
             largest_identifier_distinct: largest_identifier,
             unidentified_records: total.unidentified_records,
             records: total.records,
-            categories: category_entries(set, chosen, &total_dets),
+            categories: category_entries(set, chosen, &total_dets, true),
         },
         sources,
     };

@@ -11,6 +11,7 @@
 //! * [`sketch`] — keyed HyperLogLog sketches that count distinct subjects and merge;
 //! * [`inventory`] — aggregation into the `pipl-scan/inventory/v1` document;
 //! * [`scan`] — drives the pipeline in parallel and collects per-file statuses;
+//! * [`merge`], [`diff`] — joining the inventories of shards; what changed between two;
 //! * [`explain`] — every finding of one small file with its evidence, masked;
 //! * [`assess`] — thresholds and mechanisms per regime, the cumulative ledger, verification;
 //! * [`report`] — the filing reports (markdown, HTML, CSV, xlsx, JSON) in Chinese and English.
@@ -20,11 +21,13 @@ pub mod classify;
 pub mod cli;
 pub mod confidence;
 pub mod detect;
+pub mod diff;
 pub mod explain;
 pub mod inventory;
 pub mod link;
 pub mod link_file;
 pub mod link_spill;
+pub mod merge;
 pub mod read;
 pub mod report;
 pub mod scan;

@@ -49,6 +49,173 @@ pub struct WalkOptions {
     pub follow_links: bool,
     /// Regular files larger than this many bytes are skipped, not read.
     pub max_file_size: Option<u64>,
+    /// Only the entries of this shard (`--shard K/N`): a partition of the paths by a stable
+    /// hash, the same on every machine (see [`Shard`]).
+    pub shard: Option<Shard>,
+    /// Walk the paths of this list (`--files-from`) instead of `roots`.
+    pub files_from: Option<FileList>,
+}
+
+/// `--shard K/N`: the entries whose [`shard_key`] hashes to `index` of `count` shards.
+///
+/// The hash is the first 8 bytes of the SHA-256 of the key, as a big-endian integer, modulo
+/// `count`: a standard function any script reproduces (`int.from_bytes(hashlib.sha256(key)
+/// .digest()[:8], "big") % n` in Python), so every machine of a job and any tool that lists
+/// the files itself partition them alike. Shards count from 0, as Kubernetes'
+/// `JOB_COMPLETION_INDEX` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    /// Whether the entry with this [`shard_key`] belongs to the shard.
+    pub fn holds(&self, key: &[u8]) -> bool {
+        shard_of(key, self.count) == self.index
+    }
+}
+
+/// The shard of `count` that a path with this [`shard_key`] falls in.
+pub fn shard_of(key: &[u8], count: u64) -> u64 {
+    use sha2::Digest as _;
+    let d = sha2::Sha256::digest(key);
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&d[..8]);
+    u64::from_be_bytes(first) % count.max(1)
+}
+
+/// The bytes a path is sharded by: its path relative to its root (the file name for a root
+/// that is a file; for `--files-from`, the path as listed), components joined by `/` so that
+/// the same tree gives the same keys on every system.
+pub fn shard_key(root: &Path, path: &Path) -> Vec<u8> {
+    let mut rel = path.strip_prefix(root).unwrap_or(path);
+    if rel.as_os_str().is_empty() {
+        rel = path.file_name().map_or(path, Path::new);
+    }
+    let mut out = Vec::new();
+    for c in rel.components() {
+        if !out.is_empty() && out.last() != Some(&b'/') {
+            out.push(b'/');
+        }
+        match c {
+            std::path::Component::RootDir => out.push(b'/'),
+            c => out.extend_from_slice(c.as_os_str().as_encoded_bytes()),
+        }
+    }
+    out
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let bad =
+            |why: &str| format!("`{s}` is not a shard: {why} (example: 0/4, the first of four)");
+        let (k, n) = s.split_once('/').ok_or_else(|| bad("write it K/N"))?;
+        let k: u64 = k
+            .trim()
+            .parse()
+            .map_err(|_| bad("K is not a whole number"))?;
+        let n: u64 = n
+            .trim()
+            .parse()
+            .map_err(|_| bad("N is not a whole number"))?;
+        if n == 0 {
+            return Err(bad("N, the number of shards, must be at least 1"));
+        }
+        if k >= n {
+            return Err(bad(&format!(
+                "K must be below N: the shards of {n} are numbered 0 to {}",
+                n - 1
+            )));
+        }
+        Ok(Shard { index: k, count: n })
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// `--files-from`: where the list of paths comes from and how it is separated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileList {
+    /// The list file; `None` for standard input (`-`).
+    pub file: Option<PathBuf>,
+    /// Paths separated by NUL bytes (`--null`, as `find -print0` writes) rather than lines.
+    pub null: bool,
+}
+
+impl FileList {
+    /// How the list is named in messages and in the inventory's roots.
+    pub fn name(&self) -> String {
+        match &self.file {
+            Some(p) => p.display().to_string(),
+            None => "-".to_string(),
+        }
+    }
+
+    /// The listed paths, read lazily (a list of millions of paths is never held in memory);
+    /// empty lines are ignored. A list that cannot be read yields one error and ends.
+    fn paths(&self) -> Box<dyn Iterator<Item = Result<PathBuf, Entry>> + Send> {
+        let name = self.name();
+        let reader: Box<dyn io::BufRead + Send> = match &self.file {
+            None => Box::new(io::BufReader::new(io::stdin())),
+            Some(p) => match fs::File::open(p) {
+                Ok(f) => Box::new(io::BufReader::new(f)),
+                Err(e) => {
+                    return Box::new(std::iter::once(Err(Entry::Error {
+                        path: p.clone(),
+                        message: format!("cannot read the --files-from list `{name}`: {e}"),
+                    })));
+                }
+            },
+        };
+        let sep = if self.null { 0 } else { b'\n' };
+        let mut reader = Some(reader);
+        Box::new(std::iter::from_fn(move || {
+            loop {
+                let r = reader.as_mut()?;
+                let mut line = Vec::new();
+                match r.read_until(sep, &mut line) {
+                    Ok(0) => return None,
+                    Ok(_) => {
+                        if line.last() == Some(&sep) {
+                            line.pop();
+                        }
+                        if sep == b'\n' && line.last() == Some(&b'\r') {
+                            line.pop();
+                        }
+                        if line.is_empty() {
+                            continue;
+                        }
+                        return Some(Ok(path_from_bytes(line)));
+                    }
+                    Err(e) => {
+                        reader = None;
+                        return Some(Err(Entry::Error {
+                            path: PathBuf::from(&name),
+                            message: format!("reading the --files-from list `{name}`: {e}"),
+                        }));
+                    }
+                }
+            }
+        }))
+    }
+}
+
+#[cfg(unix)]
+fn path_from_bytes(b: Vec<u8>) -> PathBuf {
+    use std::os::unix::ffi::OsStringExt;
+    PathBuf::from(OsString::from_vec(b))
+}
+
+#[cfg(not(unix))]
+fn path_from_bytes(b: Vec<u8>) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(&b).into_owned())
 }
 
 /// One path found by the walk.
@@ -171,20 +338,53 @@ impl Walker {
     /// Streams entries lazily, root after root, in a deterministic order (walkdir under the hood;
     /// the caller feeds them to rayon with `par_bridge`), so a tree with millions of files is
     /// never held in memory. Directories themselves produce no entry; they are descended.
+    ///
+    /// With [`WalkOptions::files_from`], the listed paths are walked instead of the roots: a
+    /// listed file is scanned if the globs and `--max-file-size` allow it, a listed folder is
+    /// walked as a root, a listed path that does not exist is an [`Entry::Error`]. With
+    /// [`WalkOptions::shard`], only the entries of that shard come out (errors included, so
+    /// the shards of one tree never report one error twice).
     pub fn entries(&self) -> impl Iterator<Item = Entry> + Send + '_ {
-        self.opts
-            .roots
-            .iter()
-            .flat_map(move |root| self.walk_root(root))
+        type Entries<'a> = Box<dyn Iterator<Item = Entry> + Send + 'a>;
+        match &self.opts.files_from {
+            None => Box::new(
+                self.opts
+                    .roots
+                    .iter()
+                    .flat_map(move |root| self.walk_root(root.clone(), false)),
+            ) as Entries<'_>,
+            Some(list) => Box::new(list.paths().flat_map(move |item| match item {
+                Ok(path) => self.walk_root(path, true),
+                Err(e) => Box::new(std::iter::once(e)),
+            })),
+        }
     }
 
-    /// The entries of one root. Boxed because a root that cannot be walked yields one error
-    /// instead of a walkdir iterator; one allocation per root is negligible.
-    fn walk_root<'a>(&'a self, root: &'a Path) -> Box<dyn Iterator<Item = Entry> + Send + 'a> {
-        if let Some(error) = check_root(root) {
-            return Box::new(std::iter::once(error));
+    /// The entries of one root (`listed`: a path of `--files-from`). Boxed because a root that
+    /// cannot be walked yields one error instead of a walkdir iterator; one allocation per root
+    /// is negligible.
+    fn walk_root(
+        &self,
+        root: PathBuf,
+        listed: bool,
+    ) -> Box<dyn Iterator<Item = Entry> + Send + '_> {
+        // The shard key of a listed path is the path as listed; of a walked one, the path
+        // relative to its root.
+        let key_root = if listed { PathBuf::new() } else { root.clone() };
+        let shard = self.opts.shard;
+        let in_shard =
+            move |e: &Entry| shard.is_none_or(|s| s.holds(&shard_key(&key_root, e.path())));
+        if let Some(error) = check_root(&root, if listed { "listed path" } else { "root" }) {
+            return Box::new(std::iter::once(error).filter(in_shard));
         }
-        let walk = WalkDir::new(root)
+        if listed
+            && !fs::metadata(&root).is_ok_and(|m| m.is_dir())
+            && !self.in_scope(Path::new(""), &root, false)
+        {
+            return Box::new(std::iter::empty());
+        }
+        let prune_root = root.clone();
+        let walk = WalkDir::new(&root)
             .follow_links(self.opts.follow_links)
             // An explicitly named root is always followed (see `WalkOptions::roots`).
             .follow_root_links(true)
@@ -192,12 +392,17 @@ impl Walker {
             .into_iter()
             // Pruning must happen here: `filter_entry` is what stops walkdir descending.
             .filter_entry(move |e| {
-                e.depth() == 0 || !e.file_type().is_dir() || !self.excluded(root, e.path(), true)
+                e.depth() == 0
+                    || !e.file_type().is_dir()
+                    || !self.excluded(&prune_root, e.path(), true)
             });
-        Box::new(walk.filter_map(move |item| match item {
-            Ok(entry) => self.classify(root, entry),
-            Err(err) => self.error_entry(root, &err),
-        }))
+        Box::new(
+            walk.filter_map(move |item| match item {
+                Ok(entry) => self.classify(&root, entry),
+                Err(err) => self.error_entry(&root, &err),
+            })
+            .filter(in_shard),
+        )
     }
 
     /// Turns one walkdir entry into at most one [`Entry`]: `None` for directories (descended,
@@ -352,7 +557,7 @@ fn compile_globs(flag: &'static str, globs: &[String]) -> Result<GlobSet, WalkEr
 
 /// Checks a root before walking it, for precise messages: walkdir would report a missing root
 /// as a bare I/O error.
-fn check_root(root: &Path) -> Option<Entry> {
+fn check_root(root: &Path, what: &str) -> Option<Entry> {
     match fs::metadata(root) {
         Ok(_) => None,
         Err(err) if err.kind() == io::ErrorKind::NotFound => {
@@ -361,13 +566,13 @@ fn check_root(root: &Path) -> Option<Entry> {
             } else {
                 Some(Entry::Error {
                     path: root.to_path_buf(),
-                    message: format!("root `{}` does not exist", root.display()),
+                    message: format!("{what} `{}` does not exist", root.display()),
                 })
             }
         }
         Err(err) => Some(Entry::Error {
             path: root.to_path_buf(),
-            message: format!("cannot read root `{}`: {err}", root.display()),
+            message: format!("cannot read {what} `{}`: {err}", root.display()),
         }),
     }
 }
@@ -941,5 +1146,122 @@ mod tests {
         let walker = Walker::new(WalkOptions::default()).unwrap();
         assert_send(walker.entries());
         assert_eq!(walker.entries().count(), 0);
+    }
+
+    #[test]
+    fn shards_parse_from_zero_and_name_what_is_wrong() {
+        assert_eq!("0/3".parse(), Ok(Shard { index: 0, count: 3 }));
+        assert_eq!(" 2 / 3 ".parse(), Ok(Shard { index: 2, count: 3 }));
+        assert_eq!(Shard { index: 1, count: 4 }.to_string(), "1/4");
+        let err = |s: &str| s.parse::<Shard>().unwrap_err();
+        assert!(err("3/3").contains("numbered 0 to 2"), "{}", err("3/3"));
+        assert!(err("0/0").contains("at least 1"), "{}", err("0/0"));
+        assert!(err("1").contains("K/N"), "{}", err("1"));
+        assert!(err("a/2").contains("K is not"), "{}", err("a/2"));
+    }
+
+    #[test]
+    fn the_shard_of_a_path_is_sha256_of_its_relative_path() {
+        // Python: int.from_bytes(hashlib.sha256(b"a/b.csv").digest()[:8], "big") % 1000
+        assert_eq!(shard_of(b"a/b.csv", 1000), 427);
+        assert_eq!(shard_of(b"people/ids_00.csv", 1000), 140);
+        let root = Path::new("/mnt/share");
+        assert_eq!(shard_key(root, &root.join("a/b.csv")), b"a/b.csv");
+        // The same file under another mount point is in the same shard.
+        assert_eq!(
+            shard_key(
+                Path::new("/srv/x/share/"),
+                Path::new("/srv/x/share/a/b.csv")
+            ),
+            b"a/b.csv"
+        );
+        // A root that is a file: its name.
+        let f = Path::new("/data/export.csv");
+        assert_eq!(shard_key(f, f), b"export.csv");
+        // A listed path: as listed.
+        assert_eq!(
+            shard_key(Path::new(""), Path::new("./a//b.csv")),
+            b"./a/b.csv"
+        );
+        let s = Shard { index: 1, count: 7 };
+        assert!(s.holds(b"a/b.csv"));
+        assert!(!Shard { index: 0, count: 7 }.holds(b"a/b.csv"));
+    }
+
+    #[test]
+    fn every_entry_of_a_tree_is_in_exactly_one_shard() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for i in 0..60 {
+            let sub = root.join(format!("d{}", i % 4));
+            fs::create_dir_all(&sub).unwrap();
+            fs::write(sub.join(format!("f{i}.txt")), "x").unwrap();
+        }
+        symlink(root.join("d0/f0.txt"), root.join("link")).unwrap();
+        let names = |shard: Option<Shard>| -> Vec<String> {
+            walk(WalkOptions {
+                roots: vec![root.to_path_buf()],
+                shard,
+                ..WalkOptions::default()
+            })
+            .iter()
+            .map(|e| rel(root, e.path()))
+            .collect()
+        };
+        let all = names(None);
+        assert_eq!(all.len(), 61);
+        let mut seen: Vec<String> = (0..3)
+            .flat_map(|k| names(Some(Shard { index: k, count: 3 })))
+            .collect();
+        assert!(
+            (0..3).all(|k| !names(Some(Shard { index: k, count: 3 })).is_empty()),
+            "60 files spread over 3 shards"
+        );
+        seen.sort();
+        let mut all = all;
+        all.sort();
+        assert_eq!(seen, all);
+    }
+
+    #[test]
+    fn a_file_list_is_walked_with_the_globs_and_missing_paths_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("sub")).unwrap();
+        for f in ["a.csv", "b.txt", "sub/c.csv", "sub/d.txt"] {
+            fs::write(root.join(f), "x").unwrap();
+        }
+        let list = root.join("list");
+        let mut text = Vec::new();
+        for f in ["a.csv", "b.txt", "sub", "missing.csv"] {
+            text.extend_from_slice(root.join(f).as_os_str().as_bytes());
+            text.push(0);
+        }
+        fs::write(&list, &text).unwrap();
+        let entries = walk(WalkOptions {
+            include: vec!["*.csv".into()],
+            files_from: Some(FileList {
+                file: Some(list.clone()),
+                null: true,
+            }),
+            ..WalkOptions::default()
+        });
+        let files: Vec<String> = entries
+            .iter()
+            .filter(|e| matches!(e, Entry::File { .. }))
+            .map(|e| rel(root, e.path()))
+            .collect();
+        assert_eq!(files, ["a.csv", "sub/c.csv"]);
+        let errors: Vec<&Entry> = entries
+            .iter()
+            .filter(|e| matches!(e, Entry::Error { .. }))
+            .collect();
+        assert_eq!(errors.len(), 1, "{entries:?}");
+        let Entry::Error { path, message } = errors[0] else {
+            unreachable!()
+        };
+        assert_eq!(path, &root.join("missing.csv"));
+        assert!(message.starts_with("listed path `"), "{message}");
+        assert!(message.ends_with("does not exist"), "{message}");
     }
 }

@@ -3,7 +3,8 @@
 //! whose findings were deleted no longer agrees with itself, and every disagreement is named.
 //!
 //! * every headline figure (`estimate`, `low`, `high` of a count) is what its own sketch says,
-//!   and a non-zero figure has a sketch;
+//!   and a non-zero figure has a sketch; so is every figure of the totals' categories and
+//!   sensitive categories that carries a sketch (for `merge`);
 //! * `sensitive_subjects` is the `sensitive_subjects_by_standard` figure of the scan's standard;
 //! * each sketch of the totals is the union of the sources' sketches (sketch images are
 //!   canonical: the union of the parts is byte for byte the sketch of the whole);
@@ -211,6 +212,19 @@ impl Checker<'_> {
             }
         }
         for c in &inv.totals.categories {
+            if c.sketch.is_some() {
+                let as_count = Count {
+                    method: String::new(),
+                    estimate: c.distinct.estimate,
+                    low: c.distinct.low,
+                    high: c.distinct.high,
+                    sketch: c.sketch.clone(),
+                };
+                self.count(
+                    &format!("totals.categories.{}.distinct", c.detector),
+                    &as_count,
+                );
+            }
             match sum.remove(c.detector.as_str()) {
                 None => self.fail(
                     format!("totals.categories.{}", c.detector),
@@ -356,6 +370,14 @@ pub fn check(inv: &Inventory, path: &Path) -> Vec<Mismatch> {
         }
     }
     k.totals_categories();
+    for (cat, per) in &t.sensitive_subjects_by_category {
+        for (st, c) in per.iter().filter(|(_, c)| c.sketch.is_some()) {
+            k.count(
+                &format!("totals.sensitive_subjects_by_category.{cat}.{st}"),
+                c,
+            );
+        }
+    }
 
     // People against the links file, and the links file against its hash.
     if let Some(r) = &inv.scan.links {

@@ -11,7 +11,7 @@
 //! the mechanism it needed and nothing required now, 20 / 21 / 22 as 10 / 11 / 12 with such
 //! data; 14 the inventory is altered or inconsistent, 15 its signature is missing or bad; 2 an
 //! error, as for every command. `verify` exits 1 when it finds a discrepancy, 14 / 15 when it
-//! refuses the inventory.
+//! refuses the inventory. `diff` exits 0 when the inventories agree, 1 when something changed.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -31,9 +31,11 @@ use crate::report::{self, Format, Input, Lang, fmt_estimate};
 
 pub mod assess;
 pub mod detectors;
+pub mod diff;
 pub mod explain;
 pub mod keygen;
 pub mod ledger;
+pub mod merge;
 pub mod scan;
 pub mod verify;
 
@@ -48,6 +50,8 @@ pub struct Args {
     pub command: Command,
 }
 
+// Parsed once per run: the size of its largest variant (scan's flags) costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan files and folders and write the data inventory (inventory.json).
@@ -70,6 +74,12 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Make an Ed25519 key pair for signing inventories (`scan --sign`).
     Keygen(keygen::KeygenArgs),
+    /// Join inventories (the shards of a scan, `scan --shard K/N`) into one, as one scan of
+    /// everything would have written it.
+    Merge(merge::MergeArgs),
+    /// What changed between two inventories: sources, categories and headline figures. Exits
+    /// 0 when nothing changed, 1 when something did.
+    Diff(diff::DiffArgs),
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -81,6 +91,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Command::Verify(a) => verify::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Keygen(a) => keygen::run(a),
+        Command::Merge(a) => merge::run(a),
+        Command::Diff(a) => diff::run(a),
     }
 }
 

@@ -20,8 +20,21 @@ use crate::walk::WalkOptions;
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
     /// Files or folders to scan.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "files_from", conflicts_with = "files_from")]
     pub roots: Vec<PathBuf>,
+    /// Scan exactly the paths listed in FILE (one a line; `-` reads standard input) instead of
+    /// roots: a listed folder is walked, a listed path that does not exist is recorded in
+    /// scan.errors. --include, --exclude and --max-file-size still apply.
+    #[arg(long, value_name = "FILE")]
+    pub files_from: Option<PathBuf>,
+    /// The --files-from list is separated by NUL bytes (`find -print0`), not lines.
+    #[arg(long, requires = "files_from")]
+    pub null: bool,
+    /// Scan only shard K of N (K from 0 to N-1): the files whose path relative to its root
+    /// hashes (SHA-256) to K modulo N, the same on every machine. The N shards' inventories
+    /// together hold every file once; `pipl-scan merge` joins them.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::walk::Shard>,
     /// Output folder for inventory.json (created if missing).
     #[arg(short, long, default_value = "pipl-scan-out")]
     pub output: PathBuf,
@@ -107,6 +120,17 @@ pub enum MinConfidence {
     High,
 }
 
+impl MinConfidence {
+    /// As written on the command line and in the inventory's `scan.options`.
+    pub fn id(self) -> &'static str {
+        match self {
+            MinConfidence::Low => "low",
+            MinConfidence::Medium => "medium",
+            MinConfidence::High => "high",
+        }
+    }
+}
+
 impl From<MinConfidence> for crate::confidence::Confidence {
     fn from(m: MinConfidence) -> Self {
         match m {
@@ -182,6 +206,15 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
         crate::read::document::image::ocr_ready().map_err(anyhow::Error::msg)?;
     }
     crate::read::document::image::enable_ocr(a.ocr);
+    let files_from = a.files_from.as_ref().map(|f| crate::walk::FileList {
+        file: (f.as_os_str() != "-").then(|| f.clone()),
+        null: a.null,
+    });
+    // A list that cannot be read is a usage error, not an empty inventory.
+    if let Some(p) = files_from.as_ref().and_then(|l| l.file.as_ref()) {
+        std::fs::File::open(p)
+            .with_context(|| format!("--files-from {}: cannot read the list", p.display()))?;
+    }
     std::fs::create_dir_all(&a.output)
         .with_context(|| format!("creating output folder {}", a.output.display()))?;
     let key_path = a
@@ -196,6 +229,8 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
             exclude: a.exclude.clone(),
             follow_links: a.follow_links,
             max_file_size: a.max_file_size,
+            shard: a.shard,
+            files_from: files_from.clone(),
         },
         reference_date,
         sensitivity: a.sensitivity.into(),
@@ -217,6 +252,15 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
         .map(crate::sign::read_secret)
         .transpose()?;
     let (mut inv, links) = crate::scan::scan_linked(&cfg, &set)?;
+    inv.scan.options = Some(crate::inventory::ScanOptions {
+        detectors: set.fingerprint(),
+        min_confidence: a.min_confidence.id().to_string(),
+        ocr: a.ocr,
+    });
+    inv.scan.shard = a.shard.map(|s| s.to_string());
+    if let Some(l) = &files_from {
+        inv.scan.roots = vec![format!("--files-from {}", l.name())];
+    }
     let links_path = a.output.join(crate::link_file::FILE_NAME);
     if inv.totals.people.is_some() {
         // The link graph first: an inventory never names a links file that is not there.

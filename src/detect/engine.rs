@@ -524,6 +524,34 @@ impl DetectorSet {
         &self.detectors
     }
 
+    /// A fingerprint of what the detectors find (16 hex characters of a SHA-256 over each
+    /// detector's id, patterns, checks, context and sensitivity, in order; not names, texts or
+    /// examples): inventories with equal fingerprints were made by the same detector set, the
+    /// condition for merging them (`pipl-scan merge`).
+    pub fn fingerprint(&self) -> String {
+        use sha2::Digest as _;
+        let mut h = sha2::Sha256::new();
+        for d in &self.detectors {
+            let what = format!(
+                "{:?}",
+                (
+                    (&d.id, &d.category, &d.sensitive, d.identifier, d.personal),
+                    (d.needs_person, d.priority, &d.patterns, &d.validator),
+                    (&d.normaliser, &d.masker, &d.keywords, &d.negative, d.window),
+                    (
+                        &d.header_hints,
+                        &d.not_header_hints,
+                        &d.guards,
+                        &d.not_values
+                    ),
+                )
+            );
+            h.update((what.len() as u64).to_le_bytes());
+            h.update(what.as_bytes());
+        }
+        hex::encode(&h.finalize()[..8])
+    }
+
     /// The bit of detector `di`'s category in a record's mask of sensitive categories, if the
     /// detector is sensitive under some standard.
     pub fn sensitive_category_bit(&self, di: usize) -> Option<u8> {
