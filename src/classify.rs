@@ -39,8 +39,9 @@ impl Default for ClassifyConfig {
     }
 }
 
-/// What a reader saw in one field of a table.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// What a reader saw in one field of a table. Serializable for the state of incremental
+/// rescans ([`crate::state`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FieldStats {
     /// Non-empty values.
     pub values: u64,
@@ -63,7 +64,7 @@ pub struct FieldStats {
 /// Why a detector's findings in a column are not counted: the column as a whole shows its
 /// values are something else. Decided from the first records of a table (see
 /// `read::records`), where a value alone cannot tell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Verdict {
     /// Mobile-shaped numbers that run in sequence or sit in a narrow range: member, order or
     /// student numbering, not a population of phones.

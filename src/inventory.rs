@@ -71,8 +71,10 @@ impl FindingHasher {
     }
 }
 
-/// What one detector found in one field of one source.
-#[derive(Debug, Clone, Default)]
+/// What one detector found in one field of one source. Serializable, with [`SourceAcc`], for
+/// the state of incremental rescans ([`crate::state`]): nothing in it but counts, keyed
+/// sketches and masked samples.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct DetAcc {
     pub matches: u64,
     pub distinct: Sketch,
@@ -150,27 +152,44 @@ impl DetAcc {
 }
 
 /// Findings and subject sketches of one source (or one chunk of it).
-#[derive(Debug, Clone, Default)]
+///
+/// Serializable (the state of incremental rescans, [`crate::state`]) except its people graph,
+/// which is stored in the record layout of `links.bin` ([`crate::link_file::encode`]). Empty
+/// sketches are left out: most files hold no personal data.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SourceAcc {
     pub records: u64,
     pub unidentified_records: u64,
+    #[serde(default, skip_serializing_if = "Sketch::is_empty")]
     pub subjects: Sketch,
     /// Indexed by [`Standard::index`].
+    #[serde(default, skip_serializing_if = "both_empty")]
     pub sensitive: [Sketch; 2],
     /// Subjects whose record holds PI that is not sensitive, by [`Standard::index`].
+    #[serde(default, skip_serializing_if = "both_empty")]
     pub non_sensitive: [Sketch; 2],
     /// Sensitive category bit (see `DetectorSet::sensitive_category_bit`) → subjects with PI
     /// of that category, under each standard.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sensitive_by_category: BTreeMap<u8, [Sketch; 2]>,
+    #[serde(default, skip_serializing_if = "Sketch::is_empty")]
     pub minors: Sketch,
     /// Field name → detector index → accumulation.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, BTreeMap<usize, DetAcc>>,
     /// Field name → what a structured reader saw in it, for classification (tables only).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub field_stats: BTreeMap<String, FieldStats>,
     /// Problems that did not stop the source (e.g. invalid bytes replaced while decoding).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
     /// The identifiers of its records and which were seen together, for counting people.
+    #[serde(skip)]
     pub links: LinkAcc,
+}
+
+fn both_empty(s: &[Sketch; 2]) -> bool {
+    s.iter().all(Sketch::is_empty)
 }
 
 impl SourceAcc {

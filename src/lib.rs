@@ -11,6 +11,7 @@
 //! * [`sketch`] — keyed HyperLogLog sketches that count distinct subjects and merge;
 //! * [`inventory`] — aggregation into the `pipl-scan/inventory/v1` document;
 //! * [`scan`] — drives the pipeline in parallel and collects per-file statuses;
+//! * [`state`] — what incremental rescans keep between runs (`scan --state`);
 //! * [`merge`], [`diff`] — joining the inventories of shards; what changed between two;
 //! * [`explain`] — every finding of one small file with its evidence, masked;
 //! * [`assess`] — thresholds and mechanisms per regime, the cumulative ledger, verification;
@@ -33,6 +34,7 @@ pub mod report;
 pub mod scan;
 pub mod sign;
 pub mod sketch;
+pub mod state;
 pub mod subject;
 pub mod walk;
 

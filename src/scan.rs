@@ -5,6 +5,7 @@
 //! so no lock is taken on the hot path. Every file gets a status, and problems are recorded and
 //! skipped past, never raised: a scan of a file share must not stop at its first bad file.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::NaiveDate;
@@ -16,6 +17,7 @@ use crate::inventory::{self, ErrorEntry, FileResult, Inventory, ScanMeta, Source
 use crate::link_spill::Spill;
 use crate::read::{self, Ctx};
 use crate::sketch::SketchKey;
+use crate::state::{Check, Put, State, Summary as StateSummary};
 use crate::walk::{Entry, WalkError, WalkOptions, Walker};
 
 pub struct ScanConfig {
@@ -42,8 +44,10 @@ pub struct ScanConfig {
 // Outcomes are moved once from a worker into a Vec; boxing would cost an allocation per file.
 enum Outcome {
     File(Box<FileResult>),
-    /// A file and, for an archive, its members.
-    Files(Vec<FileResult>),
+    /// A file and, for an archive, its members; with a state, the key it is stored under.
+    Files(Vec<FileResult>, Option<String>),
+    /// A file unchanged since the state's run: its stored results stand (the key).
+    Unchanged(String),
     WalkError(ErrorEntry),
 }
 
@@ -57,6 +61,18 @@ pub fn scan_linked(
     cfg: &ScanConfig,
     set: &DetectorSet,
 ) -> Result<(Inventory, crate::link_file::LinkSet), WalkError> {
+    scan_incremental(cfg, set, None).map(|(inv, links, _)| (inv, links))
+}
+
+/// [`scan_linked`] with a state ([`crate::state`]): files unchanged since it was written are
+/// not read, their stored results are used; the files read are stored as they finish, and the
+/// files the walk no longer finds are dropped from it. The inventory and graphs are those of a
+/// scan without state.
+pub fn scan_incremental(
+    cfg: &ScanConfig,
+    set: &DetectorSet,
+    mut state: Option<&mut State>,
+) -> Result<(Inventory, crate::link_file::LinkSet, Option<StateSummary>), WalkError> {
     let started_at = now();
     let walker = Walker::new(cfg.walk.clone())?;
     let mut ctx = Ctx::new(set, &cfg.key, cfg.reference_date);
@@ -73,54 +89,99 @@ pub fn scan_linked(
         (cfg.link_memory / (4 * threads * 40)).min(usize::MAX as u64 / 2) as usize,
     );
     ctx.links_spill = Some(&spill);
-    let outcomes: Vec<Outcome> = walker
-        .entries()
-        .par_bridge()
-        .map(|entry| {
-            let out = match entry {
-                Entry::File { path, size } => {
-                    let mut files = read_guarded(&path, size, &ctx);
-                    account_links(&mut files, &link_bytes, cfg.link_memory, &spill);
-                    Outcome::Files(files)
+    let (put, puts) = crate::state::writer_channel();
+    let (index, writer) = state.as_deref_mut().map(State::split).unzip();
+    let (outcomes, written) = std::thread::scope(|scope| {
+        // The state's writer: results are stored as files finish, in batches.
+        let writer = writer.map(|w| scope.spawn(move || w.write_from(puts)));
+        let outcomes: Vec<Outcome> = walker
+            .entries()
+            .par_bridge()
+            .map(|entry| {
+                let out = match entry {
+                    Entry::File { path, size } => {
+                        let check = index.map(|ix| {
+                            let key = path.to_string_lossy().into_owned();
+                            let c = ix.check(&key, &path);
+                            (key, c)
+                        });
+                        match check {
+                            Some((key, Check::Unchanged)) => Outcome::Unchanged(key),
+                            Some((key, Check::Read(stamp))) => {
+                                let mut files = read_guarded(&path, size, &ctx);
+                                account_links(&mut files, &link_bytes, cfg.link_memory, &spill);
+                                store(&put, &key, stamp, &files, &spill);
+                                Outcome::Files(files, Some(key))
+                            }
+                            None => {
+                                let mut files = read_guarded(&path, size, &ctx);
+                                account_links(&mut files, &link_bytes, cfg.link_memory, &spill);
+                                Outcome::Files(files, None)
+                            }
+                        }
+                    }
+                    Entry::Skipped { path, reason } => Outcome::File(Box::new(FileResult {
+                        path: path.display().to_string(),
+                        format: reason.kind().to_string(),
+                        encoding: None,
+                        bytes: 0,
+                        status: Status::Skipped,
+                        reason: Some(reason.to_string()),
+                        acc: SourceAcc::default(),
+                    })),
+                    Entry::Error { path, message } => Outcome::WalkError(ErrorEntry {
+                        path: path.display().to_string(),
+                        error: message,
+                    }),
+                };
+                if let Some(bar) = &bar {
+                    let n = files_done.fetch_add(1, Ordering::Relaxed) + 1;
+                    match &out {
+                        Outcome::File(f) => bar.inc(f.bytes),
+                        Outcome::Files(fs, _) => bar.inc(fs.iter().map(|f| f.bytes).sum()),
+                        Outcome::Unchanged(_) | Outcome::WalkError(_) => {}
+                    }
+                    bar.set_message(format!("{n} files"));
                 }
-                Entry::Skipped { path, reason } => Outcome::File(Box::new(FileResult {
-                    path: path.display().to_string(),
-                    format: reason.kind().to_string(),
-                    encoding: None,
-                    bytes: 0,
-                    status: Status::Skipped,
-                    reason: Some(reason.to_string()),
-                    acc: SourceAcc::default(),
-                })),
-                Entry::Error { path, message } => Outcome::WalkError(ErrorEntry {
-                    path: path.display().to_string(),
-                    error: message,
-                }),
-            };
-            if let Some(bar) = &bar {
-                let n = files_done.fetch_add(1, Ordering::Relaxed) + 1;
-                match &out {
-                    Outcome::File(f) => bar.inc(f.bytes),
-                    Outcome::Files(fs) => bar.inc(fs.iter().map(|f| f.bytes).sum()),
-                    Outcome::WalkError(_) => {}
-                }
-                bar.set_message(format!("{n} files"));
-            }
-            out
-        })
-        .collect();
+                out
+            })
+            .collect();
+        drop(put);
+        let written = writer.map(|w| w.join().unwrap_or_else(|_| Err("the writer failed".into())));
+        (outcomes, written)
+    });
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
     let mut files = Vec::new();
     let mut walk_errors = Vec::new();
+    let mut unchanged = HashSet::new();
+    let mut seen = HashSet::new();
     for o in outcomes {
         match o {
             Outcome::File(f) => files.push(*f),
-            Outcome::Files(fs) => files.extend(fs),
+            Outcome::Files(fs, key) => {
+                seen.extend(key);
+                files.extend(fs)
+            }
+            Outcome::Unchanged(key) => {
+                unchanged.insert(key);
+            }
             Outcome::WalkError(e) => walk_errors.push(e),
         }
     }
+    let summary = state.map(|st| {
+        restore(
+            st,
+            written,
+            unchanged,
+            seen,
+            &mut files,
+            &ctx,
+            &spill,
+            |fs: &mut [FileResult]| account_links(fs, &link_bytes, cfg.link_memory, &spill),
+        )
+    });
     walk_errors.sort_by(|a, b| a.path.cmp(&b.path));
     let meta = ScanMeta {
         started_at,
@@ -152,7 +213,129 @@ pub fn scan_linked(
         // much again while the radix sort copies them.
         link_sort_entries: (cfg.link_memory / 48).clamp(1 << 16, 1 << 31) as usize,
     };
-    Ok(inventory::build_linked(set, meta, files))
+    let (inv, links) = inventory::build_linked(set, meta, files);
+    Ok((inv, links, summary))
+}
+
+/// Sends a file's results to the state's writer: stored, or, when they must not be (an
+/// unreadable file, people not linked), its old results forgotten.
+fn store(
+    put: &std::sync::mpsc::SyncSender<Put>,
+    key: &str,
+    stamp: Option<(crate::state::Stamp, Option<u64>)>,
+    files: &[FileResult],
+    spill: &Spill,
+) {
+    let parts = match stamp {
+        // A graph dropped because the runs could not be written must not be stored as empty.
+        Some(_) if spill.failed().is_some() => None,
+        Some(_) => crate::state::encode(files).ok().flatten(),
+        None => None,
+    };
+    let msg = match (stamp, parts) {
+        (Some((stamp, content)), Some(parts)) => Put::File {
+            key: key.to_string(),
+            stamp,
+            content,
+            parts,
+        },
+        _ => Put::Forget(key.to_string()),
+    };
+    // A writer that stopped has said why in its result; the scan goes on.
+    let _ = put.send(msg);
+}
+
+/// After the walk: the stored results of the unchanged files (read again, and stored anew,
+/// when they cannot be decoded), and the stored files the walk no longer found dropped.
+fn restore(
+    st: &mut State,
+    written: Option<Result<u64, String>>,
+    unchanged: HashSet<String>,
+    mut seen: HashSet<String>,
+    files: &mut Vec<FileResult>,
+    ctx: &Ctx,
+    spill: &Spill,
+    account: impl Fn(&mut [FileResult]) + Sync,
+) -> StateSummary {
+    let mut summary = StateSummary {
+        read: seen.len() as u64,
+        ..StateSummary::default()
+    };
+    let mut errors: Vec<String> = Vec::new();
+    if let Some(Err(e)) = written {
+        errors.push(e);
+    }
+    let stored = st.load(&unchanged).unwrap_or_else(|e| {
+        errors.push(format!("{}: {e}", st.path().display()));
+        Default::default()
+    });
+    let restored: Vec<(String, Option<Vec<FileResult>>)> = unchanged
+        .into_par_iter()
+        .map(|key| {
+            let fs = stored.get(&key).and_then(|parts| {
+                let mut fs = parts
+                    .iter()
+                    .map(|(doc, links)| crate::state::decode(doc, links))
+                    .collect::<Result<Vec<_>, _>>()
+                    .ok()?;
+                account(&mut fs);
+                Some(fs)
+            });
+            (key, fs)
+        })
+        .collect();
+    drop(stored);
+    let mut again = Vec::new();
+    for (key, fs) in restored {
+        match fs {
+            Some(fs) => {
+                summary.reused += 1;
+                files.extend(fs);
+                seen.insert(key);
+            }
+            None => again.push(key),
+        }
+    }
+    // Stored results that are missing or damaged: the file is read now, like a new one.
+    if !again.is_empty() {
+        let verify = st.index().verify_content();
+        let (put, puts) = crate::state::writer_channel();
+        let read: Vec<(String, Vec<FileResult>)> = std::thread::scope(|scope| {
+            let writer = scope.spawn(|| st.write_from(puts));
+            let read = again
+                .into_par_iter()
+                .map(|key| {
+                    let path = std::path::PathBuf::from(&key);
+                    let stamp = crate::state::stamp_now(&path, verify);
+                    let size = stamp.map_or(0, |s| s.0.size);
+                    let mut fs = read_guarded(&path, size, ctx);
+                    account(&mut fs);
+                    store(&put, &key, stamp, &fs, spill);
+                    (key, fs)
+                })
+                .collect();
+            drop(put);
+            match writer.join() {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => errors.push(e),
+                Err(_) => errors.push("the state's writer failed".to_string()),
+            }
+            read
+        });
+        for (key, fs) in read {
+            summary.read += 1;
+            files.extend(fs);
+            seen.insert(key);
+        }
+    }
+    match st.drop_unseen(&seen) {
+        Ok(n) => summary.dropped = n,
+        Err(e) => errors.push(format!("{}: {e}", st.path().display())),
+    }
+    if !errors.is_empty() {
+        summary.write_error = Some(errors.join("; "));
+    }
+    summary
 }
 
 /// Adds what a file's people graphs hold (compacted) to `used`; once the total passes `budget`,

@@ -35,6 +35,18 @@ pub struct ScanArgs {
     /// together hold every file once; `pipl-scan merge` joins them.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::walk::Shard>,
+    /// Keep every file's results in FILE (an SQLite database, created if missing) and, on the
+    /// next run with the same FILE, read only the files that are new or changed (size, times,
+    /// inode): the others' stored results are used and deleted files dropped, and the inventory
+    /// is the one a full scan would write. Another pipl-scan version, detector set, key,
+    /// --precision, --reference-date, --min-confidence or --ocr makes every file read again.
+    /// A second run on the same FILE exits 75.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// With --state: also compare a hash of each file's bytes (xxHash64), so that a change that
+    /// kept the size and times is seen too; every file is then read once for the hash.
+    #[arg(long, requires = "state")]
+    pub verify_content: bool,
     /// Output folder for inventory.json (created if missing).
     #[arg(short, long, default_value = "pipl-scan-out")]
     pub output: PathBuf,
@@ -251,7 +263,40 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
         .as_deref()
         .map(crate::sign::read_secret)
         .transpose()?;
-    let (mut inv, links) = crate::scan::scan_linked(&cfg, &set)?;
+    let mut state = match &a.state {
+        Some(p) => {
+            let settings = crate::state::Settings {
+                version: env!("CARGO_PKG_VERSION").to_string(),
+                detectors: set.fingerprint(),
+                key_id: cfg.key.id(),
+                lg_k: crate::sketch::default_lg_k(),
+                reference_date: reference_date.to_string(),
+                min_confidence: a.min_confidence.id().to_string(),
+                ocr: a.ocr,
+            };
+            match crate::state::State::open(p, &settings, a.verify_content) {
+                Ok(st) => {
+                    if let Some(why) = st.invalidated() {
+                        eprintln!("pipl-scan: --state {}: {why}", p.display());
+                    }
+                    Some(st)
+                }
+                Err(e @ crate::state::StateError::Locked { .. }) => {
+                    eprintln!("pipl-scan: error: {e}");
+                    return Ok(ExitCode::from(crate::state::EXIT_LOCKED));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        None => None,
+    };
+    let (mut inv, links, state_run) = crate::scan::scan_incremental(&cfg, &set, state.as_mut())?;
+    if let Some(e) = state_run.as_ref().and_then(|r| r.write_error.as_ref()) {
+        eprintln!(
+            "pipl-scan: warning: the state could not be fully written ({e}); the inventory is \
+             complete, the next run reads the files whose results were not stored"
+        );
+    }
     inv.scan.options = Some(crate::inventory::ScanOptions {
         detectors: set.fingerprint(),
         min_confidence: a.min_confidence.id().to_string(),
@@ -306,7 +351,18 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
     }
     if !a.quiet {
         print_summary(&inv, &path);
+        if let (Some(r), Some(st)) = (&state_run, &state) {
+            println!(
+                "  state: {} files unchanged (not read), {} read, {} dropped ({})",
+                r.reused,
+                r.read,
+                r.dropped,
+                st.path().display()
+            );
+        }
     }
+    // The lock is released here, before an assessment that may take a while.
+    drop(state);
     let failed = !inv.scan.complete;
     let assessed = after_scan(&inv, &a.compliance, &a.output, cfg.reference_date, a.quiet)?;
     Ok(if a.strict && failed {
