@@ -1,0 +1,463 @@
+//! Incremental rescans through the `pipl-scan` binary: `scan --state FILE`.
+//!
+//! The contract tested: a rescan with a state, after files were changed, added and deleted,
+//! writes the inventory and `links.bin` a full scan of the same tree writes (every figure,
+//! every source; only the run's start and end times differ), reading only the new and changed
+//! files; settings that change figures make it read everything again and say so; an
+//! interrupted scan's state is continued; a second run on a held state exits 75.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_pipl-scan");
+const REF_DATE: &str = "2026-11-25";
+const KEY: &str = "000102030405060708090a0b0c0d0e0f";
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// An 18-character resident ID for person `i` (born 1960–1999), with its MOD 11-2 check.
+fn resident_id(i: usize) -> String {
+    let body = format!(
+        "110101{:04}{:02}{:02}{:03}",
+        1960 + i % 40,
+        1 + i % 12,
+        1 + i % 28,
+        i % 1000
+    );
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = body
+        .bytes()
+        .zip(W)
+        .map(|(b, w)| u32::from(b - b'0') * w)
+        .sum();
+    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+}
+
+fn mobile(i: usize) -> String {
+    format!("139{:08}", 10_000_000 + i * 7)
+}
+
+/// People's IDs with mobiles in `people/`, the same mobiles with e-mails in `contacts/` (so
+/// people link across files), notes, an archive with two members, and the fixtures.
+fn generate(root: &Path) {
+    std::fs::create_dir_all(root.join("people")).unwrap();
+    std::fs::create_dir_all(root.join("contacts/nested")).unwrap();
+    for f in 0..6 {
+        write_people(root, f, f * 500..(f + 1) * 500);
+    }
+    for f in 0..4 {
+        let mut s = String::from("手机号,邮箱\n");
+        for i in (0..3000).filter(|i| i % 4 == f && i % 3 == 0) {
+            s.push_str(&format!("{},user{i}@example.com\n", mobile(i)));
+        }
+        std::fs::write(root.join(format!("contacts/contacts_{f}.csv")), s).unwrap();
+    }
+    for f in 0..15 {
+        std::fs::write(
+            root.join(format!("contacts/nested/note_{f}.txt")),
+            format!("客户 手机 {} 备注\n", mobile(50_000 + f)),
+        )
+        .unwrap();
+    }
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut buf);
+        let o = zip::write::SimpleFileOptions::default();
+        z.start_file("export/customers.csv", o).unwrap();
+        z.write_all(
+            format!("姓名,手机号\n张伟,{}\n李娜,{}\n", mobile(3), mobile(60_000)).as_bytes(),
+        )
+        .unwrap();
+        z.start_file("export/users.jsonl", o).unwrap();
+        z.write_all(format!("{{\"user\":{{\"phone\":\"{}\"}}}}\n", mobile(61_000)).as_bytes())
+            .unwrap();
+        z.finish().unwrap();
+    }
+    std::fs::write(root.join("bundle.zip"), buf.into_inner()).unwrap();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+        &root.join("fixtures"),
+    );
+    // Stamps of files changed in the second before a scan are not trusted (see src/state.rs):
+    // let the tree age past it, so that the counts of files read below are exact.
+    std::thread::sleep(std::time::Duration::from_millis(1_200));
+}
+
+fn write_people(root: &Path, f: usize, people: std::ops::Range<usize>) {
+    let mut s = String::from("姓名,身份证号,手机号\n");
+    for i in people {
+        s.push_str(&format!("张{},{},{}\n", i % 97, resident_id(i), mobile(i)));
+    }
+    std::fs::write(root.join(format!("people/ids_{f:02}.csv")), s).unwrap();
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+fn key_file(dir: &Path) -> PathBuf {
+    let p = dir.join("sketch.key");
+    if !p.exists() {
+        std::fs::write(&p, KEY).unwrap();
+    }
+    p
+}
+
+/// `scan ROOT -o OUT` with the test's key (and reference date unless given) and `extra`.
+fn scan(root: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("scan").arg(root).arg("-o").arg(out);
+    if !extra.contains(&"--reference-date") {
+        cmd.args(["--reference-date", REF_DATE]);
+    }
+    cmd.arg("--key-file").arg(key_file(out.parent().unwrap()));
+    cmd.args(extra);
+    cmd.output().expect("run pipl-scan scan")
+}
+
+fn with_state<'a>(state: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec!["--state", state.to_str().unwrap()];
+    v.extend_from_slice(extra);
+    v
+}
+
+/// The inventory without the run's start and end times: everything a rescan must reproduce.
+fn figures(dir: &Path) -> Value {
+    let mut inv: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("inventory.json")).expect("inventory"))
+            .expect("inventory.json is JSON");
+    let scan = inv["scan"].as_object_mut().unwrap();
+    scan.remove("started_at");
+    scan.remove("finished_at");
+    inv
+}
+
+/// The rescan in `got` is the full scan in `want`: the same inventory and the same links.bin.
+fn assert_same_as_full_scan(got: &Path, want: &Path) {
+    let (g, w) = (figures(got), figures(want));
+    if g != w {
+        // Name the first part that differs rather than printing two inventories.
+        for k in ["scan", "totals", "sources"] {
+            assert_eq!(g[k], w[k], "{k} differs from the full scan's");
+        }
+        panic!("the inventories differ");
+    }
+    assert_eq!(
+        std::fs::read(got.join("links.bin")).expect("links.bin of the rescan"),
+        std::fs::read(want.join("links.bin")).expect("links.bin of the full scan"),
+        "links.bin differs from the full scan's"
+    );
+}
+
+/// (unchanged, read, dropped) from the summary's state line.
+fn state_line(o: &Output) -> (u64, u64, u64) {
+    let out = stdout(o);
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("state:"))
+        .unwrap_or_else(|| panic!("no state line in:\n{out}"));
+    let nums: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .take(3)
+        .map(|s| s.parse().unwrap())
+        .collect();
+    (nums[0], nums[1], nums[2])
+}
+
+fn ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "scan failed: {}{}",
+        stdout(o),
+        stderr(o)
+    );
+}
+
+#[test]
+fn a_rescan_after_changes_writes_what_a_full_scan_writes() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("tree");
+    generate(&root);
+    let state = t.path().join("state.db");
+    let files = walk_count(&root);
+
+    let first = scan(&root, &t.path().join("run1"), &with_state(&state, &[]));
+    ok(&first);
+    assert_eq!(
+        state_line(&first),
+        (0, files, 0),
+        "a new state reads every file"
+    );
+    let full = scan(&root, &t.path().join("full1"), &["--quiet"]);
+    ok(&full);
+    assert_same_as_full_scan(&t.path().join("run1"), &t.path().join("full1"));
+
+    // Unchanged: nothing is read, the same inventory.
+    let again = scan(&root, &t.path().join("run2"), &with_state(&state, &[]));
+    ok(&again);
+    assert_eq!(state_line(&again), (files, 0, 0));
+    assert_same_as_full_scan(&t.path().join("run2"), &t.path().join("full1"));
+
+    // Change one people file (others' people move: some leave, new ones link to contacts),
+    // add one, delete a contacts file and a note, rewrite the archive's neighbour.
+    write_people(&root, 2, 900..1_300);
+    write_people(&root, 9, 2_990..3_400);
+    std::fs::remove_file(root.join("contacts/contacts_1.csv")).unwrap();
+    std::fs::remove_file(root.join("contacts/nested/note_3.txt")).unwrap();
+    std::fs::write(
+        root.join("contacts/nested/note_4.txt"),
+        format!("客户 邮箱 user9@example.com 手机 {}\n", mobile(9)),
+    )
+    .unwrap();
+    // Past the second in which changed files are not trusted (see `generate`).
+    std::thread::sleep(std::time::Duration::from_millis(1_200));
+    let third = scan(&root, &t.path().join("run3"), &with_state(&state, &[]));
+    ok(&third);
+    // Read: the changed people file, the new one, the rewritten note.
+    assert_eq!(state_line(&third), (files - 2 - 2, 3, 2));
+    let full = scan(&root, &t.path().join("full3"), &["--quiet"]);
+    ok(&full);
+    assert_same_as_full_scan(&t.path().join("run3"), &t.path().join("full3"));
+    assert_ne!(
+        figures(&t.path().join("full1"))["totals"]["people"],
+        figures(&t.path().join("full3"))["totals"]["people"],
+        "the changes changed the people"
+    );
+
+    // The state keeps what the third run stored: a fourth reads nothing.
+    let fourth = scan(&root, &t.path().join("run4"), &with_state(&state, &[]));
+    ok(&fourth);
+    assert_eq!(state_line(&fourth), (files - 1, 0, 0));
+    assert_same_as_full_scan(&t.path().join("run4"), &t.path().join("full3"));
+}
+
+/// Files the walk hands to readers (every regular file of the generated tree).
+fn walk_count(root: &Path) -> u64 {
+    let mut n = 0;
+    for e in std::fs::read_dir(root).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            n += walk_count(&e.path());
+        } else {
+            n += 1;
+        }
+    }
+    n
+}
+
+#[test]
+fn settings_that_change_figures_read_everything_again_and_say_why() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("tree");
+    generate(&root);
+    let state = t.path().join("state.db");
+    let files = walk_count(&root);
+    ok(&scan(
+        &root,
+        &t.path().join("run1"),
+        &with_state(&state, &["--quiet"]),
+    ));
+
+    // Another reference date changes who is a minor: every stored result goes.
+    let o = scan(
+        &root,
+        &t.path().join("run2"),
+        &with_state(&state, &["--reference-date", "2040-01-01"]),
+    );
+    ok(&o);
+    let err = stderr(&o);
+    assert!(
+        err.contains("--reference-date 2026-11-25 → 2040-01-01")
+            && err.contains("every file is read again"),
+        "{err}"
+    );
+    assert_eq!(state_line(&o), (0, files, 0));
+    ok(&scan(
+        &root,
+        &t.path().join("full2"),
+        &["--quiet", "--reference-date", "2040-01-01"],
+    ));
+    assert_same_as_full_scan(&t.path().join("run2"), &t.path().join("full2"));
+
+    // --min-confidence changes what is counted.
+    let o = scan(
+        &root,
+        &t.path().join("run3"),
+        &with_state(
+            &state,
+            &["--reference-date", "2040-01-01", "--min-confidence", "high"],
+        ),
+    );
+    ok(&o);
+    assert!(
+        stderr(&o).contains("--min-confidence low → high"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(state_line(&o), (0, files, 0));
+
+    // The headline standard and the link cap only change how the inventory is assembled:
+    // the stored results stand, and the inventory is still the full scan's.
+    let flags = [
+        "--reference-date",
+        "2040-01-01",
+        "--min-confidence",
+        "high",
+        "--sensitivity",
+        "gbt35273-2020",
+        "--link-cap",
+        "1",
+    ];
+    let o = scan(&root, &t.path().join("run4"), &with_state(&state, &flags));
+    ok(&o);
+    assert!(!stderr(&o).contains("read again"), "{}", stderr(&o));
+    assert_eq!(state_line(&o), (files, 0, 0));
+    let mut full = flags.to_vec();
+    full.push("--quiet");
+    ok(&scan(&root, &t.path().join("full4"), &full));
+    assert_same_as_full_scan(&t.path().join("run4"), &t.path().join("full4"));
+}
+
+#[test]
+fn a_held_state_makes_a_second_run_exit_75_naming_the_holder() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("tree");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("a.txt"), format!("手机 {}\n", mobile(1))).unwrap();
+    let state = t.path().join("state.db");
+    // Hold the lock as a running scan does: an advisory lock on FILE.lock holding the pid.
+    let lock_path = t.path().join("state.db.lock");
+    let mut lock = std::fs::File::create(&lock_path).unwrap();
+    lock.lock().unwrap();
+    write!(lock, "4242").unwrap();
+    let o = scan(&root, &t.path().join("out"), &with_state(&state, &[]));
+    assert_eq!(o.status.code(), Some(75), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("in use by another pipl-scan run (pid 4242"),
+        "{err}"
+    );
+    assert!(err.contains(&lock_path.display().to_string()), "{err}");
+    assert!(
+        !t.path().join("out/inventory.json").exists(),
+        "no inventory written"
+    );
+    // Released (the holder ended): the scan runs.
+    drop(lock);
+    ok(&scan(
+        &root,
+        &t.path().join("out"),
+        &with_state(&state, &["--quiet"]),
+    ));
+}
+
+#[test]
+fn an_interrupted_scan_leaves_a_state_the_next_run_continues_from() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("tree");
+    std::fs::create_dir_all(&root).unwrap();
+    // Enough files that the scan is still running after its first batch is committed.
+    for f in 0..2_500 {
+        std::fs::write(
+            root.join(format!("n{f:05}.txt")),
+            format!("客户 {} 手机 {}\n", resident_id(f), mobile(f)),
+        )
+        .unwrap();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1_200));
+    let state = t.path().join("state.db");
+    let mut child = Command::new(BIN)
+        .arg("scan")
+        .arg(&root)
+        .args(["-o"])
+        .arg(t.path().join("killed"))
+        .args(["--reference-date", REF_DATE, "--threads", "1", "--state"])
+        .arg(&state)
+        .arg("--key-file")
+        .arg(key_file(t.path()))
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once some results are committed.
+    let started = std::time::Instant::now();
+    let mut committed = 0i64;
+    while started.elapsed() < std::time::Duration::from_secs(120) {
+        if let Ok(c) = rusqlite::Connection::open_with_flags(
+            &state,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        ) && let Ok(n) = c.query_row("SELECT count(*) FROM files", [], |r| r.get::<_, i64>(0))
+        {
+            committed = n;
+        }
+        if committed > 0 || child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let status = child.wait().unwrap();
+    assert!(
+        committed > 0,
+        "no results were committed while the scan ran"
+    );
+    let killed = !status.success();
+    let o = scan(&root, &t.path().join("run2"), &with_state(&state, &[]));
+    ok(&o);
+    let (unchanged, read, dropped) = state_line(&o);
+    assert!(unchanged >= committed as u64, "{unchanged} < {committed}");
+    assert_eq!((unchanged + read, dropped), (2_500, 0));
+    eprintln!(
+        "killed: {killed}, committed before: {committed}, then {unchanged} unchanged, {read} read"
+    );
+    if killed {
+        assert!(read > 0, "the killed run had not finished");
+    }
+    ok(&scan(&root, &t.path().join("full"), &["--quiet"]));
+    assert_same_as_full_scan(&t.path().join("run2"), &t.path().join("full"));
+}
+
+#[test]
+fn verify_content_stores_hashes_and_keeps_unchanged_files() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("tree");
+    generate(&root);
+    let state = t.path().join("state.db");
+    let files = walk_count(&root);
+    let o = scan(
+        &root,
+        &t.path().join("run1"),
+        &with_state(&state, &["--verify-content"]),
+    );
+    ok(&o);
+    assert_eq!(state_line(&o), (0, files, 0));
+    let o = scan(
+        &root,
+        &t.path().join("run2"),
+        &with_state(&state, &["--verify-content"]),
+    );
+    ok(&o);
+    assert_eq!(state_line(&o), (files, 0, 0));
+    assert_same_as_full_scan(&t.path().join("run2"), &t.path().join("run1"));
+    // --verify-content needs a state.
+    let o = scan(&root, &t.path().join("run3"), &["--verify-content"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
