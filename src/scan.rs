@@ -173,9 +173,11 @@ pub fn scan_incremental(
     let summary = state.map(|st| {
         restore(
             st,
-            written,
-            unchanged,
-            seen,
+            Walked {
+                written,
+                unchanged,
+                seen,
+            },
             &mut files,
             &ctx,
             &spill,
@@ -245,18 +247,29 @@ fn store(
     let _ = put.send(msg);
 }
 
+/// What the walk left for [`restore`]: the writer's outcome, the keys of the unchanged files
+/// and of the files read.
+struct Walked {
+    written: Option<Result<u64, String>>,
+    unchanged: HashSet<String>,
+    seen: HashSet<String>,
+}
+
 /// After the walk: the stored results of the unchanged files (read again, and stored anew,
 /// when they cannot be decoded), and the stored files the walk no longer found dropped.
 fn restore(
     st: &mut State,
-    written: Option<Result<u64, String>>,
-    unchanged: HashSet<String>,
-    mut seen: HashSet<String>,
+    walked: Walked,
     files: &mut Vec<FileResult>,
     ctx: &Ctx,
     spill: &Spill,
     account: impl Fn(&mut [FileResult]) + Sync,
 ) -> StateSummary {
+    let Walked {
+        written,
+        unchanged,
+        mut seen,
+    } = walked;
     let mut summary = StateSummary {
         read: seen.len() as u64,
         ..StateSummary::default()

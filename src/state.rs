@@ -276,6 +276,10 @@ struct StoredRef<'a> {
     acc: &'a SourceAcc,
 }
 
+/// A walk entry's stored results: per result (the file, or each member of an archive), its
+/// JSON document and its people graph ([`crate::link_file::encode`]).
+pub type Parts = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// A message to the writer: a file read (its stamp and encoded results), or a file whose stored
 /// results no longer stand and that has none to store.
 pub enum Put {
@@ -283,15 +287,14 @@ pub enum Put {
         key: String,
         stamp: Stamp,
         content: Option<u64>,
-        /// Per result: the JSON document and the people graph ([`crate::link_file::encode`]).
-        parts: Vec<(Vec<u8>, Vec<u8>)>,
+        parts: Parts,
     },
     Forget(String),
 }
 
 /// Encodes a walk entry's results for the state; `None` when they must not be stored: a file
 /// that could not be read (perhaps for a passing reason: it is tried again next time).
-pub fn encode(files: &[FileResult]) -> std::io::Result<Option<Vec<(Vec<u8>, Vec<u8>)>>> {
+pub fn encode(files: &[FileResult]) -> std::io::Result<Option<Parts>> {
     if files.iter().any(|f| f.status == Status::Unreadable) {
         return Ok(None);
     }
@@ -556,12 +559,9 @@ impl State {
 
     /// The stored results of the files under `keys` (walk entries the scan did not read), each
     /// entry's results in order; an entry whose results are missing is left out.
-    pub fn load(
-        &self,
-        keys: &HashSet<String>,
-    ) -> rusqlite::Result<HashMap<String, Vec<(Vec<u8>, Vec<u8>)>>> {
-        let mut out: HashMap<String, Vec<(i64, Vec<u8>, Vec<u8>)>> =
-            HashMap::with_capacity(keys.len());
+    pub fn load(&self, keys: &HashSet<String>) -> rusqlite::Result<HashMap<String, Parts>> {
+        type Numbered = Vec<(i64, Vec<u8>, Vec<u8>)>;
+        let mut out: HashMap<String, Numbered> = HashMap::with_capacity(keys.len());
         if keys.is_empty() {
             return Ok(HashMap::new());
         }
