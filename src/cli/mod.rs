@@ -2,7 +2,8 @@
 //! uses, and one module per subcommand owning its arguments and its `run`.
 //!
 //! Exit codes (documented in `docs/scale.md`): 0 done; 1 with `--strict` when any file was skipped,
-//! partial or unreadable; 2 a usage or fatal error (bad flag, bad detector file, no output dir).
+//! partial or unreadable; 2 a usage or fatal error (bad flag, bad detector file, no output dir);
+//! 75 (`scan --state`) the state is in use by another run ([`crate::state::EXIT_LOCKED`]).
 //! With `--profile`, `scan` exits with the assessment's code.
 //!
 //! Exit codes of `assess` and `scan --profile` are in [`crate::assess::exit`]: 0 no mechanism

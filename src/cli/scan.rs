@@ -40,7 +40,7 @@ pub struct ScanArgs {
     /// inode): the others' stored results are used and deleted files dropped, and the inventory
     /// is the one a full scan would write. Another pipl-scan version, detector set, key,
     /// --precision, --reference-date, --min-confidence or --ocr makes every file read again.
-    /// A second run on the same FILE exits 75.
+    /// A second run on the same FILE while one runs exits 75.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
     /// With --state: also compare a hash of each file's bytes (xxHash64), so that a change that
