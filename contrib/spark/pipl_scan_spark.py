@@ -321,18 +321,21 @@ def interval(c):
 # --- main ----------------------------------------------------------------------------------
 
 
-def ensure_key(binary, key_file):
-    """Every partition must hash with one key: make it once, here, if it does not exist yet
-    (a scan of an empty list writes it), rather than let each partition make its own."""
-    if os.path.exists(key_file):
-        return
-    with tempfile.TemporaryDirectory(prefix="pipl-scan-key-") as tmp:
+def preflight(binary, a):
+    """Scans an empty list on the driver with the partitions' settings before Spark starts: a
+    bad flag after -- fails here, once, and not in every task; and the sketch key is made here
+    if it does not exist yet, rather than by each partition (every partition must hash with
+    one key)."""
+    existed = os.path.exists(a.key_file)
+    with tempfile.TemporaryDirectory(prefix="pipl-scan-preflight-") as tmp:
         proc = subprocess.run([binary, "scan", "--files-from", "-", "-o", tmp, "--key-file",
-                               key_file, "--quiet"], input=b"", capture_output=True)
-        if proc.returncode != 0 or not os.path.exists(key_file):
-            raise JobError(f"cannot create the sketch key {key_file}: "
-                           f"{proc.stderr.decode('utf-8', 'replace').strip()}")
-    print(f"pipl-scan-spark: created the sketch key {key_file}; keep it for every later run")
+                               a.key_file, "--reference-date", a.reference_date, "--quiet"]
+                              + a.scan_args, input=b"", capture_output=True)
+    if proc.returncode != 0:
+        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines() or ["(no message)"]
+        raise JobError(f"pipl-scan scan with these settings exited {proc.returncode}: {msg[0]}")
+    if not existed:
+        print(f"pipl-scan-spark: created the sketch key {a.key_file}; keep it for every later run")
 
 
 def main(argv):
@@ -340,7 +343,7 @@ def main(argv):
     binary = a.binary
     if not a.no_ship and not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
         raise JobError(f"--binary `{binary}`: no executable pipl-scan there on the driver")
-    ensure_key(binary, a.key_file)
+    preflight(binary, a)
     if os.path.exists(a.output) and os.listdir(a.output):
         raise JobError(f"-o {a.output}: not empty; give each run a folder of its own")
 
@@ -398,12 +401,11 @@ def main(argv):
 
         # The partitions' inventories, on the driver.
         parts_dir = os.path.join(a.output, "partitions")
-        os.makedirs(parts_dir, exist_ok=True)
         part_dirs, rows = [], []
         for r in sorted(results, key=lambda r: r["index"]):
             d = r.get("dir") or os.path.join(parts_dir, f"part-{r['index']:05d}")
             if "inventory" in r:
-                os.makedirs(d, exist_ok=True)
+                os.makedirs(d)
                 with open(os.path.join(d, "inventory.json"), "wb") as f:
                     f.write(r["inventory"])
                 if "links" in r:
