@@ -126,8 +126,13 @@ def list_on_driver(roots, follow_links):
     out, links = [], []
     for root in roots:
         root = os.path.abspath(root)
+        # A folder that cannot be read is listed itself: the partition's scan walks it and
+        # records why it could not, in scan.errors, as a scan of the root would.
+        def unreadable(err, root=root):
+            out.append((err.filename, root))
+
         for dirpath, dirnames, filenames in os.walk(root, followlinks=follow_links,
-                                                    onerror=None):
+                                                    onerror=unreadable):
             dirnames.sort()
             for name in sorted(filenames) + [d for d in dirnames
                                              if os.path.islink(os.path.join(dirpath, d))]:
@@ -206,7 +211,7 @@ def make_partition_runner(cfg):
     file) or, with a stage dir, where it wrote them."""
 
     def run(index, rows):
-        paths = [r.path for r in rows]
+        paths = [bytes(r.path) for r in rows]
         if not paths:
             return
         t0 = time.time()
@@ -219,7 +224,7 @@ def make_partition_runner(cfg):
             cmd = [binary, "scan", "--files-from", "-", "--null", "-o", out,
                    "--key-file", key, "--reference-date", cfg["reference_date"],
                    "--threads", str(cfg["threads"]), "--quiet"] + cfg["scan_args"]
-            listing = b"".join(os.fsencode(p) + b"\0" for p in paths)
+            listing = b"".join(p + b"\0" for p in paths)
             proc = subprocess.run(cmd, input=listing, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE)
             # pipl-scan's messages name paths and counts only; samples are masked.
@@ -380,10 +385,11 @@ def main(argv):
         print(f"pipl-scan-spark: {len(listed)} files listed in {t_listed - t_start:.1f} s, "
               f"{n} partitions")
 
-        from pyspark.sql.types import StringType, StructField, StructType
+        from pyspark.sql.types import BinaryType, StructField, StructType
 
-        df = spark.createDataFrame([(p,) for p, _ in listed],
-                                   StructType([StructField("path", StringType())]))
+        # Paths travel as bytes: a file name that is not UTF-8 is still a file to scan.
+        df = spark.createDataFrame([(os.fsencode(p),) for p, _ in listed],
+                                   StructType([StructField("path", BinaryType())]))
         cfg = {"binary": os.path.abspath(binary) if not a.no_ship else binary,
                "ship_binary": not a.no_ship, "key_file": os.path.abspath(a.key_file),
                "ship_key": a.ship_key, "reference_date": a.reference_date,
