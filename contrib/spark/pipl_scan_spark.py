@@ -122,28 +122,47 @@ def list_on_driver(roots, follow_links):
     """(path, root) for every entry pipl-scan's own walk would report: regular files, FIFOs,
     sockets and devices (which pipl-scan records as skipped), hidden ones too. Symbolic links
     are listed only with --follow-links: a listed link would be followed, where the walk
-    records it as skipped; the links left out are returned to be reported."""
-    out, links = [], []
+    records it as skipped. Returns the listing and the warnings: links left out, and with
+    --follow-links the links that loop back to a folder above them (not descended again)."""
+    out, warnings = [], []
     for root in roots:
         root = os.path.abspath(root)
+
         # A folder that cannot be read is listed itself: the partition's scan walks it and
         # records why it could not, in scan.errors, as a scan of the root would.
         def unreadable(err, root=root):
             out.append((err.filename, root))
 
+        # The folders being walked, by device and inode: os.walk does not detect loops.
+        above = {}
         for dirpath, dirnames, filenames in os.walk(root, followlinks=follow_links,
                                                     onerror=unreadable):
             dirnames.sort()
+            if follow_links:
+                st = os.stat(dirpath)
+                above = {k: v for k, v in above.items()
+                         if dirpath == v or dirpath.startswith(v.rstrip("/") + "/")}
+                above[(st.st_dev, st.st_ino)] = dirpath
+                for d in list(dirnames):
+                    try:
+                        st = os.stat(os.path.join(dirpath, d))
+                    except OSError:
+                        continue
+                    if (st.st_dev, st.st_ino) in above:
+                        dirnames.remove(d)
+                        warnings.append(f"`{os.path.join(dirpath, d)}`: symbolic link loop "
+                                        f"(to `{above[(st.st_dev, st.st_ino)]}`), not followed")
             for name in sorted(filenames) + [d for d in dirnames
                                              if os.path.islink(os.path.join(dirpath, d))]:
                 path = os.path.join(dirpath, name)
                 if os.path.islink(path) and not follow_links:
-                    links.append(path)
+                    warnings.append(f"`{path}`: symbolic link not listed (not followed; pass "
+                                    f"-- --follow-links to scan its target)")
                     continue
                 if os.path.isdir(path):
                     continue  # a followed link to a folder: os.walk descends it
                 out.append((path, root))
-    return out, links
+    return out, warnings
 
 
 def map_uri(uri, path_map):
@@ -368,11 +387,10 @@ def main(argv):
             sc.addFile(os.path.abspath(a.key_file))
         follow = "--follow-links" in a.scan_args
         if a.list == "driver":
-            listed, links = list_on_driver(a.roots, follow)
+            listed, warnings = list_on_driver(a.roots, follow)
             roots = [os.path.abspath(r) for r in a.roots]
-            for l in links:
-                print(f"pipl-scan-spark: warning: `{l}`: symbolic link not listed (not "
-                      f"followed; pass -- --follow-links to scan its target)", file=sys.stderr)
+            for w in warnings:
+                print(f"pipl-scan-spark: warning: {w}", file=sys.stderr)
         else:
             path_map = [tuple(m.split("=", 1)) for m in a.path_map]
             if any(len(m) != 2 for m in path_map):
