@@ -131,6 +131,42 @@ fn generate(root: &Path) {
     std::fs::write(root.join(".hidden.csv"), "手机号\n13900000001\n").unwrap();
 }
 
+/// A profile with two flows: the CRM to a head office, HR to a payroll provider. The globs
+/// match anywhere in the path: a merged inventory of `--files-from` partitions has no root to
+/// match them relative to.
+const PROFILE: &str = r#"
+[organisation]
+name = "Example Trading (Shanghai) Co., Ltd."
+ciio = false
+
+[important_data]
+holds = false
+transfers = false
+notified = false
+
+[[flow]]
+name = "crm-to-hq"
+sources = ["**/crm/**"]
+recipient = "Example Holding GmbH"
+country = "Germany"
+purpose = "Group customer service"
+scenario = "CRM replication"
+transfer_method = "nightly SFTP export"
+storage_location = "Frankfurt"
+retention = "3 years"
+
+[[flow]]
+name = "hr-to-payroll"
+sources = ["**/hr/**"]
+recipient = "Payroll Services Pte. Ltd."
+country = "Singapore"
+purpose = "Payroll"
+scenario = "HR export"
+transfer_method = "API"
+storage_location = "Singapore"
+retention = "7 years"
+"#;
+
 /// One `pipl-scan scan ROOT` with the test's key and reference date.
 fn scan(root: &Path, out: &Path, key: &Path) -> Value {
     let o = Command::new(BIN)
@@ -192,6 +228,8 @@ fn the_spark_job_gives_the_figures_of_one_scan() {
     generate(&root);
     let key = tmp.path().join("sketch.key");
     std::fs::write(&key, KEY).unwrap();
+    let profile = tmp.path().join("pipl-scan.toml");
+    std::fs::write(&profile, PROFILE).unwrap();
 
     // A binary that does not exist is refused before Spark starts, naming it.
     let o = Command::new(python())
@@ -223,6 +261,8 @@ fn the_spark_job_gives_the_figures_of_one_scan() {
         REF_DATE.as_ref(),
         "--partitions".as_ref(),
         "3".as_ref(),
+        "--profile".as_ref(),
+        profile.as_os_str(),
     ]);
     let log = text(&o);
     assert!(o.status.success(), "the Spark job failed: {log}");
@@ -350,4 +390,54 @@ fn the_spark_job_gives_the_figures_of_one_scan() {
     }
     assert!(systems["crm"]["subjects"].as_u64().unwrap() > 6_000);
     assert!(systems["hr"]["sensitive"].as_u64().unwrap() > 0);
+
+    // Per flow: Spark SQL over each flow's sources against a scan of its folder, and the
+    // flow's people against `assess` of the single scan with the same profile.
+    let o = Command::new(BIN)
+        .arg("assess")
+        .arg(tmp.path().join("single/inventory.json"))
+        .arg("--profile")
+        .arg(&profile)
+        .args(["--format", "json", "--exit-zero", "--quiet", "-o"])
+        .arg(tmp.path().join("single-assessment"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let single_assessment =
+        read_json(&tmp.path().join("single-assessment/assessment.json"))["assessment"].clone();
+    let job_assessment = read_json(&out.join("assessment/assessment.json"))["assessment"].clone();
+    assert_eq!(job_assessment["decision"], single_assessment["decision"]);
+    assert_eq!(union["assess_exit_code"], single_assessment["exit_code"]);
+    let flows = union["flows"].as_array().unwrap();
+    assert_eq!(flows.len(), 2, "{union}");
+    for (flow, folder) in [(&flows[0], "crm"), (&flows[1], "hr")] {
+        let name = flow["flow"].as_str().unwrap();
+        let one = read_json(&tmp.path().join(format!("one-{folder}/inventory.json")));
+        let single_flow = single_assessment["flows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap();
+        assert_eq!(
+            flow["files"].as_u64().unwrap() as usize,
+            single_flow["sources"].as_array().unwrap().len(),
+            "{name}"
+        );
+        assert_eq!(
+            flow["people"], single_flow["inventory"]["subjects"]["estimate"],
+            "{name}"
+        );
+        inside(
+            &format!("flow {name} subjects"),
+            flow["subjects"].as_u64().unwrap(),
+            count(&one["totals"]["subjects"]),
+        );
+        inside(
+            &format!("flow {name} sensitive"),
+            flow["sensitive"].as_u64().unwrap(),
+            count(&one["totals"]["sensitive_subjects"]),
+        );
+    }
+    assert_eq!(flows[0]["people"], 6_000, "{union}");
 }

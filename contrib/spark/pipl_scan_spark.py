@@ -86,6 +86,9 @@ def parse_args(argv):
     p.add_argument("--path-map", action="append", default=[], metavar="PREFIX=LOCAL",
                    help="with --list spark: where a listed URI prefix is mounted on the nodes "
                    "(e.g. abfss://lake@acct.dfs.core.windows.net/=/mnt/lake/); repeatable")
+    p.add_argument("--profile",
+                   help="organisation profile (pipl-scan.toml): assess the merged inventory "
+                   "(OUT/assessment/assessment.json) and union each flow's sources in Spark SQL")
     p.add_argument("--stage-dir",
                    help="a folder on storage every node and the driver see: partitions write "
                    "their inventories there instead of sending them to the driver (for "
@@ -459,9 +462,13 @@ def main(argv):
             merged = json.load(f)
         t_merged = time.time()
 
+        assessment = None
+        if a.profile:
+            assessment = assess(binary, a)
+            rows += flow_rows(assessment["flows"], merged)
         union = spark_union(spark, rows) if rows else {}
         t_union = time.time()
-        return report(a, merged, union, {
+        return report(a, merged, union, assessment, {
             "list_seconds": round(t_listed - t_start, 3),
             "scan_seconds": round(t_scanned - t_listed, 3),
             "merge_seconds": round(t_merged - t_scanned, 3),
@@ -471,7 +478,37 @@ def main(argv):
         spark.stop()
 
 
-def report(a, merged, union, timing):
+def assess(binary, a):
+    """`pipl-scan assess` of the merged inventory with the profile: its flows (each with the
+    sources its globs matched, by pipl-scan's own matching) and its determination."""
+    out = os.path.join(a.output, "assessment")
+    cmd = [binary, "assess", os.path.join(a.output, "inventory.json"), "--profile", a.profile,
+           "--format", "json", "-o", out, "--exit-zero", "--quiet"]
+    proc = subprocess.run(cmd, capture_output=True)
+    if proc.returncode != 0:
+        raise JobError(f"pipl-scan assess --profile {a.profile} exited {proc.returncode}: "
+                       f"{proc.stderr.decode('utf-8', 'replace').strip()}")
+    with open(os.path.join(out, "assessment.json"), encoding="utf-8") as f:
+        return json.load(f)["assessment"]
+
+
+def flow_rows(flows, merged):
+    """The sketches of each flow's sources, as rows for Spark SQL (see sketch_rows)."""
+    by_path = {s["path"]: s for s in merged["sources"]}
+    rows = []
+    for fl in flows:
+        for path in fl.get("sources", []):
+            s = by_path.get(path)
+            if s is None:
+                continue
+            for m in SYSTEM_MEASURES:
+                first = m == "subjects"
+                rows.append((-1, "flow", fl["name"], m, s[m].get("sketch"), 0,
+                             s["records"] if first else 0, 1 if first else 0))
+    return rows
+
+
+def report(a, merged, union, assessment, timing):
     """Prints the Spark SQL figures beside the merged inventory's, writes spark-union.json,
     and returns the exit code: 1 when a Spark SQL estimate is outside the merged interval."""
     counts = merged_counts(merged)
@@ -492,6 +529,19 @@ def report(a, merged, union, timing):
                          union[("system", s, "minor_subjects")][0]])
     print("\nPer source system (Spark SQL, hll_union_agg over the sources' sketches)")
     print(table(["system", "files", "records", "subjects", "sensitive", "minors"], sys_rows))
+
+    flow_table = []
+    if assessment is not None:
+        for fl in assessment["flows"]:
+            u = lambda m: union.get(("flow", fl["name"], m), (0, 0, 0, 0))  # noqa: E731
+            people = fl.get("inventory", {}).get("subjects", {})
+            flow_table.append([fl["name"], fl.get("recipient", ""), u("subjects")[3],
+                               u("subjects")[0], u("sensitive_subjects")[0],
+                               u("minor_subjects")[0], people.get("estimate", "")])
+        print("\nPer flow (Spark SQL over the sources the profile's flows name; people: "
+              "pipl-scan assess)")
+        print(table(["flow", "recipient", "files", "subjects", "sensitive", "minors",
+                     "people"], flow_table))
 
     cat_rows = []
     for c in merged["totals"]["categories"]:
@@ -516,10 +566,17 @@ def report(a, merged, union, timing):
           f"merge {timing['merge_seconds']} s, Spark SQL union {timing['union_seconds']} s; "
           f"inventory {os.path.join(a.output, 'inventory.json')}"
           f"{'' if merged['scan']['complete'] else ' (INCOMPLETE: see scan.errors)'}")
+    if assessment is not None:
+        print(f"pipl-scan-spark: assessment: {assessment['decision'].get('mechanism')} "
+              f"(assess exit code {assessment['exit_code']}); "
+              f"{os.path.join(a.output, 'assessment', 'assessment.json')}")
 
     doc = {"reference_date": a.reference_date, "timing": timing, "checked": checked,
            "systems": [dict(zip(["system", "files", "records", "subjects", "sensitive",
                                  "minors"], r)) for r in sys_rows],
+           "flows": [dict(zip(["flow", "recipient", "files", "subjects", "sensitive",
+                               "minors", "people"], r)) for r in flow_table],
+           "assess_exit_code": assessment and assessment["exit_code"],
            "people": people and people["people"]}
     with open(os.path.join(a.output, "spark-union.json"), "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=1)
