@@ -194,7 +194,10 @@ fn spark_job(args: &[&std::ffi::OsStr]) -> Output {
         .expect("run the Spark job")
 }
 
-fn count(v: &Value) -> (u64, u64, u64) {
+/// A figure's estimate and its 95 % interval, low and high.
+type Interval = (u64, u64, u64);
+
+fn count(v: &Value) -> Interval {
     (
         v["estimate"].as_u64().unwrap(),
         v["low"].as_u64().unwrap(),
@@ -304,7 +307,7 @@ fn the_spark_job_gives_the_figures_of_one_scan() {
     assert_eq!(mt["categories"], st["categories"]);
 
     // Spark SQL's unions, against the single scan's intervals.
-    let checked: BTreeMap<(String, String), (u64, (u64, u64, u64))> = union["checked"]
+    let checked: BTreeMap<(String, String), (u64, Interval)> = union["checked"]
         .as_array()
         .unwrap()
         .iter()
@@ -318,7 +321,7 @@ fn the_spark_job_gives_the_figures_of_one_scan() {
             )
         })
         .collect();
-    let inside = |what: &str, spark: u64, c: (u64, u64, u64)| {
+    let inside = |what: &str, spark: u64, c: Interval| {
         assert!(
             c.1 <= spark && spark <= c.2,
             "{what}: Spark SQL {spark}, one scan {} [{}–{}]",
