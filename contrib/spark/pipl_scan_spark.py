@@ -13,10 +13,12 @@ Each partition's inventory.json and links.bin come back to the driver, which:
 * writes the combined inventory with `pipl-scan merge` over the partition inventories, so
   that people are counted exactly on the partitions' link graphs together;
 * checks that every Spark SQL estimate lies inside the merged inventory's 95 % interval for
-  the same figure, and exits 1 naming the figure when one does not.
+  the same figure, and exits 1 naming the figure when one does not;
+* with --profile, assesses the merged inventory (`pipl-scan assess`) and unions each flow's
+  sources in Spark SQL too.
 
-    spark-submit --master yarn --files /opt/pipl-scan/pipl-scan \\
-        contrib/spark/pipl_scan_spark.py /mnt/share -o /data/pipl-scan/2026-12 \\
+    spark-submit --master yarn contrib/spark/pipl_scan_spark.py /mnt/share \\
+        -o /data/pipl-scan/2026-12 --binary /opt/pipl-scan/bin/pipl-scan \\
         --key-file /etc/pipl-scan/sketch.key --reference-date 2026-12-01
 
 Everything after `--` is passed to every partition's `pipl-scan scan` (e.g.
@@ -348,6 +350,25 @@ def interval(c):
 # --- main ----------------------------------------------------------------------------------
 
 
+def ship(sc, path, flag):
+    """Ships a file with the job, unless spark-submit's --files already ships it. A different
+    file of the same name there is an error: the executors would run one and the driver the
+    other (Spark itself refuses a second file of one name)."""
+    path = os.path.abspath(path)
+    name = os.path.basename(path)
+    conf = sc.getConf()
+    listed = ",".join(conf.get(k, "") for k in ("spark.files", "spark.yarn.dist.files"))
+    for uri in filter(None, listed.split(",")):
+        if os.path.basename(urllib.parse.urlparse(uri).path) != name:
+            continue
+        local = urllib.parse.unquote(urllib.parse.urlparse(uri).path)
+        if os.path.exists(local) and os.path.samefile(local, path):
+            return
+        raise JobError(f"{flag} `{path}`, but spark-submit --files ships another `{name}` "
+                       f"({uri}): give the same file to both, or leave it out of --files")
+    sc.addFile(path)
+
+
 def preflight(binary, a):
     """Scans an empty list on the driver with the partitions' settings before Spark starts: a
     bad flag after -- fails here, once, and not in every task; and the sketch key is made here
@@ -385,9 +406,9 @@ def main(argv):
     t_start = time.time()
     try:
         if not a.no_ship:
-            sc.addFile(os.path.abspath(binary))
+            ship(sc, binary, "--binary")
         if a.ship_key:
-            sc.addFile(os.path.abspath(a.key_file))
+            ship(sc, a.key_file, "--key-file")
         follow = "--follow-links" in a.scan_args
         if a.list == "driver":
             listed, warnings = list_on_driver(a.roots, follow)
