@@ -48,6 +48,20 @@ fn missing_prerequisite() -> Option<String> {
     }
 }
 
+/// Whether the test is skipped: says why where Java or PySpark is missing, and fails instead
+/// under CI, where they must be there.
+fn skipped() -> bool {
+    let Some(why) = missing_prerequisite() else {
+        return false;
+    };
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "the Spark test must run in CI, but {why}: .ci/run installs Java and PySpark"
+    );
+    eprintln!("skipped: the Spark job needs Java and PySpark, but {why}");
+    true
+}
+
 fn text(o: &Output) -> String {
     format!(
         "{}{}",
@@ -218,12 +232,7 @@ fn sources(inv: &Value) -> Vec<String> {
 
 #[test]
 fn the_spark_job_gives_the_figures_of_one_scan() {
-    if let Some(why) = missing_prerequisite() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the Spark test must run in CI, but {why}: .ci/run installs Java and PySpark"
-        );
-        eprintln!("skipped: the Spark job needs Java and PySpark, but {why}");
+    if skipped() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -443,4 +452,87 @@ fn the_spark_job_gives_the_figures_of_one_scan() {
         );
     }
     assert_eq!(flows[0]["people"], 6_000, "{union}");
+}
+
+/// `--list spark`: Spark's `binaryFile` source lists the files (it leaves out names starting
+/// with `.` or `_`), and `--path-map` names them by where the executors open them — here a
+/// link standing for a mount point. The merge equals one scan of the mount point that excludes
+/// what Spark's listing leaves out.
+#[test]
+fn the_spark_job_lists_with_spark_and_maps_uris_to_mount_points() {
+    if skipped() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let lake = tmp.path().join("lake");
+    copy_dir(
+        &repo().join("fixtures/tabular"),
+        &lake.join("sales/tabular"),
+    );
+    copy_dir(&repo().join("fixtures/text"), &lake.join("support"));
+    std::fs::write(lake.join("support/with space.csv"), "手机号\n13900000004\n").unwrap();
+    std::fs::write(lake.join(".hidden.csv"), "手机号\n13900000001\n").unwrap();
+    std::fs::write(lake.join("_SUCCESS.csv"), "手机号\n13900000002\n").unwrap();
+    let mount = tmp.path().join("mnt-lake");
+    std::os::unix::fs::symlink(&lake, &mount).unwrap();
+    let key = tmp.path().join("sketch.key");
+    std::fs::write(&key, KEY).unwrap();
+
+    let out = tmp.path().join("spark-out");
+    let path_map = format!("file://{}/={}/", lake.display(), mount.display());
+    let o = spark_job(&[
+        lake.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+        "--key-file".as_ref(),
+        key.as_os_str(),
+        "--reference-date".as_ref(),
+        REF_DATE.as_ref(),
+        "--list".as_ref(),
+        "spark".as_ref(),
+        "--path-map".as_ref(),
+        path_map.as_ref(),
+    ]);
+    let log = text(&o);
+    assert!(o.status.success(), "the Spark job failed: {log}");
+    assert!(log.contains("19 files listed"), "{log}");
+
+    let single = Command::new(BIN)
+        .arg("scan")
+        .arg(&mount)
+        .arg("-o")
+        .arg(tmp.path().join("single"))
+        .arg("--key-file")
+        .arg(&key)
+        .args(["--reference-date", REF_DATE, "--quiet"])
+        .args(["--exclude", ".*", "--exclude", "_*"])
+        .output()
+        .unwrap();
+    assert!(single.status.success(), "{}", text(&single));
+    let single = read_json(&tmp.path().join("single/inventory.json"));
+    let merged = read_json(&out.join("inventory.json"));
+    assert_eq!(sources(&merged), sources(&single));
+    assert!(
+        sources(&merged)
+            .iter()
+            .all(|p| p.starts_with(&mount.display().to_string())),
+        "{:?}",
+        sources(&merged)
+    );
+    assert!(
+        sources(&merged)
+            .iter()
+            .any(|p| p.ends_with("with space.csv"))
+    );
+    for k in ["people", "subjects", "sensitive_subjects", "categories"] {
+        assert_eq!(merged["totals"][k], single["totals"][k], "totals.{k}");
+    }
+    let union = read_json(&out.join("spark-union.json"));
+    let systems: Vec<&str> = union["systems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["system"].as_str().unwrap())
+        .collect();
+    assert_eq!(systems, ["sales", "support"], "{union}");
 }

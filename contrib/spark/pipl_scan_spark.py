@@ -170,9 +170,19 @@ def list_on_driver(roots, follow_links):
     return out, warnings
 
 
+def file_uri(uri):
+    """`file:///a` and `file://localhost/a` as Spark lists them: `file:/a`."""
+    for long in ("file://localhost/", "file:///"):
+        if uri.startswith(long):
+            return "file:/" + uri[len(long):]
+    return uri
+
+
 def map_uri(uri, path_map):
     """A listed URI as the local path the executors read it at."""
+    uri = file_uri(uri)
     for prefix, local in path_map:
+        prefix = file_uri(prefix)
         if uri.startswith(prefix):
             return local + urllib.parse.unquote(uri[len(prefix):])
     u = urllib.parse.urlparse(uri)
@@ -188,8 +198,10 @@ def list_with_spark(spark, roots, path_map):
     for root in roots:
         df = (spark.read.format("binaryFile").option("recursiveFileLookup", "true")
               .load(root).select("path"))
-        local_root = map_uri(root if "://" in root or root.startswith("file:") else
-                             "file:" + os.path.abspath(root), path_map).rstrip("/")
+        uri = root if "://" in root or root.startswith("file:") else (
+            "file:" + urllib.parse.quote(os.path.abspath(root)))
+        # With the slash, a --path-map of the root's folder maps the root itself too.
+        local_root = map_uri(uri.rstrip("/") + "/", path_map).rstrip("/")
         for row in df.toLocalIterator():
             out.append((map_uri(row.path, path_map), local_root))
     return out
