@@ -222,14 +222,13 @@ def source_system(path, roots):
 
 
 def ship_or_path(path, shipped):
-    """The local path of a file on an executor: the shipped copy (made executable where it
-    must be), or the path itself."""
+    """The local path of a file on an executor: the copy shipped with the job, or the path
+    itself (the same on every node)."""
     if not shipped:
         return path
     from pyspark import SparkFiles
 
-    local = SparkFiles.get(os.path.basename(path))
-    return local
+    return SparkFiles.get(os.path.basename(path))
 
 
 def executable(path, workdir):
