@@ -24,12 +24,18 @@ pub fn read(path: &Path, data: Data, ctx: &Ctx) -> Result<FileResult, Data> {
         _ => return Err(data),
     };
     let len = bytes.len() as u64;
+    // A `.csv` that is a Parquet file is read as Parquet, with a note of what it claimed.
+    let note = super::format::check_claim(path, head).map(|m| m.note(kind.name()));
     let done = |format: &str, encoding: Option<&str>, acc: SourceAcc, err: Option<String>| {
         let status = match &err {
             None => Status::Scanned,
             Some(_) if acc.records > 0 => Status::Partial,
             Some(_) => Status::Unreadable,
         };
+        let mut acc = acc;
+        if let Some(n) = &note {
+            acc.warnings.insert(0, n.clone());
+        }
         FileResult {
             path: display.clone(),
             format: format.to_string(),
@@ -43,7 +49,7 @@ pub fn read(path: &Path, data: Data, ctx: &Ctx) -> Result<FileResult, Data> {
     let r = match kind {
         Kind::Parquet => {
             // Each row group opens its own handle: clones of one `File` share a seek position.
-            let (acc, err) = parquet::scan(|| std::fs::File::open(path), ctx);
+            let (acc, err) = parquet::scan(|| super::open::open(path), ctx);
             done("parquet", None, acc, err)
         }
         Kind::Sqlite => match sqlite::open_path(path) {
@@ -64,7 +70,7 @@ pub fn read(path: &Path, data: Data, ctx: &Ctx) -> Result<FileResult, Data> {
                 Data::Mapped(_) => {
                     let head = head.to_vec();
                     drop(data);
-                    match std::fs::File::open(path) {
+                    match super::open::open(path) {
                         Ok(f) => {
                             sqldump::scan_in_encoding(f.take(len), &head, complete, dialect, ctx)
                         }

@@ -72,8 +72,8 @@ pub fn read_path_with(
 ) -> Option<Vec<FileResult>> {
     let display = path.display().to_string();
     let mut head = Vec::with_capacity(sniff::HEAD_LEN);
-    let opened = std::fs::File::open(path)
-        .and_then(|f| f.take(sniff::HEAD_LEN as u64).read_to_end(&mut head));
+    let opened =
+        super::open::open(path).and_then(|f| f.take(sniff::HEAD_LEN as u64).read_to_end(&mut head));
     if opened.is_err() {
         return None; // read_file reports the error
     }
@@ -91,16 +91,30 @@ pub fn read_path_with(
     };
     let mut st = State::new(ctx, limits, size);
     let bytes = data.bytes();
+    let claim = super::format::check_claim(path, &head);
     match kind {
         Kind::Zip => st.zip(&display, Cursor::new(bytes), 1),
         _ => {
-            let name = display.clone();
+            // The content of `x.xlsx` that is a gzip stream is not judged by `.xlsx` again.
+            let name = match &claim {
+                Some(_) => path.with_extension("").display().to_string(),
+                None => display.clone(),
+            };
             st.stream(&display, &name, &mut &bytes[..], 0)
         }
     }
     let mut out = st.out;
     if let Err(m) = data.finish(path) {
         out.push(result(&display, "archive", Status::Partial, Some(m)));
+    }
+    // A `.xlsx` that is a gzip stream is read as one, with a note of what it claimed: on the
+    // file's own result, or on each of its members' when it has none.
+    if let Some(m) = claim {
+        let note = format!("{display}: {}", m.note(kind.name()));
+        let own = out.iter().any(|r| r.path == display);
+        for r in out.iter_mut().filter(|r| !own || r.path == display) {
+            r.acc.warnings.insert(0, note.clone());
+        }
     }
     // A compressed file that holds one stream is one source: its size is its size on disk.
     if out.len() == 1 && out[0].path == display {

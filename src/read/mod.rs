@@ -16,6 +16,7 @@ pub mod format;
 pub mod json;
 pub mod mapped;
 mod memo;
+pub mod open;
 pub mod parquet;
 pub mod records;
 pub mod sheet;
@@ -202,6 +203,30 @@ impl BytesOutcome {
 /// format: spreadsheets, CSV/TSV, JSON, JSON Lines or text in any encoding, chosen by content
 /// (and `name`'s extension). `release(s, e)` is told when a range of a large text is scanned.
 pub fn read_bytes(
+    name: &Path,
+    bytes: &[u8],
+    ctx: &Ctx,
+    release: &(dyn Fn(usize, usize) + Sync),
+) -> BytesOutcome {
+    let mut out = read_bytes_as_they_are(name, bytes, ctx, release);
+    if let Some(m) = format::check_claim(name, &bytes[..bytes.len().min(sniff::HEAD_LEN)]) {
+        claim_outcome(&m, &mut out);
+    }
+    out
+}
+
+/// A file whose name claims a format it does not have: read by what it is, with a note; when
+/// what it is has no reader, `unreadable` with what it claimed and what it is.
+fn claim_outcome(m: &format::Mismatch, out: &mut BytesOutcome) {
+    if m.recognised && out.format != "binary" {
+        out.acc.warnings.insert(0, m.note(&out.format));
+    } else {
+        out.status = Status::Unreadable;
+        out.problem = Some(m.message());
+    }
+}
+
+fn read_bytes_as_they_are(
     name: &Path,
     bytes: &[u8],
     ctx: &Ctx,

@@ -7,7 +7,6 @@
 //! around matches, as ripgrep does: a line without PI costs only the matcher's pass over it and
 //! the newline count.
 
-use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
@@ -43,7 +42,7 @@ pub enum Data {
 impl Data {
     /// Opens a file found by the walk with size `size`.
     pub fn open(path: &Path, size: u64) -> Result<Data, OpenError> {
-        let file = File::open(path).map_err(|e| OpenError::new(path, "open", e))?;
+        let file = super::open::open(path).map_err(|e| OpenError::new(path, "open", e))?;
         if size >= MMAP_THRESHOLD {
             return Mapped::new(&file, path)
                 .map(Data::Mapped)
