@@ -37,9 +37,7 @@ pub fn open_path(path: &Path) -> Result<Connection, String> {
     // application writing the file would wait on) and creates no `-shm` file. With a `-wal`,
     // the log's committed pages are part of the data, so the database is opened normally
     // read-only (shared locks, and SQLite may create the `-shm` index beside it).
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    if !Path::new(&wal).exists()
+    if !has_wal(path)
         && path.to_str().is_some()
         && let Ok(c) = open_immutable(path, flags)
     {
@@ -59,6 +57,13 @@ pub fn open_path(path: &Path) -> Result<Connection, String> {
             open_immutable(path, flags).map_err(|_| format!("cannot open SQLite database: {first}"))
         }
     }
+}
+
+/// Whether a write-ahead log (`NAME-wal`) lies beside the database.
+pub fn has_wal(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    Path::new(&wal).exists()
 }
 
 fn open_immutable(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {

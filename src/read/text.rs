@@ -35,7 +35,9 @@ pub const FIELD: &str = "text";
 
 /// The bytes of one file, owned or mapped.
 pub enum Data {
-    Owned(Vec<u8>),
+    /// A file read into memory, and a note when its size was not the size the walk listed
+    /// (it shrank or grew between the listing and the read).
+    Owned(Vec<u8>, Option<String>),
     Mapped(Mapped),
 }
 
@@ -54,12 +56,29 @@ impl Data {
         file.take(size + 1)
             .read_to_end(&mut buf)
             .map_err(|e| OpenError::new(path, "read", e))?;
-        Ok(Data::Owned(buf))
+        let n = buf.len() as u64;
+        let changed = if n < size {
+            Some(format!(
+                "{}: file shrank while being read ({size} bytes when listed, {n} read); the \
+                 bytes that were there were scanned",
+                path.display()
+            ))
+        } else if n > size {
+            buf.truncate(size as usize);
+            Some(format!(
+                "{}: file grew while being read; the {size} bytes it had when listed were \
+                 scanned, not what was added",
+                path.display()
+            ))
+        } else {
+            None
+        };
+        Ok(Data::Owned(buf, changed))
     }
 
     pub fn bytes(&self) -> &[u8] {
         match self {
-            Data::Owned(v) => v,
+            Data::Owned(v, _) => v,
             Data::Mapped(m) => m.bytes(),
         }
     }
@@ -72,10 +91,12 @@ impl Data {
     }
 
     /// After scanning: `Err(message)` when the file changed under us so that part of it was not
-    /// read (a mapped file that shrank: the missing pages were read as zeros).
+    /// read (a mapped file that shrank: the missing pages were read as zeros; a file read whole
+    /// that was not the size listed).
     pub fn finish(self, path: &Path) -> Result<(), String> {
         match self {
-            Data::Owned(_) => Ok(()),
+            Data::Owned(_, None) => Ok(()),
+            Data::Owned(_, Some(changed)) => Err(changed),
             Data::Mapped(m) => m.finish(path),
         }
     }
