@@ -63,6 +63,16 @@ fn source<'v>(inv: &'v Value, name: &str) -> &'v Value {
         .unwrap_or_else(|| panic!("no source {name} in {:#}", inv["sources"]))
 }
 
+/// Every source not fully scanned says why.
+fn every_unscanned_source_has_a_reason(inv: &Value) {
+    for src in inv["sources"].as_array().unwrap() {
+        if src["status"] != "scanned" {
+            let reason = src["reason"].as_str().unwrap_or("");
+            assert!(!reason.trim().is_empty(), "no reason: {src:#}");
+        }
+    }
+}
+
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -97,6 +107,13 @@ fn a_name_never_lies_about_a_format() {
     w(
         "packed.xlsx",
         &support::gzip(b"mobile\n13812345678\n13912345678\n"),
+    );
+    w(
+        "bundle.xlsx",
+        &support::zip(&[(
+            "users.csv",
+            b"name,mobile\nli,13812345678\nwu,13912345678\n",
+        )]),
     );
     w(
         "app.log",
@@ -143,6 +160,19 @@ fn a_name_never_lies_about_a_format() {
             .ends_with("packed.xlsx: not an xlsx file: a gzip stream; read as gzip"),
         "{packed:#}"
     );
+    // A zip named `.xlsx` that holds no workbook is the archive it is: its members are read.
+    let member = source(&inv, "bundle.xlsx!users.csv");
+    assert_eq!(
+        (&member["format"], &member["records"]),
+        (&Value::from("csv"), &Value::from(2))
+    );
+    assert!(
+        member["warnings"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("bundle.xlsx: not an xlsx file: a zip archive; read as zip"),
+        "{member:#}"
+    );
     let noise = source(&inv, "noise.xlsx");
     assert_eq!(noise["status"], "unreadable", "{noise:#}");
     assert!(
@@ -152,6 +182,7 @@ fn a_name_never_lies_about_a_format() {
             .starts_with("not an xlsx file: binary data of no known format"),
         "{noise:#}"
     );
+    every_unscanned_source_has_a_reason(&inv);
     // A log that opens with a JSON line and goes on in plain text: text, every line read.
     let log = source(&inv, "app.log");
     assert_eq!(
@@ -267,6 +298,7 @@ fn special_files_links_loops_and_odd_names_are_recorded_and_the_scan_finishes() 
         );
         assert!(src["reason"].as_str().unwrap().contains(words), "{src:#}");
     };
+    every_unscanned_source_has_a_reason(&inv);
     skipped("pipe", "fifo", "never opened");
     skipped("sock", "socket", "never opened");
     skipped("null", "char-device", "never opened");

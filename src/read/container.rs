@@ -77,7 +77,24 @@ pub fn read_path_with(
     if opened.is_err() {
         return None; // read_file reports the error
     }
-    let kind = sniff::kind(&display, &head)?;
+    // A zip named like an office document that holds no workbook, document or presentation is
+    // the archive it is (`report.xlsx` holding CSV files), read with a note of what it claimed.
+    let mut claim = super::format::check_claim(path, &head);
+    let kind = match sniff::kind(&display, &head) {
+        Some(k) => k,
+        None if head.starts_with(b"PK\x03\x04")
+            && claims_office_format(path)
+            && super::format::is_plain_zip(path) =>
+        {
+            claim = Some(super::format::Mismatch {
+                claimed: ext_of(path),
+                actual: "a zip archive".to_string(),
+                recognised: true,
+            });
+            Kind::Zip
+        }
+        None => return None,
+    };
     if !matches!(kind, Kind::Compressed(_) | Kind::Zip | Kind::Tar) {
         return None;
     }
@@ -91,7 +108,6 @@ pub fn read_path_with(
     };
     let mut st = State::new(ctx, limits, size);
     let bytes = data.bytes();
-    let claim = super::format::check_claim(path, &head);
     match kind {
         Kind::Zip => st.zip(&display, Cursor::new(bytes), 1),
         _ => {
@@ -121,6 +137,31 @@ pub fn read_path_with(
         out[0].bytes = size;
     }
     Some(out)
+}
+
+fn ext_of(path: &Path) -> String {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// Whether `path`'s extension names an office document format (a zip of known entries).
+fn claims_office_format(path: &Path) -> bool {
+    matches!(
+        ext_of(path).as_str(),
+        "xlsx"
+            | "xlsm"
+            | "xlsb"
+            | "xltx"
+            | "xltm"
+            | "docx"
+            | "docm"
+            | "pptx"
+            | "pptm"
+            | "ods"
+            | "odt"
+            | "odp"
+    )
 }
 
 /// Reads the attachments of a document on disk (an e-mail's files) as members of it:

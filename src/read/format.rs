@@ -122,62 +122,78 @@ fn sniff_zip(ext: &str, bytes: &[u8]) -> Format {
         "odp" => Format::Document(DocKind::Odp),
         _ => Format::Container("zip"),
     };
-    let listed = std::panic::catch_unwind(|| {
-        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
-        let names: Vec<String> = zip
-            .file_names()
-            .filter_map(|n| n.ok().map(|n| n.into_owned()))
-            .collect();
-        let has = |n: &str| names.iter().any(|x| x.eq_ignore_ascii_case(n));
-        if has("xl/workbook.bin") {
-            return Some(Format::Sheet(SheetKind::Xlsb));
-        }
-        if has("xl/workbook.xml") {
-            return Some(if has("xl/vbaProject.bin") || ext == "xlsm" {
-                Format::Sheet(SheetKind::Xlsm)
-            } else {
-                Format::Sheet(SheetKind::Xlsx)
-            });
-        }
-        if has("word/document.xml") {
-            let macros = has("word/vbaProject.bin") || ext == "docm";
-            return Some(Format::Document(if macros {
-                DocKind::Docm
-            } else {
-                DocKind::Docx
-            }));
-        }
-        if has("ppt/presentation.xml") {
-            let macros = has("ppt/vbaProject.bin") || ext == "pptm";
-            return Some(Format::Document(if macros {
-                DocKind::Pptm
-            } else {
-                DocKind::Pptx
-            }));
-        }
-        if has("mimetype") {
-            let mut m = String::new();
-            let mut f = zip.by_name("mimetype").ok()?;
-            (&mut f).take(128).read_to_string(&mut m).ok()?;
-            if m.starts_with("application/vnd.oasis.opendocument.spreadsheet") {
-                return Some(Format::Sheet(SheetKind::Ods));
-            }
-            if m.starts_with("application/vnd.oasis.opendocument.text") {
-                return Some(Format::Document(DocKind::Odt));
-            }
-            if m.starts_with("application/vnd.oasis.opendocument.presentation") {
-                return Some(Format::Document(DocKind::Odp));
-            }
-        }
-        if has("content.xml") && ext == "ods" {
-            return Some(Format::Sheet(SheetKind::Ods));
-        }
-        Some(Format::Container("zip"))
-    });
-    match listed {
+    match std::panic::catch_unwind(|| zip_by_entries(ext, Cursor::new(bytes))) {
         Ok(Some(f)) => f,
         _ => by_ext(),
     }
+}
+
+/// Whether the zip file at `path` (named like an office document: `sniff::kind` left it alone)
+/// is a plain zip archive after all, judged by its central directory alone (a seek to the end,
+/// not a read of the file).
+pub fn is_plain_zip(path: &Path) -> bool {
+    let Ok(f) = super::open::open(path) else {
+        return false;
+    };
+    let ext = extension(path);
+    matches!(
+        std::panic::catch_unwind(|| zip_by_entries(&ext, f)),
+        Ok(Some(Format::Container("zip")))
+    )
+}
+
+/// The format a zip's entries make it; `None` when its central directory cannot be read.
+fn zip_by_entries<R: Read + std::io::Seek>(ext: &str, r: R) -> Option<Format> {
+    let mut zip = zip::ZipArchive::new(r).ok()?;
+    let names: Vec<String> = zip
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.into_owned()))
+        .collect();
+    let has = |n: &str| names.iter().any(|x| x.eq_ignore_ascii_case(n));
+    if has("xl/workbook.bin") {
+        return Some(Format::Sheet(SheetKind::Xlsb));
+    }
+    if has("xl/workbook.xml") {
+        return Some(if has("xl/vbaProject.bin") || ext == "xlsm" {
+            Format::Sheet(SheetKind::Xlsm)
+        } else {
+            Format::Sheet(SheetKind::Xlsx)
+        });
+    }
+    if has("word/document.xml") {
+        let macros = has("word/vbaProject.bin") || ext == "docm";
+        return Some(Format::Document(if macros {
+            DocKind::Docm
+        } else {
+            DocKind::Docx
+        }));
+    }
+    if has("ppt/presentation.xml") {
+        let macros = has("ppt/vbaProject.bin") || ext == "pptm";
+        return Some(Format::Document(if macros {
+            DocKind::Pptm
+        } else {
+            DocKind::Pptx
+        }));
+    }
+    if has("mimetype") {
+        let mut m = String::new();
+        let mut f = zip.by_name("mimetype").ok()?;
+        (&mut f).take(128).read_to_string(&mut m).ok()?;
+        if m.starts_with("application/vnd.oasis.opendocument.spreadsheet") {
+            return Some(Format::Sheet(SheetKind::Ods));
+        }
+        if m.starts_with("application/vnd.oasis.opendocument.text") {
+            return Some(Format::Document(DocKind::Odt));
+        }
+        if m.starts_with("application/vnd.oasis.opendocument.presentation") {
+            return Some(Format::Document(DocKind::Odp));
+        }
+    }
+    if has("content.xml") && ext == "ods" {
+        return Some(Format::Sheet(SheetKind::Ods));
+    }
+    Some(Format::Container("zip"))
 }
 
 /// The document format an encrypted OOXML file's extension names, if a document.
