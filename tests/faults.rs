@@ -626,3 +626,52 @@ fn a_scan_modifies_nothing_it_scans() {
     assert_eq!(before.len(), after.len());
     assert_eq!(hashed, hashes(&t));
 }
+
+/// A Parquet file whose pages decompress to far more than the file's allowance (1000 times its
+/// size, at least 64 MiB) is refused from its footer, before a page is read; the Apache test
+/// suite's `large_string_map.brotli.parquet` (4 KiB declaring 2 GiB) made a scan take 4.2 GB.
+#[test]
+fn a_parquet_bomb_is_refused_before_its_pages_are_read() {
+    use arrow_array::{ArrayRef, RecordBatch, StringArray};
+    use parquet::arrow::ArrowWriter;
+    use parquet::basic::{Compression, ZstdLevel};
+    use parquet::file::properties::WriterProperties;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bomb.parquet");
+    let big = "a".repeat(96 << 20);
+    let col: ArrayRef = std::sync::Arc::new(StringArray::from(vec![big.as_str(), "13812345678"]));
+    let batch = RecordBatch::try_from_iter([("note", col)]).unwrap();
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap()))
+        .set_dictionary_enabled(false)
+        .build();
+    let mut w = ArrowWriter::try_new(
+        std::fs::File::create(&p).unwrap(),
+        batch.schema(),
+        Some(props),
+    )
+    .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    drop(big);
+    let size = std::fs::metadata(&p).unwrap().len();
+    assert!(size < 64 << 10, "{size} bytes: not a bomb");
+    let r = read_listed(&p, size);
+    assert_eq!(r[0].status, Status::Unreadable, "{r:?}");
+    let reason = r[0].reason.as_deref().unwrap();
+    assert!(
+        reason.contains("row group 0: decompression limit reached")
+            && reason.contains("possible decompression bomb"),
+        "{reason}"
+    );
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/parquet/large_string_map.brotli.parquet");
+    if !corpus.exists() {
+        eprintln!("skipped: {} is not here", corpus.display());
+        return;
+    }
+    let size = std::fs::metadata(&corpus).unwrap().len();
+    let r = read_listed(&corpus, size);
+    let reason = r[0].reason.as_deref().unwrap();
+    assert!(reason.contains("possible decompression bomb"), "{reason}");
+}
