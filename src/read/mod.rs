@@ -218,12 +218,17 @@ pub fn read_bytes(
 /// A file whose name claims a format it does not have: read by what it is, with a note; when
 /// what it is has no reader, `unreadable` with what it claimed and what it is.
 fn claim_outcome(m: &format::Mismatch, out: &mut BytesOutcome) {
-    if m.recognised && out.format != "binary" {
-        out.acc.warnings.insert(0, m.note(&out.format));
-    } else {
+    if out.format == "binary" {
         out.status = Status::Unreadable;
         out.problem = Some(m.message());
+        return;
     }
+    let mut m = m.clone();
+    if !m.recognised {
+        // Bytes that look binary to the claim check but decode as text (UTF-16 without a BOM).
+        m.actual = "text".to_string();
+    }
+    out.acc.warnings.insert(0, m.note(&out.format));
 }
 
 fn read_bytes_as_they_are(
