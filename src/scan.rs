@@ -65,6 +65,7 @@ pub fn scan_linked(
     let walker = Walker::new(cfg.walk.clone())?;
     let mut ctx = Ctx::new(set, &cfg.key, cfg.reference_date);
     ctx.min_confidence = cfg.min_confidence;
+    ctx.stop = cfg.stop;
     let bar = progress_bar(cfg.progress);
     let files_done = AtomicU64::new(0);
     // Bytes held by the files' people graphs; past the budget, graphs go to runs on disk.

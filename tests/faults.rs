@@ -675,3 +675,52 @@ fn a_parquet_bomb_is_refused_before_its_pages_are_read() {
     let reason = r[0].reason.as_deref().unwrap();
     assert!(reason.contains("possible decompression bomb"), "{reason}");
 }
+
+/// A scan being stopped (SIGINT, SIGTERM) does not finish the large file it is in: its readers
+/// skip their remaining chunks and the file is `partial`, saying why.
+#[test]
+fn a_stopped_scan_leaves_the_rest_of_a_large_file_and_says_so() {
+    use std::sync::atomic::AtomicUsize;
+    static STOP: AtomicUsize = AtomicUsize::new(15);
+    let dir = tempfile::tempdir().unwrap();
+    let line = "user 13812345678 logged in\n";
+    let lines = (12 << 20) / line.len();
+    let body = line.repeat(lines);
+    // Past 8 MiB without quotes, a CSV is parsed in parallel chunks.
+    let rows = (12 << 20) / 15;
+    let csv = format!("name,mobile\n{}", "li,13812345678\n".repeat(rows));
+    let set = DetectorSet::load(None).unwrap();
+    let key = SketchKey::random();
+    let mut ctx = Ctx::new(
+        &set,
+        &key,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+    );
+    for (name, content, records) in [("big.log", &body, lines), ("big.csv", &csv, rows)] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, content).unwrap();
+        let size = content.len() as u64;
+        ctx.stop = None;
+        let r = read_source(&p, size, &ctx);
+        assert_eq!(r[0].status, Status::Scanned, "{r:?}");
+        assert!(r[0].acc.records >= records as u64, "{r:?}");
+        ctx.stop = Some(&STOP);
+        let r = read_source(&p, size, &ctx);
+        assert_eq!(r[0].status, Status::Partial, "{r:?}");
+        assert!(
+            r[0].reason
+                .as_deref()
+                .unwrap()
+                .contains("the scan was stopped"),
+            "{r:?}"
+        );
+        assert!(
+            r[0].acc.records < records as u64 / 2,
+            "{name}: {} {:?} {:?} {}",
+            r[0].format,
+            r[0].status,
+            r[0].reason,
+            r[0].acc.records
+        );
+    }
+}

@@ -90,7 +90,11 @@ pub fn read(path: &Path, data: Data, ctx: &Ctx) -> Result<FileResult, Data> {
                     drop(data);
                     match super::open::open(path) {
                         Ok(f) => {
-                            sqldump::scan_in_encoding(f.take(len), &head, complete, dialect, ctx)
+                            let f = Stoppable {
+                                inner: f.take(len),
+                                ctx,
+                            };
+                            sqldump::scan_in_encoding(f, &head, complete, dialect, ctx)
                         }
                         Err(e) => (
                             SourceAcc::default(),
@@ -106,4 +110,19 @@ pub fn read(path: &Path, data: Data, ctx: &Ctx) -> Result<FileResult, Data> {
         _ => unreachable!("filtered above"),
     };
     Ok(r)
+}
+
+/// A dump streamed from disk that ends early (as if cut) once the scan is being stopped.
+struct Stoppable<'c, 'a, R> {
+    inner: R,
+    ctx: &'c Ctx<'a>,
+}
+
+impl<R: Read> Read for Stoppable<'_, '_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.ctx.stopping() {
+            return Ok(0);
+        }
+        self.inner.read(buf)
+    }
 }

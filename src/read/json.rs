@@ -72,7 +72,12 @@ fn scan_lines(body: &[u8], ctx: &Ctx) -> JsonOutcome {
     let chunks = text::split(body, text::CHUNK);
     let parts: Vec<(SourceAcc, Vec<LineProblem>, u64, u64)> = chunks
         .into_par_iter()
-        .map(|(s, e)| scan_lines_chunk(body, s, e, ctx))
+        .map(|(s, e)| {
+            if ctx.stopping() {
+                return (SourceAcc::default(), Vec::new(), 0, 0);
+            }
+            scan_lines_chunk(body, s, e, ctx)
+        })
         .collect();
     let mut acc = SourceAcc::default();
     let mut problems = Vec::new();

@@ -47,6 +47,10 @@ pub struct Ctx<'a> {
     /// Where a file's people graph goes when it grows past its share of `--link-memory` while
     /// the file is read (`None`: held in memory, as in `explain` and the benchmarks).
     pub links_spill: Option<&'a crate::link_spill::Spill>,
+    /// Non-zero once the scan is being stopped (SIGINT, SIGTERM: see
+    /// [`crate::scan::ScanConfig::stop`]): readers of large files skip their remaining chunks,
+    /// row groups or statements, and the file is recorded as `partial`.
+    pub stop: Option<&'a std::sync::atomic::AtomicUsize>,
 }
 
 impl<'a> Ctx<'a> {
@@ -68,7 +72,15 @@ impl<'a> Ctx<'a> {
             trace: None,
             min_confidence: crate::confidence::Confidence::Low,
             links_spill: None,
+            stop: None,
         }
+    }
+
+    /// Whether the scan is being stopped: the rest of the file is not read.
+    #[inline]
+    pub fn stopping(&self) -> bool {
+        self.stop
+            .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed) != 0)
     }
 }
 
@@ -111,14 +123,26 @@ const ENCODING_SNIFF_LEN: usize = 64 << 10;
 
 /// Reads one regular file found by the walk: one result, or one per member of an archive.
 pub fn read_source(path: &Path, size: u64, ctx: &Ctx) -> Vec<FileResult> {
-    container::read_path(path, size, ctx).unwrap_or_else(|| {
+    let mut out = container::read_path(path, size, ctx).unwrap_or_else(|| {
         let (r, attachments) = read_file_and_attachments(path, size, ctx);
         let mut out = vec![r];
         if !attachments.is_empty() {
             out.extend(container::read_attachments(path, size, attachments, ctx));
         }
         out
-    })
+    });
+    // Stopped while this file was read: its readers skipped what was left of it.
+    if ctx.stopping() {
+        for r in out.iter_mut().filter(|r| r.status == Status::Scanned) {
+            r.status = Status::Partial;
+            r.reason = Some(format!(
+                "{}: the scan was stopped while this file was read; it may not have been read \
+                 to the end",
+                r.path
+            ));
+        }
+    }
+    out
 }
 
 /// Reads one regular file found by the walk. Never panics on bad input: every problem becomes

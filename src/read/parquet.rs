@@ -192,6 +192,9 @@ where
     let results: Vec<(SourceAcc, Option<String>)> = tasks
         .into_par_iter()
         .map(|part| {
+            if ctx.stopping() {
+                return (SourceAcc::default(), None);
+            }
             catch_unwind(AssertUnwindSafe(|| {
                 scan_row_group(open, &meta, &mask, part, ctx)
             }))

@@ -144,6 +144,9 @@ pub fn scan_text_releasing(
         chunks
             .into_par_iter()
             .map(|(s, e)| {
+                if ctx.stopping() {
+                    return SourceAcc::default();
+                }
                 let acc = scan_chunk(&bytes[s..e], ctx);
                 release(s, e);
                 acc
