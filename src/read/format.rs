@@ -462,8 +462,17 @@ pub fn check_claim(path: &Path, head: &[u8]) -> Option<Mismatch> {
     }
     let bin = binary_kind(head);
     let ok = match expect {
-        Expect::Zip => head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06"),
-        Expect::Ole => head.starts_with(CFB_MAGIC),
+        Expect::Zip => {
+            head.starts_with(b"PK\x03\x04")
+                || head.starts_with(b"PK\x05\x06")
+                || encrypted_ooxml(path, head)
+        }
+        // Word for Windows 1/2 and Word for DOS files are `.doc` too, without the OLE container.
+        Expect::Ole => {
+            head.starts_with(CFB_MAGIC)
+                || (ext == "doc"
+                    && (head.starts_with(b"\xDB\xA5") || head.starts_with(b"\x31\xBE")))
+        }
         Expect::Pdf => memchr::memmem::find(&head[..head.len().min(1024)], b"%PDF-").is_some(),
         Expect::Rtf => head
             .strip_prefix(b"\xEF\xBB\xBF")
@@ -485,6 +494,15 @@ pub fn check_claim(path: &Path, head: &[u8]) -> Option<Mismatch> {
         actual,
         recognised,
     })
+}
+
+/// A password-protected OOXML file: always an OLE container holding `EncryptedPackage`, whatever
+/// its `.xlsx` / `.docx` / `.pptx` name says.
+fn encrypted_ooxml(path: &Path, head: &[u8]) -> bool {
+    matches!(
+        sniff_container(path, head),
+        Some(Format::EncryptedWorkbook(_) | Format::Document(DocKind::EncryptedOoxml(_)))
+    )
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -735,6 +753,16 @@ mod tests {
         assert_eq!(check_claim(p("a.dat"), &gz), None);
         assert_eq!(check_claim(p("a.xlsx"), b""), None);
         assert_eq!(check_claim(p("a.xlsx"), b"PK\x03\x04rest"), None);
+        // A password-protected workbook is an OLE file whatever its name; Word 2 has no OLE.
+        let mut enc = CFB_MAGIC.to_vec();
+        enc.extend("EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(check_claim(p("secret.xlsx"), &enc), None);
+        assert_eq!(check_claim(p("secret.docx"), &enc), None);
+        assert_eq!(check_claim(p("old.doc"), b"\xDB\xA5-\x001@"), None);
+        let mut xls = CFB_MAGIC.to_vec();
+        xls.extend("Workbook".encode_utf16().flat_map(u16::to_le_bytes));
+        let m = check_claim(p("renamed.xlsx"), &xls).unwrap();
+        assert_eq!(m.message(), "not an xlsx file: an xls workbook");
         let mut v7 = vec![0u8; 512];
         v7[..5].copy_from_slice(b"a.txt");
         v7[148..156].copy_from_slice(b"        ");
