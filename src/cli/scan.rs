@@ -253,6 +253,14 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
             eprintln!("pipl-scan: warning: {why}");
         }
     }
+    // A signal while the people graph was written (it can take a while): nothing is kept.
+    let signal = STOP.load(Ordering::SeqCst);
+    if signal != 0 {
+        if inv.scan.links.is_some() {
+            let _ = std::fs::remove_file(&links_path);
+        }
+        return Ok(interrupted(signal as i32, &inv, &a.output));
+    }
     let path = a.output.join("inventory.json");
     let sig = crate::sign::sig_path(&path);
     // A signature of an earlier run would not describe this inventory.
