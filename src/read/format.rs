@@ -452,20 +452,22 @@ impl Mismatch {
     }
 }
 
-/// Checks the format `path`'s extension claims against `head`, the file's first bytes (or all
-/// of a shorter file). `None`: no claim, an empty file, or the bytes agree.
-pub fn check_claim(path: &Path, head: &[u8]) -> Option<Mismatch> {
+/// Checks the format `path`'s extension claims against `bytes`: the whole file, or its first
+/// bytes where the caller has only those (a zip's or an OLE file's kind is then told less
+/// surely). `None`: no claim, an empty file, or the bytes agree.
+pub fn check_claim(path: &Path, bytes: &[u8]) -> Option<Mismatch> {
     let ext = extension(path);
     let expect = expectation(&ext)?;
-    if head.is_empty() {
+    if bytes.is_empty() {
         return None;
     }
+    let head = &bytes[..bytes.len().min(64 << 10)];
     let bin = binary_kind(head);
     let ok = match expect {
         Expect::Zip => {
             head.starts_with(b"PK\x03\x04")
                 || head.starts_with(b"PK\x05\x06")
-                || encrypted_ooxml(path, head)
+                || encrypted_ooxml(path, bytes)
         }
         // Word for Windows 1/2 and Word for DOS files are `.doc` too, without the OLE container.
         Expect::Ole => {
@@ -488,7 +490,7 @@ pub fn check_claim(path: &Path, head: &[u8]) -> Option<Mismatch> {
     if ok {
         return None;
     }
-    let (actual, recognised) = describe(head, bin);
+    let (actual, recognised) = describe(head, bytes, bin);
     Some(Mismatch {
         claimed: ext,
         actual,
@@ -577,11 +579,12 @@ pub fn is_tar_header(head: &[u8]) -> bool {
     stored == sum && head[0] != 0
 }
 
-/// What `head` is, in words, judged by content alone; and whether pipl-scan reads it.
-fn describe(head: &[u8], bin: Option<BinKind>) -> (String, bool) {
+/// What `head` (the first bytes of `bytes`) is, in words, judged by content alone; and whether
+/// pipl-scan reads it.
+fn describe(head: &[u8], bytes: &[u8], bin: Option<BinKind>) -> (String, bool) {
     let unnamed = Path::new("");
     let words = match bin {
-        Some(BinKind::Zip | BinKind::Ole) => match sniff_container(unnamed, head) {
+        Some(BinKind::Zip | BinKind::Ole) => match sniff_container(unnamed, bytes) {
             Some(Format::Sheet(k)) => {
                 format!("{} workbook", article(Format::Sheet(k).name()))
             }
@@ -770,6 +773,24 @@ mod tests {
         v7[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
         assert_eq!(check_claim(p("old.tar"), &v7), None);
         assert!(check_claim(p("old.tar"), &[b'x'; 600]).is_some());
+    }
+
+    #[test]
+    fn a_large_workbook_under_another_name_is_told_by_its_directory() {
+        // The central directory lies past the first 64 KiB: the whole file is looked at.
+        let mut buf = Cursor::new(Vec::new());
+        {
+            let mut w = zip::ZipWriter::new(&mut buf);
+            let stored = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored);
+            w.start_file("xl/media/filler.bin", stored).unwrap();
+            std::io::Write::write_all(&mut w, &[7u8; 100 << 10]).unwrap();
+            w.start_file("xl/workbook.xml", stored).unwrap();
+            w.finish().unwrap();
+        }
+        let bytes = buf.into_inner();
+        let m = check_claim(Path::new("export.csv"), &bytes).unwrap();
+        assert_eq!(m.message(), "not a csv file: an xlsx workbook");
     }
 
     #[test]

@@ -233,7 +233,7 @@ pub fn read_bytes(
     release: &(dyn Fn(usize, usize) + Sync),
 ) -> BytesOutcome {
     let mut out = read_bytes_as_they_are(name, bytes, ctx, release);
-    if let Some(m) = format::check_claim(name, &bytes[..bytes.len().min(sniff::HEAD_LEN)]) {
+    if let Some(m) = format::check_claim(name, bytes) {
         claim_outcome(&m, &mut out);
     }
     out
