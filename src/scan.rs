@@ -5,7 +5,7 @@
 //! so no lock is taken on the hot path. Every file gets a status, and problems are recorded and
 //! skipped past, never raised: a scan of a file share must not stop at its first bad file.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -37,6 +37,10 @@ pub struct ScanConfig {
     pub spill_dir: Option<std::path::PathBuf>,
     /// Findings below this confidence are not counted (see [`crate::confidence`]).
     pub min_confidence: crate::confidence::Confidence,
+    /// Set (to a signal's number, or any non-zero value) to stop the scan: no new file is
+    /// started, the files being read are finished, and the inventory says it is incomplete.
+    /// `pipl-scan scan` sets it on SIGINT and SIGTERM and then writes no inventory at all.
+    pub stop: Option<&'static AtomicUsize>,
 }
 
 // Outcomes are moved once from a worker into a Vec; boxing would cost an allocation per file.
@@ -61,6 +65,7 @@ pub fn scan_linked(
     let walker = Walker::new(cfg.walk.clone())?;
     let mut ctx = Ctx::new(set, &cfg.key, cfg.reference_date);
     ctx.min_confidence = cfg.min_confidence;
+    ctx.stop = cfg.stop;
     let bar = progress_bar(cfg.progress);
     let files_done = AtomicU64::new(0);
     // Bytes held by the files' people graphs; past the budget, graphs go to runs on disk.
@@ -73,8 +78,10 @@ pub fn scan_linked(
         (cfg.link_memory / (4 * threads * 40)).min(usize::MAX as u64 / 2) as usize,
     );
     ctx.links_spill = Some(&spill);
+    let stopped = || cfg.stop.map_or(0, |s| s.load(Ordering::Relaxed));
     let outcomes: Vec<Outcome> = walker
         .entries()
+        .take_while(|_| stopped() == 0)
         .par_bridge()
         .map(|entry| {
             let out = match entry {
@@ -122,6 +129,21 @@ pub fn scan_linked(
         }
     }
     walk_errors.sort_by(|a, b| a.path.cmp(&b.path));
+    let signal = stopped();
+    if signal != 0 {
+        walk_errors.push(ErrorEntry {
+            path: cfg
+                .walk
+                .roots
+                .first()
+                .map(|r| r.display().to_string())
+                .unwrap_or_default(),
+            error: format!(
+                "scan interrupted (signal {signal}): files not yet started when it came were \
+                 not read"
+            ),
+        });
+    }
     let meta = ScanMeta {
         started_at,
         finished_at: now(),
