@@ -32,6 +32,7 @@ use crate::inventory::{Inventory, SCHEMA};
 use crate::report::{self, Format, Input, Lang, fmt_estimate};
 
 pub mod assess;
+pub mod completions;
 pub mod detectors;
 pub mod diff;
 pub mod explain;
@@ -82,6 +83,9 @@ pub enum Command {
     /// What changed between two inventories: sources, categories and headline figures. Exits
     /// 0 when nothing changed, 1 when something did.
     Diff(diff::DiffArgs),
+    /// Print the shell completion script (bash, zsh, fish, elvish, powershell): e.g.
+    /// `pipl-scan completions bash > /etc/bash_completion.d/pipl-scan`.
+    Completions(completions::CompletionsArgs),
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -95,6 +99,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Command::Keygen(a) => keygen::run(a),
         Command::Merge(a) => merge::run(a),
         Command::Diff(a) => diff::run(a),
+        Command::Completions(a) => completions::run(a),
     }
 }
 
