@@ -5,6 +5,7 @@
 //! serialisable [`Inventory`], whose shape is documented in `schema/inventory-v1.schema.json` and
 //! `docs/inventory.md`. Only masked samples and keyed sketches ever enter it.
 
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -923,11 +924,25 @@ pub fn build_linked(
         })
         .ok()
     };
+    // Each source's graph counted on its own, in parallel: with many files holding PI this was
+    // a sequential tail of the scan. Graphs spilled to disk are counted one at a time below, in
+    // the external sort's memory budget.
+    let mut counted: Vec<Option<link::PeopleCount>> = files
+        .par_iter_mut()
+        .map(|f| {
+            let graph = &mut f.acc.links;
+            if meta.links_abandoned.is_some() || graph.is_empty() || !graph.runs.is_empty() {
+                return None;
+            }
+            graph.compact();
+            Some(link::count(&kinds, meta.link_cap, [&*graph]))
+        })
+        .collect();
     let mut total = SourceAcc::default();
     let mut errors = meta.walk_errors;
     let (mut scanned, mut partial, mut skipped, mut unreadable, mut bytes) = (0, 0, 0, 0, 0);
     let mut sources = Vec::with_capacity(files.len());
-    for f in files {
+    for (f, counted) in files.into_iter().zip(counted.drain(..)) {
         match f.status {
             Status::Scanned => scanned += 1,
             Status::Partial => partial += 1,
@@ -955,11 +970,13 @@ pub fn build_linked(
         let people = if graph.is_empty() {
             None
         } else {
-            count_parts(&[&graph], &mut links_failed).map(|c| {
-                let p = People::of(&c, chosen, resident_ids(set, &c), meta.link_cap);
-                only_count = Some(c);
-                p
-            })
+            counted
+                .or_else(|| count_parts(&[&graph], &mut links_failed))
+                .map(|c| {
+                    let p = People::of(&c, chosen, resident_ids(set, &c), meta.link_cap);
+                    only_count = Some(c);
+                    p
+                })
         };
         if !graph.is_empty() {
             graphs.push((f.path.clone(), graph));

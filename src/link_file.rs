@@ -75,8 +75,15 @@ impl LinkSet {
     /// never sees half a file).
     pub fn write(&self, path: &Path) -> Result<()> {
         let tmp = path.with_extension("bin.tmp");
+        // A write that fails (a full disk) leaves no half-written temporary file behind.
+        self.write_via(&tmp, path).inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
+    }
+
+    fn write_via(&self, tmp: &Path, path: &Path) -> Result<()> {
         let file =
-            std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+            std::fs::File::create(tmp).with_context(|| format!("creating {}", tmp.display()))?;
         let mut w = BufWriter::with_capacity(1 << 20, file);
         let header = Header {
             schema: SCHEMA.to_string(),
@@ -121,7 +128,7 @@ impl LinkSet {
             .map_err(|e| anyhow::anyhow!("writing {}: {}", tmp.display(), e.error()))?
             .sync_all()
             .map_err(io)?;
-        std::fs::rename(&tmp, path)
+        std::fs::rename(tmp, path)
             .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
         Ok(())
     }

@@ -6,7 +6,7 @@
 //! skipped past, never raised: a scan of a file share must not stop at its first bad file.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -39,6 +39,10 @@ pub struct ScanConfig {
     pub spill_dir: Option<std::path::PathBuf>,
     /// Findings below this confidence are not counted (see [`crate::confidence`]).
     pub min_confidence: crate::confidence::Confidence,
+    /// Set (to a signal's number, or any non-zero value) to stop the scan: no new file is
+    /// started, the files being read are finished, and the inventory says it is incomplete.
+    /// `pipl-scan scan` sets it on SIGINT and SIGTERM and then writes no inventory at all.
+    pub stop: Option<&'static AtomicUsize>,
 }
 
 // Outcomes are moved once from a worker into a Vec; boxing would cost an allocation per file.
@@ -77,6 +81,7 @@ pub fn scan_incremental(
     let walker = Walker::new(cfg.walk.clone())?;
     let mut ctx = Ctx::new(set, &cfg.key, cfg.reference_date);
     ctx.min_confidence = cfg.min_confidence;
+    ctx.stop = cfg.stop;
     let bar = progress_bar(cfg.progress);
     let files_done = AtomicU64::new(0);
     // Bytes held by the files' people graphs; past the budget, graphs go to runs on disk.
@@ -89,6 +94,7 @@ pub fn scan_incremental(
         (cfg.link_memory / (4 * threads * 40)).min(usize::MAX as u64 / 2) as usize,
     );
     ctx.links_spill = Some(&spill);
+    let stopped = || cfg.stop.map_or(0, |s| s.load(Ordering::Relaxed));
     let (put, puts) = crate::state::writer_channel();
     let (index, writer) = state.as_deref_mut().map(State::split).unzip();
     let (outcomes, written) = std::thread::scope(|scope| {
@@ -96,6 +102,7 @@ pub fn scan_incremental(
         let writer = writer.map(|w| scope.spawn(move || w.write_from(puts)));
         let outcomes: Vec<Outcome> = walker
             .entries()
+            .take_while(|_| stopped() == 0)
             .par_bridge()
             .map(|entry| {
                 let out = match entry {
@@ -110,7 +117,7 @@ pub fn scan_incremental(
                             Some((key, Check::Read(stamp))) => {
                                 let mut files = read_guarded(&path, size, &ctx);
                                 account_links(&mut files, &link_bytes, cfg.link_memory, &spill);
-                                store(&put, &key, stamp, &files, &spill);
+                                store(&put, &key, stamp, &files, &spill, ctx.stopping());
                                 Outcome::Files(files, Some(key))
                             }
                             None => {
@@ -171,6 +178,15 @@ pub fn scan_incremental(
         }
     }
     let summary = state.map(|st| {
+        if stopped() != 0 {
+            // No inventory is written; what was read is stored (the writer committed it), and
+            // the walk was cut short: nothing is dropped.
+            return StateSummary {
+                read: seen.len() as u64,
+                write_error: written.and_then(Result::err),
+                ..StateSummary::default()
+            };
+        }
         restore(
             st,
             Walked {
@@ -185,6 +201,21 @@ pub fn scan_incremental(
         )
     });
     walk_errors.sort_by(|a, b| a.path.cmp(&b.path));
+    let signal = stopped();
+    if signal != 0 {
+        walk_errors.push(ErrorEntry {
+            path: cfg
+                .walk
+                .roots
+                .first()
+                .map(|r| r.display().to_string())
+                .unwrap_or_default(),
+            error: format!(
+                "scan interrupted (signal {signal}): files not yet started when it came were \
+                 not read"
+            ),
+        });
+    }
     let meta = ScanMeta {
         started_at,
         finished_at: now(),
@@ -220,17 +251,19 @@ pub fn scan_incremental(
 }
 
 /// Sends a file's results to the state's writer: stored, or, when they must not be (an
-/// unreadable file, people not linked), its old results forgotten.
+/// unreadable file, people not linked, a file the scan was stopped in), its old results
+/// forgotten.
 fn store(
     put: &std::sync::mpsc::SyncSender<Put>,
     key: &str,
     stamp: Option<(crate::state::Stamp, Option<u64>)>,
     files: &[FileResult],
     spill: &Spill,
+    stopped: bool,
 ) {
     let parts = match stamp {
         // A graph dropped because the runs could not be written must not be stored as empty.
-        Some(_) if spill.failed().is_some() => None,
+        Some(_) if spill.failed().is_some() || stopped => None,
         Some(_) => crate::state::encode(files).ok().flatten(),
         None => None,
     };
@@ -323,7 +356,7 @@ fn restore(
                     let size = stamp.map_or(0, |s| s.0.size);
                     let mut fs = read_guarded(&path, size, ctx);
                     account(&mut fs);
-                    store(&put, &key, stamp, &fs, spill);
+                    store(&put, &key, stamp, &fs, spill, ctx.stopping());
                     (key, fs)
                 })
                 .collect();

@@ -797,3 +797,30 @@ fn findings_are_counted_per_confidence_and_filtered_by_it() {
     assert!(category(&inv, "cn-mobile").is_null());
     assert_eq!(inv["totals"]["people"]["people"], 1);
 }
+
+#[test]
+fn completions_name_every_command_for_each_shell() {
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef pipl-scan"),
+        ("fish", "complete -c pipl-scan"),
+    ] {
+        let o = run(&["completions", shell]);
+        assert!(o.status.success(), "{shell}: {:?}", o);
+        let text = String::from_utf8(o.stdout).unwrap();
+        assert!(text.contains(marker), "{shell} script lacks {marker:?}");
+        for cmd in ["scan", "assess", "ledger", "verify", "merge", "diff"] {
+            assert!(text.contains(cmd), "{shell} script lacks the {cmd} command");
+        }
+        assert!(
+            text.contains("--link-memory"),
+            "{shell} script lacks scan's flags"
+        );
+    }
+    let o = run(&["completions", "tcsh"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+}

@@ -377,6 +377,7 @@ pub fn measure(root: &Path, truth: &Truth) -> Result<Measurement> {
         link_memory: u64::MAX,
         spill_dir: None,
         min_confidence: pipl_scan::confidence::Confidence::Low,
+        stop: None,
     };
     let inv = scan(&cfg, &set).with_context(|| format!("scanning {}", root.display()))?;
     let totals = serde_json::to_value(&inv.totals).context("inventory totals as JSON")?;

@@ -2,9 +2,11 @@
 //! uses, and one module per subcommand owning its arguments and its `run`.
 //!
 //! Exit codes (documented in `docs/scale.md`): 0 done; 1 with `--strict` when any file was skipped,
-//! partial or unreadable; 2 a usage or fatal error (bad flag, bad detector file, no output dir);
-//! 75 (`scan --state`) the state is in use by another run ([`crate::state::EXIT_LOCKED`]).
-//! With `--profile`, `scan` exits with the assessment's code.
+//! partial or unreadable; 2 a usage or fatal error (bad flag, bad detector file, no output dir,
+//! an inventory that could not be written); 130 / 143 a scan stopped by SIGINT / SIGTERM, with
+//! no inventory written (`docs/scanning.md`); 75 (`scan --state`) the state is in use by another
+//! run ([`crate::state::EXIT_LOCKED`]). With `--profile`, `scan` exits with the assessment's
+//! code.
 //!
 //! Exit codes of `assess` and `scan --profile` are in [`crate::assess::exit`]: 0 no mechanism
 //! required, 10 standard contract or certification, 11 security assessment, 12 undetermined (a
@@ -31,6 +33,7 @@ use crate::inventory::{Inventory, SCHEMA};
 use crate::report::{self, Format, Input, Lang, fmt_estimate};
 
 pub mod assess;
+pub mod completions;
 pub mod detectors;
 pub mod diff;
 pub mod explain;
@@ -81,6 +84,9 @@ pub enum Command {
     /// What changed between two inventories: sources, categories and headline figures. Exits
     /// 0 when nothing changed, 1 when something did.
     Diff(diff::DiffArgs),
+    /// Print the shell completion script (bash, zsh, fish, elvish, powershell): e.g.
+    /// `pipl-scan completions bash > /etc/bash_completion.d/pipl-scan`.
+    Completions(completions::CompletionsArgs),
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -94,6 +100,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Command::Keygen(a) => keygen::run(a),
         Command::Merge(a) => merge::run(a),
         Command::Diff(a) => diff::run(a),
+        Command::Completions(a) => completions::run(a),
     }
 }
 

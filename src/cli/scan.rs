@@ -5,6 +5,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
@@ -227,6 +228,7 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
         std::fs::File::open(p)
             .with_context(|| format!("--files-from {}: cannot read the list", p.display()))?;
     }
+    catch_signals()?;
     std::fs::create_dir_all(&a.output)
         .with_context(|| format!("creating output folder {}", a.output.display()))?;
     let key_path = a
@@ -256,6 +258,7 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
         link_memory: a.link_memory,
         spill_dir: a.spill_dir.clone(),
         min_confidence: a.min_confidence.into(),
+        stop: Some(&STOP),
     };
     // A bad signing key is an error before hours of scanning, not after.
     let signing_key = a
@@ -297,6 +300,10 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
              complete, the next run reads the files whose results were not stored"
         );
     }
+    let signal = STOP.load(Ordering::SeqCst);
+    if signal != 0 {
+        return Ok(interrupted(signal as i32, &inv, &a.output));
+    }
     inv.scan.options = Some(crate::inventory::ScanOptions {
         detectors: set.fingerprint(),
         min_confidence: a.min_confidence.id().to_string(),
@@ -309,7 +316,9 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
     let links_path = a.output.join(crate::link_file::FILE_NAME);
     if inv.totals.people.is_some() {
         // The link graph first: an inventory never names a links file that is not there.
-        links.write(&links_path)?;
+        links
+            .write(&links_path)
+            .context("the inventory was not written (no partial file was left)")?;
         inv.scan.links = Some(crate::inventory::LinksRef {
             file: crate::link_file::FILE_NAME.to_string(),
             format: crate::link_file::SCHEMA.to_string(),
@@ -333,11 +342,25 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
             eprintln!("pipl-scan: warning: {why}");
         }
     }
+    // A signal while the people graph was written (it can take a while): nothing is kept.
+    let signal = STOP.load(Ordering::SeqCst);
+    if signal != 0 {
+        if inv.scan.links.is_some() {
+            let _ = std::fs::remove_file(&links_path);
+        }
+        return Ok(interrupted(signal as i32, &inv, &a.output));
+    }
     let path = a.output.join("inventory.json");
     let sig = crate::sign::sig_path(&path);
     // A signature of an earlier run would not describe this inventory.
     let _ = std::fs::remove_file(&sig);
-    write_atomic(&path, &serde_json::to_vec_pretty(&inv)?)?;
+    if let Err(e) = crate::report::write_atomic(&path, &serde_json::to_vec_pretty(&inv)?) {
+        // The links file just written describes an inventory that could not be written.
+        if inv.scan.links.is_some() {
+            let _ = std::fs::remove_file(&links_path);
+        }
+        return Err(e.context("the inventory was not written (no partial file was left)"));
+    }
     if let Some(k) = &signing_key {
         crate::sign::sign_file(&path, k)?;
         if !a.quiet {
@@ -360,6 +383,7 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
                 st.path().display()
             );
         }
+        print_errors(&inv, &set);
     }
     // The lock is released here, before an assessment that may take a while.
     drop(state);
@@ -372,12 +396,45 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
     })
 }
 
-/// Writes through a temporary file and a rename, so a crash never leaves half an inventory.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
+/// The termination signal received during a scan (0: none). The scan stops taking new files
+/// when it is set ([`ScanConfig::stop`]).
+static STOP: AtomicUsize = AtomicUsize::new(0);
+/// Set by the first signal: a second one ends the process at once.
+static ARMED: AtomicBool = AtomicBool::new(false);
+
+/// SIGINT and SIGTERM stop the scan cleanly ([`interrupted`]); a second one exits at once with
+/// the same code (128 + the signal's number), leaving nothing in the output folder either, but
+/// possibly the people graph's runs in --spill-dir.
+fn catch_signals() -> Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    for sig in [SIGINT, SIGTERM] {
+        // Registered first, so that it sees ARMED as the previous signal left it.
+        signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, &ARMED)
+            .and_then(|_| signal_hook::flag::register_usize(sig, &STOP, sig as usize))
+            .and_then(|_| signal_hook::flag::register(sig, &ARMED))
+            .context("installing the SIGINT/SIGTERM handlers")?;
+    }
     Ok(())
+}
+
+/// A scan stopped by `signal`: says on stderr what was read, writes nothing, exits with
+/// 128 + the signal's number (130 for SIGINT, 143 for SIGTERM), as a shell would report it.
+fn interrupted(signal: i32, inv: &Inventory, output: &Path) -> ExitCode {
+    let name = match signal {
+        libc::SIGINT => "SIGINT".to_string(),
+        libc::SIGTERM => "SIGTERM".to_string(),
+        n => format!("signal {n}"),
+    };
+    let s = &inv.scan;
+    eprintln!(
+        "pipl-scan: interrupted by {name}: stopped taking new files; {} files ({} bytes) had \
+         been read, the rest were not. No inventory was written (nothing in {} was changed \
+         but sketch.key, if it was created).",
+        s.files_scanned + s.files_partial,
+        s.bytes_scanned,
+        output.display()
+    );
+    ExitCode::from((128 + signal).clamp(0, 255) as u8)
 }
 
 fn fmt_count(c: &crate::inventory::Count) -> String {
@@ -396,7 +453,8 @@ fn print_summary(inv: &Inventory, path: &Path) {
         "complete".to_string()
     } else {
         format!(
-            "INCOMPLETE: {} partial, {} skipped, {} unreadable, {} errors (see scan.errors)",
+            "INCOMPLETE: {} partial, {} skipped, {} unreadable, {} errors (the first on stderr, \
+             all in scan.errors)",
             s.files_partial,
             s.files_skipped,
             s.files_unreadable,
@@ -471,6 +529,58 @@ fn print_summary(inv: &Inventory, path: &Path) {
     let _ = writeln!(out, "  inventory: {}", path.display());
 }
 
+/// Errors listed on stderr after the summary; the rest are in the inventory's `scan.errors`.
+const ERRORS_SHOWN: usize = 5;
+
+/// The first [`ERRORS_SHOWN`] errors of the scan on stderr, path and reason, with any personal
+/// data in them masked (a file can be named after a person's ID number).
+fn print_errors(inv: &Inventory, set: &DetectorSet) {
+    let errors = &inv.scan.errors;
+    if errors.is_empty() {
+        return;
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "pipl-scan: {} files or folders could not be read in full{}:",
+        errors.len(),
+        if errors.len() > ERRORS_SHOWN {
+            format!(" (the first {ERRORS_SHOWN}; all are in scan.errors)")
+        } else {
+            String::new()
+        }
+    );
+    for e in errors.iter().take(ERRORS_SHOWN) {
+        // Reasons often start with the path again.
+        let reason = e
+            .error
+            .strip_prefix(&format!("{}: ", e.path))
+            .unwrap_or(&e.error);
+        let _ = writeln!(err, "  {}: {}", mask_pi(set, &e.path), mask_pi(set, reason));
+    }
+}
+
+/// `text` with every finding of `set` replaced by its masked form. Paths are searched a second
+/// time with their separators as spaces: detectors do not match right after a `/` (a URL's
+/// path), but a file named after a phone number must not print it.
+pub fn mask_pi(set: &DetectorSet, text: &str) -> String {
+    let mut found = set.find_all(text);
+    found.extend(set.find_all(&text.replace(['/', '\\'], " ")));
+    found.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for f in found {
+        if f.start < at || !text.is_char_boundary(f.start) || !text.is_char_boundary(f.end) {
+            continue;
+        }
+        out.push_str(&text[at..f.start]);
+        out.push_str(&set.get(f.detector).masker.mask(&f.normalised));
+        at = f.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
 /// Before `scan`: sets the sketch precision.
 pub fn before_scan(args: &ScanProfileArgs) -> Result<()> {
     crate::sketch::set_default_lg_k(args.precision)?;
@@ -522,6 +632,29 @@ pub fn after_scan(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn personal_data_in_paths_and_reasons_is_masked() {
+        let set = DetectorSet::load(None).unwrap();
+        let m = mask_pi(
+            &set,
+            "/share/hr/11010519491231002X_13812345678.csv: cannot open",
+        );
+        assert!(
+            !m.contains("11010519491231002X") && !m.contains("13812345678"),
+            "{m}"
+        );
+        assert!(
+            m.starts_with("/share/hr/") && m.ends_with(".csv: cannot open"),
+            "{m}"
+        );
+        assert_eq!(
+            mask_pi(&set, "/data/a.csv: truncated"),
+            "/data/a.csv: truncated"
+        );
+        let m = mask_pi(&set, "/share/13812345670.parquet: no footer");
+        assert_eq!(m, "/share/138****5670.parquet: no footer");
+    }
 
     #[test]
     fn sizes_parse_with_binary_units() {

@@ -72,12 +72,29 @@ pub fn read_path_with(
 ) -> Option<Vec<FileResult>> {
     let display = path.display().to_string();
     let mut head = Vec::with_capacity(sniff::HEAD_LEN);
-    let opened = std::fs::File::open(path)
-        .and_then(|f| f.take(sniff::HEAD_LEN as u64).read_to_end(&mut head));
+    let opened =
+        super::open::open(path).and_then(|f| f.take(sniff::HEAD_LEN as u64).read_to_end(&mut head));
     if opened.is_err() {
         return None; // read_file reports the error
     }
-    let kind = sniff::kind(&display, &head)?;
+    // A zip named like an office document that holds no workbook, document or presentation is
+    // the archive it is (`report.xlsx` holding CSV files), read with a note of what it claimed.
+    let mut claim = super::format::check_claim(path, &head);
+    let kind = match sniff::kind(&display, &head) {
+        Some(k) => k,
+        None if head.starts_with(b"PK\x03\x04")
+            && claims_office_format(path)
+            && super::format::is_plain_zip(path) =>
+        {
+            claim = Some(super::format::Mismatch {
+                claimed: ext_of(path),
+                actual: "a zip archive".to_string(),
+                recognised: true,
+            });
+            Kind::Zip
+        }
+        None => return None,
+    };
     if !matches!(kind, Kind::Compressed(_) | Kind::Zip | Kind::Tar) {
         return None;
     }
@@ -94,7 +111,11 @@ pub fn read_path_with(
     match kind {
         Kind::Zip => st.zip(&display, Cursor::new(bytes), 1),
         _ => {
-            let name = display.clone();
+            // The content of `x.xlsx` that is a gzip stream is not judged by `.xlsx` again.
+            let name = match &claim {
+                Some(_) => path.with_extension("").display().to_string(),
+                None => display.clone(),
+            };
             st.stream(&display, &name, &mut &bytes[..], 0)
         }
     }
@@ -102,11 +123,45 @@ pub fn read_path_with(
     if let Err(m) = data.finish(path) {
         out.push(result(&display, "archive", Status::Partial, Some(m)));
     }
+    // A `.xlsx` that is a gzip stream is read as one, with a note of what it claimed: on the
+    // file's own result, or on each of its members' when it has none.
+    if let Some(m) = claim {
+        let note = format!("{display}: {}", m.note(kind.name()));
+        let own = out.iter().any(|r| r.path == display);
+        for r in out.iter_mut().filter(|r| !own || r.path == display) {
+            r.acc.warnings.insert(0, note.clone());
+        }
+    }
     // A compressed file that holds one stream is one source: its size is its size on disk.
     if out.len() == 1 && out[0].path == display {
         out[0].bytes = size;
     }
     Some(out)
+}
+
+fn ext_of(path: &Path) -> String {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// Whether `path`'s extension names an office document format (a zip of known entries).
+fn claims_office_format(path: &Path) -> bool {
+    matches!(
+        ext_of(path).as_str(),
+        "xlsx"
+            | "xlsm"
+            | "xlsb"
+            | "xltx"
+            | "xltm"
+            | "docx"
+            | "docm"
+            | "pptx"
+            | "pptm"
+            | "ods"
+            | "odt"
+            | "odp"
+    )
 }
 
 /// Reads the attachments of a document on disk (an e-mail's files) as members of it:

@@ -136,6 +136,9 @@ fn scan_parallel(bytes: &[u8], det: &Detected, delimiter: u8, ctx: &Ctx) -> CsvO
     let parts: Vec<(SourceAcc, Option<String>, encoding::DecodeStats)> = chunks[1..]
         .par_iter()
         .map(|&chunk| {
+            if ctx.stopping() {
+                return (SourceAcc::default(), None, encoding::DecodeStats::default());
+            }
             let parser = |lines_before: u64| {
                 let mut p = Parser::plain(ctx, delimiter);
                 p.header_done = header_done;

@@ -122,62 +122,78 @@ fn sniff_zip(ext: &str, bytes: &[u8]) -> Format {
         "odp" => Format::Document(DocKind::Odp),
         _ => Format::Container("zip"),
     };
-    let listed = std::panic::catch_unwind(|| {
-        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
-        let names: Vec<String> = zip
-            .file_names()
-            .filter_map(|n| n.ok().map(|n| n.into_owned()))
-            .collect();
-        let has = |n: &str| names.iter().any(|x| x.eq_ignore_ascii_case(n));
-        if has("xl/workbook.bin") {
-            return Some(Format::Sheet(SheetKind::Xlsb));
-        }
-        if has("xl/workbook.xml") {
-            return Some(if has("xl/vbaProject.bin") || ext == "xlsm" {
-                Format::Sheet(SheetKind::Xlsm)
-            } else {
-                Format::Sheet(SheetKind::Xlsx)
-            });
-        }
-        if has("word/document.xml") {
-            let macros = has("word/vbaProject.bin") || ext == "docm";
-            return Some(Format::Document(if macros {
-                DocKind::Docm
-            } else {
-                DocKind::Docx
-            }));
-        }
-        if has("ppt/presentation.xml") {
-            let macros = has("ppt/vbaProject.bin") || ext == "pptm";
-            return Some(Format::Document(if macros {
-                DocKind::Pptm
-            } else {
-                DocKind::Pptx
-            }));
-        }
-        if has("mimetype") {
-            let mut m = String::new();
-            let mut f = zip.by_name("mimetype").ok()?;
-            (&mut f).take(128).read_to_string(&mut m).ok()?;
-            if m.starts_with("application/vnd.oasis.opendocument.spreadsheet") {
-                return Some(Format::Sheet(SheetKind::Ods));
-            }
-            if m.starts_with("application/vnd.oasis.opendocument.text") {
-                return Some(Format::Document(DocKind::Odt));
-            }
-            if m.starts_with("application/vnd.oasis.opendocument.presentation") {
-                return Some(Format::Document(DocKind::Odp));
-            }
-        }
-        if has("content.xml") && ext == "ods" {
-            return Some(Format::Sheet(SheetKind::Ods));
-        }
-        Some(Format::Container("zip"))
-    });
-    match listed {
+    match std::panic::catch_unwind(|| zip_by_entries(ext, Cursor::new(bytes))) {
         Ok(Some(f)) => f,
         _ => by_ext(),
     }
+}
+
+/// Whether the zip file at `path` (named like an office document: `sniff::kind` left it alone)
+/// is a plain zip archive after all, judged by its central directory alone (a seek to the end,
+/// not a read of the file).
+pub fn is_plain_zip(path: &Path) -> bool {
+    let Ok(f) = super::open::open(path) else {
+        return false;
+    };
+    let ext = extension(path);
+    matches!(
+        std::panic::catch_unwind(|| zip_by_entries(&ext, f)),
+        Ok(Some(Format::Container("zip")))
+    )
+}
+
+/// The format a zip's entries make it; `None` when its central directory cannot be read.
+fn zip_by_entries<R: Read + std::io::Seek>(ext: &str, r: R) -> Option<Format> {
+    let mut zip = zip::ZipArchive::new(r).ok()?;
+    let names: Vec<String> = zip
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.into_owned()))
+        .collect();
+    let has = |n: &str| names.iter().any(|x| x.eq_ignore_ascii_case(n));
+    if has("xl/workbook.bin") {
+        return Some(Format::Sheet(SheetKind::Xlsb));
+    }
+    if has("xl/workbook.xml") {
+        return Some(if has("xl/vbaProject.bin") || ext == "xlsm" {
+            Format::Sheet(SheetKind::Xlsm)
+        } else {
+            Format::Sheet(SheetKind::Xlsx)
+        });
+    }
+    if has("word/document.xml") {
+        let macros = has("word/vbaProject.bin") || ext == "docm";
+        return Some(Format::Document(if macros {
+            DocKind::Docm
+        } else {
+            DocKind::Docx
+        }));
+    }
+    if has("ppt/presentation.xml") {
+        let macros = has("ppt/vbaProject.bin") || ext == "pptm";
+        return Some(Format::Document(if macros {
+            DocKind::Pptm
+        } else {
+            DocKind::Pptx
+        }));
+    }
+    if has("mimetype") {
+        let mut m = String::new();
+        let mut f = zip.by_name("mimetype").ok()?;
+        (&mut f).take(128).read_to_string(&mut m).ok()?;
+        if m.starts_with("application/vnd.oasis.opendocument.spreadsheet") {
+            return Some(Format::Sheet(SheetKind::Ods));
+        }
+        if m.starts_with("application/vnd.oasis.opendocument.text") {
+            return Some(Format::Document(DocKind::Odt));
+        }
+        if m.starts_with("application/vnd.oasis.opendocument.presentation") {
+            return Some(Format::Document(DocKind::Odp));
+        }
+    }
+    if has("content.xml") && ext == "ods" {
+        return Some(Format::Sheet(SheetKind::Ods));
+    }
+    Some(Format::Container("zip"))
 }
 
 /// The document format an encrypted OOXML file's extension names, if a document.
@@ -204,11 +220,12 @@ pub fn sniff_document(path: &Path, head: &[u8]) -> Option<DocKind> {
     if let Some(f) = super::document::image::sniff(head) {
         return Some(DocKind::Image(f));
     }
-    // A PDF may have junk before its header; readers accept it within the first KiB.
-    if memchr::memmem::find(&head[..head.len().min(1024)], b"%PDF-").is_some() || ext == "pdf" {
+    // A PDF may have junk before its header; readers accept it within the first KiB. A file
+    // named `.pdf` or `.rtf` without its header is not one (see [`check_claim`]).
+    if memchr::memmem::find(&head[..head.len().min(1024)], b"%PDF-").is_some() {
         return Some(DocKind::Pdf);
     }
-    if head.starts_with(b"{\\rtf") || ext == "rtf" {
+    if head.starts_with(b"{\\rtf") {
         return Some(DocKind::Rtf);
     }
     match ext.as_str() {
@@ -301,12 +318,18 @@ fn json_kind(head: &str) -> Option<Format> {
     }
     let mut lines = t.lines().filter(|l| !l.trim().is_empty());
     let first = lines.next()?;
-    let second = lines.next();
-    let first_is_doc = serde_json::from_str::<serde::de::IgnoredAny>(first).is_ok();
-    if first_is_doc && second.is_some_and(|l| l.trim_start().starts_with('{')) {
-        return Some(Format::JsonLines);
+    if serde_json::from_str::<serde::de::IgnoredAny>(first).is_err() {
+        return Some(Format::Json); // a document over several lines
     }
-    Some(Format::Json)
+    let rest: Vec<&str> = lines.take(200).collect();
+    if rest.is_empty() {
+        return Some(Format::Json);
+    }
+    // JSON Lines when the lines that follow open like JSON too. A log whose first line is JSON
+    // and whose other lines are plain text is text: every line a record, none of them an error.
+    rest.iter()
+        .all(|l| l.trim_start().starts_with(['{', '[']))
+        .then_some(Format::JsonLines)
 }
 
 const DELIMITERS: [u8; 4] = [b',', b'\t', b';', b'|'];
@@ -358,6 +381,262 @@ fn count_outside_quotes(line: &str, d: u8) -> usize {
     n
 }
 
+/// What a file's extension claims about its bytes, where the bytes can be checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Zip,
+    Ole,
+    Pdf,
+    Rtf,
+    Image,
+    Codec(super::sniff::Codec),
+    Parquet,
+    Sqlite,
+    Tar,
+    /// A text format (CSV, JSON, a log…): contradicted only by a recognised binary format.
+    Text,
+}
+
+fn expectation(ext: &str) -> Option<Expect> {
+    use super::sniff::Codec;
+    Some(match ext {
+        "xlsx" | "xlsm" | "xlsb" | "xltx" | "xltm" | "docx" | "docm" | "pptx" | "pptm" | "ods"
+        | "odt" | "odp" | "zip" | "jar" | "apk" | "epub" => Expect::Zip,
+        "xls" | "doc" | "ppt" | "msg" => Expect::Ole,
+        "pdf" => Expect::Pdf,
+        "rtf" => Expect::Rtf,
+        "jpg" | "jpeg" | "png" | "tif" | "tiff" => Expect::Image,
+        "gz" | "tgz" => Expect::Codec(Codec::Gzip),
+        "zst" | "tzst" => Expect::Codec(Codec::Zstd),
+        "bz2" | "tbz2" | "tbz" => Expect::Codec(Codec::Bzip2),
+        "xz" | "txz" => Expect::Codec(Codec::Xz),
+        "parquet" | "parq" => Expect::Parquet,
+        "sqlite" | "sqlite3" | "db3" => Expect::Sqlite,
+        "tar" => Expect::Tar,
+        "csv" | "tsv" | "tab" | "txt" | "json" | "jsonl" | "ndjson" | "geojson" | "log" | "xml"
+        | "html" | "htm" | "sql" | "md" | "eml" | "mbox" => Expect::Text,
+        _ => return None,
+    })
+}
+
+/// A file whose extension claims a format its bytes do not have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    /// The extension, lower case (`xlsx`).
+    pub claimed: String,
+    /// What the bytes are, in words (`a gzip stream`, `plain text`).
+    pub actual: String,
+    /// Whether that is a format pipl-scan reads (else the file is unreadable).
+    pub recognised: bool,
+}
+
+impl Mismatch {
+    /// `not an xlsx file: a gzip stream`.
+    pub fn message(&self) -> String {
+        let c = &self.claimed;
+        let article = if c.starts_with(['a', 'e', 'i', 'o', 'x'])
+            || matches!(
+                c.as_str(),
+                "msg" | "rtf" | "html" | "htm" | "md" | "sql" | "ndjson"
+            ) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("not {article} {c} file: {}", self.actual)
+    }
+
+    /// The note kept with a file read by its real format: what it claimed, what it was.
+    pub fn note(&self, read_as: &str) -> String {
+        format!("{}; read as {read_as}", self.message())
+    }
+}
+
+/// Checks the format `path`'s extension claims against `bytes`: the whole file, or its first
+/// bytes where the caller has only those (a zip's or an OLE file's kind is then told less
+/// surely). `None`: no claim, an empty file, or the bytes agree.
+pub fn check_claim(path: &Path, bytes: &[u8]) -> Option<Mismatch> {
+    let ext = extension(path);
+    let expect = expectation(&ext)?;
+    if bytes.is_empty() {
+        return None;
+    }
+    let head = &bytes[..bytes.len().min(64 << 10)];
+    let bin = binary_kind(head);
+    let ok = match expect {
+        Expect::Zip => {
+            head.starts_with(b"PK\x03\x04")
+                || head.starts_with(b"PK\x05\x06")
+                || encrypted_ooxml(path, bytes)
+        }
+        // Word for Windows 1/2 and Word for DOS files are `.doc` too, without the OLE container.
+        Expect::Ole => {
+            head.starts_with(CFB_MAGIC)
+                || (ext == "doc"
+                    && (head.starts_with(b"\xDB\xA5") || head.starts_with(b"\x31\xBE")))
+        }
+        Expect::Pdf => memchr::memmem::find(&head[..head.len().min(1024)], b"%PDF-").is_some(),
+        Expect::Rtf => head
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(head)
+            .starts_with(b"{\\rtf"),
+        Expect::Image => super::document::image::sniff(head).is_some(),
+        Expect::Codec(c) => bin == Some(BinKind::Codec(c)),
+        Expect::Parquet => super::parquet::sniff(head),
+        Expect::Sqlite => super::sqlite::sniff(head),
+        Expect::Tar => is_tar_header(head),
+        Expect::Text => bin.is_none(),
+    };
+    if ok {
+        return None;
+    }
+    let (actual, recognised) = describe(head, bytes, bin);
+    Some(Mismatch {
+        claimed: ext,
+        actual,
+        recognised,
+    })
+}
+
+/// A password-protected OOXML file: always an OLE container holding `EncryptedPackage`, whatever
+/// its `.xlsx` / `.docx` / `.pptx` name says.
+fn encrypted_ooxml(path: &Path, head: &[u8]) -> bool {
+    matches!(
+        sniff_container(path, head),
+        Some(Format::EncryptedWorkbook(_) | Format::Document(DocKind::EncryptedOoxml(_)))
+    )
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BinKind {
+    Zip,
+    Ole,
+    Pdf,
+    Image(&'static str),
+    Codec(super::sniff::Codec),
+    Parquet,
+    Sqlite,
+    Tar,
+}
+
+/// A binary format recognised by its magic bytes.
+fn binary_kind(head: &[u8]) -> Option<BinKind> {
+    use super::sniff::Codec;
+    Some(
+        if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+            BinKind::Zip
+        } else if head.starts_with(CFB_MAGIC) {
+            BinKind::Ole
+        } else if head.starts_with(b"%PDF-") {
+            BinKind::Pdf
+        } else if let Some(f) = super::document::image::sniff(head) {
+            BinKind::Image(f)
+        } else if head.starts_with(&[0x1f, 0x8b]) {
+            BinKind::Codec(Codec::Gzip)
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            BinKind::Codec(Codec::Zstd)
+        } else if head.starts_with(b"BZh") && head.get(3).is_some_and(|b| (b'1'..=b'9').contains(b))
+        {
+            BinKind::Codec(Codec::Bzip2)
+        } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
+            BinKind::Codec(Codec::Xz)
+        } else if super::parquet::sniff(head) {
+            BinKind::Parquet
+        } else if super::sqlite::sniff(head) {
+            BinKind::Sqlite
+        } else if head.len() >= 262 && &head[257..262] == b"ustar" {
+            BinKind::Tar
+        } else {
+            return None;
+        },
+    )
+}
+
+/// A tar header block: the `ustar` magic, or (old v7 archives) a header whose checksum adds up.
+pub fn is_tar_header(head: &[u8]) -> bool {
+    if head.len() < 512 {
+        return false;
+    }
+    if &head[257..262] == b"ustar" {
+        return true;
+    }
+    let field = String::from_utf8_lossy(&head[148..156]);
+    let Ok(stored) = u32::from_str_radix(field.trim_matches(|c: char| c == '\0' || c == ' '), 8)
+    else {
+        return false;
+    };
+    let sum: u32 = head[..512]
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                b as u32
+            }
+        })
+        .sum();
+    stored == sum && head[0] != 0
+}
+
+/// What `head` (the first bytes of `bytes`) is, in words, judged by content alone; and whether
+/// pipl-scan reads it.
+fn describe(head: &[u8], bytes: &[u8], bin: Option<BinKind>) -> (String, bool) {
+    let unnamed = Path::new("");
+    let words = match bin {
+        Some(BinKind::Zip | BinKind::Ole) => match sniff_container(unnamed, bytes) {
+            Some(Format::Sheet(k)) => {
+                format!("{} workbook", article(Format::Sheet(k).name()))
+            }
+            Some(Format::Document(d)) => format!("{} document", article(d.name())),
+            Some(Format::EncryptedWorkbook(_)) => "a password-protected workbook".to_string(),
+            Some(Format::Container("zip")) | None => "a zip archive".to_string(),
+            Some(_) => "an OLE compound file of no known kind".to_string(),
+        },
+        Some(BinKind::Pdf) => "a PDF".to_string(),
+        Some(BinKind::Image(f)) => format!("{} image", article(&f.to_ascii_uppercase())),
+        Some(BinKind::Codec(c)) => format!("a {} stream", c.name()),
+        Some(BinKind::Parquet) => "a Parquet file".to_string(),
+        Some(BinKind::Sqlite) => "a SQLite database".to_string(),
+        Some(BinKind::Tar) => "a tar archive".to_string(),
+        None => {
+            let sniff = &head[..head.len().min(8192)];
+            let utf16 = head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF");
+            if let Some(pos) = memchr::memchr(0, sniff).filter(|_| !utf16) {
+                return (
+                    format!("binary data of no known format (NUL byte at offset {pos})"),
+                    false,
+                );
+            }
+            match sniff_document(unnamed, sniff) {
+                Some(super::document::DocKind::Pdf) => "a PDF".to_string(),
+                Some(super::document::DocKind::Html) => "HTML".to_string(),
+                Some(super::document::DocKind::Xml) => "XML".to_string(),
+                Some(super::document::DocKind::Eml) => "an e-mail message".to_string(),
+                Some(super::document::DocKind::Mbox) => "a mailbox".to_string(),
+                Some(super::document::DocKind::Rtf) => "RTF".to_string(),
+                Some(d) => article(d.name()),
+                None => {
+                    let text = String::from_utf8_lossy(head);
+                    match sniff_text(unnamed, &text, false) {
+                        Format::Csv { delimiter: b'\t' } => "TSV text".to_string(),
+                        Format::Csv { .. } => "CSV text".to_string(),
+                        Format::Json => "JSON".to_string(),
+                        Format::JsonLines => "JSON Lines".to_string(),
+                        _ => "plain text".to_string(),
+                    }
+                }
+            }
+        }
+    };
+    (words, true)
+}
+
+fn article(name: &str) -> String {
+    let an = name.starts_with(['a', 'e', 'i', 'o', 'x', 'A', 'E', 'I', 'O', 'X']);
+    format!("{} {name}", if an { "an" } else { "a" })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,6 +671,10 @@ mod tests {
         assert_eq!(sniff_text(p("app.log"), commas, true), Format::Text);
         let jsonl = "{\"a\":1}\n{\"a\":2}\n";
         assert_eq!(sniff_text(p("x.log"), jsonl, true), Format::JsonLines);
+        // A log that opens with a JSON line and goes on in plain text is text.
+        let mixed = "{\"event\":\"start\"}\nplain line 1\nplain line 2\n";
+        assert_eq!(sniff_text(p("app.log"), mixed, true), Format::Text);
+        assert_eq!(sniff_text(p("app.out"), mixed, true), Format::Text);
         assert_eq!(
             sniff_text(p("x.txt"), "[{\"a\":1},\n{\"a\":2}]", true),
             Format::Json
@@ -441,6 +724,73 @@ mod tests {
             sniff_document(p("n.txt"), b"Note\nFrom: Li\nSubject: x\n"),
             None
         );
+    }
+
+    #[test]
+    fn a_name_that_claims_another_format_is_caught_and_the_real_one_named() {
+        let p = Path::new;
+        let gz = [0x1f, 0x8b, 8, 0, 0, 0];
+        let m = check_claim(p("report.xlsx"), &gz).unwrap();
+        assert_eq!(m.message(), "not an xlsx file: a gzip stream");
+        assert!(m.recognised);
+        let m = check_claim(p("a.parquet"), b"name,phone\nli,1\nwu,2\nma,3\n").unwrap();
+        assert_eq!(m.note("csv"), "not a parquet file: CSV text; read as csv");
+        let m = check_claim(p("scan.pdf"), b"just some words\n").unwrap();
+        assert_eq!(m.message(), "not a pdf file: plain text");
+        let m = check_claim(p("x.docx"), b"\x00\x01\x02garbage").unwrap();
+        assert_eq!(
+            m.message(),
+            "not a docx file: binary data of no known format (NUL byte at offset 0)"
+        );
+        assert!(!m.recognised);
+        let m = check_claim(p("export.csv"), b"PAR1\x15\x04").unwrap();
+        assert_eq!(m.message(), "not a csv file: a Parquet file");
+        let m = check_claim(p("bank.xls"), b"<html><table><tr><td>x").unwrap();
+        assert_eq!(m.message(), "not an xls file: HTML");
+        let m = check_claim(p("x.gz"), b"SQLite format 3\0rest").unwrap();
+        assert_eq!(m.message(), "not a gz file: a SQLite database");
+        // Files that are what they claim, unclaimed names and empty files pass.
+        assert_eq!(check_claim(p("a.gz"), &gz), None);
+        assert_eq!(check_claim(p("a.pdf"), b"junk\n%PDF-1.7\n"), None);
+        assert_eq!(check_claim(p("a.csv"), b"a,b\n1,2\n"), None);
+        assert_eq!(check_claim(p("a.dat"), &gz), None);
+        assert_eq!(check_claim(p("a.xlsx"), b""), None);
+        assert_eq!(check_claim(p("a.xlsx"), b"PK\x03\x04rest"), None);
+        // A password-protected workbook is an OLE file whatever its name; Word 2 has no OLE.
+        let mut enc = CFB_MAGIC.to_vec();
+        enc.extend("EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(check_claim(p("secret.xlsx"), &enc), None);
+        assert_eq!(check_claim(p("secret.docx"), &enc), None);
+        assert_eq!(check_claim(p("old.doc"), b"\xDB\xA5-\x001@"), None);
+        let mut xls = CFB_MAGIC.to_vec();
+        xls.extend("Workbook".encode_utf16().flat_map(u16::to_le_bytes));
+        let m = check_claim(p("renamed.xlsx"), &xls).unwrap();
+        assert_eq!(m.message(), "not an xlsx file: an xls workbook");
+        let mut v7 = vec![0u8; 512];
+        v7[..5].copy_from_slice(b"a.txt");
+        v7[148..156].copy_from_slice(b"        ");
+        let sum: u32 = v7.iter().map(|&b| b as u32).sum();
+        v7[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+        assert_eq!(check_claim(p("old.tar"), &v7), None);
+        assert!(check_claim(p("old.tar"), &[b'x'; 600]).is_some());
+    }
+
+    #[test]
+    fn a_large_workbook_under_another_name_is_told_by_its_directory() {
+        // The central directory lies past the first 64 KiB: the whole file is looked at.
+        let mut buf = Cursor::new(Vec::new());
+        {
+            let mut w = zip::ZipWriter::new(&mut buf);
+            let stored = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored);
+            w.start_file("xl/media/filler.bin", stored).unwrap();
+            std::io::Write::write_all(&mut w, &[7u8; 100 << 10]).unwrap();
+            w.start_file("xl/workbook.xml", stored).unwrap();
+            w.finish().unwrap();
+        }
+        let bytes = buf.into_inner();
+        let m = check_claim(Path::new("export.csv"), &bytes).unwrap();
+        assert_eq!(m.message(), "not a csv file: an xlsx workbook");
     }
 
     #[test]

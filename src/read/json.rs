@@ -70,18 +70,29 @@ struct LineProblem {
 
 fn scan_lines(body: &[u8], ctx: &Ctx) -> JsonOutcome {
     let chunks = text::split(body, text::CHUNK);
-    let parts: Vec<(SourceAcc, Vec<LineProblem>, u64)> = chunks
+    let parts: Vec<(SourceAcc, Vec<LineProblem>, u64, u64)> = chunks
         .into_par_iter()
-        .map(|(s, e)| scan_lines_chunk(body, s, e, ctx))
+        .map(|(s, e)| {
+            if ctx.stopping() {
+                return (SourceAcc::default(), Vec::new(), 0, 0);
+            }
+            scan_lines_chunk(body, s, e, ctx)
+        })
         .collect();
     let mut acc = SourceAcc::default();
     let mut problems = Vec::new();
-    let mut bad = 0;
-    for (a, p, n) in parts {
+    let (mut bad, mut plain) = (0, 0);
+    for (a, p, n, t) in parts {
         acc.merge(a);
         ctx.bound_links(&mut acc);
         problems.extend(p);
         bad += n;
+        plain += t;
+    }
+    if plain > 0 {
+        acc.warnings.push(format!(
+            "{plain} lines were plain text among the JSON lines; scanned as text"
+        ));
     }
     let problem = problems.first().map(|p| {
         let line = bytecount::count(&body[..p.offset], b'\n') + 1;
@@ -95,17 +106,19 @@ fn scan_lines(body: &[u8], ctx: &Ctx) -> JsonOutcome {
     JsonOutcome { acc, problem }
 }
 
-/// One chunk of whole lines: (accumulation, problems, lines that were not JSON).
+/// One chunk of whole lines: (accumulation, problems, lines that were not JSON, plain-text
+/// lines).
 fn scan_lines_chunk(
     body: &[u8],
     start: usize,
     end: usize,
     ctx: &Ctx,
-) -> (SourceAcc, Vec<LineProblem>, u64) {
+) -> (SourceAcc, Vec<LineProblem>, u64, u64) {
     let mut r = RecordScanner::new(ctx);
     let mut problems = Vec::new();
     let mut bad = 0;
     let mut fallback = SourceAcc::default();
+    let mut plain = 0u64;
     let mut pos = start;
     let mut fields = Vec::new();
     while pos < end {
@@ -122,6 +135,14 @@ fn scan_lines_chunk(
                 offset,
                 message: format!("longer than {} MiB; scanned as plain text", MAX_LINE >> 20),
             });
+            fallback.merge(text::scan_text(line, ctx));
+            continue;
+        }
+        if !line.trim_ascii_start().starts_with(b"{") && !line.trim_ascii_start().starts_with(b"[")
+        {
+            // A plain line among JSON lines (a stack trace in a JSON log): a record of text,
+            // scanned as such, not a broken JSON record.
+            plain += 1;
             fallback.merge(text::scan_text(line, ctx));
             continue;
         }
@@ -149,7 +170,7 @@ fn scan_lines_chunk(
     }
     let mut acc = r.finish();
     acc.merge(fallback);
-    (acc, problems, bad)
+    (acc, problems, bad, plain)
 }
 
 fn record(r: &mut RecordScanner, fields: &[(String, Vec<u8>)]) {
@@ -384,6 +405,21 @@ mod tests {
         let out = run(doc, false);
         assert!(out.acc.fields.contains_key("data.list[].sjh"));
         assert_eq!(out.acc.subjects.estimate().estimate, 2);
+    }
+
+    #[test]
+    fn plain_lines_among_json_lines_are_text_not_errors() {
+        let out = run(
+            "{\"mobile\":\"13812345678\"}\nTraceback: user 13912345678 failed\n{\"a\":1}\n",
+            true,
+        );
+        assert_eq!(out.problem, None);
+        assert_eq!(out.acc.records, 3);
+        assert_eq!(out.acc.subjects.estimate().estimate, 2);
+        assert_eq!(
+            out.acc.warnings,
+            ["1 lines were plain text among the JSON lines; scanned as text"]
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod format;
 pub mod json;
 pub mod mapped;
 mod memo;
+pub mod open;
 pub mod parquet;
 pub mod records;
 pub mod sheet;
@@ -46,6 +47,10 @@ pub struct Ctx<'a> {
     /// Where a file's people graph goes when it grows past its share of `--link-memory` while
     /// the file is read (`None`: held in memory, as in `explain` and the benchmarks).
     pub links_spill: Option<&'a crate::link_spill::Spill>,
+    /// Non-zero once the scan is being stopped (SIGINT, SIGTERM: see
+    /// [`crate::scan::ScanConfig::stop`]): readers of large files skip their remaining chunks,
+    /// row groups or statements, and the file is recorded as `partial`.
+    pub stop: Option<&'a std::sync::atomic::AtomicUsize>,
 }
 
 impl<'a> Ctx<'a> {
@@ -67,7 +72,15 @@ impl<'a> Ctx<'a> {
             trace: None,
             min_confidence: crate::confidence::Confidence::Low,
             links_spill: None,
+            stop: None,
         }
+    }
+
+    /// Whether the scan is being stopped: the rest of the file is not read.
+    #[inline]
+    pub fn stopping(&self) -> bool {
+        self.stop
+            .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed) != 0)
     }
 }
 
@@ -110,14 +123,26 @@ const ENCODING_SNIFF_LEN: usize = 64 << 10;
 
 /// Reads one regular file found by the walk: one result, or one per member of an archive.
 pub fn read_source(path: &Path, size: u64, ctx: &Ctx) -> Vec<FileResult> {
-    container::read_path(path, size, ctx).unwrap_or_else(|| {
+    let mut out = container::read_path(path, size, ctx).unwrap_or_else(|| {
         let (r, attachments) = read_file_and_attachments(path, size, ctx);
         let mut out = vec![r];
         if !attachments.is_empty() {
             out.extend(container::read_attachments(path, size, attachments, ctx));
         }
         out
-    })
+    });
+    // Stopped while this file was read: its readers skipped what was left of it.
+    if ctx.stopping() {
+        for r in out.iter_mut().filter(|r| r.status == Status::Scanned) {
+            r.status = Status::Partial;
+            r.reason = Some(format!(
+                "{}: the scan was stopped while this file was read; it may not have been read \
+                 to the end",
+                r.path
+            ));
+        }
+    }
+    out
 }
 
 /// Reads one regular file found by the walk. Never panics on bad input: every problem becomes
@@ -202,6 +227,35 @@ impl BytesOutcome {
 /// format: spreadsheets, CSV/TSV, JSON, JSON Lines or text in any encoding, chosen by content
 /// (and `name`'s extension). `release(s, e)` is told when a range of a large text is scanned.
 pub fn read_bytes(
+    name: &Path,
+    bytes: &[u8],
+    ctx: &Ctx,
+    release: &(dyn Fn(usize, usize) + Sync),
+) -> BytesOutcome {
+    let mut out = read_bytes_as_they_are(name, bytes, ctx, release);
+    if let Some(m) = format::check_claim(name, bytes) {
+        claim_outcome(&m, &mut out);
+    }
+    out
+}
+
+/// A file whose name claims a format it does not have: read by what it is, with a note; when
+/// what it is has no reader, `unreadable` with what it claimed and what it is.
+fn claim_outcome(m: &format::Mismatch, out: &mut BytesOutcome) {
+    if out.format == "binary" {
+        out.status = Status::Unreadable;
+        out.problem = Some(m.message());
+        return;
+    }
+    let mut m = m.clone();
+    if !m.recognised {
+        // Bytes that look binary to the claim check but decode as text (UTF-16 without a BOM).
+        m.actual = "text".to_string();
+    }
+    out.acc.warnings.insert(0, m.note(&out.format));
+}
+
+fn read_bytes_as_they_are(
     name: &Path,
     bytes: &[u8],
     ctx: &Ctx,

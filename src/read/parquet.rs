@@ -182,10 +182,19 @@ where
         .map(|rg| rg.num_rows().max(0) as u64)
         .collect();
     debug_assert_eq!(row_counts.len(), row_groups);
-    let tasks = parts(&row_counts, threads, min_part);
+    // Row groups whose pages would decompress past the file's allowance are not read: a 4 KiB
+    // file can declare gigabytes of brotli-compressed strings, which the reader would allocate.
+    let (within, bombs) = within_budget(meta.metadata(), &leaves, reader.len());
+    let tasks: Vec<_> = parts(&row_counts, threads, min_part)
+        .into_iter()
+        .filter(|&(rg, _, _)| within.get(rg).copied().unwrap_or(false))
+        .collect();
     let results: Vec<(SourceAcc, Option<String>)> = tasks
         .into_par_iter()
         .map(|part| {
+            if ctx.stopping() {
+                return (SourceAcc::default(), None);
+            }
             catch_unwind(AssertUnwindSafe(|| {
                 scan_row_group(open, &meta, &mask, part, ctx)
             }))
@@ -202,7 +211,7 @@ where
         })
         .collect();
     let mut acc = SourceAcc::default();
-    let mut errors = Vec::new();
+    let mut errors = bombs;
     for (a, e) in results {
         acc.merge(a);
         ctx.bound_links(&mut acc);
@@ -224,6 +233,56 @@ where
         format!("{m} ({} of {total_rows} rows read)", acc.records)
     });
     (acc, error)
+}
+
+/// Bytes the pages of a file of `disk` bytes may decompress to, all row groups together: the
+/// same bound as an archive's ([`super::container::Limits`]), 1000 times the file's size but
+/// never less than 64 MiB.
+fn allowance(disk: u64) -> u64 {
+    let l = super::container::Limits::default();
+    disk.saturating_mul(l.max_ratio)
+        .max(l.min_expanded)
+        .min(l.max_expanded)
+}
+
+/// Which row groups may be read: in order, while the uncompressed sizes their projected column
+/// chunks declare (the footer's, checked before any page is read) stay within the file's
+/// [`allowance`]. The others get a "possible decompression bomb" error each. (A page header
+/// that declares more than its chunk does is not checked here: the parquet crate allocates what
+/// the header says, at most 2 GiB, as it is an `i32`.)
+fn within_budget(
+    meta: &parquet::file::metadata::ParquetMetaData,
+    leaves: &[usize],
+    disk: u64,
+) -> (Vec<bool>, Vec<String>) {
+    let allowed = allowance(disk);
+    let mut used = 0u64;
+    let mut errors = Vec::new();
+    let ok = meta
+        .row_groups()
+        .iter()
+        .enumerate()
+        .map(|(rg, g)| {
+            let declared: u64 = leaves
+                .iter()
+                .filter(|&&i| i < g.num_columns())
+                .map(|&i| g.column(i))
+                .map(|c| c.uncompressed_size().max(0) as u64)
+                .fold(0u64, u64::saturating_add);
+            let fits = used.saturating_add(declared) <= allowed;
+            if fits {
+                used += declared;
+            } else {
+                errors.push(format!(
+                    "row group {rg}: decompression limit reached: its columns declare {declared} \
+                     bytes uncompressed, past {allowed} bytes from a {disk}-byte file (possible \
+                     decompression bomb); not read"
+                ));
+            }
+            fits
+        })
+        .collect();
+    (ok, errors)
 }
 
 /// Checks the magic numbers at both ends, which the parquet crate reports only as a "corrupt

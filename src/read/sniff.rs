@@ -1,9 +1,10 @@
 //! Content sniffing for the columnar, database, compressed and archive formats.
 //!
-//! Formats are recognised by their bytes first — a Parquet file renamed `.dat`, a SQLite
-//! database called `app.db` or with no extension, a `.sql` dump without its suffix — and by name
-//! only where a file that claims a format should get that format's precise error rather than
-//! being read as text (a `.parquet` with the wrong magic, a `.sqlite` with a bad header).
+//! Formats are recognised by their bytes — a Parquet file renamed `.dat`, a SQLite database
+//! called `app.db` or with no extension, a `.sql` dump without its suffix. A name never lies about
+//! a format: a `.parquet` without `PAR1` is read as what it is, with a note that it claimed to be
+//! Parquet ([`super::format::check_claim`]). Names only break ties the bytes leave open (a text
+//! named `.sql` is tried as a dump, a zip named `.xlsx` is left to the spreadsheet reader).
 
 use std::path::Path;
 
@@ -43,6 +44,21 @@ pub enum Kind {
     Tar,
 }
 
+impl Kind {
+    /// The format a file of this kind is read as (`sources[].format` for most).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Kind::Parquet => "parquet",
+            Kind::Sqlite => "sqlite",
+            Kind::SqlDump(d) => d.format(),
+            Kind::BinaryDump(_) => "binary_dump",
+            Kind::Compressed(c) => c.name(),
+            Kind::Zip => "zip",
+            Kind::Tar => "tar",
+        }
+    }
+}
+
 /// Bytes that [`kind`] wants to see: enough for a tar header and a SQL dump's preamble.
 pub const HEAD_LEN: usize = sqldump::SNIFF_LEN;
 
@@ -64,10 +80,12 @@ const OFFICE_EXTS: &[&str] = &[
 /// `name`. `None`: not one of these formats.
 pub fn kind(name: &str, head: &[u8]) -> Option<Kind> {
     let ext = ext_of(name);
-    if parquet::sniff(head) || matches!(ext.as_str(), "parquet" | "parq") {
+    // By content only: a `.parquet` or `.sqlite` without its magic is not one, and is read as
+    // what it is with a note (see [`super::format::check_claim`]).
+    if parquet::sniff(head) {
         return Some(Kind::Parquet);
     }
-    if sqlite::sniff(head) || matches!(ext.as_str(), "sqlite" | "sqlite3" | "db3") {
+    if sqlite::sniff(head) {
         return Some(Kind::Sqlite);
     }
     if let Some(m) = sqldump::binary_dump_message(head) {
@@ -91,10 +109,11 @@ pub fn kind(name: &str, head: &[u8]) -> Option<Kind> {
     {
         return Some(Kind::Zip);
     }
+    // A ustar header anywhere; an old v7 header (no magic, only a checksum) in a `.tar`.
     if head.len() >= 262 && &head[257..262] == b"ustar" {
         return Some(Kind::Tar);
     }
-    if ext == "tar" && head.len() >= 512 {
+    if ext == "tar" && super::format::is_tar_header(head) {
         return Some(Kind::Tar);
     }
     let text_head = !head[..head.len().min(8192)].contains(&0);
@@ -158,11 +177,10 @@ mod tests {
     }
 
     #[test]
-    fn a_name_claims_a_format_so_that_a_bad_file_gets_its_precise_error() {
-        assert_eq!(
-            kind("lake/part-0.parquet", b"not parquet"),
-            Some(Kind::Parquet)
-        );
+    fn a_name_does_not_make_a_format() {
+        assert_eq!(kind("lake/part-0.parquet", b"not parquet"), None);
+        assert_eq!(kind("app.sqlite", b"plain text\n"), None);
+        assert_eq!(kind("backup.tar", &[b'x'; 1024]), None);
         assert_eq!(kind("x.xlsx", b"PK\x03\x04rest"), None);
     }
 }

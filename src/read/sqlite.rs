@@ -3,8 +3,9 @@
 //! Recognised by the 16-byte file header (`SQLite format 3\0`) whatever the extension — apps
 //! keep their databases as `.db`, `.dat`, or no extension at all. Opened read-only through
 //! rusqlite (bundled SQLite, so no system library is needed): a scan never writes a journal or
-//! takes a write lock. A database with a live WAL it cannot read read-only is opened as
-//! immutable instead. Text, blob and integer values are scanned; reals and NULLs cannot hold an
+//! takes a write lock. A database without a write-ahead log is opened as immutable (no lock at
+//! all); one with a live WAL read-only, or immutable if even that fails. Text, blob and integer
+//! values are scanned; reals and NULLs cannot hold an
 //! identifier. Rows are streamed by SQLite's cursor, so memory stays small whatever the size.
 //!
 //! A corrupt database ("database disk image is malformed") stops the table where it is met;
@@ -31,6 +32,17 @@ pub fn sniff(head: &[u8]) -> bool {
 /// Opens a database file read-only.
 pub fn open_path(path: &Path) -> Result<Connection, String> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    // Without a write-ahead log beside it the database is opened as immutable: SQLite then
+    // takes no locks at all (a read-only connection still takes shared POSIX locks, which an
+    // application writing the file would wait on) and creates no `-shm` file. With a `-wal`,
+    // the log's committed pages are part of the data, so the database is opened normally
+    // read-only (shared locks, and SQLite may create the `-shm` index beside it).
+    if !has_wal(path)
+        && path.to_str().is_some()
+        && let Ok(c) = open_immutable(path, flags)
+    {
+        return Ok(c);
+    }
     let ro = Connection::open_with_flags(path, flags).and_then(|c| {
         // Opening is lazy: touch the schema to find out whether the file can be read.
         c.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
@@ -42,15 +54,24 @@ pub fn open_path(path: &Path) -> Result<Connection, String> {
             // A WAL database whose -shm cannot be created read-only (a read-only share) opens
             // as immutable; uncheckpointed WAL content is then not seen, which the error would
             // have hidden anyway.
-            let uri = format!("file:{}?immutable=1", uri_escape(path));
-            Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
-                .and_then(|c| {
-                    c.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
-                        .map(|_| c)
-                })
-                .map_err(|_| format!("cannot open SQLite database: {first}"))
+            open_immutable(path, flags).map_err(|_| format!("cannot open SQLite database: {first}"))
         }
     }
+}
+
+/// Whether a write-ahead log (`NAME-wal`) lies beside the database.
+pub fn has_wal(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    Path::new(&wal).exists()
+}
+
+fn open_immutable(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
+    let uri = format!("file:{}?immutable=1", uri_escape(path));
+    Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI).and_then(|c| {
+        c.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+            .map(|_| c)
+    })
 }
 
 /// Loads a database held in memory (an archive member) into a read-only connection.

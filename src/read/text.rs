@@ -7,7 +7,6 @@
 //! around matches, as ripgrep does: a line without PI costs only the matcher's pass over it and
 //! the newline count.
 
-use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
@@ -36,14 +35,16 @@ pub const FIELD: &str = "text";
 
 /// The bytes of one file, owned or mapped.
 pub enum Data {
-    Owned(Vec<u8>),
+    /// A file read into memory, and a note when its size was not the size the walk listed
+    /// (it shrank or grew between the listing and the read).
+    Owned(Vec<u8>, Option<String>),
     Mapped(Mapped),
 }
 
 impl Data {
     /// Opens a file found by the walk with size `size`.
     pub fn open(path: &Path, size: u64) -> Result<Data, OpenError> {
-        let file = File::open(path).map_err(|e| OpenError::new(path, "open", e))?;
+        let file = super::open::open(path).map_err(|e| OpenError::new(path, "open", e))?;
         if size >= MMAP_THRESHOLD {
             return Mapped::new(&file, path)
                 .map(Data::Mapped)
@@ -55,12 +56,29 @@ impl Data {
         file.take(size + 1)
             .read_to_end(&mut buf)
             .map_err(|e| OpenError::new(path, "read", e))?;
-        Ok(Data::Owned(buf))
+        let n = buf.len() as u64;
+        let changed = if n < size {
+            Some(format!(
+                "{}: file shrank while being read ({size} bytes when listed, {n} read); the \
+                 bytes that were there were scanned",
+                path.display()
+            ))
+        } else if n > size {
+            buf.truncate(size as usize);
+            Some(format!(
+                "{}: file grew while being read; the {size} bytes it had when listed were \
+                 scanned, not what was added",
+                path.display()
+            ))
+        } else {
+            None
+        };
+        Ok(Data::Owned(buf, changed))
     }
 
     pub fn bytes(&self) -> &[u8] {
         match self {
-            Data::Owned(v) => v,
+            Data::Owned(v, _) => v,
             Data::Mapped(m) => m.bytes(),
         }
     }
@@ -73,10 +91,12 @@ impl Data {
     }
 
     /// After scanning: `Err(message)` when the file changed under us so that part of it was not
-    /// read (a mapped file that shrank: the missing pages were read as zeros).
+    /// read (a mapped file that shrank: the missing pages were read as zeros; a file read whole
+    /// that was not the size listed).
     pub fn finish(self, path: &Path) -> Result<(), String> {
         match self {
-            Data::Owned(_) => Ok(()),
+            Data::Owned(_, None) => Ok(()),
+            Data::Owned(_, Some(changed)) => Err(changed),
             Data::Mapped(m) => m.finish(path),
         }
     }
@@ -124,6 +144,9 @@ pub fn scan_text_releasing(
         chunks
             .into_par_iter()
             .map(|(s, e)| {
+                if ctx.stopping() {
+                    return SourceAcc::default();
+                }
                 let acc = scan_chunk(&bytes[s..e], ctx);
                 release(s, e);
                 acc

@@ -169,13 +169,37 @@ pub fn write(dir: &Path, formats: &[Format], input: &Input) -> Result<Vec<PathBu
     Ok(written)
 }
 
-/// Writes through a temporary file and a rename, so a crash never leaves half a report.
+/// Writes through a temporary file in the same folder, synced, then renamed over `path`: a
+/// crash, a full disk or a read-only folder leaves either the old file or the new one, never
+/// half of one, and no temporary file behind (tempfile removes it when the write fails).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
+    use std::io::Write as _;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut b = tempfile::Builder::new();
+    b.prefix(".pipl-scan-").suffix(".tmp");
+    // The file's mode is what a plain create would give (0666 less the umask), not
+    // tempfile's private 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        b.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = b.tempfile_in(dir).with_context(|| {
+        format!(
+            "writing {}: cannot create a file in {}",
+            path.display(),
+            dir.display()
+        )
+    })?;
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .with_context(|| format!("writing {}", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("renaming the new file to {}", path.display()))?;
     Ok(())
 }
 

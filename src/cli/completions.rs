@@ -1,0 +1,21 @@
+//! `completions`: prints the shell completion script for pipl-scan's commands and flags
+//! (clap_complete, from the same definitions as `--help`), to be sourced by the shell or saved
+//! where it looks for completions.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::CommandFactory;
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+pub fn run(a: CompletionsArgs) -> Result<ExitCode> {
+    let mut cmd = super::Args::command();
+    clap_complete::generate(a.shell, &mut cmd, "pipl-scan", &mut std::io::stdout());
+    Ok(ExitCode::SUCCESS)
+}
