@@ -370,41 +370,34 @@ fn a_held_state_makes_a_second_run_exit_75_naming_the_holder() {
     ));
 }
 
-#[test]
-fn an_interrupted_scan_leaves_a_state_the_next_run_continues_from() {
-    let t = tempfile::tempdir().unwrap();
-    let root = t.path().join("tree");
-    std::fs::create_dir_all(&root).unwrap();
-    // Enough files that the scan is still running after its first batch is committed.
-    for f in 0..2_500 {
-        std::fs::write(
-            root.join(format!("n{f:05}.txt")),
-            format!("客户 {} 手机 {}\n", resident_id(f), mobile(f)),
-        )
-        .unwrap();
-    }
-    std::thread::sleep(std::time::Duration::from_millis(1_200));
-    let state = t.path().join("state.db");
+/// A scan with a state over `files` small files, stopped by `signal` (SIGKILL: as by a crash)
+/// once its first results are committed; returns the number committed then and the exit
+/// status.
+fn interrupted_scan(
+    root: &Path,
+    state: &Path,
+    out: &Path,
+    signal: i32,
+) -> (i64, std::process::ExitStatus) {
     let mut child = Command::new(BIN)
         .arg("scan")
-        .arg(&root)
-        .args(["-o"])
-        .arg(t.path().join("killed"))
+        .arg(root)
+        .arg("-o")
+        .arg(out)
         .args(["--reference-date", REF_DATE, "--threads", "1", "--state"])
-        .arg(&state)
+        .arg(state)
         .arg("--key-file")
-        .arg(key_file(t.path()))
+        .arg(key_file(out.parent().unwrap()))
         .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Kill it once some results are committed.
     let started = std::time::Instant::now();
     let mut committed = 0i64;
     while started.elapsed() < std::time::Duration::from_secs(120) {
-        if let Ok(c) = rusqlite::Connection::open_with_flags(
-            &state,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-        ) && let Ok(n) = c.query_row("SELECT count(*) FROM files", [], |r| r.get::<_, i64>(0))
+        if let Ok(c) =
+            rusqlite::Connection::open_with_flags(state, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            && let Ok(n) = c.query_row("SELECT count(*) FROM files", [], |r| r.get::<_, i64>(0))
         {
             committed = n;
         }
@@ -413,26 +406,56 @@ fn an_interrupted_scan_leaves_a_state_the_next_run_continues_from() {
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let _ = child.kill();
-    let status = child.wait().unwrap();
-    assert!(
-        committed > 0,
-        "no results were committed while the scan ran"
-    );
-    let killed = !status.success();
-    let o = scan(&root, &t.path().join("run2"), &with_state(&state, &[]));
-    ok(&o);
-    let (unchanged, read, dropped) = state_line(&o);
-    assert!(unchanged >= committed as u64, "{unchanged} < {committed}");
-    assert_eq!((unchanged + read, dropped), (2_500, 0));
-    eprintln!(
-        "killed: {killed}, committed before: {committed}, then {unchanged} unchanged, {read} read"
-    );
-    if killed {
-        assert!(read > 0, "the killed run had not finished");
+    // SAFETY: kill on a child process this test spawned (it may have ended: then it fails).
+    unsafe { libc::kill(child.id() as i32, signal) };
+    (committed, child.wait().unwrap())
+}
+
+#[test]
+fn an_interrupted_scan_leaves_a_state_the_next_run_continues_from() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("tree");
+    std::fs::create_dir_all(&root).unwrap();
+    // Enough files that the scan is still running after its first batch is committed.
+    let files = 2_500;
+    for f in 0..files {
+        std::fs::write(
+            root.join(format!("n{f:05}.txt")),
+            format!("客户 {} 手机 {}\n", resident_id(f), mobile(f)),
+        )
+        .unwrap();
     }
+    std::thread::sleep(std::time::Duration::from_millis(1_200));
     ok(&scan(&root, &t.path().join("full"), &["--quiet"]));
-    assert_same_as_full_scan(&t.path().join("run2"), &t.path().join("full"));
+    // Killed (as by a crash or a reboot), then stopped by SIGTERM (a job's time limit): each
+    // time the next run reads none of what was stored, and writes the full scan's inventory.
+    for (signal, code) in [(libc::SIGKILL, None), (libc::SIGTERM, Some(143))] {
+        let state = t.path().join(format!("state-{signal}.db"));
+        let out = t.path().join(format!("stopped-{signal}"));
+        let (committed, status) = interrupted_scan(&root, &state, &out, signal);
+        assert!(
+            committed > 0,
+            "no results were committed while the scan ran"
+        );
+        let stopped = !status.success();
+        if stopped {
+            assert_eq!(status.code(), code, "signal {signal}");
+            assert!(
+                !out.join("inventory.json").exists(),
+                "no inventory when stopped"
+            );
+        }
+        let run = t.path().join(format!("run-{signal}"));
+        let o = scan(&root, &run, &with_state(&state, &[]));
+        ok(&o);
+        let (unchanged, read, dropped) = state_line(&o);
+        assert!(unchanged >= committed as u64, "{unchanged} < {committed}");
+        assert_eq!((unchanged + read, dropped), (files as u64, 0));
+        if stopped {
+            assert!(read > 0, "the stopped run had not finished");
+        }
+        assert_same_as_full_scan(&run, &t.path().join("full"));
+    }
 }
 
 #[test]
