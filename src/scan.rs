@@ -162,17 +162,19 @@ pub fn scan_incremental(
     }
     let mut files = Vec::new();
     let mut walk_errors = Vec::new();
-    let mut unchanged = HashSet::new();
+    let mut unchanged = Vec::new();
     let mut seen = HashSet::new();
+    let mut read = 0;
     for o in outcomes {
         match o {
             Outcome::File(f) => files.push(*f),
             Outcome::Files(fs, key) => {
+                read += u64::from(key.is_some());
                 seen.extend(key);
                 files.extend(fs)
             }
             Outcome::Unchanged(key) => {
-                unchanged.insert(key);
+                unchanged.push(key);
             }
             Outcome::WalkError(e) => walk_errors.push(e),
         }
@@ -182,7 +184,7 @@ pub fn scan_incremental(
             // No inventory is written; what was read is stored (the writer committed it), and
             // the walk was cut short: nothing is dropped.
             return StateSummary {
-                read: seen.len() as u64,
+                read,
                 write_error: written.and_then(Result::err),
                 ..StateSummary::default()
             };
@@ -193,6 +195,7 @@ pub fn scan_incremental(
                 written,
                 unchanged,
                 seen,
+                read,
             },
             &mut files,
             &ctx,
@@ -281,11 +284,14 @@ fn store(
 }
 
 /// What the walk left for [`restore`]: the writer's outcome, the keys of the unchanged files
-/// and of the files read.
+/// (a file the roots name twice is there twice, as a scan without state reads it twice) and of
+/// the files read.
 struct Walked {
     written: Option<Result<u64, String>>,
-    unchanged: HashSet<String>,
+    unchanged: Vec<String>,
     seen: HashSet<String>,
+    /// Files read (a file named twice counts twice).
+    read: u64,
 }
 
 /// After the walk: the stored results of the unchanged files (read again, and stored anew,
@@ -302,16 +308,18 @@ fn restore(
         written,
         unchanged,
         mut seen,
+        read,
     } = walked;
     let mut summary = StateSummary {
-        read: seen.len() as u64,
+        read,
         ..StateSummary::default()
     };
     let mut errors: Vec<String> = Vec::new();
     if let Some(Err(e)) = written {
         errors.push(e);
     }
-    let stored = st.load(&unchanged).unwrap_or_else(|e| {
+    let keys: HashSet<String> = unchanged.iter().cloned().collect();
+    let stored = st.load(&keys).unwrap_or_else(|e| {
         errors.push(format!("{}: {e}", st.path().display()));
         Default::default()
     });

@@ -484,3 +484,30 @@ fn verify_content_stores_hashes_and_keeps_unchanged_files() {
     let o = scan(&root, &t.path().join("run3"), &["--verify-content"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
+
+#[test]
+fn a_file_under_two_roots_is_counted_twice_as_a_full_scan_counts_it() {
+    let t = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let state = t.path().join("state.db");
+    let run = |out: &str, extra: &[&str]| {
+        let mut cmd = Command::new(BIN);
+        cmd.arg("scan")
+            .arg(&fixtures)
+            .arg(fixtures.join("text"))
+            .arg("-o")
+            .arg(t.path().join(out))
+            .args(["--reference-date", REF_DATE, "--key-file"])
+            .arg(key_file(t.path()))
+            .args(extra);
+        let o = cmd.output().unwrap();
+        ok(&o);
+        o
+    };
+    run("full", &["--quiet"]);
+    let first = run("run1", &with_state(&state, &[]));
+    let (_, read, _) = state_line(&first);
+    let second = run("run2", &with_state(&state, &[]));
+    assert_eq!(state_line(&second), (read, 0, 0));
+    assert_same_as_full_scan(&t.path().join("run2"), &t.path().join("full"));
+}
