@@ -18,6 +18,9 @@ use crate::read::{self, Ctx};
 use crate::sketch::SketchKey;
 use crate::walk::{Entry, WalkError, WalkOptions, Walker};
 
+/// Files from this size on show their own progress on a terminal.
+const PROGRESS_FROM: u64 = 64 << 20;
+
 pub struct ScanConfig {
     pub walk: WalkOptions,
     pub reference_date: NaiveDate,
@@ -84,10 +87,30 @@ pub fn scan_linked(
         .take_while(|_| stopped() == 0)
         .par_bridge()
         .map(|entry| {
+            // Bytes a large file's readers put on the bar while it was read.
+            let mut shown = 0u64;
             let out = match entry {
                 Entry::File { path, size } => {
-                    let mut files = read_guarded(&path, size, &ctx);
+                    // A large file, on a terminal: its share read and the time left are shown
+                    // as its readers finish chunks (the rest of its bytes count when it ends).
+                    let progress = bar.as_ref().filter(|_| size >= PROGRESS_FROM).map(|bar| {
+                        read::FileProgress {
+                            done: AtomicU64::new(0),
+                            size,
+                            started: std::time::Instant::now(),
+                            name: set.mask_text(&path.display().to_string()),
+                            bar: bar.clone(),
+                        }
+                    });
+                    let file_ctx = Ctx {
+                        progress: progress.as_ref(),
+                        ..ctx
+                    };
+                    let mut files = read_guarded(&path, size, &file_ctx);
                     account_links(&mut files, &link_bytes, cfg.link_memory, &spill);
+                    if let Some(p) = &progress {
+                        shown = p.done.load(Ordering::Relaxed);
+                    }
                     Outcome::Files(files)
                 }
                 Entry::Skipped { path, reason } => Outcome::File(Box::new(FileResult {
@@ -106,11 +129,13 @@ pub fn scan_linked(
             };
             if let Some(bar) = &bar {
                 let n = files_done.fetch_add(1, Ordering::Relaxed) + 1;
-                match &out {
-                    Outcome::File(f) => bar.inc(f.bytes),
-                    Outcome::Files(fs) => bar.inc(fs.iter().map(|f| f.bytes).sum()),
-                    Outcome::WalkError(_) => {}
-                }
+                let bytes = match &out {
+                    Outcome::File(f) => f.bytes,
+                    Outcome::Files(fs) => fs.iter().map(|f| f.bytes).sum(),
+                    Outcome::WalkError(_) => 0,
+                };
+                // What a large file's readers showed already is not counted twice.
+                bar.inc(bytes.saturating_sub(shown));
                 bar.set_message(format!("{n} files"));
             }
             out

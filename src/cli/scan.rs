@@ -504,25 +504,9 @@ fn print_errors(inv: &Inventory, set: &DetectorSet) {
     }
 }
 
-/// `text` with every finding of `set` replaced by its masked form. Paths are searched a second
-/// time with their separators as spaces: detectors do not match right after a `/` (a URL's
-/// path), but a file named after a phone number must not print it.
+/// `text` with its personal data masked (see [`DetectorSet::mask_text`]).
 pub fn mask_pi(set: &DetectorSet, text: &str) -> String {
-    let mut found = set.find_all(text);
-    found.extend(set.find_all(&text.replace(['/', '\\'], " ")));
-    found.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
-    let mut out = String::with_capacity(text.len());
-    let mut at = 0;
-    for f in found {
-        if f.start < at || !text.is_char_boundary(f.start) || !text.is_char_boundary(f.end) {
-            continue;
-        }
-        out.push_str(&text[at..f.start]);
-        out.push_str(&set.get(f.detector).masker.mask(&f.normalised));
-        at = f.end;
-    }
-    out.push_str(&text[at..]);
-    out
+    set.mask_text(text)
 }
 
 /// Before `scan`: sets the sketch precision.

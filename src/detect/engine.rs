@@ -896,6 +896,27 @@ impl DetectorSet {
         }
     }
 
+    /// `text` with every finding replaced by its masked form. Paths are searched a second
+    /// time with their separators as spaces: detectors do not match right after a `/` (a URL's
+    /// path), but a file named after a phone number must not print it.
+    pub fn mask_text(&self, text: &str) -> String {
+        let mut found = self.find_all(text);
+        found.extend(self.find_all(&text.replace(['/', '\\'], " ")));
+        found.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for f in found {
+            if f.start < at || !text.is_char_boundary(f.start) || !text.is_char_boundary(f.end) {
+                continue;
+            }
+            out.push_str(&text[at..f.start]);
+            out.push_str(&self.get(f.detector).masker.mask(&f.normalised));
+            at = f.end;
+        }
+        out.push_str(&text[at..]);
+        out
+    }
+
     /// Does this detector count only under a header that names it?
     pub fn is_header_driven(&self, di: usize) -> bool {
         self.detectors[di]
