@@ -824,3 +824,69 @@ fn completions_name_every_command_for_each_shell() {
         "an unknown shell is a usage error"
     );
 }
+
+#[test]
+fn a_root_that_is_not_there_is_an_error_not_an_empty_inventory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("no-such-share");
+    let (o, inv, _out) = scan(&[&missing], &["-q"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("no-such-share") && err.contains("root"),
+        "{err}"
+    );
+    assert!(inv.is_null(), "no inventory is written");
+}
+
+#[test]
+fn the_output_folder_is_not_scanned_by_the_run_that_writes_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let share = tmp.path().join("share");
+    std::fs::create_dir(&share).unwrap();
+    std::fs::copy(
+        fixtures().join("text/payments.txt"),
+        share.join("payments.txt"),
+    )
+    .unwrap();
+    let out = share.join("out");
+    for _ in 0..2 {
+        let o = Command::new(BIN)
+            .args(["scan", share.to_str().unwrap(), "-o", out.to_str().unwrap()])
+            .args(["--reference-date", REF_DATE, "-q"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{o:?}");
+    }
+    let inv: Value =
+        serde_json::from_slice(&std::fs::read(out.join("inventory.json")).unwrap()).unwrap();
+    let paths: Vec<&str> = inv["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths.len(), 1, "{paths:?}");
+    assert!(paths[0].ends_with("payments.txt"), "{paths:?}");
+}
+
+#[test]
+fn a_closed_pipe_on_stdout_ends_quietly() {
+    // The reading end is closed before pipl-scan writes: its first write fails with EPIPE.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    for args in [&["detectors", "list"][..], &["completions", "bash"][..]] {
+        let o = Command::new(BIN)
+            .args(args)
+            .stdout(writer.try_clone().unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {o:?}");
+        assert!(
+            o.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}

@@ -216,9 +216,21 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
         std::fs::File::open(p)
             .with_context(|| format!("--files-from {}: cannot read the list", p.display()))?;
     }
+    // A root named on the command line that is not there is a mistake in the command, not an
+    // empty share: no inventory that says "0 files" (a path listed by --files-from that has
+    // vanished is recorded, as a file that vanishes mid-scan is).
+    if files_from.is_none() {
+        for root in &a.roots {
+            std::fs::metadata(root).with_context(|| format!("root {}", root.display()))?;
+        }
+    }
     catch_signals()?;
     std::fs::create_dir_all(&a.output)
         .with_context(|| format!("creating output folder {}", a.output.display()))?;
+    // The output folder is never scanned by the run that writes it (an inventory, links.bin and
+    // sketch.key of the last run inside a root).
+    let output_dir = std::fs::canonicalize(&a.output)
+        .with_context(|| format!("output folder {}", a.output.display()))?;
     let key_path = a
         .key_file
         .clone()
@@ -233,6 +245,7 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
             max_file_size: a.max_file_size,
             shard: a.shard,
             files_from: files_from.clone(),
+            skip_dirs: vec![output_dir],
         },
         reference_date,
         sensitivity: a.sensitivity.into(),
