@@ -890,3 +890,48 @@ fn a_closed_pipe_on_stdout_ends_quietly() {
         );
     }
 }
+
+#[test]
+fn the_json_summary_is_one_object_on_stdout_with_the_inventorys_figures() {
+    let (o, inv, _out) = scan(&[&fixtures().join("text")], &["--summary", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    let s: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(s["people"]["people"], inv["totals"]["people"]["people"]);
+    assert_eq!(
+        s["subjects"]["estimate"],
+        inv["totals"]["subjects"]["estimate"]
+    );
+    assert_eq!(s["files"]["scanned"], inv["scan"]["files_scanned"]);
+    assert_eq!(s["complete"], true);
+    assert!(
+        s["subjects"].get("sketch").is_none(),
+        "no sketch in the summary"
+    );
+    assert!(
+        !stdout.contains("11010"),
+        "masked: no identifier in the summary"
+    );
+}
+
+#[test]
+fn fail_on_conditions_exit_3_and_say_which_held() {
+    let text = fixtures().join("text");
+    let (o, _, _out) = scan(&[&text], &["--fail-on", "sensitive-found,incomplete"]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--fail-on sensitive-found"), "{err}");
+    assert!(!err.contains("incomplete"), "{err}");
+    // Nothing personal in a file of plain words: no condition holds.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("notes.txt"), "nothing personal here\n").unwrap();
+    let (o, _, _out) = scan(&[tmp.path()], &["--fail-on", "pi-found,sensitive-found"]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let (o, _, _out) = scan(&[&text], &["--fail-on", "pi-found"]);
+    assert_eq!(o.status.code(), Some(3));
+    // assessment-required needs the flows.
+    let (o, _, _out) = scan(&[&text], &["--fail-on", "assessment-required"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("needs --profile"));
+}

@@ -3,7 +3,8 @@
 //!
 //! Exit codes (documented in `docs/scale.md`): 0 done; 1 with `--strict` when any file was skipped,
 //! partial or unreadable; 2 a usage or fatal error (bad flag, bad detector file, no output dir,
-//! an inventory that could not be written); 130 / 143 a scan stopped by SIGINT / SIGTERM, with
+//! a root that does not exist, an inventory that could not be written); 3 a `scan --fail-on`
+//! condition held; 130 / 143 a scan stopped by SIGINT / SIGTERM, with
 //! no inventory written (`docs/scanning.md`). With `--profile`, `scan` exits with the
 //! assessment's code.
 //!
