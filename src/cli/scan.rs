@@ -477,7 +477,7 @@ fn failed_on(
                     assessed.is_some_and(|code| code != ExitCode::SUCCESS)
                 }
             };
-            holds.then(|| match c {
+            holds.then_some(match c {
                 FailOn::Incomplete => "incomplete",
                 FailOn::PiFound => "pi-found",
                 FailOn::SensitiveFound => "sensitive-found",
