@@ -469,7 +469,8 @@ fn failed_on(
         .filter_map(|c| {
             let holds = match c {
                 FailOn::Incomplete => !inv.scan.complete,
-                FailOn::PiFound => t.records > 0 && (t.categories.iter().any(|c| c.matches > 0)),
+                // Personal data only: an organisation's credit code is not.
+                FailOn::PiFound => t.categories.iter().any(|c| c.personal && c.matches > 0),
                 FailOn::SensitiveFound => {
                     people.map_or(t.sensitive_subjects.estimate > 0, |p| p.sensitive > 0)
                 }
