@@ -20,6 +20,9 @@ use crate::sketch::SketchKey;
 use crate::state::{Check, Put, State, Summary as StateSummary};
 use crate::walk::{Entry, WalkError, WalkOptions, Walker};
 
+/// Files from this size on show their own progress on a terminal.
+const PROGRESS_FROM: u64 = 64 << 20;
+
 pub struct ScanConfig {
     pub walk: WalkOptions,
     pub reference_date: NaiveDate,
@@ -105,6 +108,8 @@ pub fn scan_incremental(
             .take_while(|_| stopped() == 0)
             .par_bridge()
             .map(|entry| {
+                // Bytes a large file's readers put on the bar while it was read.
+                let mut shown = 0u64;
                 let out = match entry {
                     Entry::File { path, size } => {
                         let check = index.map(|ix| {
@@ -112,18 +117,37 @@ pub fn scan_incremental(
                             let c = ix.check(&key, &path);
                             (key, c)
                         });
-                        match check {
-                            Some((key, Check::Unchanged)) => Outcome::Unchanged(key),
-                            Some((key, Check::Read(stamp))) => {
-                                let mut files = read_guarded(&path, size, &ctx);
-                                account_links(&mut files, &link_bytes, cfg.link_memory, &spill);
-                                store(&put, &key, stamp, &files, &spill, ctx.stopping());
-                                Outcome::Files(files, Some(key))
+                        if let Some((key, Check::Unchanged)) = check {
+                            Outcome::Unchanged(key)
+                        } else {
+                            // A large file, on a terminal: its share read and the time left
+                            // are shown as its readers finish chunks (the rest of its bytes
+                            // count when it ends).
+                            let progress =
+                                bar.as_ref().filter(|_| size >= PROGRESS_FROM).map(|bar| {
+                                    read::FileProgress {
+                                        done: AtomicU64::new(0),
+                                        size,
+                                        started: std::time::Instant::now(),
+                                        name: set.mask_text(&path.display().to_string()),
+                                        bar: bar.clone(),
+                                    }
+                                });
+                            let file_ctx = Ctx {
+                                progress: progress.as_ref(),
+                                ..ctx
+                            };
+                            let mut files = read_guarded(&path, size, &file_ctx);
+                            account_links(&mut files, &link_bytes, cfg.link_memory, &spill);
+                            if let Some(p) = &progress {
+                                shown = p.done.load(Ordering::Relaxed);
                             }
-                            None => {
-                                let mut files = read_guarded(&path, size, &ctx);
-                                account_links(&mut files, &link_bytes, cfg.link_memory, &spill);
-                                Outcome::Files(files, None)
+                            match check {
+                                Some((key, Check::Read(stamp))) => {
+                                    store(&put, &key, stamp, &files, &spill, ctx.stopping());
+                                    Outcome::Files(files, Some(key))
+                                }
+                                _ => Outcome::Files(files, None),
                             }
                         }
                     }
@@ -143,11 +167,13 @@ pub fn scan_incremental(
                 };
                 if let Some(bar) = &bar {
                     let n = files_done.fetch_add(1, Ordering::Relaxed) + 1;
-                    match &out {
-                        Outcome::File(f) => bar.inc(f.bytes),
-                        Outcome::Files(fs, _) => bar.inc(fs.iter().map(|f| f.bytes).sum()),
-                        Outcome::Unchanged(_) | Outcome::WalkError(_) => {}
-                    }
+                    let bytes = match &out {
+                        Outcome::File(f) => f.bytes,
+                        Outcome::Files(fs, _) => fs.iter().map(|f| f.bytes).sum(),
+                        Outcome::Unchanged(_) | Outcome::WalkError(_) => 0,
+                    };
+                    // What a large file's readers showed already is not counted twice.
+                    bar.inc(bytes.saturating_sub(shown));
                     bar.set_message(format!("{n} files"));
                 }
                 out

@@ -54,6 +54,8 @@ pub struct WalkOptions {
     pub shard: Option<Shard>,
     /// Walk the paths of this list (`--files-from`) instead of `roots`.
     pub files_from: Option<FileList>,
+    /// Folders never descended, as canonical paths: the scan's own output folder.
+    pub skip_dirs: Vec<PathBuf>,
 }
 
 /// `--shard K/N`: the entries whose [`shard_key`] hashes to `index` of `count` shards.
@@ -315,6 +317,8 @@ pub struct Walker {
     opts: WalkOptions,
     include: GlobSet,
     exclude: GlobSet,
+    /// Inode numbers of [`WalkOptions::skip_dirs`] (0 where unknown).
+    skip_inodes: Vec<u64>,
 }
 
 impl Walker {
@@ -323,10 +327,22 @@ impl Walker {
     pub fn new(opts: WalkOptions) -> Result<Walker, WalkError> {
         let include = compile_globs("--include", &opts.include)?;
         let exclude = compile_globs("--exclude", &opts.exclude)?;
+        #[cfg(unix)]
+        let skip_inodes = opts
+            .skip_dirs
+            .iter()
+            .map(|d| {
+                use std::os::unix::fs::MetadataExt;
+                fs::metadata(d).map_or(0, |m| m.ino())
+            })
+            .collect();
+        #[cfg(not(unix))]
+        let skip_inodes = Vec::new();
         Ok(Walker {
             opts,
             include,
             exclude,
+            skip_inodes,
         })
     }
 
@@ -394,7 +410,7 @@ impl Walker {
             .filter_entry(move |e| {
                 e.depth() == 0
                     || !e.file_type().is_dir()
-                    || !self.excluded(&prune_root, e.path(), true)
+                    || !(self.excluded(&prune_root, e.path(), true) || self.skipped_dir(e))
             });
         Box::new(
             walk.filter_map(move |item| match item {
@@ -403,6 +419,22 @@ impl Walker {
             })
             .filter(in_shard),
         )
+    }
+
+    /// Is this folder one of [`WalkOptions::skip_dirs`]? Its inode number (known without a
+    /// call) is compared first, its canonical path only when that matches.
+    fn skipped_dir(&self, e: &walkdir::DirEntry) -> bool {
+        if self.opts.skip_dirs.is_empty() {
+            return false;
+        }
+        #[cfg(unix)]
+        {
+            use walkdir::DirEntryExt;
+            if !self.skip_inodes.contains(&e.ino()) {
+                return false;
+            }
+        }
+        fs::canonicalize(e.path()).is_ok_and(|c| self.opts.skip_dirs.contains(&c))
     }
 
     /// Turns one walkdir entry into at most one [`Entry`]: `None` for directories (descended,

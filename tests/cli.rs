@@ -177,11 +177,7 @@ fn inventories_validate_against_the_json_schema() {
     )
     .unwrap();
     std::fs::write(messy_dir.path().join("big.txt"), vec![b'a'; 5000]).unwrap();
-    let missing = messy_dir.path().join("missing");
-    let (_, messy, _t2) = scan(
-        &[messy_dir.path(), &missing],
-        &["--quiet", "--max-file-size", "1K"],
-    );
+    let (_, messy, _t2) = scan(&[messy_dir.path()], &["--quiet", "--max-file-size", "1K"]);
     for inv in [&clean, &messy] {
         let errors: Vec<String> = validator
             .iter_errors(inv)
@@ -289,8 +285,13 @@ fn binary_oversized_missing_and_invalid_utf8_files() {
     latin.extend_from_slice(b"\xe9\xe9 id 11010519491231002X\n");
     std::fs::write(root.join("latin1.txt"), latin).unwrap();
     std::fs::write(root.join("big.log"), "x".repeat(4096)).unwrap();
+    // A root that does not exist beside one that does: the command is wrong, nothing is written.
     let missing = root.join("does-not-exist");
-    let (o, inv, _t) = scan(&[root, &missing], &["--quiet", "--max-file-size", "2K"]);
+    let (o, inv, _t) = scan(&[root, &missing], &["--quiet"]);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("does-not-exist"));
+    assert!(inv.is_null());
+    let (o, inv, _t) = scan(&[root], &["--quiet", "--max-file-size", "2K"]);
     assert!(o.status.success(), "{o:?}");
     let src = |name: &str| {
         inv["sources"]
@@ -319,8 +320,6 @@ fn binary_oversized_missing_and_invalid_utf8_files() {
     assert_eq!(src("latin1.txt")["status"], "scanned");
     assert_eq!(src("latin1.txt")["subjects"]["estimate"], 2);
     assert_ne!(src("latin1.txt")["encoding"], "utf-8");
-    let errors = inv["scan"]["errors"].to_string();
-    assert!(errors.contains("does-not-exist"), "{errors}");
     assert_eq!(inv["scan"]["files_skipped"], 2);
 }
 
@@ -823,4 +822,115 @@ fn completions_name_every_command_for_each_shell() {
         Some(2),
         "an unknown shell is a usage error"
     );
+}
+
+#[test]
+fn a_root_that_is_not_there_is_an_error_not_an_empty_inventory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("no-such-share");
+    let (o, inv, _out) = scan(&[&missing], &["-q"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("no-such-share") && err.contains("root"),
+        "{err}"
+    );
+    assert!(inv.is_null(), "no inventory is written");
+}
+
+#[test]
+fn the_output_folder_is_not_scanned_by_the_run_that_writes_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let share = tmp.path().join("share");
+    std::fs::create_dir(&share).unwrap();
+    std::fs::copy(
+        fixtures().join("text/payments.txt"),
+        share.join("payments.txt"),
+    )
+    .unwrap();
+    let out = share.join("out");
+    for _ in 0..2 {
+        let o = Command::new(BIN)
+            .args(["scan", share.to_str().unwrap(), "-o", out.to_str().unwrap()])
+            .args(["--reference-date", REF_DATE, "-q"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{o:?}");
+    }
+    let inv: Value =
+        serde_json::from_slice(&std::fs::read(out.join("inventory.json")).unwrap()).unwrap();
+    let paths: Vec<&str> = inv["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths.len(), 1, "{paths:?}");
+    assert!(paths[0].ends_with("payments.txt"), "{paths:?}");
+}
+
+#[test]
+fn a_closed_pipe_on_stdout_ends_quietly() {
+    // The reading end is closed before pipl-scan writes: its first write fails with EPIPE.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    for args in [&["detectors", "list"][..], &["completions", "bash"][..]] {
+        let o = Command::new(BIN)
+            .args(args)
+            .stdout(writer.try_clone().unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {o:?}");
+        assert!(
+            o.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
+#[test]
+fn the_json_summary_is_one_object_on_stdout_with_the_inventorys_figures() {
+    let (o, inv, _out) = scan(&[&fixtures().join("text")], &["--summary", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    let s: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(s["people"]["people"], inv["totals"]["people"]["people"]);
+    assert_eq!(
+        s["subjects"]["estimate"],
+        inv["totals"]["subjects"]["estimate"]
+    );
+    assert_eq!(s["files"]["scanned"], inv["scan"]["files_scanned"]);
+    assert_eq!(s["complete"], true);
+    assert!(
+        s["subjects"].get("sketch").is_none(),
+        "no sketch in the summary"
+    );
+    assert!(
+        !stdout.contains("11010"),
+        "masked: no identifier in the summary"
+    );
+}
+
+#[test]
+fn fail_on_conditions_exit_3_and_say_which_held() {
+    let text = fixtures().join("text");
+    let (o, _, _out) = scan(&[&text], &["--fail-on", "sensitive-found,incomplete"]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--fail-on sensitive-found"), "{err}");
+    assert!(!err.contains("incomplete"), "{err}");
+    // Nothing personal in a file of plain words: no condition holds.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("notes.txt"), "nothing personal here\n").unwrap();
+    let (o, _, _out) = scan(&[tmp.path()], &["--fail-on", "pi-found,sensitive-found"]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let (o, _, _out) = scan(&[&text], &["--fail-on", "pi-found"]);
+    assert_eq!(o.status.code(), Some(3));
+    // assessment-required needs the flows.
+    let (o, _, _out) = scan(&[&text], &["--fail-on", "assessment-required"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("needs --profile"));
 }

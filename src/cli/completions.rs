@@ -16,6 +16,10 @@ pub struct CompletionsArgs {
 
 pub fn run(a: CompletionsArgs) -> Result<ExitCode> {
     let mut cmd = super::Args::command();
-    clap_complete::generate(a.shell, &mut cmd, "pipl-scan", &mut std::io::stdout());
+    // Into memory first: clap_complete panics when it cannot write (a closed pipe), where a
+    // write error is what the caller handles.
+    let mut script = Vec::new();
+    clap_complete::generate(a.shell, &mut cmd, "pipl-scan", &mut script);
+    std::io::Write::write_all(&mut std::io::stdout(), &script)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -3,10 +3,10 @@
 //!
 //! Exit codes (documented in `docs/scale.md`): 0 done; 1 with `--strict` when any file was skipped,
 //! partial or unreadable; 2 a usage or fatal error (bad flag, bad detector file, no output dir,
-//! an inventory that could not be written); 130 / 143 a scan stopped by SIGINT / SIGTERM, with
-//! no inventory written (`docs/scanning.md`); 75 (`scan --state`) the state is in use by another
-//! run ([`crate::state::EXIT_LOCKED`]). With `--profile`, `scan` exits with the assessment's
-//! code.
+//! a root that does not exist, an inventory that could not be written); 3 a `scan --fail-on`
+//! condition held; 130 / 143 a scan stopped by SIGINT / SIGTERM, with no inventory written
+//! (`docs/scanning.md`); 75 (`scan --state`) the state is in use by another run
+//! ([`crate::state::EXIT_LOCKED`]). With `--profile`, `scan` exits with the assessment's code.
 //!
 //! Exit codes of `assess` and `scan --profile` are in [`crate::assess::exit`]: 0 no mechanism
 //! required, 10 standard contract or certification, 11 security assessment, 12 undetermined (a

@@ -90,6 +90,15 @@ pub struct ScanArgs {
     /// Exit with code 1 when any file was skipped, partial or unreadable.
     #[arg(long)]
     pub strict: bool,
+    /// The summary on stdout: as text, or as one JSON object for scripts and schedulers.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub summary: SummaryFormat,
+    /// Exit with code 3 when one of these holds (comma-separated): `incomplete` (a file
+    /// skipped, partial or unreadable, or a walk error), `pi-found` (any personal information),
+    /// `sensitive-found` (anyone with sensitive PI under the chosen standard),
+    /// `assessment-required` (with --profile: a mechanism is required, or undetermined).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
+    pub fail_on: Vec<FailOn>,
     /// Sign the inventory with this Ed25519 secret key (pipl-scan.key, from `pipl-scan
     /// keygen`): writes inventory.json.sig beside it, which `verify` and `assess` check.
     #[arg(long, value_name = "KEYFILE")]
@@ -202,7 +211,28 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("`{s}` is not a size (examples: 1048576, 512K, 100M, 2G)"))
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SummaryFormat {
+    Text,
+    Json,
+}
+
+/// What `--fail-on` can make a scan fail on (exit 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Incomplete,
+    PiFound,
+    SensitiveFound,
+    AssessmentRequired,
+}
+
+/// Exit code of a scan that met a `--fail-on` condition.
+pub const EXIT_FAIL_ON: u8 = 3;
+
 pub fn run(a: ScanArgs) -> Result<ExitCode> {
+    if a.fail_on.contains(&FailOn::AssessmentRequired) && a.compliance.profile.is_none() {
+        anyhow::bail!("--fail-on assessment-required needs --profile (the flows to assess)");
+    }
     if let Some(n) = a.threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(n)
@@ -228,9 +258,21 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
         std::fs::File::open(p)
             .with_context(|| format!("--files-from {}: cannot read the list", p.display()))?;
     }
+    // A root named on the command line that is not there is a mistake in the command, not an
+    // empty share: no inventory that says "0 files" (a path listed by --files-from that has
+    // vanished is recorded, as a file that vanishes mid-scan is).
+    if files_from.is_none() {
+        for root in &a.roots {
+            std::fs::metadata(root).with_context(|| format!("root {}", root.display()))?;
+        }
+    }
     catch_signals()?;
     std::fs::create_dir_all(&a.output)
         .with_context(|| format!("creating output folder {}", a.output.display()))?;
+    // The output folder is never scanned by the run that writes it (an inventory, links.bin and
+    // sketch.key of the last run inside a root).
+    let output_dir = std::fs::canonicalize(&a.output)
+        .with_context(|| format!("output folder {}", a.output.display()))?;
     let key_path = a
         .key_file
         .clone()
@@ -245,6 +287,7 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
             max_file_size: a.max_file_size,
             shard: a.shard,
             files_from: files_from.clone(),
+            skip_dirs: vec![output_dir],
         },
         reference_date,
         sensitivity: a.sensitivity.into(),
@@ -372,25 +415,51 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
             );
         }
     }
+    let failed = !inv.scan.complete;
     if !a.quiet {
-        print_summary(&inv, &path);
-        if let (Some(r), Some(st)) = (&state_run, &state) {
-            println!(
-                "  state: {} files unchanged (not read), {} read, {} dropped ({})",
-                r.reused,
-                r.read,
-                r.dropped,
-                st.path().display()
-            );
+        match a.summary {
+            SummaryFormat::Text => {
+                print_summary(&inv, &path);
+                if let (Some(r), Some(st)) = (&state_run, &state) {
+                    println!(
+                        "  state: {} files unchanged (not read), {} read, {} dropped ({})",
+                        r.reused,
+                        r.read,
+                        r.dropped,
+                        st.path().display()
+                    );
+                }
+            }
+            SummaryFormat::Json => {
+                let mut out = std::io::stdout().lock();
+                serde_json::to_writer(&mut out, &summary_json(&inv, &path))?;
+                writeln!(out)?;
+            }
         }
         print_errors(&inv, &set);
     }
     // The lock is released here, before an assessment that may take a while.
     drop(state);
-    let failed = !inv.scan.complete;
-    let assessed = after_scan(&inv, &a.compliance, &a.output, cfg.reference_date, a.quiet)?;
+    // With --summary json the assessment's own lines would spoil stdout: quiet there.
+    let quiet_assess = a.quiet || a.summary == SummaryFormat::Json;
+    let assessed = after_scan(
+        &inv,
+        &a.compliance,
+        &a.output,
+        cfg.reference_date,
+        quiet_assess,
+    )?;
+    let met = failed_on(&a.fail_on, &inv, assessed);
+    if !met.is_empty() && !a.quiet {
+        eprintln!(
+            "pipl-scan: --fail-on {}: exit {EXIT_FAIL_ON}",
+            met.join(", ")
+        );
+    }
     Ok(if a.strict && failed {
         ExitCode::from(1)
+    } else if !met.is_empty() {
+        ExitCode::from(EXIT_FAIL_ON)
     } else {
         assessed.unwrap_or(ExitCode::SUCCESS)
     })
@@ -443,6 +512,69 @@ fn fmt_count(c: &crate::inventory::Count) -> String {
     } else {
         format!("{} (95%: {}–{})", c.estimate, c.low, c.high)
     }
+}
+
+/// The `--fail-on` conditions that hold, by name.
+fn failed_on(
+    conditions: &[FailOn],
+    inv: &Inventory,
+    assessed: Option<ExitCode>,
+) -> Vec<&'static str> {
+    let t = &inv.totals;
+    let people = t.people.as_ref();
+    conditions
+        .iter()
+        .filter_map(|c| {
+            let holds = match c {
+                FailOn::Incomplete => !inv.scan.complete,
+                // Personal data only: an organisation's credit code is not.
+                FailOn::PiFound => t.categories.iter().any(|c| c.personal && c.matches > 0),
+                FailOn::SensitiveFound => {
+                    people.map_or(t.sensitive_subjects.estimate > 0, |p| p.sensitive > 0)
+                }
+                FailOn::AssessmentRequired => {
+                    assessed.is_some_and(|code| code != ExitCode::SUCCESS)
+                }
+            };
+            holds.then_some(match c {
+                FailOn::Incomplete => "incomplete",
+                FailOn::PiFound => "pi-found",
+                FailOn::SensitiveFound => "sensitive-found",
+                FailOn::AssessmentRequired => "assessment-required",
+            })
+        })
+        .collect()
+}
+
+/// The summary as one JSON object (`--summary json`): what the text summary says, for scripts.
+fn summary_json(inv: &Inventory, path: &Path) -> serde_json::Value {
+    let s = &inv.scan;
+    let t = &inv.totals;
+    // A figure without its sketch (the inventory has it).
+    let count = |c: &crate::inventory::Count| serde_json::json!({"estimate": c.estimate, "low": c.low, "high": c.high, "method": c.method});
+    serde_json::json!({
+        "inventory": path.display().to_string(),
+        "complete": s.complete,
+        "files": {
+            "scanned": s.files_scanned,
+            "partial": s.files_partial,
+            "skipped": s.files_skipped,
+            "unreadable": s.files_unreadable,
+        },
+        "bytes_scanned": s.bytes_scanned,
+        "errors": s.errors.len(),
+        "records": t.records,
+        "people": t.people,
+        "people_unavailable": t.people_unavailable,
+        "subjects": count(&t.subjects),
+        "sensitive_subjects": count(&t.sensitive_subjects),
+        "minor_subjects": count(&t.minor_subjects),
+        "categories": t.categories.iter().map(|c| serde_json::json!({
+            "detector": c.detector,
+            "matches": c.matches,
+            "distinct": c.distinct.estimate,
+        })).collect::<Vec<_>>(),
+    })
 }
 
 fn print_summary(inv: &Inventory, path: &Path) {
@@ -560,25 +692,9 @@ fn print_errors(inv: &Inventory, set: &DetectorSet) {
     }
 }
 
-/// `text` with every finding of `set` replaced by its masked form. Paths are searched a second
-/// time with their separators as spaces: detectors do not match right after a `/` (a URL's
-/// path), but a file named after a phone number must not print it.
+/// `text` with its personal data masked (see [`DetectorSet::mask_text`]).
 pub fn mask_pi(set: &DetectorSet, text: &str) -> String {
-    let mut found = set.find_all(text);
-    found.extend(set.find_all(&text.replace(['/', '\\'], " ")));
-    found.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
-    let mut out = String::with_capacity(text.len());
-    let mut at = 0;
-    for f in found {
-        if f.start < at || !text.is_char_boundary(f.start) || !text.is_char_boundary(f.end) {
-            continue;
-        }
-        out.push_str(&text[at..f.start]);
-        out.push_str(&set.get(f.detector).masker.mask(&f.normalised));
-        at = f.end;
-    }
-    out.push_str(&text[at..]);
-    out
+    set.mask_text(text)
 }
 
 /// Before `scan`: sets the sketch precision.

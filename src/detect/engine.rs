@@ -300,6 +300,9 @@ pub struct DetectorSet {
     /// The first detector (highest priority) of the `low` group: findings of detectors before
     /// it bound the gaps it is searched in.
     low_best: usize,
+    /// Each detector's header hints and the hints that veto it, squashed once (see
+    /// [`super::Hint`]).
+    hints: Vec<[Vec<super::Hint>; 2]>,
     context: Option<Group>,
     /// Each detector's own context patterns (indexed by detector), run over a whole value when
     /// its field's header names the detector.
@@ -484,6 +487,13 @@ impl DetectorSet {
             other,
             low,
             low_best,
+            hints: detectors
+                .iter()
+                .map(|d| {
+                    let squash = |v: &[String]| v.iter().map(|h| super::Hint::of(h)).collect();
+                    [squash(&d.header_hints), squash(&d.not_header_hints)]
+                })
+                .collect(),
             context,
             context_own,
             keywords,
@@ -592,9 +602,12 @@ impl DetectorSet {
     /// Which detectors a column header names (one flag per detector). A detector the header
     /// vetoes (see [`header_vetoes`](Self::header_vetoes)) is never hinted.
     pub fn header_hints(&self, header: &str) -> Vec<bool> {
-        self.detectors
+        let h = super::squash(header);
+        self.hints
             .iter()
-            .map(|d| d.header_matches(header))
+            .map(|[hints, vetoes]| {
+                super::Hint::any_matches(hints, &h) && !super::Hint::any_matches(vetoes, &h)
+            })
             .collect()
     }
 
@@ -604,9 +617,10 @@ impl DetectorSet {
     /// and drop the vetoed findings with [`drop_vetoed`](Self::drop_vetoed) (or search with
     /// [`find_into_vetoed_in`](Self::find_into_vetoed_in)).
     pub fn header_vetoes(&self, header: &str) -> Vec<bool> {
-        self.detectors
+        let h = super::squash(header);
+        self.hints
             .iter()
-            .map(|d| d.header_vetoes(header))
+            .map(|[_, vetoes]| super::Hint::any_matches(vetoes, &h))
             .collect()
     }
 
@@ -894,6 +908,27 @@ impl DetectorSet {
                 normalised,
             });
         }
+    }
+
+    /// `text` with every finding replaced by its masked form. Paths are searched a second
+    /// time with their separators as spaces: detectors do not match right after a `/` (a URL's
+    /// path), but a file named after a phone number must not print it.
+    pub fn mask_text(&self, text: &str) -> String {
+        let mut found = self.find_all(text);
+        found.extend(self.find_all(&text.replace(['/', '\\'], " ")));
+        found.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for f in found {
+            if f.start < at || !text.is_char_boundary(f.start) || !text.is_char_boundary(f.end) {
+                continue;
+            }
+            out.push_str(&text[at..f.start]);
+            out.push_str(&self.get(f.detector).masker.mask(&f.normalised));
+            at = f.end;
+        }
+        out.push_str(&text[at..]);
+        out
     }
 
     /// Does this detector count only under a header that names it?

@@ -123,6 +123,8 @@ impl<R: Read> Read for Stoppable<'_, '_, R> {
         if self.ctx.stopping() {
             return Ok(0);
         }
-        self.inner.read(buf)
+        let n = self.inner.read(buf)?;
+        self.ctx.advance(n as u64);
+        Ok(n)
     }
 }

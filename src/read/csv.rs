@@ -127,6 +127,7 @@ fn scan_parallel(bytes: &[u8], det: &Detected, delimiter: u8, ctx: &Ctx) -> CsvO
     };
     let mut first = Parser::plain(ctx, delimiter);
     let mut stats = feed(&mut first, chunks[0]);
+    ctx.advance((chunks[0].1 - chunks[0].0) as u64);
     let names: Vec<String> = first
         .columns
         .iter()
@@ -159,6 +160,7 @@ fn scan_parallel(bytes: &[u8], det: &Detected, delimiter: u8, ctx: &Ctx) -> CsvO
                 stats = feed(&mut p, chunk);
             }
             let problem = p.problem.take();
+            ctx.advance((chunk.1 - chunk.0) as u64);
             (p.scanner.finish(), problem, stats)
         })
         .collect();

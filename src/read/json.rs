@@ -76,7 +76,9 @@ fn scan_lines(body: &[u8], ctx: &Ctx) -> JsonOutcome {
             if ctx.stopping() {
                 return (SourceAcc::default(), Vec::new(), 0, 0);
             }
-            scan_lines_chunk(body, s, e, ctx)
+            let part = scan_lines_chunk(body, s, e, ctx);
+            ctx.advance((e - s) as u64);
+            part
         })
         .collect();
     let mut acc = SourceAcc::default();

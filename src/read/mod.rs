@@ -34,6 +34,7 @@ use crate::inventory::{FileResult, SourceAcc, Status};
 use crate::sketch::SketchKey;
 
 /// What every reader needs: the detectors, the sketch key and the reference date for minors.
+#[derive(Clone, Copy)]
 pub struct Ctx<'a> {
     pub set: &'a DetectorSet,
     pub key: &'a SketchKey,
@@ -51,6 +52,43 @@ pub struct Ctx<'a> {
     /// [`crate::scan::ScanConfig::stop`]): readers of large files skip their remaining chunks,
     /// row groups or statements, and the file is recorded as `partial`.
     pub stop: Option<&'a std::sync::atomic::AtomicUsize>,
+    /// The progress of the file being read, on a terminal (`None` elsewhere): readers of large
+    /// files report each chunk, row group or block of a dump as they finish it.
+    pub progress: Option<&'a FileProgress>,
+}
+
+/// How far into one file a scan is, shown on the progress bar while a large file is read.
+pub struct FileProgress {
+    /// Bytes of this file read so far (the scan adds the rest when the file is done).
+    pub done: std::sync::atomic::AtomicU64,
+    /// The file's size and when its reading started.
+    pub size: u64,
+    pub started: std::time::Instant,
+    /// The file's name as shown (personal data in it masked).
+    pub name: String,
+    pub bar: indicatif::ProgressBar,
+}
+
+impl FileProgress {
+    /// Shows the file's share read and the time left at its pace so far.
+    fn show(&self, done: u64) {
+        if self.size == 0 {
+            return;
+        }
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let pct = (done as f64 / self.size as f64 * 100.0).min(100.0);
+        let eta = if done > 0 {
+            let left = elapsed * (self.size.saturating_sub(done)) as f64 / done as f64;
+            format!(", {}s left", left.round() as u64)
+        } else {
+            String::new()
+        };
+        self.bar.set_message(format!(
+            "{}: {pct:.0}% of {}{eta}",
+            self.name,
+            indicatif::HumanBytes(self.size)
+        ));
+    }
 }
 
 impl<'a> Ctx<'a> {
@@ -73,6 +111,17 @@ impl<'a> Ctx<'a> {
             min_confidence: crate::confidence::Confidence::Low,
             links_spill: None,
             stop: None,
+            progress: None,
+        }
+    }
+
+    /// Reports `n` more bytes of the current file read (see [`Ctx::progress`]).
+    #[inline]
+    pub fn advance(&self, n: u64) {
+        if let Some(p) = self.progress {
+            let done = p.done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+            p.bar.inc(n);
+            p.show(done);
         }
     }
 

@@ -189,16 +189,19 @@ where
         .into_iter()
         .filter(|&(rg, _, _)| within.get(rg).copied().unwrap_or(false))
         .collect();
+    let (file_len, total_rows) = (reader.len(), row_counts.iter().sum::<u64>());
     let results: Vec<(SourceAcc, Option<String>)> = tasks
         .into_par_iter()
         .map(|part| {
             if ctx.stopping() {
                 return (SourceAcc::default(), None);
             }
-            catch_unwind(AssertUnwindSafe(|| {
+            let scanned = catch_unwind(AssertUnwindSafe(|| {
                 scan_row_group(open, &meta, &mask, part, ctx)
-            }))
-            .unwrap_or_else(|p| {
+            }));
+            // The part's share of the file, by rows.
+            ctx.advance(file_len * part.2 / total_rows.max(1));
+            scanned.unwrap_or_else(|p| {
                 (
                     SourceAcc::default(),
                     Some(format!(

@@ -149,6 +149,7 @@ pub fn scan_text_releasing(
                 }
                 let acc = scan_chunk(&bytes[s..e], ctx);
                 release(s, e);
+                ctx.advance((e - s) as u64);
                 acc
             })
             .reduce(SourceAcc::default, |mut a, b| {
@@ -276,6 +277,32 @@ fn scan_chunk(chunk: &[u8], ctx: &Ctx) -> SourceAcc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_large_file_shows_its_progress_chunk_by_chunk() {
+        let set = crate::detect::DetectorSet::load(None).unwrap();
+        let key = crate::sketch::SketchKey::random();
+        let line = "plain words and 13812345678 on a line of a log\n";
+        let text = line.repeat(3 * CHUNK / line.len());
+        let bar = indicatif::ProgressBar::hidden();
+        let progress = super::super::FileProgress {
+            done: std::sync::atomic::AtomicU64::new(0),
+            size: text.len() as u64,
+            started: std::time::Instant::now(),
+            name: "logs/app.log".into(),
+            bar: bar.clone(),
+        };
+        let mut ctx = Ctx::for_tests(&set, &key);
+        ctx.progress = Some(&progress);
+        let acc = scan_text(text.as_bytes(), &ctx);
+        assert!(acc.records > 0);
+        let done = progress.done.load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(done, text.len() as u64, "every chunk reported once");
+        assert_eq!(bar.position(), done);
+        let msg = bar.message();
+        assert!(msg.starts_with("logs/app.log: 100% of "), "{msg}");
+        assert!(msg.ends_with("s left"), "{msg}");
+    }
 
     #[test]
     fn a_trace_sees_each_finding_with_its_line() {

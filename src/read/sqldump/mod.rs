@@ -72,6 +72,11 @@ impl Dialect {
 /// (a dump header, or a SQL statement as its first non-comment line), so that a text file which
 /// merely mentions `INSERT INTO` is still read as text.
 pub fn sniff(head: &[u8], named_sql: bool) -> Option<Dialect> {
+    // First the cheap test that rejects almost every file: the markers below are searched over
+    // the whole head (measured: a third of the sniffing of a share of small files).
+    if !named_sql && !starts_like_sql(head) {
+        return None;
+    }
     let has = |needle: &str| memchr::memmem::find(head, needle.as_bytes()).is_some();
     let mysql = has("-- MySQL dump")
         || has("-- MariaDB dump")
@@ -88,9 +93,6 @@ pub fn sniff(head: &[u8], named_sql: bool) -> Option<Dialect> {
         || has("\n\\c ")
         || has("SET search_path")
         || has("standard_conforming_strings");
-    if !named_sql && !starts_like_sql(head) {
-        return None;
-    }
     match (mysql, pg) {
         (true, false) => Some(Dialect::MySql),
         (false, true) => Some(Dialect::Postgres),
@@ -104,9 +106,11 @@ pub fn sniff(head: &[u8], named_sql: bool) -> Option<Dialect> {
 /// Does the first statement-like line, after blank lines and comments, start with a keyword
 /// that begins SQL scripts?
 fn starts_like_sql(head: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(head);
     let mut in_block = false;
-    for line in text.lines() {
+    // Line by line, decoded as it goes: the answer is usually in the first line, and the head
+    // is up to 64 KiB.
+    for line in head.split(|&b| b == b'\n') {
+        let line = String::from_utf8_lossy(line);
         let t = line.trim_start_matches('\u{feff}').trim();
         if in_block {
             if t.contains("*/") {
