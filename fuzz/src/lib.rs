@@ -14,6 +14,15 @@ use pipl_scan::sketch::SketchKey;
 pub fn set() -> &'static DetectorSet {
     static SET: OnceLock<DetectorSet> = OnceLock::new();
     SET.get_or_init(|| {
+        // As in the binary (src/main.rs), a panic the readers catch (a parser of hostile input
+        // that panics inside `catch_unwind`) is the file's error, not a crash: libfuzzer-sys's
+        // hook would abort on it. A panic that escapes the library still aborts, in
+        // `fuzz_target!`'s own `catch_unwind`, and is reported as a crash.
+        std::panic::set_hook(Box::new(|info| {
+            if std::env::var_os("FUZZ_SHOW_PANICS").is_some() {
+                eprintln!("caught panic: {info}");
+            }
+        }));
         DetectorSet::load(None)
             .expect("the embedded detectors load")
             .with_reference_date(reference())
@@ -32,7 +41,8 @@ pub fn reference() -> NaiveDate {
 
 /// A reader context as a scan builds it (no trace, no spill, not stopping).
 pub fn ctx() -> Ctx<'static> {
-    Ctx::new(set(), key(), reference())
+    let set = set();
+    Ctx::new(set, key(), reference())
 }
 
 /// Splits the fuzz input: its first byte picks among `choices`, the rest is the content.
