@@ -6,9 +6,30 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let names = [
-        "a.txt", "a.log", "a.csv", "a.tsv", "a.json", "a.jsonl", "a.xlsx", "a.xls", "a.ods",
-        "a.parquet", "a.sql", "a.db", "a.sqlite", "a.zip", "a.tar", "a.gz", "a.docx", "a.pdf",
-        "a.eml", "a.html", "a.msg", "a.dat", "noext", "a.bak",
+        "a.txt",
+        "a.log",
+        "a.csv",
+        "a.tsv",
+        "a.json",
+        "a.jsonl",
+        "a.xlsx",
+        "a.xls",
+        "a.ods",
+        "a.parquet",
+        "a.sql",
+        "a.db",
+        "a.sqlite",
+        "a.zip",
+        "a.tar",
+        "a.gz",
+        "a.docx",
+        "a.pdf",
+        "a.eml",
+        "a.html",
+        "a.msg",
+        "a.dat",
+        "noext",
+        "a.bak",
     ];
     let Some((name, body)) = pipl_scan_fuzz::pick(data, &names) else {
         return;

@@ -20,7 +20,13 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut last = 0;
     set.find(hay, &hinted, |f| {
-        assert!(f.start <= f.end && f.end <= hay.len(), "finding {}..{} of {}", f.start, f.end, hay.len());
+        assert!(
+            f.start <= f.end && f.end <= hay.len(),
+            "finding {}..{} of {}",
+            f.start,
+            f.end,
+            hay.len()
+        );
         assert!(f.start >= last, "findings come in order of position");
         last = f.start;
         assert!(f.detector < set.len());

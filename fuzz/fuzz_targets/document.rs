@@ -26,6 +26,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let out = document::read(Path::new(name), body, kind, &pipl_scan_fuzz::ctx());
     if out.status != pipl_scan::inventory::Status::Scanned {
-        assert!(out.problem.is_some(), "{name}: {:?} without a reason", out.status);
+        assert!(
+            out.problem.is_some(),
+            "{name}: {:?} without a reason",
+            out.status
+        );
     }
 });

@@ -8,6 +8,10 @@ fuzz_target!(|data: &[u8]| {
     let (acc, err) = pipl_scan::read::parquet::scan(|| Ok(bytes.clone()), &pipl_scan_fuzz::ctx());
     // Nothing read must come with a reason (or be an empty file).
     if acc.records == 0 && err.is_none() {
-        assert!(data.len() >= 12, "a {}-byte file read without an error", data.len());
+        assert!(
+            data.len() >= 12,
+            "a {}-byte file read without an error",
+            data.len()
+        );
     }
 });

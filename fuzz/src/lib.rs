@@ -74,7 +74,12 @@ pub fn check(results: &[FileResult]) {
     use pipl_scan::inventory::Status;
     for r in results {
         if r.status != Status::Scanned {
-            assert!(r.reason.is_some(), "{:?} without a reason: {}", r.status, r.path);
+            assert!(
+                r.reason.is_some(),
+                "{:?} without a reason: {}",
+                r.status,
+                r.path
+            );
         }
     }
 }
