@@ -90,6 +90,11 @@ pub fn read_container(bytes: &[u8], fmt: Format, ctx: &Ctx) -> SheetOutcome {
     {
         return SheetOutcome::failed(Status::Unreadable, msg);
     }
+    if kind == SheetKind::Xls
+        && let Err(msg) = cfb_guard(bytes)
+    {
+        return SheetOutcome::failed(Status::Unreadable, msg);
+    }
     let (acc, problem, cells) = read_pipelined(bytes, kind, ctx);
     let status = if problem.is_none() {
         Status::Scanned
@@ -114,6 +119,36 @@ fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
         .map(|s| s.to_string())
         .or_else(|| p.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "panic".into())
+}
+
+/// Rejects an xls file whose sector chains loop. calamine follows them without a check: a
+/// 29 KB file whose directory chain looped made it allocate without end (found by fuzzing: 2 GiB,
+/// then an abort that ended the scan). The cfb crate checks the FAT when it opens a file (no
+/// sector pointed to twice) and each chain when it opens a stream (none returns to its start):
+/// a file that passes both has finite chains, so calamine reads at most the file's sectors.
+fn cfb_guard(bytes: &[u8]) -> Result<(), String> {
+    let checked = catch_unwind(AssertUnwindSafe(|| -> std::io::Result<()> {
+        let mut cf = cfb::CompoundFile::open(Cursor::new(bytes))?;
+        let streams: Vec<std::path::PathBuf> = cf
+            .walk()
+            .filter(|e| e.is_stream())
+            .map(|e| e.path().to_path_buf())
+            .collect();
+        for p in streams {
+            cf.open_stream(&p)?;
+        }
+        Ok(())
+    }));
+    match checked {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(format!(
+            "corrupt xls (its compound-file structure is invalid: {e})"
+        )),
+        Err(p) => Err(format!(
+            "corrupt xls (its compound-file structure is invalid: {})",
+            panic_message(&p)
+        )),
+    }
 }
 
 /// Rejects zip bombs: entries whose declared size, inflation ratio or (for the parts calamine

@@ -131,8 +131,8 @@ fn scan_table(conn: &Connection, table: &str, rs: &mut RecordScanner) -> Result<
     let mut st = conn
         .prepare(&format!("SELECT * FROM {quoted}"))
         .map_err(|e| format!("table `{table}`: {e}"))?;
-    let fids: Vec<usize> = st
-        .column_names()
+    let fids: Vec<usize> = column_names(conn, table, st.column_count())
+        .iter()
         .map(|c| rs.field_labeled(&format!("{table}.{c}"), c))
         .collect();
     let mut rows = st.query([]).map_err(|e| format!("table `{table}`: {e}"))?;
@@ -173,5 +173,30 @@ fn scan_table(conn: &Connection, table: &str, rs: &mut RecordScanner) -> Result<
                 .map(|(&(fid, s), e)| (fid, &text.as_bytes()[s..e])),
         );
         rs.record(values);
+    }
+}
+
+/// The names of `SELECT *`'s `count` columns. Not from `Statement::column_names`, which panics
+/// on a name that is not UTF-8, and the panic aborted the whole scan (found by fuzzing: a
+/// damaged schema): read from `pragma_table_xinfo` as bytes, lossily (its hidden columns of a
+/// virtual table excluded, as `*` excludes them); positional names (`column 1`…) when the pragma
+/// fails or does not give one name per column.
+fn column_names(conn: &Connection, table: &str, count: usize) -> Vec<String> {
+    let names: Result<Vec<String>, rusqlite::Error> = conn
+        .prepare("SELECT name FROM pragma_table_xinfo(?1) WHERE hidden <> 1 ORDER BY cid")
+        .and_then(|mut st| {
+            st.query_map([table], |r| {
+                Ok(match r.get_ref(0)? {
+                    ValueRef::Text(b) | ValueRef::Blob(b) => {
+                        String::from_utf8_lossy(b).into_owned()
+                    }
+                    _ => String::new(),
+                })
+            })?
+            .collect()
+        });
+    match names {
+        Ok(n) if n.len() == count => n,
+        _ => (1..=count).map(|i| format!("column {i}")).collect(),
     }
 }
