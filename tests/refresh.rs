@@ -13,9 +13,13 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
+#[allow(dead_code)]
+#[path = "support/people.rs"]
+mod people;
+use people::{key_file, mobile, resident_id};
+
 const BIN: &str = env!("CARGO_BIN_EXE_pipl-scan");
 const REF_DATE: &str = "2026-11-25";
-const KEY: &str = "000102030405060708090a0b0c0d0e0f";
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
@@ -39,28 +43,6 @@ fn stdout(o: &Output) -> String {
 fn read_inv(dir: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(dir.join("inventory.json")).expect("inventory.json"))
         .expect("inventory.json is JSON")
-}
-
-/// An 18-character resident ID for person `i` (born 1960–1999), with its MOD 11-2 check.
-fn resident_id(i: usize) -> String {
-    let body = format!(
-        "110101{:04}{:02}{:02}{:03}",
-        1960 + i % 40,
-        1 + i % 12,
-        1 + i % 28,
-        i % 1000
-    );
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body
-        .bytes()
-        .zip(W)
-        .map(|(b, w)| u32::from(b - b'0') * w)
-        .sum();
-    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
-}
-
-fn mobile(i: usize) -> String {
-    format!("139{:08}", 10_000_000 + i * 7)
 }
 
 /// A tree where people cross files: `people/` holds each person's ID with a mobile; `contacts/`
@@ -112,14 +94,6 @@ fn scan(roots: &[&Path], out: &Path, extra: &[&str]) -> Output {
     cmd.arg(key_file(out.parent().unwrap()));
     cmd.args(extra);
     cmd.output().expect("run pipl-scan scan")
-}
-
-fn key_file(dir: &Path) -> PathBuf {
-    let p = dir.join("sketch.key");
-    if !p.exists() {
-        std::fs::write(&p, KEY).unwrap();
-    }
-    p
 }
 
 fn paths(inv: &Value) -> Vec<String> {

@@ -17,9 +17,13 @@ use std::time::Instant;
 
 use serde_json::Value;
 
+#[allow(dead_code)]
+#[path = "support/people.rs"]
+mod people;
+use people::{KEY, copy_dir, mobile, resident_id};
+
 const BIN: &str = env!("CARGO_BIN_EXE_pipl-scan");
 const REF_DATE: &str = "2026-11-25";
-const KEY: &str = "000102030405060708090a0b0c0d0e0f";
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -73,40 +77,6 @@ fn text(o: &Output) -> String {
 fn read_json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap_or_else(|e| panic!("{path:?}: {e}")))
         .unwrap_or_else(|e| panic!("{path:?}: {e}"))
-}
-
-/// An 18-character resident ID for person `i` (born 1960–1999), with its MOD 11-2 check.
-fn resident_id(i: usize) -> String {
-    let body = format!(
-        "110101{:04}{:02}{:02}{:03}",
-        1960 + i % 40,
-        1 + i % 12,
-        1 + i % 28,
-        i % 1000
-    );
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body
-        .bytes()
-        .zip(W)
-        .map(|(b, w)| u32::from(b - b'0') * w)
-        .sum();
-    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
-}
-
-fn mobile(i: usize) -> String {
-    format!("139{:08}", 10_000_000 + i * 7)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
 }
 
 /// A share of three source systems: `crm/` (6,000 people, each ID beside a mobile, and in

@@ -7,14 +7,18 @@
 //! interrupted scan's state is continued; a second run on a held state exits 75.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
+#[allow(dead_code)]
+#[path = "support/people.rs"]
+mod people;
+use people::{copy_dir, key_file, mobile, resident_id};
+
 const BIN: &str = env!("CARGO_BIN_EXE_pipl-scan");
 const REF_DATE: &str = "2026-11-25";
-const KEY: &str = "000102030405060708090a0b0c0d0e0f";
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
@@ -22,28 +26,6 @@ fn stderr(o: &Output) -> String {
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// An 18-character resident ID for person `i` (born 1960–1999), with its MOD 11-2 check.
-fn resident_id(i: usize) -> String {
-    let body = format!(
-        "110101{:04}{:02}{:02}{:03}",
-        1960 + i % 40,
-        1 + i % 12,
-        1 + i % 28,
-        i % 1000
-    );
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body
-        .bytes()
-        .zip(W)
-        .map(|(b, w)| u32::from(b - b'0') * w)
-        .sum();
-    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
-}
-
-fn mobile(i: usize) -> String {
-    format!("139{:08}", 10_000_000 + i * 7)
 }
 
 /// People's IDs with mobiles in `people/`, the same mobiles with e-mails in `contacts/` (so
@@ -98,27 +80,6 @@ fn write_people(root: &Path, f: usize, people: std::ops::Range<usize>) {
         s.push_str(&format!("张{},{},{}\n", i % 97, resident_id(i), mobile(i)));
     }
     std::fs::write(root.join(format!("people/ids_{f:02}.csv")), s).unwrap();
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
-
-fn key_file(dir: &Path) -> PathBuf {
-    let p = dir.join("sketch.key");
-    if !p.exists() {
-        std::fs::write(&p, KEY).unwrap();
-    }
-    p
 }
 
 /// `scan ROOT -o OUT` with the test's key (and reference date unless given) and `extra`.
