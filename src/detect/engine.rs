@@ -300,9 +300,6 @@ pub struct DetectorSet {
     /// The first detector (highest priority) of the `low` group: findings of detectors before
     /// it bound the gaps it is searched in.
     low_best: usize,
-    /// Each detector's header hints and the hints that veto it, squashed once (see
-    /// [`super::Hint`]).
-    hints: Vec<[Vec<super::Hint>; 2]>,
     context: Option<Group>,
     /// Each detector's own context patterns (indexed by detector), run over a whole value when
     /// its field's header names the detector.
@@ -487,13 +484,6 @@ impl DetectorSet {
             other,
             low,
             low_best,
-            hints: detectors
-                .iter()
-                .map(|d| {
-                    let squash = |v: &[String]| v.iter().map(|h| super::Hint::of(h)).collect();
-                    [squash(&d.header_hints), squash(&d.not_header_hints)]
-                })
-                .collect(),
             context,
             context_own,
             keywords,
@@ -603,11 +593,9 @@ impl DetectorSet {
     /// vetoes (see [`header_vetoes`](Self::header_vetoes)) is never hinted.
     pub fn header_hints(&self, header: &str) -> Vec<bool> {
         let h = super::squash(header);
-        self.hints
+        self.detectors
             .iter()
-            .map(|[hints, vetoes]| {
-                super::Hint::any_matches(hints, &h) && !super::Hint::any_matches(vetoes, &h)
-            })
+            .map(|d| d.header_matches_squashed(&h))
             .collect()
     }
 
@@ -618,9 +606,9 @@ impl DetectorSet {
     /// [`find_into_vetoed_in`](Self::find_into_vetoed_in)).
     pub fn header_vetoes(&self, header: &str) -> Vec<bool> {
         let h = super::squash(header);
-        self.hints
+        self.detectors
             .iter()
-            .map(|[_, vetoes]| super::Hint::any_matches(vetoes, &h))
+            .map(|d| d.header_vetoes_squashed(&h))
             .collect()
     }
 

@@ -248,6 +248,7 @@ pub fn parse_detector(file: &str, text: &str) -> Result<Detector, LoadError> {
         negative,
         negative_context,
         window: raw.context.window.unwrap_or(DEFAULT_WINDOW),
+        squashed_hints: super::squashed_hints(&raw.header_hints, &raw.not_header_hints),
         header_hints: raw.header_hints,
         not_header_hints: raw.not_header_hints,
         guards,

@@ -134,6 +134,8 @@ pub struct Detector {
     pub header_hints: Vec<String>,
     /// Headers of columns that hold something else (`学号`, `order_id`): they veto the detector.
     pub not_header_hints: Vec<String>,
+    /// `header_hints` and `not_header_hints` squashed once, as headers are compared with them.
+    squashed_hints: [Vec<Hint>; 2],
     /// Checks on a candidate's surroundings (in a URL, part of an amount, a date).
     pub guards: Vec<Guard>,
     /// Normalised values that are never PI (public test card numbers).
@@ -196,28 +198,38 @@ impl Detector {
     /// A header that also names something else this detector must not count (`会员卡号` under
     /// a `卡号` hint) does not.
     pub fn header_matches(&self, header: &str) -> bool {
-        hint_matches(&self.header_hints, header) && !self.header_vetoes(header)
+        self.header_matches_squashed(&squash(header))
     }
 
     /// Does a column header name something this detector must not count in it (`学号`,
     /// `order_id`)? Matched as [`header_hints`](Self::header_matches) are.
     pub fn header_vetoes(&self, header: &str) -> bool {
-        hint_matches(&self.not_header_hints, header)
+        self.header_vetoes_squashed(&squash(header))
+    }
+
+    /// [`header_matches`](Self::header_matches) for a header already [`squash`]ed (a
+    /// [`DetectorSet`] squashes a header once for all its detectors).
+    pub(crate) fn header_matches_squashed(&self, header: &str) -> bool {
+        Hint::any_matches(&self.squashed_hints[0], header) && !self.header_vetoes_squashed(header)
+    }
+
+    pub(crate) fn header_vetoes_squashed(&self, header: &str) -> bool {
+        Hint::any_matches(&self.squashed_hints[1], header)
     }
 }
 
-/// Does `header` equal one of `hints`, or contain one of three characters or more (both
-/// squashed: case-insensitive, without spaces, `_` and `-`)? A hint written `=lat` matches
-/// only a header that is exactly it: `lat` is inside `plate` and `template`.
-fn hint_matches(hints: &[String], header: &str) -> bool {
-    let h = squash(header);
-    let hints: Vec<Hint> = hints.iter().map(|h| Hint::of(h)).collect();
-    Hint::any_matches(&hints, &h)
+/// The hints of a detector's file as headers are compared with them: `header_hints` and
+/// `not_header_hints`, squashed.
+pub(crate) fn squashed_hints(hints: &[String], not_hints: &[String]) -> [Vec<Hint>; 2] {
+    let squash = |v: &[String]| v.iter().map(|h| Hint::of(h)).collect();
+    [squash(hints), squash(not_hints)]
 }
 
-/// A header hint as [`hint_matches`] compares it, squashed once (a [`DetectorSet`] keeps its
-/// detectors' hints this way: squashing every hint again for every field of every file was a
-/// fifth of the CPU of a scan of many small files).
+/// A header hint, squashed once when its detector is loaded: a header equals it, or contains
+/// one of three characters or more (both squashed: case-insensitive, without spaces, `_` and
+/// `-`); a hint written `=lat` matches only a header that is exactly it (`lat` is inside
+/// `plate` and `template`). Squashing every hint again for every field of every file was a
+/// fifth of the CPU of a scan of many small files.
 #[derive(Debug, Clone)]
 pub(crate) struct Hint {
     squashed: String,
