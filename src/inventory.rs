@@ -371,6 +371,9 @@ pub struct Inventory {
     pub tool: Tool,
     pub scan: ScanInfo,
     pub totals: Totals,
+    /// Absent from the JSON when the sources are in a file beside it ([`ScanInfo::sources`]);
+    /// [`Inventory::load`] fills it from there.
+    #[serde(default)]
     pub sources: Vec<SourceEntry>,
     /// The link graph of the sources, when known: in memory after a scan, or read from the
     /// links file beside an inventory by [`Inventory::load`]. Never part of the JSON.
@@ -384,9 +387,7 @@ impl Inventory {
     /// would silently fall back to estimates.
     pub fn load(path: &std::path::Path) -> anyhow::Result<Inventory> {
         use anyhow::Context as _;
-        let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        let mut inv: Inventory = serde_json::from_slice(&text)
-            .with_context(|| format!("{} is not a pipl-scan inventory", path.display()))?;
+        let mut inv = Self::load_without_links(path)?;
         if let Some(r) = &inv.scan.links {
             let dir = path.parent().unwrap_or(std::path::Path::new("."));
             let lp = dir.join(&r.file);
@@ -403,6 +404,28 @@ impl Inventory {
             inv.graph = Some(std::sync::Arc::new(set));
         }
         Ok(inv)
+    }
+
+    /// Reads `inventory.json` at `path` and, when its sources are in a file beside it
+    /// ([`ScanInfo::sources`]), that file (checked against its count and hash); not the links
+    /// file: for comparing figures (`diff`).
+    pub fn load_without_links(path: &std::path::Path) -> anyhow::Result<Inventory> {
+        use anyhow::Context as _;
+        let mut inv = Self::load_json(path)?;
+        if let Some(r) = &inv.scan.sources {
+            let dir = path.parent().unwrap_or(std::path::Path::new("."));
+            inv.sources =
+                crate::sources_file::read(dir, r).with_context(|| format!("{}", path.display()))?;
+        }
+        Ok(inv)
+    }
+
+    /// Reads `inventory.json` alone: with its sources only when they are inline.
+    pub fn load_json(path: &std::path::Path) -> anyhow::Result<Inventory> {
+        use anyhow::Context as _;
+        let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        serde_json::from_slice(&text)
+            .with_context(|| format!("{} is not a pipl-scan inventory", path.display()))
     }
 }
 
@@ -436,6 +459,10 @@ pub struct ScanInfo {
     /// any selection of sources (a flow, a ledger entry, a merge).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<LinksRef>,
+    /// Where the sources are when they are not in the `sources` array: a JSON Lines file
+    /// beside the inventory (`scan --sources jsonl`, see [`crate::sources_file`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sources: Option<crate::sources_file::SourcesRef>,
     /// The options besides the key, precision, reference date and standard that change
     /// figures: `merge` joins only inventories that agree on them. Absent from inventories
     /// written before it was recorded.
@@ -1066,6 +1093,7 @@ pub fn build_linked(
             errors,
             classification: meta.classify,
             links: None,
+            sources: None,
             options: None,
             shard: None,
             merged_from: Vec::new(),

@@ -34,6 +34,7 @@ pub mod report;
 pub mod scan;
 pub mod sign;
 pub mod sketch;
+pub mod sources_file;
 pub mod state;
 pub mod subject;
 pub mod walk;

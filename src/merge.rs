@@ -512,6 +512,7 @@ fn merge_scan_info(inputs: &[Input], sources: &[SourceEntry]) -> ScanInfo {
         errors,
         classification: first.classification,
         links: None,
+        sources: None,
         options: first.options.clone(),
         shard: None,
         merged_from: inputs.iter().map(|i| i.name.clone()).collect(),

@@ -602,3 +602,150 @@ fn diff_lists_what_changed_and_exits_as_diff_does() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("nope"), "{}", stderr(&o));
 }
+
+/// The inventory with its sources inline, assembled from a compact inventory.json and its
+/// sources.jsonl (what `Inventory::load` does, done here from the files).
+fn assemble(dir: &Path) -> Value {
+    let mut inv = read_inv(dir);
+    let r = inv["scan"]["sources"].clone();
+    assert_eq!(r["format"], "pipl-scan/sources/v1", "{r}");
+    let text = std::fs::read_to_string(dir.join(r["file"].as_str().unwrap())).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is one source"))
+        .collect();
+    assert_eq!(lines.len() as u64, r["count"].as_u64().unwrap());
+    let o = inv.as_object_mut().unwrap();
+    o["scan"].as_object_mut().unwrap().remove("sources");
+    o.insert("sources".into(), Value::Array(lines));
+    inv
+}
+
+#[test]
+fn sources_in_a_stream_read_as_sources_inline() {
+    let t = tempfile::tempdir().unwrap();
+    let fx = fixtures();
+    let inline = t.path().join("inline");
+    let o = scan(&[&fx], &inline, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stream = t.path().join("stream");
+    let o = scan(&[&fx], &stream, &["--sources", "jsonl"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!inline.join("sources.jsonl").exists());
+
+    // The compact document names the file and holds no sources array; both forms validate.
+    let compact = read_inv(&stream);
+    assert!(compact.get("sources").is_none(), "no sources array");
+    let n = read_inv(&inline)["sources"].as_array().unwrap().len();
+    assert!(n > 10, "{n}");
+    assert_eq!(compact["scan"]["sources"]["count"], n as u64);
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/inventory-v1.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let assembled = assemble(&stream);
+    for doc in [&compact, &assembled, &read_inv(&inline)] {
+        let errors: Vec<String> = validator.iter_errors(doc).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+    // The schema tells the forms apart: both a sources array and a sources file is invalid.
+    let mut both = compact.clone();
+    both["sources"] = assembled["sources"].clone();
+    assert!(!validator.is_valid(&both));
+    // Same sources, same figures.
+    let mut inline_inv = read_inv(&inline);
+    for v in [&mut inline_inv] {
+        v["scan"]["started_at"] = Value::Null;
+        v["scan"]["finished_at"] = Value::Null;
+    }
+    let mut a = assembled.clone();
+    a["scan"]["started_at"] = Value::Null;
+    a["scan"]["finished_at"] = Value::Null;
+    assert_eq!(a, inline_inv, "the stream holds what the array held");
+
+    // Every reader takes the stream: verify, diff (no change against the inline scan), merge.
+    assert_verifies(&stream);
+    let o = run(&["diff".as_ref(), inline.as_os_str(), stream.as_os_str()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let mut dirs = Vec::new();
+    for k in 0..2 {
+        let out = t.path().join(format!("s{k}"));
+        let o = scan(
+            &[&fx],
+            &out,
+            &["--sources", "jsonl", "--shard", &format!("{k}/2")],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        dirs.push(out);
+    }
+    let merged = t.path().join("merged");
+    let o = run(&[
+        "merge".as_ref(),
+        dirs[0].as_os_str(),
+        dirs[1].as_os_str(),
+        "-o".as_ref(),
+        merged.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Inputs with a sources file give a merge with one.
+    assert!(read_inv(&merged).get("sources").is_none());
+    assert_eq!(assemble(&merged)["sources"], assembled["sources"]);
+    assert_verifies(&merged);
+    // Asked for inline, the merge holds its sources inline.
+    let merged_inline = t.path().join("merged-inline");
+    let o = run(&[
+        "merge".as_ref(),
+        dirs[0].as_os_str(),
+        dirs[1].as_os_str(),
+        "--sources".as_ref(),
+        "inline".as_ref(),
+        "-o".as_ref(),
+        merged_inline.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read_inv(&merged_inline)["sources"], assembled["sources"]);
+
+    // A sources file altered after the scan: verify refuses it as altered (exit 14), diff
+    // and merge stop with an error naming the file.
+    let file = stream.join("sources.jsonl");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let first = text.lines().next().unwrap();
+    let altered = first.replacen("\"records\":", "\"records\":1", 1);
+    assert_ne!(altered, first);
+    std::fs::write(&file, text.replacen(first, &altered, 1)).unwrap();
+    let o = run(&[
+        "verify".as_ref(),
+        "--declared".as_ref(),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples/declared.toml")
+            .as_os_str(),
+        stream.join("inventory.json").as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(14), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("scan.sources"), "{}", stdout(&o));
+    let o = run(&["diff".as_ref(), inline.as_os_str(), stream.as_os_str()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("altered since it was written"),
+        "{}",
+        stderr(&o)
+    );
+    // Cut short: the count says so.
+    std::fs::write(&file, format!("{first}\n")).unwrap();
+    let o = run(&["diff".as_ref(), inline.as_os_str(), stream.as_os_str()]);
+    assert!(
+        stderr(&o).contains("truncated or altered"),
+        "{}",
+        stderr(&o)
+    );
+
+    // Scanned again inline into the same folder: the stale stream is gone.
+    let o = scan(&[&fx], &stream, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stream.join("sources.jsonl").exists());
+    assert!(read_inv(&stream)["sources"].is_array());
+}

@@ -379,6 +379,29 @@ pub fn check(inv: &Inventory, path: &Path) -> Vec<Mismatch> {
         }
     }
 
+    // The sources file against its hash and count (read with the inventory, which checks
+    // both; checked again here because the file may have changed since).
+    if let Some(r) = &inv.scan.sources {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        match sha256_file(&dir.join(&r.file)) {
+            Ok(got) if got == r.sha256 => {}
+            Ok(got) => k.fail(
+                "scan.sources.sha256",
+                format!("says {} but {} hashes to {got}", r.sha256, r.file),
+            ),
+            Err(e) => k.fail("scan.sources", format!("{}: {e}", r.file)),
+        }
+        if r.count != inv.sources.len() as u64 {
+            k.fail(
+                "scan.sources.count",
+                format!(
+                    "says {} but {} sources were read",
+                    r.count,
+                    inv.sources.len()
+                ),
+            );
+        }
+    }
     // People against the links file, and the links file against its hash.
     if let Some(r) = &inv.scan.links {
         let dir = path.parent().unwrap_or(Path::new("."));

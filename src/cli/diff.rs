@@ -7,7 +7,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Result, bail};
 
 use crate::inventory::{Inventory, SCHEMA};
 use crate::merge::inventory_path;
@@ -40,12 +40,11 @@ pub struct DiffArgs {
     pub exit_zero: bool,
 }
 
-/// Reads an inventory's JSON (the links file is not needed to compare figures).
+/// Reads an inventory and its sources, in either form (the links file is not needed to
+/// compare figures).
 fn read(path: &Path) -> Result<Inventory> {
     let path = inventory_path(path);
-    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-    let inv: Inventory = serde_json::from_slice(&bytes)
-        .with_context(|| format!("{} is not a pipl-scan inventory", path.display()))?;
+    let inv = Inventory::load_without_links(&path)?;
     if inv.schema != SCHEMA {
         bail!(
             "{}: schema `{}`, expected `{SCHEMA}`",

@@ -20,6 +20,11 @@ pub struct MergeArgs {
     /// Output folder for the merged inventory.json and links.bin (created if missing).
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,
+    /// Where the merged sources go: `inline` (inventory.json's `sources` array) or `jsonl`
+    /// (sources.jsonl beside a compact inventory.json). Default: jsonl when any input has its
+    /// sources in a file, else inline.
+    #[arg(long, value_enum, value_name = "FORM")]
+    pub sources: Option<crate::sources_file::SourcesForm>,
     /// Sign the merged inventory with this Ed25519 secret key (as `scan --sign`).
     #[arg(long, value_name = "KEYFILE")]
     pub sign: Option<PathBuf>,
@@ -70,6 +75,13 @@ pub fn run(a: MergeArgs) -> Result<ExitCode> {
             }
         }
     }
+    let form = a.sources.unwrap_or(
+        if inputs.iter().any(|i| i.inventory.scan.sources.is_some()) {
+            crate::sources_file::SourcesForm::Jsonl
+        } else {
+            crate::sources_file::SourcesForm::Inline
+        },
+    );
     let merged = crate::merge::merge(&inputs)?;
     drop(inputs);
     let mut inv = merged.inventory;
@@ -106,7 +118,7 @@ pub fn run(a: MergeArgs) -> Result<ExitCode> {
         );
     }
     let _ = std::fs::remove_file(crate::sign::sig_path(&path));
-    crate::report::write_atomic(&path, &serde_json::to_vec_pretty(&inv)?)?;
+    crate::sources_file::write_inventory(&a.output, &mut inv, form)?;
     if let Some(k) = &signing_key {
         crate::sign::sign_file(&path, k)?;
         if !a.quiet {

@@ -292,24 +292,30 @@ pub fn refuse_report(
     Ok(ExitCode::from(r.exit_code))
 }
 
-/// [`load_inventory`] for `verify` and `assess`: an inventory whose links file is missing,
+/// [`load_inventory`] for `verify` and `assess`: an inventory whose sources or links file is missing,
 /// damaged or of another key is refused as altered (exit 14) rather than being an error, with
 /// the inventory as read without it (for the refusal's report).
 pub fn load_for_gate(path: &Path) -> Result<(Inventory, Option<crate::assess::verify::Refusal>)> {
     match load_inventory(path) {
         Ok(inv) => Ok((inv, None)),
         Err(e) => {
-            let Some(bare) = std::fs::read(path)
+            let Some(bare) = Inventory::load_json(path)
                 .ok()
-                .and_then(|b| serde_json::from_slice::<Inventory>(&b).ok())
-                .filter(|i| i.scan.links.is_some() && i.schema == SCHEMA)
+                .filter(|i| i.scan.links.is_some() || i.scan.sources.is_some())
+                .filter(|i| i.schema == SCHEMA)
             else {
                 return Err(e);
+            };
+            // Which file failed: the sources file (read first) or the links file.
+            let dir = path.parent().unwrap_or(Path::new("."));
+            let figure = match &bare.scan.sources {
+                Some(r) if crate::sources_file::read(dir, r).is_err() => "scan.sources",
+                _ => "scan.links",
             };
             let refusal = crate::assess::verify::Refusal {
                 summary: crate::assess::integrity::ALTERED.to_string(),
                 mismatches: vec![crate::assess::integrity::Mismatch {
-                    figure: "scan.links".into(),
+                    figure: figure.into(),
                     message: format!("{e:#}"),
                 }],
                 exit_code: crate::assess::exit::INVENTORY_INCONSISTENT,

@@ -51,6 +51,11 @@ pub struct ScanArgs {
     /// Output folder for inventory.json (created if missing).
     #[arg(short, long, default_value = "pipl-scan-out")]
     pub output: PathBuf,
+    /// Where the sources go: `inline` in inventory.json's `sources` array, or `jsonl` in
+    /// sources.jsonl beside a compact inventory.json (one source a line; for shares of many
+    /// files). Every command that reads inventories reads both.
+    #[arg(long, value_enum, value_name = "FORM", default_value = "inline")]
+    pub sources: crate::sources_file::SourcesForm,
     /// Scan only files matching this glob (path relative to its root, or file name). Repeatable.
     #[arg(long, value_name = "GLOB")]
     pub include: Vec<String>,
@@ -397,7 +402,7 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
     let sig = crate::sign::sig_path(&path);
     // A signature of an earlier run would not describe this inventory.
     let _ = std::fs::remove_file(&sig);
-    if let Err(e) = crate::report::write_atomic(&path, &serde_json::to_vec_pretty(&inv)?) {
+    if let Err(e) = crate::sources_file::write_inventory(&a.output, &mut inv, a.sources) {
         // The links file just written describes an inventory that could not be written.
         if inv.scan.links.is_some() {
             let _ = std::fs::remove_file(&links_path);
