@@ -28,6 +28,7 @@ pub mod inventory;
 pub mod link;
 pub mod link_file;
 pub mod link_spill;
+pub mod log;
 pub mod merge;
 pub mod read;
 pub mod report;

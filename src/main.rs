@@ -22,7 +22,7 @@ fn main() -> ExitCode {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!("pipl-scan: internal error{at}");
+        pipl_scan::log::error(format_args!("internal error{at}"));
     }));
     let args = pipl_scan::cli::Args::parse();
     match pipl_scan::cli::run(args) {
@@ -37,7 +37,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("pipl-scan: error: {e:#}");
+            pipl_scan::log::error(format_args!("{e:#}"));
             ExitCode::from(2)
         }
     }

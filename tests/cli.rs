@@ -934,3 +934,75 @@ fn fail_on_conditions_exit_3_and_say_which_held() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("needs --profile"));
 }
+
+#[test]
+fn log_format_json_writes_one_event_a_line_on_stderr() {
+    let share = tempfile::tempdir().unwrap();
+    std::fs::write(share.path().join("ok.txt"), "客户 13812345678\n").unwrap();
+    // Named as a spreadsheet, not one: unreadable, with its reason.
+    std::fs::write(share.path().join("bad.xlsx"), b"PK\x03\x04not a zip").unwrap();
+    let (o, inv, _out) = scan(
+        &[share.path()],
+        &["--log-format", "json", "--fail-on", "incomplete"],
+    );
+    assert_eq!(o.status.code(), Some(3));
+    let stderr = String::from_utf8(o.stderr).unwrap();
+    let events: Vec<Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let named = |name: &str| -> Vec<&Value> {
+        events
+            .iter()
+            .filter(|e| e["fields"]["event"] == name)
+            .collect()
+    };
+    assert_eq!(named("scan.started").len(), 1, "{stderr}");
+    let files = named("file");
+    assert_eq!(files.len(), 1, "{stderr}");
+    assert_eq!(files[0]["level"], "WARN");
+    assert!(
+        files[0]["fields"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("bad.xlsx")
+    );
+    assert_eq!(files[0]["fields"]["status"], "unreadable");
+    assert!(
+        files[0]["fields"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("xlsx"),
+        "{stderr}"
+    );
+    let done = named("scan.finished");
+    assert_eq!(done.len(), 1, "{stderr}");
+    let f = &done[0]["fields"];
+    assert_eq!(f["complete"], false);
+    assert_eq!(f["files_unreadable"], 1);
+    assert_eq!(f["people"], inv["totals"]["people"]["people"]);
+    assert_eq!(f["people"], 1);
+    assert!(named("note").iter().any(|e| {
+        e["fields"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--fail-on incomplete")
+    }));
+    // The value itself is in no event.
+    assert!(!stderr.contains("13812345678"), "{stderr}");
+    // The text form for the same scan: lines for people, no JSON.
+    let (o, _, _out) = scan(&[share.path()], &["--quiet"]);
+    let stderr = String::from_utf8(o.stderr).unwrap();
+    assert!(!stderr.contains("\"level\""), "{stderr}");
+    // An error that ends the run is an event too (exit 2).
+    let o = run(&["--log-format", "json", "scan", "/nonexistent/root", "-q"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e: Value = serde_json::from_slice(o.stderr.trim_ascii_end()).unwrap();
+    assert_eq!(e["level"], "ERROR");
+    assert!(
+        e["fields"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("/nonexistent/root")
+    );
+}

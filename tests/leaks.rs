@@ -159,6 +159,11 @@ fn no_output_holds_a_raw_value_of_the_corpus() {
             date,
             "--shard",
             "1/2",
+            // Structured logs and the sources stream are outputs too.
+            "--log-format",
+            "json",
+            "--sources",
+            "jsonl",
         ],
         &[0, 3],
     );

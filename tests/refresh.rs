@@ -658,10 +658,8 @@ fn sources_in_a_stream_read_as_sources_inline() {
     assert!(!validator.is_valid(&both));
     // Same sources, same figures.
     let mut inline_inv = read_inv(&inline);
-    for v in [&mut inline_inv] {
-        v["scan"]["started_at"] = Value::Null;
-        v["scan"]["finished_at"] = Value::Null;
-    }
+    inline_inv["scan"]["started_at"] = Value::Null;
+    inline_inv["scan"]["finished_at"] = Value::Null;
     let mut a = assembled.clone();
     a["scan"]["started_at"] = Value::Null;
     a["scan"]["finished_at"] = Value::Null;

@@ -52,6 +52,17 @@ pub mod verify;
 pub struct Args {
     #[command(subcommand)]
     pub command: Command,
+    /// Standard error as lines for people (`text`: warnings and errors) or as JSON Lines events
+    /// for schedulers and log collectors (`json`: start, files not fully read, warnings,
+    /// errors and the result, with their fields).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "FORMAT",
+        default_value = "text"
+    )]
+    pub log_format: crate::log::LogFormat,
 }
 
 // Parsed once per run: the size of its largest variant (scan's flags) costs nothing.
@@ -90,6 +101,7 @@ pub enum Command {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    crate::log::init(args.log_format, false);
     match args.command {
         Command::Scan(a) => scan::run(a),
         Command::Detectors { command } => detectors::run(command),

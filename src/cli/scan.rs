@@ -328,12 +328,12 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
             match crate::state::State::open(p, &settings, a.verify_content) {
                 Ok(st) => {
                     if let Some(why) = st.invalidated() {
-                        eprintln!("pipl-scan: --state {}: {why}", p.display());
+                        crate::log::note(format_args!("--state {}: {why}", p.display()));
                     }
                     Some(st)
                 }
                 Err(e @ crate::state::StateError::Locked { .. }) => {
-                    eprintln!("pipl-scan: error: {e}");
+                    crate::log::error(&e);
                     return Ok(ExitCode::from(crate::state::EXIT_LOCKED));
                 }
                 Err(e) => return Err(e.into()),
@@ -341,12 +341,21 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
         }
         None => None,
     };
+    tracing::info!(
+        event = "scan.started",
+        roots = %cfg.walk.roots.iter().map(|r| r.display().to_string()).collect::<Vec<_>>().join(", "),
+        output = %a.output.display(),
+        threads = rayon::current_num_threads(),
+        shard = a.shard.map(|s| s.to_string()),
+        state = a.state.as_ref().map(|p| p.display().to_string()),
+        "scan started"
+    );
     let (mut inv, links, state_run) = crate::scan::scan_incremental(&cfg, &set, state.as_mut())?;
     if let Some(e) = state_run.as_ref().and_then(|r| r.write_error.as_ref()) {
-        eprintln!(
-            "pipl-scan: warning: the state could not be fully written ({e}); the inventory is \
-             complete, the next run reads the files whose results were not stored"
-        );
+        crate::log::warn(format_args!(
+            "the state could not be fully written ({e}); the inventory is complete, the next \
+             run reads the files whose results were not stored"
+        ));
     }
     let signal = STOP.load(Ordering::SeqCst);
     if signal != 0 {
@@ -387,7 +396,7 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
             if a.exact {
                 anyhow::bail!("--exact: {why}");
             }
-            eprintln!("pipl-scan: warning: {why}");
+            crate::log::warn(why);
         }
     }
     // A signal while the people graph was written (it can take a while): nothing is kept.
@@ -421,6 +430,9 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
         }
     }
     let failed = !inv.scan.complete;
+    if crate::log::is_json() {
+        log_scan(&inv, &path, state_run.as_ref());
+    }
     if !a.quiet {
         match a.summary {
             SummaryFormat::Text => {
@@ -441,7 +453,10 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
                 writeln!(out)?;
             }
         }
-        print_errors(&inv, &set);
+        // In JSON, each is an event of its own (above).
+        if !crate::log::is_json() {
+            print_errors(&inv, &set);
+        }
     }
     // The lock is released here, before an assessment that may take a while.
     drop(state);
@@ -456,10 +471,10 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
     )?;
     let met = failed_on(&a.fail_on, &inv, assessed);
     if !met.is_empty() && !a.quiet {
-        eprintln!(
-            "pipl-scan: --fail-on {}: exit {EXIT_FAIL_ON}",
+        crate::log::note(format_args!(
+            "--fail-on {}: exit {EXIT_FAIL_ON}",
             met.join(", ")
-        );
+        ));
     }
     Ok(if a.strict && failed {
         ExitCode::from(1)
@@ -552,6 +567,66 @@ fn failed_on(
 }
 
 /// The summary as one JSON object (`--summary json`): what the text summary says, for scripts.
+/// `--log-format json`: an event per file not fully read and per walk error (what the text
+/// summary lists the first few of), then the result.
+fn log_scan(inv: &Inventory, path: &Path, state: Option<&crate::state::Summary>) {
+    for src in inv
+        .sources
+        .iter()
+        .filter(|s| s.status != crate::inventory::Status::Scanned)
+    {
+        let status = serde_json::to_value(src.status).unwrap_or_default();
+        tracing::warn!(
+            event = "file",
+            path = %src.path,
+            format = %src.format,
+            status = %status.as_str().unwrap_or(""),
+            reason = src.reason.as_deref().unwrap_or(""),
+            "{} {}",
+            status.as_str().unwrap_or(""),
+            src.path
+        );
+    }
+    let listed: std::collections::HashSet<&str> = inv
+        .sources
+        .iter()
+        .filter(|s| s.status != crate::inventory::Status::Scanned)
+        .map(|s| s.path.as_str())
+        .collect();
+    for e in inv
+        .scan
+        .errors
+        .iter()
+        .filter(|e| !listed.contains(e.path.as_str()))
+    {
+        tracing::warn!(event = "walk", path = %e.path, error = %e.error, "walk error");
+    }
+    let s = &inv.scan;
+    let t = &inv.totals;
+    tracing::info!(
+        event = "scan.finished",
+        inventory = %path.display(),
+        complete = s.complete,
+        files_scanned = s.files_scanned,
+        files_partial = s.files_partial,
+        files_skipped = s.files_skipped,
+        files_unreadable = s.files_unreadable,
+        walk_errors = s.errors.len(),
+        bytes_scanned = s.bytes_scanned,
+        records = t.records,
+        people = t.people.as_ref().map(|p| p.people),
+        sensitive_people = t.people.as_ref().map(|p| p.sensitive),
+        subjects = t.subjects.estimate,
+        sensitive_subjects = t.sensitive_subjects.estimate,
+        state_unchanged = state.map(|r| r.reused),
+        state_read = state.map(|r| r.read),
+        state_dropped = state.map(|r| r.dropped),
+        started_at = %s.started_at,
+        finished_at = %s.finished_at,
+        "scan finished"
+    );
+}
+
 fn summary_json(inv: &Inventory, path: &Path) -> serde_json::Value {
     let s = &inv.scan;
     let t = &inv.totals;
