@@ -167,6 +167,15 @@ pub fn read(dir: &Path, r: &SourcesRef) -> Result<Vec<SourceEntry>> {
     Ok(out)
 }
 
+/// An inventory without its `sources` array, in [`Inventory`]'s field order.
+#[derive(Serialize)]
+struct Compact<'a> {
+    schema: &'a str,
+    tool: &'a crate::inventory::Tool,
+    scan: &'a crate::inventory::ScanInfo,
+    totals: &'a crate::inventory::Totals,
+}
+
 /// Writes `inv` as `inventory.json` in `dir` with its sources in the given form; a sources
 /// file of an earlier run is removed when the sources are inline (it would not describe this
 /// inventory). Sets `inv.scan.sources` to what was written. The sources file is written first,
@@ -196,11 +205,13 @@ pub fn write_inventory(dir: &Path, inv: &mut Inventory, form: SourcesForm) -> Re
             inv.scan.sources = Some(write(&sources_path, &inv.sources)?);
             // The compact document: everything but the sources, which stay in memory for the
             // summary and an assessment that follows.
-            let mut doc = serde_json::to_value(&*inv)?;
-            if let Some(o) = doc.as_object_mut() {
-                o.remove("sources");
-            }
-            if let Err(e) = crate::report::write_atomic(&path, &serde_json::to_vec_pretty(&doc)?) {
+            let doc = serde_json::to_vec_pretty(&Compact {
+                schema: &inv.schema,
+                tool: &inv.tool,
+                scan: &inv.scan,
+                totals: &inv.totals,
+            })?;
+            if let Err(e) = crate::report::write_atomic(&path, &doc) {
                 let _ = std::fs::remove_file(&sources_path);
                 inv.scan.sources = None;
                 return Err(e);
