@@ -7,6 +7,7 @@
 
 use rayon::prelude::*;
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -587,6 +588,28 @@ pub struct Totals {
     pub unidentified_records: u64,
     pub records: u64,
     pub categories: Vec<CategoryEntry>,
+    /// Sensitive image category (`identity-document-image`, `face-image`,
+    /// `fingerprint-image`) → image files whose path names it ([`SourceEntry::sensitive_image`]).
+    /// Sensitive PI under both standards whose people are not counted: no figure of people
+    /// includes them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sensitive_images_by_category: BTreeMap<String, u64>,
+}
+
+impl Totals {
+    /// Image files of identity documents, faces and fingerprints, all categories.
+    pub fn sensitive_images(&self) -> u64 {
+        self.sensitive_images_by_category.values().sum()
+    }
+}
+
+/// Counts [`SourceEntry::sensitive_image`] per category.
+pub fn sensitive_images_by_category(sources: &[SourceEntry]) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for c in sources.iter().filter_map(|s| s.sensitive_image.as_ref()) {
+        *out.entry(c.clone()).or_insert(0) += 1;
+    }
+    out
 }
 
 /// The people figures of a set of records, exact (see [`crate::link`]).
@@ -709,6 +732,10 @@ pub struct SourceEntry {
     /// Problems that did not stop the source (tables: decoding, damaged columns…).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// An image whose path names an identity document, a face or a fingerprint: its category
+    /// (see [`crate::read::document::image::CATEGORIES`]). Its people are unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitive_image: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -1008,6 +1035,10 @@ pub fn build_linked(
         if !graph.is_empty() {
             graphs.push((f.path.clone(), graph));
         }
+        let sensitive_image = (f.format == "image")
+            .then(|| crate::read::document::image::category_of(Path::new(&f.path)))
+            .flatten()
+            .map(|(c, _)| c.id.to_string());
         let entry = SourceEntry {
             path: f.path,
             format: f.format,
@@ -1027,6 +1058,7 @@ pub fn build_linked(
             categories: category_entries(set, chosen, &dets, false),
             fields: field_entries(set, &meta.classify, &f.acc),
             warnings: f.acc.warnings.clone(),
+            sensitive_image,
         };
         total.merge(f.acc);
         sources.push(entry);
@@ -1111,6 +1143,7 @@ pub fn build_linked(
             unidentified_records: total.unidentified_records,
             records: total.records,
             categories: category_entries(set, chosen, &total_dets, true),
+            sensitive_images_by_category: sensitive_images_by_category(&sources),
         },
         sources,
     };

@@ -280,6 +280,7 @@ pub fn merge(inputs: &[Input]) -> Result<Merged> {
             unidentified_records: totals.iter().map(|t| t.unidentified_records).sum(),
             records: totals.iter().map(|t| t.records).sum(),
             categories,
+            sensitive_images_by_category: crate::inventory::sensitive_images_by_category(&sources),
         },
         sources,
         graph: None,

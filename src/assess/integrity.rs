@@ -379,6 +379,17 @@ pub fn check(inv: &Inventory, path: &Path) -> Vec<Mismatch> {
         }
     }
 
+    // Images of identity documents, faces and fingerprints: the totals count the sources'.
+    let images = crate::inventory::sensitive_images_by_category(&inv.sources);
+    if images != t.sensitive_images_by_category {
+        k.fail(
+            "totals.sensitive_images_by_category",
+            format!(
+                "says {:?} but the sources name {:?}",
+                t.sensitive_images_by_category, images
+            ),
+        );
+    }
     // The sources file against its hash and count (read with the inventory, which checks
     // both; checked again here because the file may have changed since).
     if let Some(r) = &inv.scan.sources {

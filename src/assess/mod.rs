@@ -364,6 +364,26 @@ pub fn assess(
         ));
     }
 
+    let images = inv.totals.sensitive_images();
+    if images > 0 {
+        let list = inv
+            .totals
+            .sensitive_images_by_category
+            .iter()
+            .map(|(c, n)| format!("{n} {c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        notes.push(Note::new(
+            "sensitive-images-uncounted",
+            format!(
+                "{images} image files picture identity documents, faces or fingerprints ({list}; told by their names and folders): sensitive personal information under both standards whose people are not counted, so no figure of people includes them. Count the people they show (or scan with --ocr to read their text) before relying on a figure below a sensitive-PI threshold."
+            ),
+            format!(
+                "有 {images} 个图片文件为身份证件、人脸或指纹图像（{list}；依文件名和目录判断）：在两项标准下均属敏感个人信息，但其人数未被计数，任何人数均不包含它们。在依赖低于敏感个人信息门槛的数量之前，请清点这些图像所涉及的人数（或使用 --ocr 读取其文字）。"
+            ),
+        ));
+    }
+
     let mut excluded_entries = Vec::new();
     if let Some(l) = ledger {
         for e in l.entries(years.clone(), None)? {

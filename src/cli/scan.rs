@@ -649,6 +649,7 @@ fn summary_json(inv: &Inventory, path: &Path) -> serde_json::Value {
         "subjects": count(&t.subjects),
         "sensitive_subjects": count(&t.sensitive_subjects),
         "minor_subjects": count(&t.minor_subjects),
+        "sensitive_images_by_category": t.sensitive_images_by_category,
         "categories": t.categories.iter().map(|c| serde_json::json!({
             "detector": c.detector,
             "matches": c.matches,
@@ -723,6 +724,18 @@ fn print_summary(inv: &Inventory, path: &Path) {
         "  records: {}, unidentified records with PI: {}",
         t.records, t.unidentified_records
     );
+    if t.sensitive_images() > 0 {
+        let list = t
+            .sensitive_images_by_category
+            .iter()
+            .map(|(c, n)| format!("{n} {c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(
+            out,
+            "  sensitive images:    {list}  (people not counted: in no figure above)"
+        );
+    }
     let mut cats: Vec<_> = t.categories.iter().collect();
     cats.sort_by_key(|c| std::cmp::Reverse(c.matches));
     if !cats.is_empty() {
