@@ -677,6 +677,104 @@ fn a_parquet_bomb_is_refused_before_its_pages_are_read() {
     assert!(reason.contains("possible decompression bomb"), "{reason}");
 }
 
+/// Rewrites the uncompressed size a Parquet page header declares (Thrift compact protocol:
+/// field 1, the page type, then field 2, the uncompressed size, a zigzag varint) at `at`,
+/// keeping its length in bytes (4 here) so that nothing else in the file moves.
+fn patch_page_size(bytes: &mut [u8], at: usize, size: i32) {
+    assert_eq!(bytes[at], 0x15, "field 1 (i32) at {at}");
+    assert_eq!(bytes[at + 2], 0x15, "field 2 (i32) at {}", at + 2);
+    let start = at + 3;
+    let len = 1 + bytes[start..]
+        .iter()
+        .take_while(|&&b| b & 0x80 != 0)
+        .count();
+    assert_eq!(len, 4, "a 4-byte varint to patch");
+    let mut z = ((size << 1) ^ (size >> 31)) as u32;
+    for (k, b) in bytes[start..start + 4].iter_mut().enumerate() {
+        *b = (z & 0x7f) as u8 | if k < 3 { 0x80 } else { 0 };
+        z >>= 7;
+    }
+    assert_eq!(z, 0, "{size} does not fit 4 bytes");
+}
+
+/// A page header that declares far more than its column chunk does (the footer's sizes pass)
+/// is caught before the parquet crate allocates what it says: the file is `unreadable` with the
+/// page, its offset and the "possible decompression bomb" error, for a data page and for a
+/// dictionary page alike, and the scan goes on with the next file.
+#[test]
+fn a_page_header_declaring_a_bomb_is_refused_before_the_page_is_read() {
+    use arrow_array::{ArrayRef, RecordBatch, StringArray};
+    use parquet::arrow::ArrowWriter;
+    use parquet::basic::{Compression, ZstdLevel};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("share");
+    std::fs::create_dir(&t).unwrap();
+    // About 1.5 MiB uncompressed in one page (so the size is a 4-byte varint), a few KiB on
+    // disk. Distinct values, so that with dictionaries on they are one dictionary page.
+    let values: Vec<String> = (0..24_000)
+        .map(|i| format!("customer {i:08} mobile 13812345678 note {}", "x".repeat(20)))
+        .collect();
+    for (name, dictionary) in [("data-page.parquet", false), ("dict-page.parquet", true)] {
+        let col: ArrayRef = std::sync::Arc::new(StringArray::from(values.clone()));
+        let batch = RecordBatch::try_from_iter([("note", col)]).unwrap();
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap()))
+            .set_dictionary_enabled(dictionary)
+            .set_dictionary_page_size_limit(16 << 20)
+            .set_data_page_size_limit(16 << 20)
+            .set_data_page_row_count_limit(1 << 20)
+            .set_write_batch_size(1 << 20)
+            .build();
+        let mut buf = Vec::new();
+        let mut w = ArrowWriter::try_new(&mut buf, batch.schema(), Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let meta = SerializedFileReader::new(bytes::Bytes::from(buf.clone()))
+            .unwrap()
+            .metadata()
+            .row_group(0)
+            .column(0)
+            .clone();
+        let at = if dictionary {
+            meta.dictionary_page_offset().expect("a dictionary page")
+        } else {
+            assert_eq!(meta.dictionary_page_offset(), None);
+            meta.data_page_offset()
+        } as usize;
+        // 127 MiB: past the 64 MiB a file this small may decompress to.
+        patch_page_size(&mut buf, at, 127 << 20);
+        let p = t.join(name);
+        std::fs::write(&p, &buf).unwrap();
+        let r = read_listed(&p, buf.len() as u64);
+        assert_eq!(r[0].status, Status::Unreadable, "{r:?}");
+        let reason = r[0].reason.as_deref().unwrap();
+        let what = if dictionary {
+            "dictionary page"
+        } else {
+            "page"
+        };
+        assert!(
+            reason.contains(&format!(
+                "row group 0, column `note`: decompression limit reached: the {what} at offset \
+                 {at} declares 133169152 bytes uncompressed"
+            )) && reason.contains("possible decompression bomb"),
+            "{reason}"
+        );
+    }
+    std::fs::write(t.join("after.txt"), "手机 13812345678\n").unwrap();
+    let out = dir.path().join("out");
+    let o = scan(&[s(&t), "-o", s(&out), "-q"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let inv = inventory(&out);
+    for name in ["data-page.parquet", "dict-page.parquet"] {
+        let src = source(&inv, name);
+        assert_eq!(src["status"], "unreadable", "{src:#}");
+    }
+    assert_eq!(source(&inv, "after.txt")["status"], "scanned");
+}
+
 /// A scan being stopped (SIGINT, SIGTERM) does not finish the large file it is in: its readers
 /// skip their remaining chunks and the file is `partial`, saying why.
 #[test]
