@@ -343,7 +343,7 @@ fn check_pages<T: ChunkReader>(
     let limit = allowed.min(MAX_PAGE);
     let (mut at, mut total) = (start, 0u64);
     while at < end {
-        let Some(page) = reader.get_read(at).ok().and_then(|r| page_header(r)) else {
+        let Some(page) = reader.get_read(at).ok().and_then(page_header) else {
             break;
         };
         let what = if page.dictionary {
