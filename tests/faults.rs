@@ -612,6 +612,19 @@ fn a_scan_modifies_nothing_it_scans() {
         }
     }
     support::generate(&t.join("columnar"));
+    // A SQLite database of 4 MiB or more is not read into memory but opened by SQLite itself,
+    // which must also leave its access time alone.
+    let big = t.join("columnar/big.db");
+    let c = rusqlite::Connection::open(&big).unwrap();
+    c.execute_batch(
+        "CREATE TABLE people(name TEXT, mobile TEXT, note TEXT);
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40000)
+         INSERT INTO people SELECT 'p' || i, '138' || printf('%08d', i), hex(randomblob(50))
+         FROM n;",
+    )
+    .unwrap();
+    drop(c);
+    assert!(std::fs::metadata(&big).unwrap().len() >= 4 << 20);
     let hashed = hashes(&t);
     age_access_times(&t);
     let before = snapshot(&t, with_atime);
