@@ -440,8 +440,36 @@ fn a_full_disk_leaves_no_half_written_inventory() {
     assert!(!out.join("links.bin").exists());
 }
 
+/// Waits until process `pid` has installed its handlers for `signal` (Linux: the `SigCgt` mask
+/// of /proc/PID/status; elsewhere a fixed half second).
 #[cfg(unix)]
-fn stopped_by(signal: i32, code: i32, name: &str) {
+fn wait_for_handler(pid: u32, signal: i32) {
+    let started = std::time::Instant::now();
+    loop {
+        let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+            std::thread::sleep(Duration::from_millis(500));
+            return;
+        };
+        let caught = status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+            .unwrap_or(0);
+        if caught & (1 << (signal - 1)) != 0 {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the scan never installed its signal handlers"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// A scan stopped by `signal` exits with `code`, says so, and leaves no output: the key and the
+/// output folder it created are removed, a key that was there before is kept as it was.
+#[cfg(unix)]
+fn stopped_by(signal: i32, code: i32, name: &str, key_before: bool) {
     let dir = tempfile::tempdir().unwrap();
     let t = dir.path().join("share");
     std::fs::create_dir(&t).unwrap();
@@ -450,21 +478,19 @@ fn stopped_by(signal: i32, code: i32, name: &str) {
         std::fs::write(t.join(format!("f{i:03}.txt")), &body).unwrap();
     }
     let out = dir.path().join("out");
+    let key = out.join("sketch.key");
+    let old_key = key_before.then(|| {
+        std::fs::create_dir(&out).unwrap();
+        SketchKey::load_or_create(&key).unwrap();
+        std::fs::read(&key).unwrap()
+    });
     let child = Command::new(BIN)
         .args(["scan", s(&t), "-o", s(&out), "--threads", "1"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // The handlers are in place before the key is created; the scan starts right after.
-    let started = std::time::Instant::now();
-    while !out.join("sketch.key").exists() {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "scan never started"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_for_handler(child.id(), signal);
     // A moment for the walk to start (the test holds if the signal comes even before it).
     std::thread::sleep(Duration::from_millis(50));
     // SAFETY: kill on a child process this test spawned.
@@ -476,24 +502,36 @@ fn stopped_by(signal: i32, code: i32, name: &str) {
         stderr.contains(&format!("interrupted by {name}: stopped taking new files")),
         "{stderr}"
     );
-    assert!(stderr.contains("No inventory was written"), "{stderr}");
-    let left: Vec<String> = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    assert_eq!(left, ["sketch.key"], "only the key is left");
+    assert!(
+        stderr.contains(&format!(
+            "No inventory was written (nothing in {} was changed).",
+            out.display()
+        )),
+        "{stderr}"
+    );
+    match old_key {
+        Some(k) => {
+            let left: Vec<String> = std::fs::read_dir(&out)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            assert_eq!(left, ["sketch.key"], "only the old key is left");
+            assert_eq!(std::fs::read(&key).unwrap(), k, "the old key is unchanged");
+        }
+        None => assert!(!out.exists(), "the output folder this run created is gone"),
+    }
 }
 
 #[cfg(unix)]
 #[test]
 fn sigterm_stops_the_scan_cleanly_with_exit_143() {
-    stopped_by(libc::SIGTERM, 143, "SIGTERM");
+    stopped_by(libc::SIGTERM, 143, "SIGTERM", false);
 }
 
 #[cfg(unix)]
 #[test]
 fn sigint_stops_the_scan_cleanly_with_exit_130() {
-    stopped_by(libc::SIGINT, 130, "SIGINT");
+    stopped_by(libc::SIGINT, 130, "SIGINT", true);
 }
 
 /// What is compared before and after a scan: each entry's kind, contents, size, mode,
