@@ -340,6 +340,28 @@ fn the_summary_lists_the_first_errors_masked_on_stderr() {
     assert!(stderr.contains("138****5670"), "{stderr}");
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("7 unreadable"), "{stdout}");
+    // -q silences the summary, not the errors; a scan where every file was read prints nothing.
+    let o = scan(&[s(&t), "-o", s(&out), "-q"]);
+    assert!(o.status.success());
+    assert!(
+        o.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let quiet = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        quiet.contains("7 files or folders could not be read in full (the first 5"),
+        "{quiet}"
+    );
+    assert_eq!(quiet.matches("no footer magic").count(), 5, "{quiet}");
+    assert!(!quiet.contains("13812345670"), "raw phone in {quiet}");
+    for i in 0..7 {
+        std::fs::remove_file(t.join(format!("1381234567{i}.parquet"))).unwrap();
+    }
+    std::fs::write(t.join("fine.txt"), "手机 13812345678\n").unwrap();
+    let o = scan(&[s(&t), "-o", s(&out), "-q"]);
+    assert!(o.status.success());
+    assert!(o.stdout.is_empty() && o.stderr.is_empty(), "{o:?}");
 }
 
 #[cfg(unix)]

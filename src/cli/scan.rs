@@ -84,7 +84,8 @@ pub struct ScanArgs {
     /// downloaded.
     #[arg(long)]
     pub ocr: bool,
-    /// No progress bar and no summary.
+    /// No progress bar and no summary; files that could not be read in full are still
+    /// listed on stderr (the first 5), as errors are by any quiet tool.
     #[arg(short, long)]
     pub quiet: bool,
     /// Exit with code 1 when any file was skipped, partial or unreadable.
@@ -445,8 +446,10 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
                 writeln!(out)?;
             }
         }
-        print_errors(&inv, &set);
     }
+    // Errors are not output that -q silences (as grep -q and rg -q still report theirs): an
+    // unattended job's log shows what could not be read without opening the inventory.
+    print_errors(&inv, &set);
     // The lock is released here, before an assessment that may take a while.
     drop(state);
     // With --summary json the assessment's own lines would spoil stdout: quiet there.
