@@ -2,8 +2,8 @@
 //! limit, into the folder given (default `bombs`). Each is small on disk and declares or
 //! expands to gigabytes:
 //!
-//! - `zeros.zip`: one 4 GiB member of zeros, deflated (about 4 MiB);
-//! - `zeros.csv.gz`: 4 GiB of zeros, gzip (about 4 MiB);
+//! - `zeros.zip`: one 2 GiB member of zeros, deflated (about 2 MiB);
+//! - `zeros.csv.gz`: 2 GiB of zeros, gzip (about 2 MiB);
 //! - `huge-sheet.xlsx`: a workbook whose sheet XML is 2 GiB of rows (about 6 MiB);
 //! - `page-bomb.parquet`: a Parquet file whose data page header declares 2 GiB uncompressed
 //!   while its footer declares 130 MiB (the parquet crate allocates what a page header says);
@@ -36,7 +36,7 @@ fn main() -> std::io::Result<()> {
         .large_file(true);
     let mut z = zip::ZipWriter::new(std::fs::File::create(out.join("zeros.zip"))?);
     z.start_file("zeros.csv", deflated)?;
-    for _ in 0..4096 {
+    for _ in 0..2048 {
         z.write_all(&zeros)?;
     }
     z.finish()?;
@@ -45,7 +45,7 @@ fn main() -> std::io::Result<()> {
         std::fs::File::create(out.join("zeros.csv.gz"))?,
         flate2::Compression::default(),
     );
-    for _ in 0..4096 {
+    for _ in 0..2048 {
         gz.write_all(&zeros)?;
     }
     gz.finish()?;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Peak resident memory of pipl-scan under a 1 GiB address-space budget: one scan per file of the
 # shared third-party corpus, then one per decompression bomb (examples/gen_bombs.rs: a zip and a
-# gzip of 4 GiB of zeros, an xlsx whose sheet is 2 GiB of XML, Parquet files whose page header or
+# gzip of 2 GiB of zeros, an xlsx whose sheet is 2 GiB of XML, Parquet files whose page header or
 # footer declares more than the file may expand to). Each scan runs under
 # `prlimit --as=1GiB` and `/usr/bin/time -v`; the table (Markdown) gives the file, the exit code,
 # the statuses its inventory records and the peak RSS. A scan that cannot keep within the budget
@@ -11,7 +11,7 @@
 #
 # Environment: PIPL_SCAN (the binary; default target/release/pipl-scan), SHARED_CORPUS (default
 # ../shared/corpus), BUDGET (bytes; default 1 GiB). The bombs are written once to WORK_DIR/bombs
-# (about 20 MiB; generating them takes a minute).
+# (about 20 MiB; generating them takes a few minutes), or read from BOMBS when set.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin="${PIPL_SCAN:-$here/target/release/pipl-scan}"
@@ -22,7 +22,7 @@ mkdir -p "$work"
 [ -x "$bin" ] || { echo "memory-budget: no binary at $bin (cargo build --release)" >&2; exit 2; }
 command -v prlimit >/dev/null || { echo "memory-budget: prlimit (util-linux) is needed" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "memory-budget: GNU time (/usr/bin/time) is needed" >&2; exit 2; }
-bombs="$work/bombs"
+bombs="${BOMBS:-$work/bombs}"
 if [ ! -f "$bombs/page-bomb.parquet" ]; then
     (cd "$here" && cargo run --release -q --example gen_bombs -- "$bombs") >/dev/null || exit 2
 fi
@@ -49,8 +49,11 @@ for f in $files; do
     mib=$(( (${kib:-0} + 512) / 1024 ))
     statuses=$(grep -o '"status": "[a-z]*"' "$out/inventory.json" 2>/dev/null \
         | sed 's/.*: "//; s/"//' | sort | uniq -c | awk '{printf "%s%s %s", s, $1, $2; s=", "}')
-    name=${f#"$corpus"/}
-    name=${name#"$work"/}
+    case $f in
+        "$bombs"/*) name="bomb: ${f#"$bombs"/}" ;;
+        "$corpus"/*) name=${f#"$corpus"/} ;;
+        *) name=$f ;;
+    esac
     printf '| %s | %s | %s | %s | %s |\n' "$name" "$(wc -c <"$f")" "$rc" "${statuses:-none}" "$mib"
     [ "$mib" -gt "$max" ] && max=$mib
     [ "$rc" -ne 0 ] && over=$((over + 1))
