@@ -213,19 +213,29 @@ impl SketchKey {
     /// agree on one key: the one that loses the race reads the winner's file. A missing parent
     /// directory is an error, not created here.
     pub fn load_or_create(path: &Path) -> Result<Self, SketchError> {
+        Self::load_or_create_new(path).map(|(key, _)| key)
+    }
+
+    /// [`load_or_create`](Self::load_or_create), and whether this call created the file (a
+    /// scan stopped before it wrote anything removes a key it created).
+    pub fn load_or_create_new(path: &Path) -> Result<(Self, bool), SketchError> {
         match read_key_file(path) {
-            Ok(key) => Ok(key),
+            Ok(key) => Ok((key, false)),
             Err(ReadKeyError::NotFound) => match create_key_file(path) {
-                Ok(key) => Ok(key),
+                Ok(key) => Ok((key, true)),
                 // Another process created the file since we looked: use its key.
-                Err(CreateKeyError::Exists) => read_key_file(path).map_err(|error| match error {
-                    ReadKeyError::NotFound => SketchError::KeyFileIo {
-                        path: path.to_path_buf(),
-                        action: "read",
-                        message: "it disappeared while being created".to_string(),
-                    },
-                    ReadKeyError::Other(error) => error,
-                }),
+                Err(CreateKeyError::Exists) => {
+                    read_key_file(path)
+                        .map(|k| (k, false))
+                        .map_err(|error| match error {
+                            ReadKeyError::NotFound => SketchError::KeyFileIo {
+                                path: path.to_path_buf(),
+                                action: "read",
+                                message: "it disappeared while being created".to_string(),
+                            },
+                            ReadKeyError::Other(error) => error,
+                        })
+                }
                 Err(CreateKeyError::Other(error)) => Err(error),
             },
             Err(ReadKeyError::Other(error)) => Err(error),

@@ -340,6 +340,28 @@ fn the_summary_lists_the_first_errors_masked_on_stderr() {
     assert!(stderr.contains("138****5670"), "{stderr}");
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("7 unreadable"), "{stdout}");
+    // -q silences the summary, not the errors; a scan where every file was read prints nothing.
+    let o = scan(&[s(&t), "-o", s(&out), "-q"]);
+    assert!(o.status.success());
+    assert!(
+        o.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let quiet = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        quiet.contains("7 files or folders could not be read in full (the first 5"),
+        "{quiet}"
+    );
+    assert_eq!(quiet.matches("no footer magic").count(), 5, "{quiet}");
+    assert!(!quiet.contains("13812345670"), "raw phone in {quiet}");
+    for i in 0..7 {
+        std::fs::remove_file(t.join(format!("1381234567{i}.parquet"))).unwrap();
+    }
+    std::fs::write(t.join("fine.txt"), "手机 13812345678\n").unwrap();
+    let o = scan(&[s(&t), "-o", s(&out), "-q"]);
+    assert!(o.status.success());
+    assert!(o.stdout.is_empty() && o.stderr.is_empty(), "{o:?}");
 }
 
 #[cfg(unix)]
@@ -440,8 +462,36 @@ fn a_full_disk_leaves_no_half_written_inventory() {
     assert!(!out.join("links.bin").exists());
 }
 
+/// Waits until process `pid` has installed its handlers for `signal` (Linux: the `SigCgt` mask
+/// of /proc/PID/status; elsewhere a fixed half second).
 #[cfg(unix)]
-fn stopped_by(signal: i32, code: i32, name: &str) {
+fn wait_for_handler(pid: u32, signal: i32) {
+    let started = std::time::Instant::now();
+    loop {
+        let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+            std::thread::sleep(Duration::from_millis(500));
+            return;
+        };
+        let caught = status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+            .unwrap_or(0);
+        if caught & (1 << (signal - 1)) != 0 {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the scan never installed its signal handlers"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// A scan stopped by `signal` exits with `code`, says so, and leaves no output: the key and the
+/// output folder it created are removed, a key that was there before is kept as it was.
+#[cfg(unix)]
+fn stopped_by(signal: i32, code: i32, name: &str, key_before: bool) {
     let dir = tempfile::tempdir().unwrap();
     let t = dir.path().join("share");
     std::fs::create_dir(&t).unwrap();
@@ -450,21 +500,19 @@ fn stopped_by(signal: i32, code: i32, name: &str) {
         std::fs::write(t.join(format!("f{i:03}.txt")), &body).unwrap();
     }
     let out = dir.path().join("out");
+    let key = out.join("sketch.key");
+    let old_key = key_before.then(|| {
+        std::fs::create_dir(&out).unwrap();
+        SketchKey::load_or_create(&key).unwrap();
+        std::fs::read(&key).unwrap()
+    });
     let child = Command::new(BIN)
         .args(["scan", s(&t), "-o", s(&out), "--threads", "1"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // The handlers are in place before the key is created; the scan starts right after.
-    let started = std::time::Instant::now();
-    while !out.join("sketch.key").exists() {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "scan never started"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_for_handler(child.id(), signal);
     // A moment for the walk to start (the test holds if the signal comes even before it).
     std::thread::sleep(Duration::from_millis(50));
     // SAFETY: kill on a child process this test spawned.
@@ -476,24 +524,36 @@ fn stopped_by(signal: i32, code: i32, name: &str) {
         stderr.contains(&format!("interrupted by {name}: stopped taking new files")),
         "{stderr}"
     );
-    assert!(stderr.contains("No inventory was written"), "{stderr}");
-    let left: Vec<String> = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    assert_eq!(left, ["sketch.key"], "only the key is left");
+    assert!(
+        stderr.contains(&format!(
+            "No inventory was written (nothing in {} was changed).",
+            out.display()
+        )),
+        "{stderr}"
+    );
+    match old_key {
+        Some(k) => {
+            let left: Vec<String> = std::fs::read_dir(&out)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            assert_eq!(left, ["sketch.key"], "only the old key is left");
+            assert_eq!(std::fs::read(&key).unwrap(), k, "the old key is unchanged");
+        }
+        None => assert!(!out.exists(), "the output folder this run created is gone"),
+    }
 }
 
 #[cfg(unix)]
 #[test]
 fn sigterm_stops_the_scan_cleanly_with_exit_143() {
-    stopped_by(libc::SIGTERM, 143, "SIGTERM");
+    stopped_by(libc::SIGTERM, 143, "SIGTERM", false);
 }
 
 #[cfg(unix)]
 #[test]
 fn sigint_stops_the_scan_cleanly_with_exit_130() {
-    stopped_by(libc::SIGINT, 130, "SIGINT");
+    stopped_by(libc::SIGINT, 130, "SIGINT", true);
 }
 
 /// What is compared before and after a scan: each entry's kind, contents, size, mode,
@@ -612,6 +672,19 @@ fn a_scan_modifies_nothing_it_scans() {
         }
     }
     support::generate(&t.join("columnar"));
+    // A SQLite database of 4 MiB or more is not read into memory but opened by SQLite itself,
+    // which must also leave its access time alone.
+    let big = t.join("columnar/big.db");
+    let c = rusqlite::Connection::open(&big).unwrap();
+    c.execute_batch(
+        "CREATE TABLE people(name TEXT, mobile TEXT, note TEXT);
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40000)
+         INSERT INTO people SELECT 'p' || i, '138' || printf('%08d', i), hex(randomblob(50))
+         FROM n;",
+    )
+    .unwrap();
+    drop(c);
+    assert!(std::fs::metadata(&big).unwrap().len() >= 4 << 20);
     let hashed = hashes(&t);
     age_access_times(&t);
     let before = snapshot(&t, with_atime);
@@ -675,6 +748,104 @@ fn a_parquet_bomb_is_refused_before_its_pages_are_read() {
     let r = read_listed(&corpus, size);
     let reason = r[0].reason.as_deref().unwrap();
     assert!(reason.contains("possible decompression bomb"), "{reason}");
+}
+
+/// Rewrites the uncompressed size a Parquet page header declares (Thrift compact protocol:
+/// field 1, the page type, then field 2, the uncompressed size, a zigzag varint) at `at`,
+/// keeping its length in bytes (4 here) so that nothing else in the file moves.
+fn patch_page_size(bytes: &mut [u8], at: usize, size: i32) {
+    assert_eq!(bytes[at], 0x15, "field 1 (i32) at {at}");
+    assert_eq!(bytes[at + 2], 0x15, "field 2 (i32) at {}", at + 2);
+    let start = at + 3;
+    let len = 1 + bytes[start..]
+        .iter()
+        .take_while(|&&b| b & 0x80 != 0)
+        .count();
+    assert_eq!(len, 4, "a 4-byte varint to patch");
+    let mut z = ((size << 1) ^ (size >> 31)) as u32;
+    for (k, b) in bytes[start..start + 4].iter_mut().enumerate() {
+        *b = (z & 0x7f) as u8 | if k < 3 { 0x80 } else { 0 };
+        z >>= 7;
+    }
+    assert_eq!(z, 0, "{size} does not fit 4 bytes");
+}
+
+/// A page header that declares far more than its column chunk does (the footer's sizes pass)
+/// is caught before the parquet crate allocates what it says: the file is `unreadable` with the
+/// page, its offset and the "possible decompression bomb" error, for a data page and for a
+/// dictionary page alike, and the scan goes on with the next file.
+#[test]
+fn a_page_header_declaring_a_bomb_is_refused_before_the_page_is_read() {
+    use arrow_array::{ArrayRef, RecordBatch, StringArray};
+    use parquet::arrow::ArrowWriter;
+    use parquet::basic::{Compression, ZstdLevel};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("share");
+    std::fs::create_dir(&t).unwrap();
+    // About 1.5 MiB uncompressed in one page (so the size is a 4-byte varint), a few KiB on
+    // disk. Distinct values, so that with dictionaries on they are one dictionary page.
+    let values: Vec<String> = (0..24_000)
+        .map(|i| format!("customer {i:08} mobile 13812345678 note {}", "x".repeat(20)))
+        .collect();
+    for (name, dictionary) in [("data-page.parquet", false), ("dict-page.parquet", true)] {
+        let col: ArrayRef = std::sync::Arc::new(StringArray::from(values.clone()));
+        let batch = RecordBatch::try_from_iter([("note", col)]).unwrap();
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap()))
+            .set_dictionary_enabled(dictionary)
+            .set_dictionary_page_size_limit(16 << 20)
+            .set_data_page_size_limit(16 << 20)
+            .set_data_page_row_count_limit(1 << 20)
+            .set_write_batch_size(1 << 20)
+            .build();
+        let mut buf = Vec::new();
+        let mut w = ArrowWriter::try_new(&mut buf, batch.schema(), Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let meta = SerializedFileReader::new(bytes::Bytes::from(buf.clone()))
+            .unwrap()
+            .metadata()
+            .row_group(0)
+            .column(0)
+            .clone();
+        let at = if dictionary {
+            meta.dictionary_page_offset().expect("a dictionary page")
+        } else {
+            assert_eq!(meta.dictionary_page_offset(), None);
+            meta.data_page_offset()
+        } as usize;
+        // 127 MiB: past the 64 MiB a file this small may decompress to.
+        patch_page_size(&mut buf, at, 127 << 20);
+        let p = t.join(name);
+        std::fs::write(&p, &buf).unwrap();
+        let r = read_listed(&p, buf.len() as u64);
+        assert_eq!(r[0].status, Status::Unreadable, "{r:?}");
+        let reason = r[0].reason.as_deref().unwrap();
+        let what = if dictionary {
+            "dictionary page"
+        } else {
+            "page"
+        };
+        assert!(
+            reason.contains(&format!(
+                "row group 0, column `note`: decompression limit reached: the {what} at offset \
+                 {at} declares 133169152 bytes uncompressed"
+            )) && reason.contains("possible decompression bomb"),
+            "{reason}"
+        );
+    }
+    std::fs::write(t.join("after.txt"), "手机 13812345678\n").unwrap();
+    let out = dir.path().join("out");
+    let o = scan(&[s(&t), "-o", s(&out), "-q"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let inv = inventory(&out);
+    for name in ["data-page.parquet", "dict-page.parquet"] {
+        let src = source(&inv, name);
+        assert_eq!(src["status"], "unreadable", "{src:#}");
+    }
+    assert_eq!(source(&inv, "after.txt")["status"], "scanned");
 }
 
 /// A scan being stopped (SIGINT, SIGTERM) does not finish the large file it is in: its readers

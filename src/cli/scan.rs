@@ -89,7 +89,8 @@ pub struct ScanArgs {
     /// downloaded.
     #[arg(long)]
     pub ocr: bool,
-    /// No progress bar and no summary.
+    /// No progress bar and no summary; files that could not be read in full are still
+    /// listed on stderr (the first 5), as errors are by any quiet tool.
     #[arg(short, long)]
     pub quiet: bool,
     /// Exit with code 1 when any file was skipped, partial or unreadable.
@@ -272,6 +273,9 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
         }
     }
     catch_signals()?;
+    // What a stopped run removes again (see `interrupted`): the output folder and the key, when
+    // this run created them.
+    let output_created = !a.output.exists();
     std::fs::create_dir_all(&a.output)
         .with_context(|| format!("creating output folder {}", a.output.display()))?;
     // The output folder is never scanned by the run that writes it (an inventory, links.bin and
@@ -282,7 +286,13 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
         .key_file
         .clone()
         .unwrap_or_else(|| a.output.join("sketch.key"));
-    let key = SketchKey::load_or_create(&key_path)?;
+    let (key, key_created) = SketchKey::load_or_create_new(&key_path)?;
+    // A stopped scan leaves what it created only when --state kept results under that key.
+    let created = Created {
+        key: (key_created && a.state.is_none()).then(|| key_path.clone()),
+        key_for_state: (key_created && a.state.is_some()).then(|| key_path.clone()),
+        output: output_created.then(|| a.output.clone()),
+    };
     let cfg = ScanConfig {
         walk: WalkOptions {
             roots: a.roots.clone(),
@@ -359,7 +369,7 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
     }
     let signal = STOP.load(Ordering::SeqCst);
     if signal != 0 {
-        return Ok(interrupted(signal as i32, &inv, &a.output));
+        return Ok(interrupted(signal as i32, &inv, &a.output, &created));
     }
     inv.scan.options = Some(crate::inventory::ScanOptions {
         detectors: set.fingerprint(),
@@ -405,7 +415,7 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
         if inv.scan.links.is_some() {
             let _ = std::fs::remove_file(&links_path);
         }
-        return Ok(interrupted(signal as i32, &inv, &a.output));
+        return Ok(interrupted(signal as i32, &inv, &a.output, &created));
     }
     let path = a.output.join("inventory.json");
     let sig = crate::sign::sig_path(&path);
@@ -453,10 +463,12 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
                 writeln!(out)?;
             }
         }
-        // In JSON, each is an event of its own (above).
-        if !crate::log::is_json() {
-            print_errors(&inv, &set);
-        }
+    }
+    // Errors are not output that -q silences (as grep -q and rg -q still report theirs): an
+    // unattended job's log shows what could not be read without opening the inventory. In
+    // JSON, each is an event of its own (above).
+    if !crate::log::is_json() {
+        print_errors(&inv, &set);
     }
     // The lock is released here, before an assessment that may take a while.
     drop(state);
@@ -506,22 +518,53 @@ fn catch_signals() -> Result<()> {
     Ok(())
 }
 
-/// A scan stopped by `signal`: says on stderr what was read, writes nothing, exits with
-/// 128 + the signal's number (130 for SIGINT, 143 for SIGTERM), as a shell would report it.
-fn interrupted(signal: i32, inv: &Inventory, output: &Path) -> ExitCode {
+/// What a scan created before it read a file: the key file (when it was missing and no --state
+/// keeps results under it) and the output folder (when it was missing).
+struct Created {
+    key: Option<std::path::PathBuf>,
+    /// A key created by a run with --state: kept, as the state holds results under it.
+    key_for_state: Option<std::path::PathBuf>,
+    output: Option<std::path::PathBuf>,
+}
+
+/// A scan stopped by `signal`: says on stderr what was read, removes the key and the output
+/// folder if this run created them (nothing was written that needs them), and exits with 128 +
+/// the signal's number (130 for SIGINT, 143 for SIGTERM), as a shell would report it.
+fn interrupted(signal: i32, inv: &Inventory, output: &Path, created: &Created) -> ExitCode {
     let name = match signal {
         libc::SIGINT => "SIGINT".to_string(),
         libc::SIGTERM => "SIGTERM".to_string(),
         n => format!("signal {n}"),
     };
+    let mut kept = Vec::new();
+    if let Some(k) = &created.key
+        && let Err(e) = std::fs::remove_file(k)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        kept.push(format!("the key {} it created ({e})", k.display()));
+    }
+    if let Some(k) = &created.key_for_state {
+        kept.push(format!(
+            "the key {} it created, under which --state stored results",
+            k.display()
+        ));
+    }
+    // Only if empty: `remove_dir` refuses a folder with anything in it.
+    if let Some(o) = &created.output {
+        let _ = std::fs::remove_dir(o);
+    }
     let s = &inv.scan;
     eprintln!(
         "pipl-scan: interrupted by {name}: stopped taking new files; {} files ({} bytes) had \
-         been read, the rest were not. No inventory was written (nothing in {} was changed \
-         but sketch.key, if it was created).",
+         been read, the rest were not. No inventory was written (nothing in {} was changed{}).",
         s.files_scanned + s.files_partial,
         s.bytes_scanned,
-        output.display()
+        output.display(),
+        if kept.is_empty() {
+            String::new()
+        } else {
+            format!("; left: {}", kept.join(", "))
+        }
     );
     ExitCode::from((128 + signal).clamp(0, 255) as u8)
 }

@@ -184,7 +184,7 @@ where
     debug_assert_eq!(row_counts.len(), row_groups);
     // Row groups whose pages would decompress past the file's allowance are not read: a 4 KiB
     // file can declare gigabytes of brotli-compressed strings, which the reader would allocate.
-    let (within, bombs) = within_budget(meta.metadata(), &leaves, reader.len());
+    let (within, bombs) = within_budget(meta.metadata(), &leaves, &reader);
     let tasks: Vec<_> = parts(&row_counts, threads, min_part)
         .into_iter()
         .filter(|&(rg, _, _)| within.get(rg).copied().unwrap_or(false))
@@ -250,14 +250,14 @@ fn allowance(disk: u64) -> u64 {
 
 /// Which row groups may be read: in order, while the uncompressed sizes their projected column
 /// chunks declare (the footer's, checked before any page is read) stay within the file's
-/// [`allowance`]. The others get a "possible decompression bomb" error each. (A page header
-/// that declares more than its chunk does is not checked here: the parquet crate allocates what
-/// the header says, at most 2 GiB, as it is an `i32`.)
-fn within_budget(
+/// [`allowance`], and while every page header of those chunks declares a size the file can
+/// hold (see [`check_pages`]). The others get a "possible decompression bomb" error each.
+fn within_budget<T: ChunkReader>(
     meta: &parquet::file::metadata::ParquetMetaData,
     leaves: &[usize],
-    disk: u64,
+    reader: &T,
 ) -> (Vec<bool>, Vec<String>) {
+    let disk = reader.len();
     let allowed = allowance(disk);
     let mut used = 0u64;
     let mut errors = Vec::new();
@@ -266,26 +266,173 @@ fn within_budget(
         .iter()
         .enumerate()
         .map(|(rg, g)| {
-            let declared: u64 = leaves
+            let chunks: Vec<&ColumnChunkMetaData> = leaves
                 .iter()
                 .filter(|&&i| i < g.num_columns())
                 .map(|&i| g.column(i))
+                .collect();
+            let declared: u64 = chunks
+                .iter()
                 .map(|c| c.uncompressed_size().max(0) as u64)
                 .fold(0u64, u64::saturating_add);
-            let fits = used.saturating_add(declared) <= allowed;
-            if fits {
-                used += declared;
-            } else {
+            if used.saturating_add(declared) > allowed {
                 errors.push(format!(
                     "row group {rg}: decompression limit reached: its columns declare {declared} \
                      bytes uncompressed, past {allowed} bytes from a {disk}-byte file (possible \
                      decompression bomb); not read"
                 ));
+                return false;
             }
-            fits
+            // The pages can declare more than their chunk does: what they declare counts.
+            let mut pages = 0u64;
+            for c in &chunks {
+                match check_pages(reader, c, allowed) {
+                    Ok(n) => pages = pages.saturating_add(n),
+                    Err(e) => {
+                        errors.push(format!(
+                            "row group {rg}, column `{}`: {e}; not read",
+                            c.column_path().string()
+                        ));
+                        return false;
+                    }
+                }
+            }
+            let declared = declared.max(pages);
+            if used.saturating_add(declared) > allowed {
+                errors.push(format!(
+                    "row group {rg}: decompression limit reached: its pages declare {declared} \
+                     bytes uncompressed, past {allowed} bytes from a {disk}-byte file (possible \
+                     decompression bomb); not read"
+                ));
+                return false;
+            }
+            used += declared;
+            true
         })
         .collect();
     (ok, errors)
+}
+
+/// Largest page the reader may decompress, whatever the file's allowance: writers cut pages at
+/// about 1 MiB (parquet-mr, pyarrow and the parquet crate alike, dictionary pages included), so
+/// a page this large is a single value of this size or a lie; either way it is one allocation
+/// of that size, which the memory budget cannot take several of at once.
+const MAX_PAGE: u64 = 256 << 20;
+
+/// Largest page header read (its statistics can hold a column's min and max values).
+const MAX_PAGE_HEADER: usize = 16 << 20;
+
+/// Reads the page headers of column chunk `c` from `reader` and checks what each declares
+/// before the parquet crate allocates it: its compressed bytes must lie within the file (the
+/// crate allocates a buffer of the declared length before reading into it) and its
+/// uncompressed size within `allowed` and [`MAX_PAGE`] (the crate allocates that much to
+/// decompress into, up to 2 GiB per page). Returns the uncompressed bytes the pages declare in
+/// all. A header that cannot be parsed ends the walk without an error: the crate then reports
+/// the damage where it meets it, with the rows read before it.
+fn check_pages<T: ChunkReader>(
+    reader: &T,
+    c: &ColumnChunkMetaData,
+    allowed: u64,
+) -> Result<u64, String> {
+    let disk = reader.len();
+    let start = c.dictionary_page_offset().unwrap_or(c.data_page_offset());
+    let (Ok(start), Ok(len)) = (u64::try_from(start), u64::try_from(c.compressed_size())) else {
+        return Ok(0);
+    };
+    let end = start.saturating_add(len).min(disk);
+    let limit = allowed.min(MAX_PAGE);
+    let (mut at, mut total) = (start, 0u64);
+    while at < end {
+        let Some(page) = reader.get_read(at).ok().and_then(page_header) else {
+            break;
+        };
+        let what = if page.dictionary {
+            "dictionary page"
+        } else {
+            "page"
+        };
+        let data_end = at
+            .saturating_add(page.header_len)
+            .saturating_add(page.compressed);
+        if data_end > disk {
+            return Err(format!(
+                "the {what} at offset {at} declares {} bytes compressed, past the end of the \
+                 {disk}-byte file (truncated or corrupt)",
+                page.compressed
+            ));
+        }
+        if page.uncompressed > limit {
+            return Err(format!(
+                "decompression limit reached: the {what} at offset {at} declares {} bytes \
+                 uncompressed, past {limit} bytes for a page of a {disk}-byte file (possible \
+                 decompression bomb)",
+                page.uncompressed
+            ));
+        }
+        total = total.saturating_add(page.uncompressed);
+        at = data_end;
+    }
+    Ok(total)
+}
+
+/// What a page header declares.
+struct PageSizes {
+    dictionary: bool,
+    /// Bytes of the header itself, then of the page's data in the file and decompressed.
+    header_len: u64,
+    compressed: u64,
+    uncompressed: u64,
+}
+
+/// Reads the Parquet `PageHeader` struct (Thrift compact protocol) at the start of `r`: field 1
+/// is the page type (2 = dictionary page), 2 the uncompressed and 3 the compressed size; the
+/// others are skipped. `None` when it is not a well-formed header with all three.
+fn page_header(r: impl std::io::Read) -> Option<PageSizes> {
+    use thrift::protocol::{TCompactInputProtocol, TInputProtocol, TType};
+    let mut counted = Counted { inner: r, n: 0 };
+    let config = thrift::TConfiguration::builder()
+        .max_string_size(Some(MAX_PAGE_HEADER))
+        .max_container_size(Some(MAX_PAGE_HEADER))
+        .build()
+        .ok()?;
+    let mut p = TCompactInputProtocol::with_config(&mut counted, config);
+    let (mut kind, mut uncompressed, mut compressed) = (None, None, None);
+    p.read_struct_begin().ok()?;
+    loop {
+        let f = p.read_field_begin().ok()?;
+        if f.field_type == TType::Stop {
+            break;
+        }
+        match (f.id, f.field_type) {
+            (Some(1), TType::I32) => kind = Some(p.read_i32().ok()?),
+            (Some(2), TType::I32) => uncompressed = Some(p.read_i32().ok()?),
+            (Some(3), TType::I32) => compressed = Some(p.read_i32().ok()?),
+            (_, t) => p.skip(t).ok()?,
+        }
+        p.read_field_end().ok()?;
+    }
+    p.read_struct_end().ok()?;
+    drop(p);
+    Some(PageSizes {
+        dictionary: kind? == 2,
+        header_len: counted.n,
+        compressed: u64::try_from(compressed?).ok()?,
+        uncompressed: u64::try_from(uncompressed?).ok()?,
+    })
+}
+
+/// A reader that counts the bytes read through it (the length of a page header).
+struct Counted<R> {
+    inner: R,
+    n: u64,
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.n += n as u64;
+        Ok(n)
+    }
 }
 
 /// Checks the magic numbers at both ends, which the parquet crate reports only as a "corrupt

@@ -31,6 +31,7 @@ pub fn sniff(head: &[u8]) -> bool {
 
 /// Opens a database file read-only.
 pub fn open_path(path: &Path) -> Result<Connection, String> {
+    keep_access_times();
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     // Without a write-ahead log beside it the database is opened as immutable: SQLite then
     // takes no locks at all (a read-only connection still takes shared POSIX locks, which an
@@ -56,6 +57,61 @@ pub fn open_path(path: &Path) -> Result<Connection, String> {
             // have hidden anyway.
             open_immutable(path, flags).map_err(|_| format!("cannot open SQLite database: {first}"))
         }
+    }
+}
+
+/// Makes SQLite open the files it only reads with `O_NOATIME`, as [`super::open::open`] opens
+/// every other file a scan reads: a database opened by path (4 MiB or more, or with a
+/// write-ahead log) is opened by SQLite's own Unix VFS, which asks for no such flag, so each
+/// scan moved the database's access time. The VFS lets its `open` system call be replaced
+/// (`xSetSystemCall`, SQLite's documented way to do this); the replacement adds `O_NOATIME` to
+/// read-only opens and, as `open::open` does, opens without it where the kernel refuses it
+/// (`EPERM`: the file is not the caller's). Files opened for writing (the scan's own state and
+/// ledger databases) are opened as SQLite asks. Installed once, before the first database is
+/// opened by path; a no-op elsewhere than Linux.
+fn keep_access_times() {
+    #[cfg(target_os = "linux")]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            use rusqlite::ffi;
+            /// `open(2)` as SQLite's Unix VFS calls it, with `O_NOATIME` on read-only opens.
+            unsafe extern "C" fn open_noatime(
+                path: *const std::ffi::c_char,
+                flags: std::ffi::c_int,
+                mode: std::ffi::c_int,
+            ) -> std::ffi::c_int {
+                if flags & libc::O_ACCMODE == libc::O_RDONLY {
+                    // SAFETY: the arguments SQLite passed to its own `open`, unchanged but for
+                    // one flag.
+                    let fd = unsafe { libc::open(path, flags | libc::O_NOATIME, mode) };
+                    if fd >= 0
+                        || std::io::Error::last_os_error().raw_os_error() != Some(libc::EPERM)
+                    {
+                        return fd;
+                    }
+                }
+                // SAFETY: as above.
+                unsafe { libc::open(path, flags, mode) }
+            }
+            // SAFETY: `sqlite3_vfs_find(NULL)` returns the default VFS (the Unix one on Linux)
+            // or NULL, checked; `xSetSystemCall` is given a name it knows and a function with
+            // the signature of the call it replaces (`int open(const char*, int, int)`), cast
+            // to SQLite's generic `sqlite3_syscall_ptr` as SQLite itself does. It runs once,
+            // before this module opens a database by path.
+            unsafe {
+                let vfs = ffi::sqlite3_vfs_find(std::ptr::null());
+                if let Some(set) = vfs.as_ref().and_then(|v| v.xSetSystemCall) {
+                    let f: unsafe extern "C" fn(
+                        *const std::ffi::c_char,
+                        std::ffi::c_int,
+                        std::ffi::c_int,
+                    ) -> std::ffi::c_int = open_noatime;
+                    let generic: unsafe extern "C" fn() = std::mem::transmute(f);
+                    set(vfs, c"open".as_ptr(), Some(generic));
+                }
+            }
+        });
     }
 }
 
@@ -99,14 +155,21 @@ fn uri_escape(path: &Path) -> String {
 pub fn scan(conn: &Connection, ctx: &Ctx) -> (SourceAcc, Option<String>) {
     let mut rs = RecordScanner::new(ctx);
     let mut errors = Vec::new();
-    let tables: Result<Vec<String>, rusqlite::Error> = conn
+    // Names as bytes: a damaged or hostile schema can name a table with bytes that are not
+    // UTF-8, which `get::<String>` refuses for the whole query (every table then went unread).
+    let tables: Result<Vec<Vec<u8>>, rusqlite::Error> = conn
         .prepare(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
              ORDER BY name",
         )
         .and_then(|mut st| {
-            st.query_map([], |r| r.get::<_, String>(0))?
-                .collect::<Result<Vec<_>, _>>()
+            st.query_map([], |r| {
+                Ok(match r.get_ref(0)? {
+                    ValueRef::Text(b) | ValueRef::Blob(b) => b.to_vec(),
+                    _ => Vec::new(),
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()
         });
     let tables = match tables {
         Ok(t) => t,
@@ -118,7 +181,17 @@ pub fn scan(conn: &Connection, ctx: &Ctx) -> (SourceAcc, Option<String>) {
         }
     };
     for t in &tables {
-        if let Err(e) = scan_table(conn, t, &mut rs) {
+        let r = match std::str::from_utf8(t) {
+            Ok(t) => scan_table(conn, t, &mut rs),
+            // rusqlite takes SQL as `&str`, so a statement cannot name this table.
+            Err(_) => Err(format!(
+                "table `{}`: its name is not valid UTF-8 (bytes {}), so no statement can name \
+                 it; not read",
+                String::from_utf8_lossy(t),
+                hex::encode(t)
+            )),
+        };
+        if let Err(e) = r {
             errors.push(e);
         }
     }
@@ -198,5 +271,54 @@ fn column_names(conn: &Connection, table: &str, count: usize) -> Vec<String> {
     match names {
         Ok(n) if n.len() == count => n,
         _ => (1..=count).map(|i| format!("column {i}")).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::DetectorSet;
+    use crate::sketch::SketchKey;
+
+    /// A table whose name is not UTF-8 (the schema patched to `t\xFF\xFE`) is an error naming
+    /// it; the other tables are read (before, the whole schema query failed and nothing was).
+    #[test]
+    fn a_table_named_with_bytes_that_are_not_utf8_is_an_error_and_the_others_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE tZZ(phone TEXT); INSERT INTO tZZ VALUES ('13800138000');
+             CREATE TABLE u(phone TEXT);
+             INSERT INTO u VALUES ('13800138000'), ('13900139000');",
+        )
+        .unwrap();
+        drop(conn);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let mut patched = 0;
+        while let Some(at) = memchr::memmem::find(&bytes, b"tZZ") {
+            bytes[at + 1..at + 3].copy_from_slice(b"\xFF\xFE");
+            patched += 1;
+        }
+        assert!(patched >= 3, "name, tbl_name and the CREATE statement");
+        std::fs::write(&path, &bytes).unwrap();
+        let set = DetectorSet::load(None).unwrap();
+        let key = SketchKey::random();
+        let ctx = Ctx::new(
+            &set,
+            &key,
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+        );
+        for conn in [open_bytes(&bytes).unwrap(), open_path(&path).unwrap()] {
+            let (acc, err) = scan(&conn, &ctx);
+            assert_eq!(acc.records, 2, "table u is read");
+            assert!(acc.has_findings());
+            let err = err.expect("an error for the table");
+            assert_eq!(
+                err,
+                "table `t\u{FFFD}\u{FFFD}`: its name is not valid UTF-8 (bytes 74fffe), so no \
+                 statement can name it; not read"
+            );
+        }
     }
 }
