@@ -262,6 +262,34 @@ fn html_xml_and_rtf_are_told_apart_and_read_as_text() {
 }
 
 #[test]
+fn a_legacy_doc_and_an_rtf_are_read_with_their_traps_finding_nothing() {
+    with_ctx(|ctx, set| {
+        let dir = tempfile::tempdir().unwrap();
+        // Body 3 + table 4 + header 1; the MERGEFIELD code names no value.
+        let r = &read(&write(dir.path(), "简历.doc", &docgen::doc(3, 4)), ctx)[0];
+        assert_eq!(
+            (r.format.as_str(), r.status),
+            ("doc", Status::Scanned),
+            "{:?}",
+            r.reason
+        );
+        assert_eq!(found(&r.acc, set, "email"), (8, 8));
+        assert_eq!(found(&r.acc, set, "cn-mobile"), (8, 8));
+        // Renamed, it is still a Word file.
+        let r = &read(&write(dir.path(), "cv.bin", &docgen::doc(1, 1)), ctx)[0];
+        assert_eq!((r.format.as_str(), r.status), ("doc", Status::Scanned));
+        let r = &read(&write(dir.path(), "名单.rtf", &docgen::rtf(6)), ctx)[0];
+        assert_eq!((r.format.as_str(), r.status), ("rtf", Status::Scanned));
+        assert_eq!(
+            found(&r.acc, set, "email"),
+            (6, 6),
+            "the field code is no text"
+        );
+        assert_eq!(found(&r.acc, set, "cn-mobile"), (6, 6));
+    });
+}
+
+#[test]
 fn images_are_listed_and_identity_documents_named() {
     with_ctx(|ctx, _| {
         let dir = tempfile::tempdir().unwrap();

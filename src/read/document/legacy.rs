@@ -11,21 +11,23 @@
 //! `MERGEFIELD`…) are left out, their results kept; a paragraph mark is a new line, a table
 //! cell a tab and a row end a new line.
 //!
-//! Word 6.0/95 (`nFib` below 101…193) and Word 2.0 have no piece table when they were not
-//! fast-saved: their text is the 8-bit run `fcMin..fcMac` in the code page of the document's
-//! language; it is read, and the file is `partial` (the format keeps its subdocuments in the same
-//! run, so nothing is known to be missing, but no structure is checked). A fast-saved (complex)
-//! Word 6/95 file is `unreadable`, with that reason. An encrypted file (`fEncrypted`: RC4 or XOR
-//! obfuscation) has its unencrypted document properties read and is reported `encrypted`.
+//! Word 6.0/95 (`wIdent` 0xA5DC, `nFib` 101–105) and Word 2.0 (no OLE container: the file
+//! starts with its FIB, `wIdent` 0xA5DB) have no piece table when they were not fast-saved: their
+//! text is the 8-bit run `fcMin..fcMac` (body, footnotes and headers one after the other) in the
+//! code page of the document's language (`lid`: GBK for zh-CN, Big5 for zh-TW, Windows-1251 for
+//! Russian or Bulgarian…). It is read, and the file is `partial` with that said. A fast-saved
+//! (complex) Word 6/95 file has only its properties read and says why (`unreadable`, or
+//! `partial` when it has properties). An encrypted file (`fEncrypted`: RC4 or XOR obfuscation)
+//! has its unencrypted document properties read and is reported `encrypted`.
 //!
 //! PowerPoint 97–2003 ([MS-PPT]): the records of the `PowerPoint Document` stream are walked
 //! (containers entered, every length bounded by its parent), and the text atoms kept:
 //! `TextCharsAtom` (UTF-16LE), `TextBytesAtom` (8-bit) and `CString` (comments, their authors,
 //! slide and template names; comments sit in the data of programmable tags). Not read: the
 //! text of the masters (slide, notes and handout masters: template prompts, as pptx layouts are
-//! not read), the tags' names (`___PPT10`…), and a text seen before: a deck keeps each text in its
-//! slide list and its drawing, and the older copies of edited slides. An encrypted deck (`CryptSession10Container`
-//! record or `EncryptedSummary` stream) is reported `encrypted`.
+//! not read), the tags' names (`___PPT10`…), and a text seen before: a deck keeps each text in
+//! its slide list and its drawing, and the older copies of edited slides. An encrypted deck
+//! (`CryptSession10Container` record or `EncryptedSummary` stream) is reported `encrypted`.
 //!
 //! Both read the `SummaryInformation` and `DocumentSummaryInformation` property sets
 //! ([MS-OLEPS]: title, subject, author, keywords, comments, last saved by, company, manager), in
@@ -371,8 +373,8 @@ fn old_word(word: &[u8], version: &str, ex: &mut Extracted) -> Result<(), DocErr
     s.chars().for_each(|c| text.push(c));
     ex.lines(&text.out);
     ex.problem(format!(
-        "doc: {version} format (nFib {nfib}): its text run was read as {} text, without the \
-         structure of Word 97 (document properties and fields are not told apart)",
+        "doc: {version} format (nFib {nfib}): its single text run was read as {} text (body, \
+         footnotes, headers together), not through a Word 97 piece table",
         enc.name()
     ));
     Ok(())
