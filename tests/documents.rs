@@ -275,6 +275,12 @@ fn a_legacy_doc_and_an_rtf_are_read_with_their_traps_finding_nothing() {
         );
         assert_eq!(found(&r.acc, set, "email"), (8, 8));
         assert_eq!(found(&r.acc, set, "cn-mobile"), (8, 8));
+        // The table is a table: its header row names the fields.
+        assert!(
+            r.acc.fields.keys().any(|k| k == "table1!邮箱"),
+            "{:?}",
+            r.acc.fields.keys().collect::<Vec<_>>()
+        );
         // Renamed, it is still a Word file.
         let r = &read(&write(dir.path(), "cv.bin", &docgen::doc(1, 1)), ctx)[0];
         assert_eq!((r.format.as_str(), r.status), ("doc", Status::Scanned));
@@ -490,7 +496,14 @@ fn corpus_legacy_office_and_rtf_match_the_ground_truth() {
             Some("ppt") => legacy::read_ppt(&bytes),
             _ => rtf::read_rtf(&bytes),
         };
-        ex.unwrap_or_else(|e| panic!("{rel}: {}", e.message)).text
+        let ex = ex.unwrap_or_else(|e| panic!("{rel}: {}", e.message));
+        // Table rows as tab-separated lines after the text.
+        let mut t = ex.text;
+        for row in ex.tables.iter().flat_map(|t| &t.rows) {
+            t.push_str(&row.join("\t"));
+            t.push('\n');
+        }
+        t
     };
     // Chinese text: body, table, header and footer of a Word 97 file; Traditional Chinese in
     // the body and the properties; template names of a deck; GBK and Shift-JIS RTF escapes.

@@ -8,8 +8,9 @@
 //! `0Table`/`1Table` stream. Each piece is a run of UTF-16LE text, or of 8-bit "compressed"
 //! text (Windows-1252), in the `WordDocument` stream; they are read in order for all those
 //! characters. Field codes (between the field-begin and field-separator marks: `HYPERLINK`,
-//! `MERGEFIELD`…) are left out, their results kept; a paragraph mark is a new line, a table
-//! cell a tab and a row end a new line.
+//! `MERGEFIELD`…) are left out, their results kept; a paragraph mark is a new line; table cells
+//! (each ended by a cell mark, a row by one more) are the rows of a table, scanned under its
+//! header row as a docx table is.
 //!
 //! Word 6.0/95 (`wIdent` 0xA5DC, `nFib` 101–105) and Word 2.0 (no OLE container: the file
 //! starts with its FIB, `wIdent` 0xA5DB) have no piece table when they were not fast-saved: their
@@ -43,7 +44,7 @@ use std::path::Path;
 
 use encoding_rs::Encoding;
 
-use super::{DocError, Extracted, MAX_PART};
+use super::{DocError, Extracted, MAX_PART, Table};
 
 type Ole<'a> = cfb::CompoundFile<Cursor<&'a [u8]>>;
 
@@ -218,7 +219,7 @@ pub fn read_doc(bytes: &[u8]) -> Result<Extracted, DocError> {
             ));
         }
     }
-    ex.lines(&text.out);
+    text.finish(&mut ex);
     Ok(ex)
 }
 
@@ -371,7 +372,7 @@ fn old_word(word: &[u8], version: &str, ex: &mut Extracted) -> Result<(), DocErr
     let (s, _, _) = enc.decode(&run[..run.len().min(MAX_CHARS as usize)]);
     let mut text = WordText::default();
     s.chars().for_each(|c| text.push(c));
-    ex.lines(&text.out);
+    text.finish(ex);
     ex.problem(format!(
         "doc: {version} format (nFib {nfib}): its single text run was read as {} text (body, \
          footnotes, headers together), not through a Word 97 piece table",
@@ -401,10 +402,17 @@ fn lid_encoding(lid: u16) -> &'static Encoding {
     }
 }
 
-/// Word's text with its special characters: paragraph and cell marks, fields.
+/// Word's text with its special characters: paragraph marks end a line, fields keep their
+/// result and drop their code, and table cells (each ended by a cell mark, a row by a second
+/// one) become the rows of a [`Table`], so a table with a header row is scanned as records of
+/// named fields as in a docx.
 #[derive(Default)]
 struct WordText {
     out: String,
+    line: String,
+    cells: Vec<String>,
+    rows: Vec<Vec<String>>,
+    tables: Vec<Table>,
     /// Open fields: `true` while in the field's code (before its separator).
     fields: Vec<bool>,
     last_cell: bool,
@@ -429,17 +437,51 @@ impl WordText {
             }
             _ if self.fields.iter().any(|&code| code) => {}
             // A cell mark after a cell mark ends the row.
-            '\u{7}' if self.last_cell => self.out.push('\n'),
-            '\u{7}' => self.out.push('\t'),
-            '\r' | '\u{B}' | '\u{C}' | '\u{E}' => self.out.push('\n'),
-            '\t' => self.out.push('\t'),
-            '\u{1E}' | '\u{2011}' => self.out.push('-'),
-            '\u{A0}' => self.out.push(' '),
+            '\u{7}' if self.last_cell => {
+                let row = std::mem::take(&mut self.cells);
+                self.rows.push(row);
+            }
+            '\u{7}' => {
+                let cell = std::mem::take(&mut self.line);
+                self.cells.push(cell.trim().to_string());
+            }
+            '\r' | '\u{B}' | '\u{C}' | '\u{E}' => {
+                if self.cells.is_empty() {
+                    self.end_table();
+                    self.out.push_str(&self.line);
+                    self.out.push('\n');
+                    self.line.clear();
+                } else {
+                    // A paragraph inside a cell of the row being read.
+                    self.line.push(' ');
+                }
+            }
+            '\u{1E}' | '\u{2011}' => self.line.push('-'),
+            '\u{A0}' => self.line.push(' '),
             '\u{1F}' | '\u{AD}' => {}
-            c if (c as u32) < 0x20 => {}
-            c => self.out.push(c),
+            c if (c as u32) < 0x20 && c != '\t' => {}
+            c => self.line.push(c),
         }
         self.last_cell = cell && !self.last_cell;
+    }
+
+    fn end_table(&mut self) {
+        if !self.rows.is_empty() {
+            let rows = std::mem::take(&mut self.rows);
+            self.tables.push(Table { rows });
+        }
+    }
+
+    /// The text and the tables, into `ex`.
+    fn finish(mut self, ex: &mut Extracted) {
+        if !self.cells.is_empty() {
+            let row = std::mem::take(&mut self.cells);
+            self.rows.push(row);
+        }
+        self.end_table();
+        self.out.push_str(&self.line);
+        ex.tables.append(&mut self.tables);
+        ex.lines(&self.out);
     }
 }
 
@@ -778,7 +820,12 @@ mod tests {
         assert_eq!(ex.problem, None);
         assert_eq!(
             ex.text,
-            "author: 李娜\n张伟 13812345678\n链接\na\tb\nzhang@example.com\n",
+            "author: 李娜\n张伟 13812345678\n链接\nzhang@example.com\n",
+        );
+        assert_eq!(ex.tables.len(), 1);
+        assert_eq!(
+            ex.tables[0].rows,
+            vec![vec!["a".to_string(), "b".to_string()]]
         );
         assert!(!ex.text.contains("mailto"), "field codes are not text");
     }
@@ -820,7 +867,7 @@ mod tests {
         w[0x1C..0x20].copy_from_slice(&(0x40 + gbk.len() as u32).to_le_bytes());
         w.extend(gbk.iter());
         let ex = read_doc(&w).unwrap();
-        assert_eq!(ex.text, "王芳\t13900001111\n");
+        assert_eq!(ex.text, "王芳\t13900001111\n", "a tab stays a tab");
         assert!(ex.problem.unwrap().contains("Word 2.0 format"));
     }
 
