@@ -4,8 +4,9 @@
 //! font (its `\fcharset` in the font table: 134 is GBK, 136 Big5, 128 Shift-JIS, 204
 //! Windows-1251…, else the document's `\ansicpg`), decoded together so a double-byte character
 //! split over two escapes comes out whole, and `\uN` code units (surrogate pairs joined), each
-//! followed by `\ucN` fallback characters that are skipped. `\par`, `\line`, `\row`, `\sect` and
-//! `\page` end a line; `\tab` and `\cell` separate with a tab. Destinations that hold no text
+//! followed by `\ucN` fallback characters that are skipped. `\par`, `\line`, `\sect` and `\page` end
+//! a line; `\tab` is a tab; `\cell` and `\row` make the rows of a table, scanned under its
+//! header row as a docx table is. Destinations that hold no text
 //! are skipped: the font, colour, style, list and revision tables, pictures and objects, field
 //! instructions (`HYPERLINK "mailto:…"`: the field's result is kept) and every `\*` destination
 //! this reader does not know. The `\info` group is read as `label: value` lines (title, subject,
@@ -65,6 +66,11 @@ struct Rtf<'a> {
     /// Text of the body, and of the `\info` field being read.
     out: String,
     field: String,
+    /// Where the line being written starts in `out`; the cells of the table row being read,
+    /// and its rows.
+    line_start: usize,
+    cells: Vec<String>,
+    rows: Vec<Vec<String>>,
     ex: Extracted,
 }
 
@@ -94,10 +100,18 @@ pub fn read_rtf(bytes: &[u8]) -> Result<Extracted, DocError> {
         high_surrogate: None,
         out: String::new(),
         field: String::new(),
+        line_start: 0,
+        cells: Vec::new(),
+        rows: Vec::new(),
         ex: Extracted::default(),
     };
     r.run();
     r.flush();
+    if !r.cells.is_empty() {
+        let row = std::mem::take(&mut r.cells);
+        r.rows.push(row);
+    }
+    r.end_table();
     let out = std::mem::take(&mut r.out);
     r.ex.lines(&out);
     Ok(r.ex)
@@ -346,6 +360,17 @@ impl Rtf<'_> {
                         self.skip = self.cur.uc;
                     }
                 }
+                b"cell" if self.cur.dest == Dest::Text => self.cell(),
+                b"row" if self.cur.dest == Dest::Text => self.row(),
+                b"par" | b"line" | b"sect" | b"page" if self.cur.dest == Dest::Text => {
+                    if self.cells.is_empty() {
+                        self.end_table();
+                        self.text_char('\n');
+                    } else {
+                        // A paragraph inside a cell of the row being read.
+                        self.text_char(' ');
+                    }
+                }
                 b"par" | b"line" | b"row" | b"sect" | b"page" | b"nestrow" => self.text_char('\n'),
                 b"tab" | b"cell" | b"nestcell" => self.text_char('\t'),
                 b"emdash" => self.text_char('\u{2014}'),
@@ -457,6 +482,34 @@ impl Rtf<'_> {
         }
     }
 
+    /// `\cell`: the text since the line started is a cell of the row.
+    fn cell(&mut self) {
+        self.skip = 0;
+        self.flush();
+        let cell = self.out[self.line_start..].trim().to_string();
+        self.out.truncate(self.line_start);
+        self.cells.push(cell);
+    }
+
+    /// `\row`: the row's cells are a row of the table being read.
+    fn row(&mut self) {
+        self.flush();
+        if self.out[self.line_start..].trim().is_empty() {
+            self.out.truncate(self.line_start);
+        } else {
+            self.cell();
+        }
+        let row = std::mem::take(&mut self.cells);
+        self.rows.push(row);
+    }
+
+    fn end_table(&mut self) {
+        if !self.rows.is_empty() {
+            let rows = std::mem::take(&mut self.rows);
+            self.ex.tables.push(super::Table { rows });
+        }
+    }
+
     fn push(&mut self, c: char) {
         if c.is_control() && c != '\n' && c != '\t' {
             return;
@@ -464,9 +517,12 @@ impl Rtf<'_> {
         match self.cur.dest {
             Dest::Text => {
                 self.out.push(c);
-                if self.out.len() > 1 << 20 && c == '\n' {
-                    let out = std::mem::take(&mut self.out);
-                    self.ex.lines(&out);
+                if c == '\n' {
+                    if self.out.len() > 1 << 20 {
+                        let out = std::mem::take(&mut self.out);
+                        self.ex.lines(&out);
+                    }
+                    self.line_start = self.out.len();
                 }
             }
             Dest::InfoField(_) => self.field.push(c),
@@ -509,7 +565,12 @@ mod tests {
         assert_eq!(ex.problem, None);
         assert_eq!(
             ex.text,
-            "title: Á Memo\nauthor: Jon Iles\nRené\tM\n张伟 13812345678\nАб\n张伟\u{8A32}😀\nlink\t3\nx y\n"
+            "title: Á Memo\nauthor: Jon Iles\nRené\tM\n张伟 13812345678\nАб\n张伟\u{8A32}😀\nx y\n"
+        );
+        assert_eq!(ex.tables.len(), 1);
+        assert_eq!(
+            ex.tables[0].rows,
+            vec![vec!["link".to_string(), "3".to_string()]]
         );
     }
 
