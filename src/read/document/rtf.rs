@@ -4,11 +4,11 @@
 //! font (its `\fcharset` in the font table: 134 is GBK, 136 Big5, 128 Shift-JIS, 204
 //! Windows-1251…, else the document's `\ansicpg`), decoded together so a double-byte character
 //! split over two escapes comes out whole, and `\uN` code units (surrogate pairs joined), each
-//! followed by `\ucN` fallback characters that are skipped. `\par`, `\line`, `\sect` and `\page` end
-//! a line; `\tab` is a tab; `\cell` and `\row` make the rows of a table, scanned under its
-//! header row as a docx table is. Destinations that hold no text
-//! are skipped: the font, colour, style, list and revision tables, pictures and objects, field
-//! instructions (`HYPERLINK "mailto:…"`: the field's result is kept) and every `\*` destination
+//! followed by `\ucN` fallback characters that are skipped. `\par`, `\line`, `\sect` and
+//! `\page` end a line; `\tab` is a tab; `\cell` and `\row` make the rows of a table, scanned
+//! under its header row as a docx table is. Destinations that hold no text are skipped: the
+//! font, colour, style, list and revision tables, pictures and objects, field instructions
+//! (`HYPERLINK "mailto:…"`: the field's result is kept) and every `\*` destination
 //! this reader does not know. The `\info` group is read as `label: value` lines (title, subject,
 //! author, operator, company, manager, keywords, comment), as a docx's properties are.
 //!
