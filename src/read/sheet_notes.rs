@@ -161,6 +161,7 @@ fn comments(xml: &[u8], sheet: &str, sc: &mut RecordScanner) -> Result<(), Strin
     let mut r = Reader::from_str(&xml);
     let mut in_author = false;
     let mut in_t = false;
+    let mut in_phonetic = false;
     let mut current: Option<(Option<usize>, String)> = None;
     let mut author = String::new();
     loop {
@@ -175,7 +176,8 @@ fn comments(xml: &[u8], sheet: &str, sc: &mut RecordScanner) -> Result<(), Strin
                     current = Some((id, String::new()));
                 }
                 // Phonetic runs (`rPh`) repeat the text in kana; `t` inside them is skipped.
-                "t" => in_t = true,
+                "t" => in_t = !in_phonetic,
+                "rPh" => in_phonetic = true,
                 _ => {}
             },
             Ok(Event::End(e)) => match e.local_name().as_ref() {
@@ -196,6 +198,7 @@ fn comments(xml: &[u8], sheet: &str, sc: &mut RecordScanner) -> Result<(), Strin
                     }
                 }
                 "t" => in_t = false,
+                "rPh" => in_phonetic = false,
                 _ => {}
             },
             Ok(Event::Text(t)) => {
@@ -394,7 +397,7 @@ mod tests {
             );
             put(
                 "xl/comments1.xml",
-                r#"<comments><authors><author>张伟</author></authors><commentList><comment ref="B2" authorId="0"><text><r><t>张伟:</t></r><r><t xml:space="preserve"> call 13812345678 &amp; check</t></r></text></comment></commentList></comments>"#,
+                r#"<comments><authors><author>张伟</author></authors><commentList><comment ref="B2" authorId="0"><text><r><t>张伟:</t></r><r><t xml:space="preserve"> call 13812345678 &amp; check</t></r><rPh sb="0" eb="1"><t>チョウ 13900002222</t></rPh></text></comment></commentList></comments>"#,
             );
             let filler = "<row/>".repeat(100_000);
             put(
