@@ -1,5 +1,5 @@
 //! Throughput of the document readers, end to end (sniff → unzip / parse → extract text →
-//! detect → sketch), on generated docx, pdf and eml files (tests/support/documents.rs):
+//! detect → sketch), on generated docx, pdf, eml, doc and rtf files (tests/support/documents.rs):
 //! MB/s of files on disk and files/s, one thread, best of 3.
 //!
 //! `cargo bench --bench documents` (add `-- --files N` to change the files per format).
@@ -39,7 +39,15 @@ fn main() {
     let docx = docgen::docx(20, 30);
     let pdf = docgen::pdf(5, 20);
     let eml = docgen::eml(40, Some(("名单.docx", &docx)));
-    let cases: [(&str, &[u8]); 3] = [("docx", &docx), ("pdf", &pdf), ("eml", &eml)];
+    let doc = docgen::doc(20, 30);
+    let rtf = docgen::rtf(50);
+    let cases: [(&str, &[u8]); 5] = [
+        ("docx", &docx),
+        ("pdf", &pdf),
+        ("eml", &eml),
+        ("doc", &doc),
+        ("rtf", &rtf),
+    ];
     for (ext, bytes) in cases {
         let paths: Vec<PathBuf> = (0..files)
             .map(|i| {

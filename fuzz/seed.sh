@@ -31,7 +31,7 @@ for f in $(each "$sc/spreadsheets" -name '*.xls'); do seed sheet 3 "$f"; seed an
 for f in $(each "$fx/tabular" "$sc/spreadsheets" -name '*.ods'); do seed sheet 4 "$f"; seed any 8 "$f"; done
 for f in $(each "$sc/parquet" -name '*.parquet'); do seed parquet - "$f"; seed any 9 "$f"; done
 for f in $(each "$sc/sql" -name '*.sql'); do seed sqldump 0 "$f"; seed sqldump 1 "$f"; seed any 10 "$f"; done
-for e in docx:0 pptx:1 odt:2 odp:3 pdf:4 eml:5 mbox:6 msg:7 rtf:10; do
+for e in docx:0 pptx:1 odt:2 odp:3 pdf:4 eml:5 mbox:6 msg:7 rtf:10 doc:11 ppt:12; do
     for f in $(each "$sc/documents" -name "*.${e%:*}"); do seed document "${e#*:}" "$f"; done
 done
 for f in $(each "$sc/documents" -name '*.docx' -size -64k); do seed any 16 "$f"; done

@@ -248,8 +248,50 @@ fn html_xml_and_rtf_are_told_apart_and_read_as_text() {
         assert_eq!((r.format.as_str(), r.status), ("xml", Status::Scanned));
         assert_eq!(found(&r.acc, set, "cn-mobile").0, 1);
         assert_eq!(found(&r.acc, set, "email").0, 1);
-        let r = &read(&write(dir.path(), "memo", b"{\\rtf1\\ansi hello}"), ctx)[0];
-        assert_eq!((r.format.as_str(), r.status), ("rtf", Status::Skipped));
+        // RTF: GBK bytes under a `\fcharset134` font; the field instruction is not text.
+        let rtf = b"{\\rtf1\\ansi{\\fonttbl{\\f0\\fcharset134 SimSun;}}\\f0\\'d5\\'c5\\'ce\\'b0 13812345678\\par \
+                    {\\field{\\*\\fldinst HYPERLINK mailto:x@huaxia-trading.cn}{\\fldrslt chen@huaxia-trading.cn}}}";
+        let r = &read(&write(dir.path(), "memo", rtf), ctx)[0];
+        assert_eq!((r.format.as_str(), r.status), ("rtf", Status::Scanned));
+        assert_eq!(found(&r.acc, set, "cn-mobile").0, 1);
+        assert_eq!(
+            samples(&r.acc, set, "email"),
+            vec!["c***@huaxia-trading.cn"]
+        );
+    });
+}
+
+#[test]
+fn a_legacy_doc_and_an_rtf_are_read_with_their_traps_finding_nothing() {
+    with_ctx(|ctx, set| {
+        let dir = tempfile::tempdir().unwrap();
+        // Body 3 + table 4 + header 1; the MERGEFIELD code names no value.
+        let r = &read(&write(dir.path(), "简历.doc", &docgen::doc(3, 4)), ctx)[0];
+        assert_eq!(
+            (r.format.as_str(), r.status),
+            ("doc", Status::Scanned),
+            "{:?}",
+            r.reason
+        );
+        assert_eq!(found(&r.acc, set, "email"), (8, 8));
+        assert_eq!(found(&r.acc, set, "cn-mobile"), (8, 8));
+        // The table is a table: its header row names the fields.
+        assert!(
+            r.acc.fields.keys().any(|k| k == "table1!邮箱"),
+            "{:?}",
+            r.acc.fields.keys().collect::<Vec<_>>()
+        );
+        // Renamed, it is still a Word file.
+        let r = &read(&write(dir.path(), "cv.bin", &docgen::doc(1, 1)), ctx)[0];
+        assert_eq!((r.format.as_str(), r.status), ("doc", Status::Scanned));
+        let r = &read(&write(dir.path(), "名单.rtf", &docgen::rtf(6)), ctx)[0];
+        assert_eq!((r.format.as_str(), r.status), ("rtf", Status::Scanned));
+        assert_eq!(
+            found(&r.acc, set, "email"),
+            (6, 6),
+            "the field code is no text"
+        );
+        assert_eq!(found(&r.acc, set, "cn-mobile"), (6, 6));
     });
 }
 
@@ -431,6 +473,173 @@ fn corpus_pdf_and_msg_match_the_ground_truth() {
         assert!(r.iter().any(|x| x.path.ends_with("!pj1.txt")), "{r:?}");
         let r = one("msg/poi_msgClassContact.msg");
         assert_eq!(found(&r.acc, set, "email").1, 2);
+    });
+}
+
+/// Han characters (U+3400–9FFF, U+F900–FAFF), as the corpus README counts them.
+fn han(s: &str) -> usize {
+    s.chars()
+        .filter(|&c| {
+            ('\u{3400}'..='\u{9FFF}').contains(&c) || ('\u{F900}'..='\u{FAFF}').contains(&c)
+        })
+        .count()
+}
+
+#[test]
+fn corpus_legacy_office_and_rtf_match_the_ground_truth() {
+    let Some(dir) = corpus() else { return };
+    use pipl_scan::read::document::{legacy, rtf};
+    let text = |rel: &str| {
+        let bytes = std::fs::read(dir.join(rel)).unwrap();
+        let ex = match rel.rsplit('.').next() {
+            Some("doc") => legacy::read_doc(&bytes),
+            Some("ppt") => legacy::read_ppt(&bytes),
+            _ => rtf::read_rtf(&bytes),
+        };
+        let ex = ex.unwrap_or_else(|e| panic!("{rel}: {}", e.message));
+        // Table rows as tab-separated lines after the text.
+        let mut t = ex.text;
+        for row in ex.tables.iter().flat_map(|t| &t.rows) {
+            t.push_str(&row.join("\t"));
+            t.push('\n');
+        }
+        t
+    };
+    // Chinese text: body, table, header and footer of a Word 97 file; Traditional Chinese in
+    // the body and the properties; template names of a deck; GBK and Shift-JIS RTF escapes.
+    let t = text("doc/poi_61490.doc");
+    assert_eq!(han(&t), 163, "{t}");
+    for want in [
+        "居中的大标题",
+        "下面是表格3x3",
+        "页眉左\t页眉中\t页眉右",
+        "页脚内容",
+    ] {
+        assert!(t.contains(want), "{want}: {t}");
+    }
+    let t = text("doc/poi_TestChineseProperties.doc");
+    for want in ["title: 參考資料", "author: 雅虎", "巴西", "英國、愛爾蘭"] {
+        assert!(t.contains(want), "{want}: {t}");
+    }
+    let t = text("ppt/poi_bug46441.ppt");
+    for want in [
+        "默认设计模板",
+        "自定义设计方案",
+        "title: 幻灯片 1",
+        "author: Han Jie",
+    ] {
+        assert!(t.contains(want), "{want}: {t}");
+    }
+    assert!(
+        !t.contains("单击此处编辑母版"),
+        "master prompts are not read: {t}"
+    );
+    let t = text("rtf/rtfpk_testUnicode.rtf");
+    for want in [
+        "中国",
+        "Johann Strauß",
+        "René Magritte",
+        "Česká republika",
+        "Արամ",
+    ] {
+        assert!(t.contains(want), "{want}: {t}");
+    }
+    assert!(text("rtf/rtfpk_testMultiByteHex.rtf").contains("お元気ですか？"));
+    let t = text("rtf/rtfpk_testTextConversion.rtf");
+    assert!(
+        t.contains("author: Jon Iles") && t.contains("Aaa\tBbb\tCcc"),
+        "{t}"
+    );
+    // Footnote, endnote and comment; headers and footers; a slide comment.
+    let t = text("doc/poi_footnote.doc");
+    for want in ["TestFootnote", "TestEndnote", "TestComment"] {
+        assert!(t.contains(want), "{want}: {t}");
+    }
+    assert!(text("doc/poi_HeaderFooterUnicode.doc").contains("a simple header, with a € euro"));
+    let t = text("ppt/poi_WithComments.ppt");
+    assert!(t.contains("This is a test comment"), "{t}");
+    let t = text("ppt/poi_headers_footers.ppt");
+    assert!(
+        t.contains("Global Slide Footer") && t.contains("Notes Footer"),
+        "{t}"
+    );
+    with_ctx(|ctx, set| {
+        let one = |rel: &str| read(&dir.join(rel), ctx).into_iter().next().unwrap();
+        // A Word 97 letter: the e-mail address and phone of its sender.
+        let r = one("doc/poi_Bug33519.doc");
+        assert_eq!((r.format.as_str(), r.status), ("doc", Status::Scanned));
+        assert_eq!(samples(&r.acc, set, "email"), vec!["b***@abv.bg"]);
+        // A template's placeholder is no address.
+        let r = one("doc/poi_Bug51834.doc");
+        assert_eq!(r.status, Status::Scanned);
+        assert_eq!(found(&r.acc, set, "email"), (0, 0));
+        // Word 6.0/95 and Word 2.0: the text run is read, the file says how.
+        let r = one("doc/poi_57843.doc");
+        assert_eq!(r.status, Status::Partial);
+        assert!(r.reason.as_deref().unwrap().contains("Word 6.0/95 format"));
+        assert_eq!(samples(&r.acc, set, "email"), vec!["h***@bellsouth.net"]);
+        for f in ["doc/poi_Word6.doc", "doc/poi_Word95.doc"] {
+            let r = one(f);
+            assert_eq!(r.status, Status::Partial, "{f}");
+            assert!(r.reason.as_deref().unwrap().contains("Word 6.0/95"), "{f}");
+            assert!(r.acc.records >= 2, "{f}: {}", r.acc.records);
+        }
+        let r = one("doc/poi_word2.doc");
+        assert_eq!((r.format.as_str(), r.status), ("doc", Status::Partial));
+        assert!(r.reason.as_deref().unwrap().contains("Word 2.0 format"));
+        // One address in each of the 47 participant rows of its text (its README counts 45).
+        assert_eq!(found(&r.acc, set, "email"), (47, 47));
+        // Encrypted: said so, never "no PI". The Word file's properties are not encrypted.
+        let r = one("doc/poi_password_tika_binaryrc4.doc");
+        assert_eq!(r.status, Status::Partial);
+        assert!(
+            r.reason
+                .as_deref()
+                .unwrap()
+                .starts_with("encrypted: password-protected Word")
+        );
+        let r = one("ppt/poi_Password_Protected-hello.ppt");
+        assert_eq!((r.format.as_str(), r.status), ("ppt", Status::Unreadable));
+        assert!(r.reason.as_deref().unwrap().starts_with("encrypted:"));
+        for sub in ["doc", "ppt", "rtf"] {
+            for e in std::fs::read_dir(dir.join(sub)).unwrap() {
+                let p = e.unwrap().path();
+                let r = &read(&p, ctx)[0];
+                assert_eq!(r.format, sub, "{}", p.display());
+                assert_ne!(r.status, Status::Skipped, "{}", p.display());
+            }
+        }
+    });
+}
+
+/// Cut and corrupted copies of the corpus's .doc, .ppt and .rtf files: each read gives a result
+/// or a reason, never a panic (the readers also run under the `document` fuzz target).
+#[test]
+fn corpus_legacy_files_damaged_never_panic() {
+    let Some(dir) = corpus() else { return };
+    use pipl_scan::read::document::{DocKind, read as read_doc};
+    with_ctx(|ctx, _| {
+        for (sub, kind) in [
+            ("doc", DocKind::LegacyDoc),
+            ("ppt", DocKind::LegacyPpt),
+            ("rtf", DocKind::Rtf),
+        ] {
+            for e in std::fs::read_dir(dir.join(sub)).unwrap() {
+                let p = e.unwrap().path();
+                let good = std::fs::read(&p).unwrap();
+                let step = (good.len() / 40).max(1);
+                for at in (0..good.len()).step_by(step) {
+                    let mut bad = good.clone();
+                    bad[at..(at + 64).min(good.len())].fill(0xFF);
+                    for bytes in [&good[..at], &bad[..]] {
+                        let out = read_doc(&p, bytes, kind, ctx);
+                        if out.status != Status::Scanned {
+                            assert!(out.problem.is_some(), "{}: no reason", p.display());
+                        }
+                    }
+                }
+            }
+        }
     });
 }
 

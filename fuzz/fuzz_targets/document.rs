@@ -1,4 +1,4 @@
-//! Documents (docx, pptx, odt, odp, pdf, eml, mbox, msg, html, xml, rtf) through
+//! Documents (docx, pptx, odt, odp, pdf, eml, mbox, msg, html, xml, rtf, doc, ppt) through
 //! `document::read`, with the kind the sniffer would give.
 #![no_main]
 
@@ -20,6 +20,8 @@ fuzz_target!(|data: &[u8]| {
         ("a.html", DocKind::Html),
         ("a.xml", DocKind::Xml),
         ("a.rtf", DocKind::Rtf),
+        ("a.doc", DocKind::LegacyDoc),
+        ("a.ppt", DocKind::LegacyPpt),
     ];
     let Some(((name, kind), body)) = pipl_scan_fuzz::pick(data, &kinds) else {
         return;

@@ -228,6 +228,13 @@ pub fn sniff_document(path: &Path, head: &[u8]) -> Option<DocKind> {
     if head.starts_with(b"{\\rtf") {
         return Some(DocKind::Rtf);
     }
+    // Word for Windows 2.0: a bare File Information Block (`wIdent` 0xA5DB, `nFib` 45 or less).
+    if head.starts_with(b"\xDB\xA5")
+        && head.len() >= 0x20
+        && u16::from_le_bytes([head[2], head[3]]) <= 45
+    {
+        return Some(DocKind::LegacyDoc);
+    }
     match ext.as_str() {
         "html" | "htm" | "xhtml" => return Some(DocKind::Html),
         "xml" => return Some(DocKind::Xml),
@@ -715,6 +722,12 @@ mod tests {
             Some(DocKind::Rtf)
         );
         // A CSV, a log and a note that mentions a sender are not mail.
+        let mut word2 = b"\xDB\xA5\x2D\x00".to_vec();
+        word2.resize(0x40, 0);
+        assert_eq!(
+            sniff_document(p("old.bin"), &word2),
+            Some(DocKind::LegacyDoc)
+        );
         assert_eq!(sniff_document(p("a.csv"), b"from,to\na,b\n"), None);
         assert_eq!(
             sniff_document(p("a.log"), b"Date: today\nnothing else\n"),

@@ -20,6 +20,7 @@ pub mod open;
 pub mod parquet;
 pub mod records;
 pub mod sheet;
+pub mod sheet_notes;
 pub mod sniff;
 pub mod sqldump;
 pub mod sqlite;

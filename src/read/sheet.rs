@@ -95,7 +95,19 @@ pub fn read_container(bytes: &[u8], fmt: Format, ctx: &Ctx) -> SheetOutcome {
     {
         return SheetOutcome::failed(Status::Unreadable, msg);
     }
-    let (acc, problem, cells) = read_pipelined(bytes, kind, ctx);
+    let (mut acc, mut problem, cells) = read_pipelined(bytes, kind, ctx);
+    // Comments and page headers/footers, which calamine does not read.
+    if matches!(kind, SheetKind::Xlsx | SheetKind::Xlsm) {
+        let (notes, p) = super::sheet_notes::read(bytes, ctx);
+        acc.merge(notes);
+        if problem.is_none()
+            && let Some(p) = p
+        {
+            problem = Some(format!(
+                "comments or headers/footers not read: {p}; the cells were read"
+            ));
+        }
+    }
     let status = if problem.is_none() {
         Status::Scanned
     } else if cells > 0 {

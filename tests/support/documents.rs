@@ -342,3 +342,128 @@ pub fn pdf(pages: usize, per_page: usize) -> Vec<u8> {
     );
     out
 }
+
+fn utf16le(s: &str) -> Vec<u8> {
+    s.encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
+/// A Word 97 `.doc` (OLE2): `body` people in paragraphs, `table` people in a 姓名/手机/邮箱
+/// table, one more in the header (the header subdocument of the text), and a
+/// `MERGEFIELD Email` field code that must find nothing. A minimal file as [MS-DOC] text
+/// extraction reads it: a FIB, a one-piece table (UTF-16) in `1Table`, a SummaryInformation
+/// author. The people are `people(0, body + table + 1)`.
+pub fn doc(body: usize, table: usize) -> Vec<u8> {
+    let ps = people(0, body + table + 1);
+    let mut main = String::new();
+    for p in &ps[..body] {
+        main.push_str(&format!(
+            "姓名：{} 手机：{} 邮箱：{}\r",
+            p.name, p.phone, p.email
+        ));
+    }
+    main.push_str("姓名\u{7}手机\u{7}邮箱\u{7}\u{7}");
+    for p in &ps[body..body + table] {
+        main.push_str(&format!(
+            "{}\u{7}{}\u{7}{}\u{7}\u{7}",
+            p.name, p.phone, p.email
+        ));
+    }
+    main.push_str("\u{13} MERGEFIELD Email \u{14}«Email»\u{15}\r");
+    let last = &ps[body + table];
+    let header = format!("联系人 {} {} {}\r\r", last.name, last.phone, last.email);
+    let (ccp_text, ccp_hdd) = (
+        main.encode_utf16().count() as u32,
+        header.encode_utf16().count() as u32,
+    );
+    let text = utf16le(&(main + &header + "\r"));
+    let total = ccp_text + ccp_hdd + 1;
+    // FIB: FibBase (32 bytes), csw 14 shorts, cslw 22 longs (ccpText is the 4th, ccpHdd the
+    // 6th), cbRgFcLcb 93 pairs (fcClx/lcbClx the 34th).
+    let mut fib = vec![0u8; 32];
+    fib[0..2].copy_from_slice(&0xA5ECu16.to_le_bytes());
+    fib[2..4].copy_from_slice(&0x00C1u16.to_le_bytes());
+    fib[0x0A..0x0C].copy_from_slice(&0x0200u16.to_le_bytes()); // fWhichTblStm: 1Table
+    fib.extend(14u16.to_le_bytes());
+    fib.extend([0u8; 28]);
+    fib.extend(22u16.to_le_bytes());
+    let mut longs = [0u32; 22];
+    longs[3] = ccp_text;
+    longs[5] = ccp_hdd;
+    fib.extend(longs.iter().flat_map(|v| v.to_le_bytes()));
+    fib.extend(93u16.to_le_bytes());
+    let text_at = 4096u32;
+    let mut clx = vec![2u8];
+    let mut plc = Vec::new();
+    plc.extend(0u32.to_le_bytes());
+    plc.extend(total.to_le_bytes());
+    plc.extend([0u8; 2]);
+    plc.extend(text_at.to_le_bytes());
+    plc.extend([0u8; 2]);
+    clx.extend((plc.len() as u32).to_le_bytes());
+    clx.extend(&plc);
+    let mut pairs = [0u32; 186];
+    pairs[67] = clx.len() as u32;
+    fib.extend(pairs.iter().flat_map(|v| v.to_le_bytes()));
+    fib.resize(text_at as usize, 0);
+    fib.extend(&text);
+    // SummaryInformation: one section, a code page (UTF-16) and the author.
+    let author = utf16le("人事部\0");
+    let mut section = Vec::new();
+    let props_at = 8 + 16;
+    section.extend(((props_at + 8 + 8 + author.len()) as u32).to_le_bytes());
+    section.extend(2u32.to_le_bytes());
+    section.extend(1u32.to_le_bytes());
+    section.extend((props_at as u32).to_le_bytes());
+    section.extend(4u32.to_le_bytes());
+    section.extend(((props_at + 8) as u32).to_le_bytes());
+    section.extend([2, 0, 0, 0, 0xB0, 0x04, 0, 0]); // VT_I2 1200
+    section.extend([0x1F, 0, 0, 0]);
+    section.extend(((author.len() / 2) as u32).to_le_bytes());
+    section.extend(&author);
+    let mut summary = vec![0u8; 48];
+    summary[0..2].copy_from_slice(&0xFFFEu16.to_le_bytes());
+    summary[24..28].copy_from_slice(&1u32.to_le_bytes());
+    summary[44..48].copy_from_slice(&48u32.to_le_bytes());
+    summary.extend(section);
+    let mut buf = Cursor::new(Vec::new());
+    {
+        let mut cf = cfb::CompoundFile::create(&mut buf).unwrap();
+        for (name, data) in [
+            ("/WordDocument", &fib),
+            ("/1Table", &clx),
+            ("/\u{5}SummaryInformation", &summary),
+        ] {
+            cf.create_stream(name).unwrap().write_all(data).unwrap();
+        }
+        cf.flush().unwrap();
+    }
+    buf.into_inner()
+}
+
+/// An RTF memo: `n` people, names as GBK `\'hh` escapes under a `\fcharset134` font (the last
+/// as `\uN`), phones and addresses as plain text; a `\fldinst` naming an address that is no
+/// text; an `\info` author. The people are `people(0, n)`.
+pub fn rtf(n: usize) -> Vec<u8> {
+    let mut s = String::from(
+        "{\\rtf1\\ansi\\ansicpg1252\\deff0{\\fonttbl{\\f0\\fswiss\\fcharset0 Arial;}\
+         {\\f1\\fnil\\fcharset134 SimSun;}}{\\colortbl;\\red0\\green0\\blue0;}\
+         {\\info{\\author HR}}\\uc1\\pard\\f0 ",
+    );
+    for (i, p) in people(0, n).iter().enumerate() {
+        let name: String = if i + 1 == n {
+            p.name
+                .encode_utf16()
+                .map(|u| format!("\\u{}?", u as i16))
+                .collect()
+        } else {
+            let (gbk, _, _) = encoding_rs::GBK.encode(&p.name);
+            gbk.iter().map(|b| format!("\\'{b:02x}")).collect()
+        };
+        s.push_str(&format!(
+            "{{\\f1 {name}}}\\tab {}\\tab {}\\par\n",
+            p.phone, p.email
+        ));
+    }
+    s.push_str("{\\field{\\*\\fldinst HYPERLINK \"mailto:hr-desk@huaxia-trading.cn\"}{\\fldrslt HR}}\\par}");
+    s.into_bytes()
+}

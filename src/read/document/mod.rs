@@ -13,11 +13,13 @@
 //! never an abort.
 
 pub mod image;
+pub mod legacy;
 pub mod mail;
 pub mod markup;
 pub mod office;
 pub mod ole;
 pub mod pdf;
+pub mod rtf;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
@@ -50,11 +52,12 @@ pub enum DocKind {
     Image(&'static str),
     Html,
     Xml,
-    /// Rich Text Format: recognised, not extracted.
+    /// Rich Text Format.
     Rtf,
     /// An Outlook message (OLE2).
     Msg,
-    /// Legacy Word 97–2003 / PowerPoint 97–2003 (OLE2): recognised, not extracted.
+    /// Legacy Word 97–2003 (OLE2, also Word 6/95 and the bare Word 2.0 file) and PowerPoint
+    /// 97–2003 (OLE2).
     LegacyDoc,
     LegacyPpt,
     /// A password-protected OOXML document (an OLE file holding `EncryptedPackage`).
@@ -240,22 +243,10 @@ fn extract(path: &Path, bytes: &[u8], kind: DocKind) -> Result<Extracted, DocErr
         DocKind::Pdf => pdf::read_pdf(bytes),
         DocKind::Html => markup::read_html(bytes),
         DocKind::Xml => markup::read_xml(bytes),
-        DocKind::Rtf => Err(DocError {
-            status: Status::Skipped,
-            message: "RTF: its text is not extracted by this version; save it as .docx to \
-                      scan it"
-                .to_string(),
-        }),
+        DocKind::Rtf => rtf::read_rtf(bytes),
         DocKind::Msg => ole::read_msg(bytes),
-        DocKind::LegacyDoc | DocKind::LegacyPpt => Err(DocError {
-            status: Status::Skipped,
-            message: format!(
-                "legacy {} (Office 97–2003 binary): its text is not extracted by this version                  (no maintained Rust reader for its piece table / text atoms); save it as {}x or                  convert it (`soffice --headless --convert-to {}x`) to scan it",
-                kind.name(),
-                kind.name(),
-                kind.name()
-            ),
-        }),
+        DocKind::LegacyDoc => legacy::read_doc(bytes),
+        DocKind::LegacyPpt => legacy::read_ppt(bytes),
         DocKind::EncryptedOoxml(n) => Err(DocError::unreadable(format!(
             "encrypted: password-protected {n} (an OLE file holding `EncryptedPackage`); its \
              text cannot be read without the password"
