@@ -740,6 +740,23 @@ mod tests {
     }
 
     #[test]
+    fn header_flags_are_the_hints_and_vetoes_whether_remembered_or_not() {
+        let set = DetectorSet::load(None).unwrap();
+        let card = set.index_of("bank-card").unwrap();
+        for _ in 0..2 {
+            for h in ["卡号", "会员卡号", "学号", "email", "Mobile No", "id"] {
+                assert_eq!(
+                    set.header_flags(h),
+                    (set.header_hints(h), set.header_vetoes(h)),
+                    "{h}"
+                );
+            }
+        }
+        let (hints, vetoes) = set.header_flags("会员卡号");
+        assert!(!hints[card] && vetoes[card]);
+    }
+
+    #[test]
     fn resident_ids_born_after_the_reference_date_are_not_ids() {
         let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
         // 110105 2026-12-07 001 + check character 7.

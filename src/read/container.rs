@@ -77,10 +77,51 @@ pub fn read_path_with(
     if opened.is_err() {
         return None; // read_file reports the error
     }
+    let (kind, claim) = container_kind(path, &display, &head)?;
+    let data = match Data::open(path, size) {
+        Ok(d) => d,
+        Err(e) => {
+            let mut r = result(&display, "archive", Status::Unreadable, Some(e.to_string()));
+            r.bytes = size;
+            return Some(vec![r]);
+        }
+    };
+    Some(read_container(path, size, kind, claim, data, ctx, limits))
+}
+
+/// [`read_path`] for a file opened already (its bytes read, or mapped): the file is opened
+/// and its head read once, not once to tell an archive and again to read it. `Err` gives the
+/// data back when the file is no compressed file or archive.
+pub fn read_data(path: &Path, size: u64, data: Data, ctx: &Ctx) -> Result<Vec<FileResult>, Data> {
+    let display = path.display().to_string();
+    let bytes = data.bytes();
+    let Some((kind, claim)) =
+        container_kind(path, &display, &bytes[..bytes.len().min(sniff::HEAD_LEN)])
+    else {
+        return Err(data);
+    };
+    Ok(read_container(
+        path,
+        size,
+        kind,
+        claim,
+        data,
+        ctx,
+        Limits::default(),
+    ))
+}
+
+/// Whether a file whose first [`sniff::HEAD_LEN`] bytes are `head` is a compressed file or an
+/// archive, and the format its name claims when it is not the one it has.
+fn container_kind(
+    path: &Path,
+    display: &str,
+    head: &[u8],
+) -> Option<(Kind, Option<super::format::Mismatch>)> {
     // A zip named like an office document that holds no workbook, document or presentation is
     // the archive it is (`report.xlsx` holding CSV files), read with a note of what it claimed.
-    let mut claim = super::format::check_claim(path, &head);
-    let kind = match sniff::kind(&display, &head) {
+    let mut claim = None;
+    let kind = match sniff::kind(display, head) {
         Some(k) => k,
         None if head.starts_with(b"PK\x03\x04")
             && claims_office_format(path)
@@ -98,14 +139,22 @@ pub fn read_path_with(
     if !matches!(kind, Kind::Compressed(_) | Kind::Zip | Kind::Tar) {
         return None;
     }
-    let data = match Data::open(path, size) {
-        Ok(d) => d,
-        Err(e) => {
-            let mut r = result(&display, "archive", Status::Unreadable, Some(e.to_string()));
-            r.bytes = size;
-            return Some(vec![r]);
-        }
-    };
+    Some((
+        kind,
+        claim.or_else(|| super::format::check_claim(path, head)),
+    ))
+}
+
+fn read_container(
+    path: &Path,
+    size: u64,
+    kind: Kind,
+    claim: Option<super::format::Mismatch>,
+    data: Data,
+    ctx: &Ctx,
+    limits: Limits,
+) -> Vec<FileResult> {
+    let display = path.display().to_string();
     let mut st = State::new(ctx, limits, size);
     let bytes = data.bytes();
     match kind {
@@ -136,7 +185,7 @@ pub fn read_path_with(
     if out.len() == 1 && out[0].path == display {
         out[0].bytes = size;
     }
-    Some(out)
+    out
 }
 
 fn ext_of(path: &Path) -> String {

@@ -101,7 +101,8 @@ fn utf8() -> Detected {
 /// even (BE) bytes are 0 and almost none of the others are.
 fn utf16_without_bom(head: &[u8]) -> Option<&'static Encoding> {
     let n = head.len() / 2;
-    if n < 8 {
+    // Without a NUL byte there is nothing to count (the common case, found with memchr).
+    if n < 8 || memchr::memchr(0, head).is_none() {
         return None;
     }
     let (mut even, mut odd) = (0usize, 0usize);

@@ -11,6 +11,7 @@
 //! counts, and the source says what happened. A file that ends mid-document keeps the records
 //! read before the break and reports where it broke.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use rayon::prelude::*;
@@ -122,7 +123,6 @@ fn scan_lines_chunk(
     let mut fallback = SourceAcc::default();
     let mut plain = 0u64;
     let mut pos = start;
-    let mut fields = Vec::new();
     while pos < end {
         let nl = memchr::memchr(b'\n', &body[pos..end]).map_or(end, |i| pos + i);
         let line = &body[pos..nl];
@@ -150,8 +150,8 @@ fn scan_lines_chunk(
         }
         match serde_json::from_slice::<Value>(line) {
             Ok(v) => {
-                fields.clear();
-                flatten(&v, &mut String::new(), &mut fields);
+                let mut fields = Vec::new();
+                flatten(&v, &mut String::new(), &mut r, &mut fields);
                 record(&mut r, &fields);
             }
             Err(e) => {
@@ -175,20 +175,20 @@ fn scan_lines_chunk(
     (acc, problems, bad, plain)
 }
 
-fn record(r: &mut RecordScanner, fields: &[(String, Vec<u8>)]) {
-    let ids: Vec<usize> = fields
-        .iter()
-        .map(|(p, _)| r.field_labeled(p, label(p)))
-        .collect();
-    r.record(
-        ids.into_iter()
-            .zip(fields.iter().map(|(_, v)| v.as_slice())),
-    );
+fn record(r: &mut RecordScanner, fields: &[(usize, Cow<[u8]>)]) {
+    r.record(fields.iter().map(|(id, v)| (*id, &**v)));
 }
 
-/// Appends `(path, value)` for every scalar under `v` (strings and numbers; not booleans and
-/// nulls, which hold no personal data).
-fn flatten(v: &Value, path: &mut String, out: &mut Vec<(String, Vec<u8>)>) {
+/// Appends `(field id, value)` for every scalar under `v` (strings and numbers; not booleans
+/// and nulls, which hold no personal data). The field is looked up as its path is built, and a
+/// string is borrowed from `v`: copying every path and value first cost two allocations per
+/// scalar of every record.
+fn flatten<'v>(
+    v: &'v Value,
+    path: &mut String,
+    r: &mut RecordScanner,
+    out: &mut Vec<(usize, Cow<'v, [u8]>)>,
+) {
     match v {
         Value::Object(m) => {
             for (k, child) in m {
@@ -197,7 +197,7 @@ fn flatten(v: &Value, path: &mut String, out: &mut Vec<(String, Vec<u8>)>) {
                     path.push('.');
                 }
                 path.push_str(k);
-                flatten(child, path, out);
+                flatten(child, path, r, out);
                 path.truncate(len);
             }
         }
@@ -205,28 +205,31 @@ fn flatten(v: &Value, path: &mut String, out: &mut Vec<(String, Vec<u8>)>) {
             let len = path.len();
             path.push_str("[]");
             for child in items {
-                flatten(child, path, out);
+                flatten(child, path, r, out);
             }
             path.truncate(len);
         }
-        Value::String(s) => out.push((path_or_root(path), s.as_bytes().to_vec())),
-        Value::Number(n) => out.push((path_or_root(path), n.to_string().into_bytes())),
+        Value::String(s) => out.push((field_id(r, path), Cow::Borrowed(s.as_bytes()))),
+        Value::Number(n) => out.push((field_id(r, path), Cow::Owned(n.to_string().into_bytes()))),
         Value::Bool(_) | Value::Null => {}
     }
 }
 
-/// The last key of a path (`orders[].card_no` → `card_no`), which is what header hints match.
-fn label(path: &str) -> &str {
-    let p = path.trim_end_matches("[]");
-    p.rsplit(['.', ']']).next().unwrap_or(p)
+/// The field of a scalar at `path` (`$` for a document that is one scalar).
+fn field_id(r: &mut RecordScanner, path: &str) -> usize {
+    let name = if path.is_empty() { "$" } else { path };
+    r.field_labeled(name, label(name))
 }
 
-fn path_or_root(path: &str) -> String {
-    if path.is_empty() {
-        "$".to_string()
-    } else {
-        path.to_string()
+/// The last key of a path (`orders[].card_no` → `card_no`), which is what header hints match.
+fn label(path: &str) -> &str {
+    // Stripped by hand: `trim_end_matches` with a `&str` builds a substring searcher on
+    // every call, one per field of every record.
+    let mut p = path;
+    while let Some(q) = p.strip_suffix("[]") {
+        p = q;
     }
+    p.rsplit(['.', ']']).next().unwrap_or(p)
 }
 
 fn scan_document(body: &[u8], ctx: &Ctx) -> JsonOutcome {
@@ -264,7 +267,6 @@ fn scan_document(body: &[u8], ctx: &Ctx) -> JsonOutcome {
 fn scan_value(r: &mut RecordScanner, mut v: Value) {
     let mut best: Option<(Vec<String>, usize)> = None;
     find_table(&v, &mut Vec::new(), &mut best);
-    let mut fields = Vec::new();
     if let Some((keys, _)) = best {
         let mut slot = &mut v;
         for k in &keys {
@@ -274,14 +276,14 @@ fn scan_value(r: &mut RecordScanner, mut v: Value) {
         let prefix = format!("{}[]", keys.join("."));
         if let Value::Array(items) = table {
             for item in items {
-                fields.clear();
-                flatten(&item, &mut prefix.clone(), &mut fields);
+                let mut fields = Vec::new();
+                flatten(&item, &mut prefix.clone(), r, &mut fields);
                 record(r, &fields);
             }
         }
     }
-    fields.clear();
-    flatten(&v, &mut String::new(), &mut fields);
+    let mut fields = Vec::new();
+    flatten(&v, &mut String::new(), r, &mut fields);
     if !fields.is_empty() {
         record(r, &fields);
     }
@@ -343,10 +345,9 @@ impl<'de> Visitor<'de> for Elements<'_, '_, '_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut fields = Vec::new();
         while let Some(v) = seq.next_element::<Value>()? {
-            fields.clear();
-            flatten(&v, &mut String::new(), &mut fields);
+            let mut fields = Vec::new();
+            flatten(&v, &mut String::new(), self.r, &mut fields);
             record(self.r, &fields);
         }
         Ok(())

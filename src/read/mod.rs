@@ -173,14 +173,22 @@ const ENCODING_SNIFF_LEN: usize = 64 << 10;
 
 /// Reads one regular file found by the walk: one result, or one per member of an archive.
 pub fn read_source(path: &Path, size: u64, ctx: &Ctx) -> Vec<FileResult> {
-    let mut out = container::read_path(path, size, ctx).unwrap_or_else(|| {
-        let (r, attachments) = read_file_and_attachments(path, size, ctx);
+    // Opened and read (or mapped) once: whether it is an archive is told from the same bytes
+    // its reader then reads.
+    let with_attachments = |data| {
+        let (r, attachments) = read_opened(path, data, ctx);
         let mut out = vec![r];
         if !attachments.is_empty() {
             out.extend(container::read_attachments(path, size, attachments, ctx));
         }
         out
-    });
+    };
+    let mut out =
+        match text::Data::open(path, size).map(|d| container::read_data(path, size, d, ctx)) {
+            Ok(Ok(out)) => out,
+            Ok(Err(data)) => with_attachments(Ok(data)),
+            Err(e) => with_attachments(Err(e)),
+        };
     // Stopped while this file was read: its readers skipped what was left of it.
     if ctx.stopping() {
         for r in out.iter_mut().filter(|r| r.status == Status::Scanned) {
@@ -207,6 +215,15 @@ fn read_file_and_attachments(
     size: u64,
     ctx: &Ctx,
 ) -> (FileResult, Vec<document::Attachment>) {
+    read_opened(path, text::Data::open(path, size), ctx)
+}
+
+/// [`read_file_and_attachments`] of a file opened already (or that could not be).
+fn read_opened(
+    path: &Path,
+    data: Result<text::Data, text::OpenError>,
+    ctx: &Ctx,
+) -> (FileResult, Vec<document::Attachment>) {
     let display = path.display().to_string();
     let result = |status, reason: Option<String>, bytes, acc| FileResult {
         path: display.clone(),
@@ -217,7 +234,7 @@ fn read_file_and_attachments(
         reason,
         acc,
     };
-    let data = match text::Data::open(path, size) {
+    let data = match data {
         Ok(d) => d,
         Err(e) => {
             return (

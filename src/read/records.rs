@@ -50,8 +50,9 @@ struct Field {
 pub struct RecordScanner<'c, 'a> {
     ctx: &'c Ctx<'a>,
     fields: Vec<Field>,
-    /// Field name → id (JSON records have many fields, looked up per record).
-    index: std::collections::HashMap<String, usize>,
+    /// Field name → id (JSON records have many fields, looked up per record: foldhash, not
+    /// the default SipHash, since the names come from the file and no table outlives it).
+    index: std::collections::HashMap<String, usize, foldhash::fast::RandomState>,
     acc: SourceAcc,
     /// The current record's findings, and the field id of each.
     findings: Vec<Finding>,
@@ -133,7 +134,7 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         RecordScanner {
             ctx,
             fields: Vec::new(),
-            index: std::collections::HashMap::new(),
+            index: std::collections::HashMap::default(),
             acc: SourceAcc::default(),
             findings: Vec::new(),
             finding_fields: Vec::new(),
@@ -170,11 +171,10 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
         }
         self.index.insert(name.to_string(), self.fields.len());
         // `email_count` names what is counted, not what the column holds: no hints.
-        let hinted = if classify::is_count_header(label) {
-            vec![false; self.ctx.set.len()]
-        } else {
-            self.ctx.set.header_hints(label)
-        };
+        let (mut hinted, vetoed) = self.ctx.set.header_flags(label);
+        if classify::is_count_header(label) {
+            hinted.fill(false);
+        }
         let stats = FieldStats {
             hinted: (0..hinted.len()).filter(|&d| hinted[d]).collect(),
             ..FieldStats::default()
@@ -192,7 +192,6 @@ impl<'c, 'a> RecordScanner<'c, 'a> {
             .any(|&d| set.get(d).patterns.iter().any(|p| p.requires_header));
         // A header that names the column as something else (学号, order_id, IMEI) vetoes
         // those detectors in it: their findings there are dropped as the record commits.
-        let vetoed = set.header_vetoes(label);
         self.vetoing |= vetoed.contains(&true);
         self.fields.push(Field {
             name: name.to_string(),
