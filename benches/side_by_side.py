@@ -12,7 +12,8 @@ rg runs with the scan's main identifier patterns (`rg -c`); DuckDB runs the exac
 `COUNT(DISTINCT ...)` over the known PI columns, which is what a user who already knows the
 columns would run (pipl-scan also finds and validates them). Each command runs once untimed to
 warm the cache, then --runs times; the table gives the best wall time, the ratio
-pipl-scan / reference and peak RSS (GNU time, `/usr/bin/time`). --scale 0.1 makes every tree ten
+pipl-scan / reference and peak RSS (GNU time, `/usr/bin/time`). `--files DIR N` only writes
+N files of the small tree's kinds (for callgrind, see docs/scale.md). --scale 0.1 makes every tree ten
 times smaller for a quick look.
 
     python3 benches/side_by_side.py --bin target/release/pipl-scan --work /tmp/sbs [--only small,csv]
@@ -147,7 +148,12 @@ def main():
     ap.add_argument("--runs", type=int, default=2)
     ap.add_argument("--only", default="small,tiny,parquet,csv")
     ap.add_argument("--generate-only", action="store_true", help="make the trees, time nothing")
+    ap.add_argument("--files", nargs=2, metavar=("DIR", "N"),
+                    help="only write N files of 1-20 KB (the small tree's kinds) under DIR")
     a = ap.parse_args()
+    if a.files:
+        gen_files(a.files[0], int(a.files[1]), 1000, 20000, seed=11)
+        return
     only = a.only.split(",")
     os.makedirs(a.work, exist_ok=True)
     key = os.path.join(a.work, "sketch.key")
