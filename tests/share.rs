@@ -1,5 +1,5 @@
 //! A generated file share shaped like the real thing, scanned end to end through the binary:
-//! résumés (docx, pdf), a mail archive (mbox), a payroll (xlsx), a clinic export (csv) and a
+//! résumés (docx, pdf, doc), a mail archive (mbox), a payroll (xlsx), a clinic export (csv) and a
 //! folder of ID-card and face scans (images). The same people cross files — a candidate's
 //! résumé, then their payroll row, then their clinic visit — so the figures checked are people
 //! (linked across files), sensitive people per standard, subjects per sensitive category, and
@@ -52,6 +52,8 @@ fn generate(root: &Path) {
     // property) and a PDF of people 500..504.
     write(root, "hr/简历/候选人汇总.docx", &documents::docx(3, 2));
     write(root, "hr/简历/外部推荐.pdf", &documents::pdf(2, 2));
+    // An old Word 97 résumé file of people 0..6, already in the docx: no one new.
+    write(root, "hr/简历/旧版简历.doc", &documents::doc(3, 2));
     // A mail archive: people 400..405, one message each.
     write(root, "hr/mail/2026-11.mbox", &documents::mbox(5));
     // A payroll (xlsx): people 0..5 and 500..501 were hired, with 3 more (600..602).
@@ -163,6 +165,7 @@ fn a_generated_share_counts_its_people_categories_and_images() {
     for (file, format) in [
         ("候选人汇总.docx", "docx"),
         ("外部推荐.pdf", "pdf"),
+        ("旧版简历.doc", "doc"),
         ("2026-11.mbox", "mbox"),
         ("工资表_2026-11.xlsx", "xlsx"),
         ("门诊导出.csv", "csv"),
@@ -172,10 +175,12 @@ fn a_generated_share_counts_its_people_categories_and_images() {
     }
     // Per source: the people each holds.
     assert_eq!(people(source("外部推荐.pdf")), 4);
+    assert_eq!(people(source("旧版简历.doc")), 6);
     assert_eq!(people(source("工资表_2026-11.xlsx")), 11);
     assert_eq!(people(source("门诊导出.csv")), 5);
     // People across the share: the docx's 9, the PDF's 4, the mailbox's 5 senders, 3 hired
-    // from elsewhere, 2 new patients; the résumés' people hired and treated are the same people.
+    // from elsewhere, 2 new patients; the résumés' people hired and treated are the same people,
+    // and the .doc's are the docx's.
     let docx = people(source("候选人汇总.docx"));
     assert_eq!(docx, 9);
     // The mailbox: each sender's address (a header) and the mobile in their message's body are
