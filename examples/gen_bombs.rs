@@ -131,7 +131,10 @@ fn page_bomb(path: &Path) -> std::io::Result<()> {
     // PageHeader: 0x15 (field 1, i32) type, 0x15 (field 2, i32) then the zigzag varint.
     assert_eq!((bytes[at], bytes[at + 2]), (0x15, 0x15), "a page header");
     let start = at + 3;
-    let len = 1 + bytes[start..].iter().take_while(|&&b| b & 0x80 != 0).count();
+    let len = 1 + bytes[start..]
+        .iter()
+        .take_while(|&&b| b & 0x80 != 0)
+        .count();
     assert_eq!(len, 5, "a five-byte varint");
     let mut z = ((i32::MAX as u32) << 1) as u64;
     for (k, b) in bytes[start..start + 5].iter_mut().enumerate() {
