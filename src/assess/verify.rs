@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::figures::SubjectSketches;
 use super::profile::SourceMatcher;
 use crate::detect::Standard;
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, SourceEntry};
 use crate::sketch::Estimate;
 
 /// Evidence items kept per discrepancy.
@@ -201,8 +201,17 @@ impl Verification {
 
 /// Evidence for `detector` (or any detector) in the sources `keep` accepts.
 fn evidence(inv: &Inventory, detector: Option<&str>, keep: impl Fn(&str) -> bool) -> Vec<Evidence> {
+    evidence_of(inv.sources.iter().filter(|s| keep(&s.path)), detector)
+}
+
+/// [`evidence`] from the given sources: for one source, without a pass over all of them (a
+/// pass per undeclared source was quadratic: 110 s on 100,000 sources).
+fn evidence_of<'a>(
+    sources: impl Iterator<Item = &'a SourceEntry>,
+    detector: Option<&str>,
+) -> Vec<Evidence> {
     let mut out = Vec::new();
-    for s in inv.sources.iter().filter(|s| keep(&s.path)) {
+    for s in sources {
         for f in &s.fields {
             for c in &f.categories {
                 if detector.is_none_or(|d| d == c.detector) {
@@ -332,7 +341,7 @@ pub fn verify(inv: &Inventory, decl: &Declaration) -> Result<Verification> {
                     low: s.subjects.low,
                     high: s.subjects.high,
                 }),
-                evidence: evidence(inv, None, |p| p == s.path),
+                evidence: evidence_of(std::iter::once(s), None),
             });
         }
     }
