@@ -65,45 +65,18 @@ impl<W: Write> Write for Hashing<W> {
 /// Writes `sources` to `path` through a temporary file renamed over it (a failed write leaves
 /// the old file or none, never half of one). Returns the reference the inventory records.
 pub fn write(path: &Path, sources: &[SourceEntry]) -> Result<SourcesRef> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut b = tempfile::Builder::new();
-    b.prefix(".pipl-scan-").suffix(".tmp");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        b.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    let tmp = b.tempfile_in(dir).with_context(|| {
-        format!(
-            "writing {}: cannot create a file in {}",
-            path.display(),
-            dir.display()
-        )
-    })?;
-    let sha256 = {
+    let sha256 = crate::report::write_atomic_with(path, |f| {
         let mut w = Hashing {
-            inner: BufWriter::with_capacity(1 << 20, tmp.as_file()),
+            inner: BufWriter::with_capacity(1 << 20, f),
             hash: Sha256::new(),
         };
-        let written = (|| -> std::io::Result<()> {
-            for s in sources {
-                serde_json::to_writer(&mut w, s)?;
-                w.write_all(b"\n")?;
-            }
-            w.flush()
-        })();
-        written.with_context(|| format!("writing {}", path.display()))?;
-        hex::encode(w.hash.finalize())
-    };
-    tmp.as_file()
-        .sync_all()
-        .with_context(|| format!("writing {}", path.display()))?;
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("writing {}", path.display()))?;
+        for s in sources {
+            serde_json::to_writer(&mut w, s)?;
+            w.write_all(b"\n")?;
+        }
+        w.flush()?;
+        Ok(hex::encode(w.hash.finalize()))
+    })?;
     Ok(SourcesRef {
         file: FILE_NAME.to_string(),
         format: SCHEMA.to_string(),

@@ -174,6 +174,16 @@ pub fn write(dir: &Path, formats: &[Format], input: &Input) -> Result<Vec<PathBu
 /// half of one, and no temporary file behind (tempfile removes it when the write fails).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write as _;
+    write_atomic_with(path, |f| f.write_all(bytes))
+}
+
+/// [`write_atomic`] for contents written as a stream: `write` gets the temporary file (wrap it
+/// in a `BufWriter` for small writes, and flush it) and what it returns is handed back once the
+/// file is synced and renamed.
+pub fn write_atomic_with<T>(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<T>,
+) -> Result<T> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -194,13 +204,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
             dir.display()
         )
     })?;
-    tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
+    let out = write(tmp.as_file_mut())
+        .and_then(|out| tmp.as_file().sync_all().map(|_| out))
         .with_context(|| format!("writing {}", path.display()))?;
     tmp.persist(path)
         .map_err(|e| e.error)
         .with_context(|| format!("renaming the new file to {}", path.display()))?;
-    Ok(())
+    Ok(out)
 }
 
 /// `12,345` (en) or `12,345` (zh-CN uses the same grouping).
