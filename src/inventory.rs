@@ -387,6 +387,14 @@ pub struct Inventory {
     /// links file beside an inventory by [`Inventory::load`]. Never part of the JSON.
     #[serde(skip)]
     pub graph: Option<std::sync::Arc<LinkSet>>,
+    /// After a scan: the sources, in path order, in a temporary file instead of `sources`
+    /// ([`crate::source_spill`]); [`crate::sources_file::write_inventory`] copies them out.
+    #[serde(skip)]
+    pub spilled: Option<std::sync::Arc<crate::source_spill::SourceSpill>>,
+    /// After a scan: the sources not fully read (skipped, partial, unreadable), in path order,
+    /// for the run's log when `sources` is spilled.
+    #[serde(skip)]
+    pub unscanned: Vec<Unscanned>,
 }
 
 impl Inventory {
@@ -958,103 +966,83 @@ pub fn build(set: &DetectorSet, meta: ScanMeta, files: Vec<FileResult>) -> Inven
 pub fn build_linked(
     set: &DetectorSet,
     meta: ScanMeta,
-    mut files: Vec<FileResult>,
+    files: Vec<FileResult>,
 ) -> (Inventory, LinkSet) {
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut graphs: Vec<(String, LinkAcc)> = Vec::new();
-    // The last source's count: the totals' too when it is the only source with a graph.
-    let mut only_count: Option<link::PeopleCount> = None;
-    let chosen = meta.sensitivity;
-    let kinds = kinds(set);
-    // A spilled graph that cannot be read back: people are not counted, and the inventory says
-    // why (never a smaller count).
-    let mut links_failed: Option<String> = None;
-    let spill = meta.link_spill.clone();
-    let count_parts = |parts: &[&LinkAcc], failed: &mut Option<String>| {
-        crate::link_spill::count_parts(
-            &kinds,
+    let builder = Builder::new(
+        set,
+        BuildConfig::of(set, &meta),
+        Sources::Memory(Vec::with_capacity(files.len())),
+    );
+    let prepared: Vec<Prepared> = files
+        .into_par_iter()
+        .map(|f| builder.config.prepare(set, f))
+        .collect();
+    let mut builder = builder;
+    for p in prepared {
+        builder.add(p);
+    }
+    builder.finish(meta)
+}
+
+/// What [`Builder`] needs before the scan ends: the settings each source's entry is made with.
+#[derive(Debug, Clone)]
+pub struct BuildConfig {
+    pub sensitivity: Standard,
+    pub classify: ClassifyConfig,
+    pub link_cap: u32,
+    pub link_sort_entries: usize,
+    kinds: link::Kinds,
+}
+
+impl BuildConfig {
+    pub fn new(
+        set: &DetectorSet,
+        sensitivity: Standard,
+        classify: ClassifyConfig,
+        link_cap: u32,
+        link_sort_entries: usize,
+    ) -> BuildConfig {
+        BuildConfig {
+            sensitivity,
+            classify,
+            link_cap,
+            link_sort_entries,
+            kinds: kinds(set),
+        }
+    }
+
+    /// The settings of `meta` (which the scan fills in full only when it ends).
+    pub fn of(set: &DetectorSet, meta: &ScanMeta) -> BuildConfig {
+        Self::new(
+            set,
+            meta.sensitivity,
+            meta.classify,
             meta.link_cap,
-            parts,
-            spill.as_ref(),
             meta.link_sort_entries,
         )
-        .map_err(|e| {
-            failed.get_or_insert_with(|| {
-                format!("people were not counted: the people graph spilled to disk could not be read back ({e})")
-            });
-        })
-        .ok()
-    };
-    // Each source's graph counted on its own, in parallel: with many files holding PI this was
-    // a sequential tail of the scan. Graphs spilled to disk are counted one at a time below, in
-    // the external sort's memory budget.
-    let mut counted: Vec<Option<link::PeopleCount>> = files
-        .par_iter_mut()
-        .map(|f| {
-            let graph = &mut f.acc.links;
-            if meta.links_abandoned.is_some() || graph.is_empty() || !graph.runs.is_empty() {
-                return None;
-            }
-            graph.compact();
-            Some(link::count(&kinds, meta.link_cap, [&*graph]))
-        })
-        .collect();
-    let mut total = SourceAcc::default();
-    let mut errors = meta.walk_errors;
-    let (mut scanned, mut partial, mut skipped, mut unreadable, mut bytes) = (0, 0, 0, 0, 0);
-    let mut sources = Vec::with_capacity(files.len());
-    for (f, counted) in files.into_iter().zip(counted.drain(..)) {
-        match f.status {
-            Status::Scanned => scanned += 1,
-            Status::Partial => partial += 1,
-            Status::Skipped => skipped += 1,
-            Status::Unreadable => unreadable += 1,
-        }
-        if matches!(f.status, Status::Scanned | Status::Partial) {
-            bytes += f.bytes;
-        }
-        if matches!(f.status, Status::Partial | Status::Unreadable)
-            && let Some(r) = &f.reason
-        {
-            errors.push(ErrorEntry {
-                path: f.path.clone(),
-                error: r.clone(),
-            });
-        }
-        let dets = per_detector(&f.acc);
-        let mut f = f;
+    }
+
+    /// One file's source entry and what the totals still need from it. Costly (people
+    /// counted, fields classified), so done where the file was read, in parallel; the
+    /// [`Builder`] only adds it up.
+    pub fn prepare(&self, set: &DetectorSet, mut f: FileResult) -> Prepared {
+        let chosen = self.sensitivity;
         let mut graph = std::mem::take(&mut f.acc.links);
-        if meta.links_abandoned.is_some() {
-            graph = LinkAcc::default();
-        }
-        graph.compact();
-        let people = if graph.is_empty() {
-            None
-        } else {
-            counted
-                .or_else(|| count_parts(&[&graph], &mut links_failed))
-                .map(|c| {
-                    let p = People::of(&c, chosen, resident_ids(set, &c), meta.link_cap);
-                    only_count = Some(c);
-                    p
-                })
-        };
-        if !graph.is_empty() {
-            graphs.push((f.path.clone(), graph));
-        }
+        // A graph spilled to runs is counted by the builder, within the external sort's
+        // memory budget, one at a time.
+        let counted = (!graph.is_empty() && graph.runs.is_empty()).then(|| {
+            graph.compact();
+            link::count(&self.kinds, self.link_cap, [&graph])
+        });
+        let dets = per_detector(&f.acc);
         let sensitive_image = (f.format == "image")
             .then(|| crate::read::document::image::category_of(Path::new(&f.path)))
             .flatten()
             .map(|(c, _)| c.id.to_string());
         let entry = SourceEntry {
-            path: f.path,
-            format: f.format,
-            encoding: f.encoding,
-            status: f.status,
-            reason: f.reason,
-            records: f.acc.records,
-            bytes: f.bytes,
-            people,
+            people: counted
+                .as_ref()
+                .map(|c| People::of(c, chosen, resident_ids(set, c), self.link_cap)),
             subjects: Count::of(&f.acc.subjects, true),
             sensitive_subjects: Count::of(&f.acc.sensitive[chosen.index()], true),
             sensitive_subjects_by_standard: by_standard(&f.acc.sensitive, true),
@@ -1063,98 +1051,312 @@ pub fn build_linked(
             minor_subjects: Count::of(&f.acc.minors, true),
             unidentified_records: f.acc.unidentified_records,
             categories: category_entries(set, chosen, &dets, false),
-            fields: field_entries(set, &meta.classify, &f.acc),
+            fields: field_entries(set, &self.classify, &f.acc),
             warnings: f.acc.warnings.clone(),
             sensitive_image,
+            records: f.acc.records,
+            path: f.path,
+            format: f.format,
+            encoding: f.encoding,
+            status: f.status,
+            reason: f.reason,
+            bytes: f.bytes,
         };
-        total.merge(f.acc);
-        sources.push(entry);
-    }
-    // Totals per detector come from the merged fields: no second accumulation per source.
-    let total_dets = per_detector(&total);
-    let largest_identifier = total_dets
-        .iter()
-        .filter(|(di, _)| set.get(**di).identifier)
-        .map(|(_, a)| a.distinct.estimate().estimate)
-        .max()
-        .unwrap_or(0);
-    let count = match (
-        &meta.links_abandoned,
-        only_count.filter(|_| graphs.len() == 1),
-    ) {
-        (Some(_), _) => None,
-        (None, Some(c)) => Some(c),
-        (None, None) => {
-            let parts: Vec<&LinkAcc> = graphs.iter().map(|(_, g)| g).collect();
-            count_parts(&parts, &mut links_failed)
+        Prepared {
+            entry,
+            acc: f.acc,
+            graph,
+            counted,
         }
-    };
-    let people = match (&links_failed, count) {
-        (None, Some(count)) => Some(People::of(
-            &count,
-            chosen,
-            resident_ids(set, &count),
-            meta.link_cap,
-        )),
-        _ => None,
-    };
-    let links = LinkSet {
-        key_id: meta.key_id.clone(),
-        link_cap: meta.link_cap,
-        kinds,
-        sources: graphs,
-    };
-    let inventory = Inventory {
-        graph: None,
-        schema: SCHEMA.to_string(),
-        tool: Tool {
-            name: env!("CARGO_PKG_NAME").to_string(),
-            version: env!("CARGO_PKG_VERSION").to_string(),
-        },
-        scan: ScanInfo {
-            started_at: meta.started_at,
-            finished_at: meta.finished_at,
-            roots: meta.roots,
-            reference_date: meta.reference_date,
-            sensitivity: chosen.id().to_string(),
-            sketch: SketchInfo {
-                format: "apache-datasketches-hll8".to_string(),
-                lg_k: meta.lg_k,
-                key_id: meta.key_id,
-                hash: "siphash-1-3-64-keyed".to_string(),
+    }
+}
+
+/// A source ready to be added: see [`BuildConfig::prepare`].
+pub struct Prepared {
+    entry: SourceEntry,
+    /// The file's accumulators, its graph taken out: merged into the totals.
+    acc: SourceAcc,
+    graph: LinkAcc,
+    /// The graph's people, when it was in memory.
+    counted: Option<link::PeopleCount>,
+}
+
+impl Prepared {
+    pub fn path(&self) -> &str {
+        &self.entry.path
+    }
+}
+
+/// Where a [`Builder`] keeps the sources' entries.
+pub enum Sources {
+    Memory(Vec<SourceEntry>),
+    /// Serialised to a temporary file as they are added (a scan of many files).
+    Spill(crate::source_spill::SourceSpill),
+}
+
+/// A file not fully read, as `--log-format json` reports it.
+#[derive(Debug, Clone)]
+pub struct Unscanned {
+    pub path: String,
+    pub format: String,
+    pub status: Status,
+    pub reason: Option<String>,
+}
+
+/// Adds sources up as they finish, in any order: the totals are merged as each comes, its
+/// entry is kept in [`Sources`] (a temporary file for a scan), and only the people graphs, the
+/// errors and the counts stay in memory. [`Builder::finish`] orders the sources by path and
+/// counts the people of all graphs together.
+pub struct Builder<'a> {
+    set: &'a DetectorSet,
+    pub config: BuildConfig,
+    kinds: link::Kinds,
+    total: SourceAcc,
+    errors: Vec<ErrorEntry>,
+    unscanned: Vec<Unscanned>,
+    scanned: u64,
+    partial: u64,
+    skipped: u64,
+    unreadable: u64,
+    bytes: u64,
+    graphs: Vec<(String, LinkAcc)>,
+    /// The last source's count: the totals' too when it is the only source with a graph.
+    only_count: Option<link::PeopleCount>,
+    /// A spilled graph that cannot be read back: people are not counted, and the inventory
+    /// says why (never a smaller count).
+    links_failed: Option<String>,
+    images: BTreeMap<String, u64>,
+    sources: Sources,
+    /// Why an entry could not be kept (it could not be serialised).
+    sources_failed: Option<String>,
+}
+
+impl<'a> Builder<'a> {
+    pub fn new(set: &'a DetectorSet, config: BuildConfig, sources: Sources) -> Builder<'a> {
+        let kinds = config.kinds.clone();
+        Builder {
+            set,
+            config,
+            kinds,
+            total: SourceAcc::default(),
+            errors: Vec::new(),
+            unscanned: Vec::new(),
+            scanned: 0,
+            partial: 0,
+            skipped: 0,
+            unreadable: 0,
+            bytes: 0,
+            graphs: Vec::new(),
+            only_count: None,
+            links_failed: None,
+            images: BTreeMap::new(),
+            sources,
+            sources_failed: None,
+        }
+    }
+
+    fn count_parts(
+        &mut self,
+        parts: &[&LinkAcc],
+        spill: Option<&std::sync::Arc<crate::link_spill::SpillDir>>,
+    ) -> Option<link::PeopleCount> {
+        crate::link_spill::count_parts(
+            &self.kinds,
+            self.config.link_cap,
+            parts,
+            spill,
+            self.config.link_sort_entries,
+        )
+        .map_err(|e| {
+            self.links_failed.get_or_insert_with(|| {
+                format!("people were not counted: the people graph spilled to disk could not be read back ({e})")
+            });
+        })
+        .ok()
+    }
+
+    /// Adds one prepared source.
+    pub fn add(&mut self, p: Prepared) {
+        let Prepared {
+            mut entry,
+            acc,
+            graph,
+            counted,
+        } = p;
+        match entry.status {
+            Status::Scanned => self.scanned += 1,
+            Status::Partial => self.partial += 1,
+            Status::Skipped => self.skipped += 1,
+            Status::Unreadable => self.unreadable += 1,
+        }
+        if matches!(entry.status, Status::Scanned | Status::Partial) {
+            self.bytes += entry.bytes;
+        }
+        if matches!(entry.status, Status::Partial | Status::Unreadable)
+            && let Some(r) = &entry.reason
+        {
+            self.errors.push(ErrorEntry {
+                path: entry.path.clone(),
+                error: r.clone(),
+            });
+        }
+        if entry.status != Status::Scanned {
+            self.unscanned.push(Unscanned {
+                path: entry.path.clone(),
+                format: entry.format.clone(),
+                status: entry.status,
+                reason: entry.reason.clone(),
+            });
+        }
+        if !graph.is_empty() {
+            let count = counted.or_else(|| self.count_parts(&[&graph], None));
+            if let Some(c) = &count {
+                let chosen = self.config.sensitivity;
+                entry.people = Some(People::of(
+                    c,
+                    chosen,
+                    resident_ids(self.set, c),
+                    self.config.link_cap,
+                ));
+            }
+            self.only_count = count;
+            self.graphs.push((entry.path.clone(), graph));
+        }
+        if let Some(c) = &entry.sensitive_image {
+            *self.images.entry(c.clone()).or_insert(0) += 1;
+        }
+        self.total.merge(acc);
+        match &mut self.sources {
+            Sources::Memory(v) => v.push(entry),
+            Sources::Spill(s) => {
+                if let Err(e) = s.push(&entry) {
+                    self.sources_failed
+                        .get_or_insert_with(|| format!("{}: {e}", entry.path));
+                }
+            }
+        }
+    }
+
+    /// The inventory of every source added, and the graphs to write beside it.
+    pub fn finish(mut self, meta: ScanMeta) -> (Inventory, LinkSet) {
+        let chosen = self.config.sensitivity;
+        let set = self.set;
+        // The walk's errors as the scan ordered them, then the sources', in path order.
+        let mut errors = meta.walk_errors;
+        self.errors.sort_by(|a, b| a.path.cmp(&b.path));
+        errors.append(&mut self.errors);
+        if let Some(why) = &self.sources_failed {
+            errors.push(ErrorEntry {
+                path: String::new(),
+                error: format!("a source could not be recorded: {why}"),
+            });
+        }
+        if meta.links_abandoned.is_some() {
+            self.graphs.clear();
+        }
+        self.graphs.sort_by(|a, b| a.0.cmp(&b.0));
+        self.unscanned.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut sources = match std::mem::replace(&mut self.sources, Sources::Memory(Vec::new())) {
+            Sources::Memory(mut v) => {
+                v.sort_by(|a, b| a.path.cmp(&b.path));
+                (v, None)
+            }
+            Sources::Spill(mut s) => {
+                s.sort();
+                (Vec::new(), Some(std::sync::Arc::new(s)))
+            }
+        };
+        // Totals per detector come from the merged fields: no second accumulation per source.
+        let total = std::mem::take(&mut self.total);
+        let total_dets = per_detector(&total);
+        let largest_identifier = total_dets
+            .iter()
+            .filter(|(di, _)| set.get(**di).identifier)
+            .map(|(_, a)| a.distinct.estimate().estimate)
+            .max()
+            .unwrap_or(0);
+        let only = self.only_count.take().filter(|_| self.graphs.len() == 1);
+        let count = match (&meta.links_abandoned, only) {
+            (Some(_), _) => None,
+            (None, Some(c)) => Some(c),
+            (None, None) => {
+                let graphs = std::mem::take(&mut self.graphs);
+                let parts: Vec<&LinkAcc> = graphs.iter().map(|(_, g)| g).collect();
+                let c = self.count_parts(&parts, meta.link_spill.as_ref());
+                self.graphs = graphs;
+                c
+            }
+        };
+        let people = match (&self.links_failed, count) {
+            (None, Some(count)) => Some(People::of(
+                &count,
+                chosen,
+                resident_ids(set, &count),
+                meta.link_cap,
+            )),
+            _ => None,
+        };
+        let links = LinkSet {
+            key_id: meta.key_id.clone(),
+            link_cap: meta.link_cap,
+            kinds: self.kinds.clone(),
+            sources: std::mem::take(&mut self.graphs),
+        };
+        let (partial, skipped, unreadable) = (self.partial, self.skipped, self.unreadable);
+        let inventory = Inventory {
+            graph: None,
+            schema: SCHEMA.to_string(),
+            tool: Tool {
+                name: env!("CARGO_PKG_NAME").to_string(),
+                version: env!("CARGO_PKG_VERSION").to_string(),
             },
-            files_scanned: scanned,
-            files_partial: partial,
-            files_skipped: skipped,
-            files_unreadable: unreadable,
-            bytes_scanned: bytes,
-            complete: partial == 0 && skipped == 0 && unreadable == 0 && errors.is_empty(),
-            errors,
-            classification: meta.classify,
-            links: None,
-            sources: None,
-            options: None,
-            shard: None,
-            merged_from: Vec::new(),
-        },
-        totals: Totals {
-            people,
-            people_unavailable: meta.links_abandoned.or(links_failed),
-            subjects: Count::of(&total.subjects, true),
-            sensitive_subjects: Count::of(&total.sensitive[chosen.index()], true),
-            minor_subjects: Count::of(&total.minors, true),
-            sensitive_subjects_by_standard: by_standard(&total.sensitive, true),
-            non_sensitive_subjects_by_standard: by_standard(&total.non_sensitive, true),
-            sensitive_subjects_by_category: by_category(set, &total, true),
-            largest_identifier_distinct: largest_identifier,
-            unidentified_records: total.unidentified_records,
-            records: total.records,
-            categories: category_entries(set, chosen, &total_dets, true),
-            sensitive_images_by_category: sensitive_images_by_category(&sources),
-        },
-        sources,
-    };
-    (inventory, links)
+            scan: ScanInfo {
+                started_at: meta.started_at,
+                finished_at: meta.finished_at,
+                roots: meta.roots,
+                reference_date: meta.reference_date,
+                sensitivity: chosen.id().to_string(),
+                sketch: SketchInfo {
+                    format: "apache-datasketches-hll8".to_string(),
+                    lg_k: meta.lg_k,
+                    key_id: meta.key_id,
+                    hash: "siphash-1-3-64-keyed".to_string(),
+                },
+                files_scanned: self.scanned,
+                files_partial: partial,
+                files_skipped: skipped,
+                files_unreadable: unreadable,
+                bytes_scanned: self.bytes,
+                complete: partial == 0 && skipped == 0 && unreadable == 0 && errors.is_empty(),
+                errors,
+                classification: meta.classify,
+                links: None,
+                sources: None,
+                options: None,
+                shard: None,
+                merged_from: Vec::new(),
+            },
+            totals: Totals {
+                people,
+                people_unavailable: meta.links_abandoned.or(self.links_failed),
+                subjects: Count::of(&total.subjects, true),
+                sensitive_subjects: Count::of(&total.sensitive[chosen.index()], true),
+                minor_subjects: Count::of(&total.minors, true),
+                sensitive_subjects_by_standard: by_standard(&total.sensitive, true),
+                non_sensitive_subjects_by_standard: by_standard(&total.non_sensitive, true),
+                sensitive_subjects_by_category: by_category(set, &total, true),
+                largest_identifier_distinct: largest_identifier,
+                unidentified_records: total.unidentified_records,
+                records: total.records,
+                categories: category_entries(set, chosen, &total_dets, true),
+                sensitive_images_by_category: self.images,
+            },
+            sources: std::mem::take(&mut sources.0),
+            spilled: sources.1,
+            unscanned: self.unscanned,
+        };
+        (inventory, links)
+    }
 }
 
 #[cfg(test)]

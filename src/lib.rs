@@ -35,6 +35,7 @@ pub mod report;
 pub mod scan;
 pub mod sign;
 pub mod sketch;
+pub mod source_spill;
 pub mod sources_file;
 pub mod state;
 pub mod subject;

@@ -284,6 +284,8 @@ pub fn merge(inputs: &[Input]) -> Result<Merged> {
         },
         sources,
         graph: None,
+        spilled: None,
+        unscanned: Vec::new(),
     };
     Ok(Merged { inventory, links })
 }

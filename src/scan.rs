@@ -6,6 +6,7 @@
 //! skipped past, never raised: a scan of a file share must not stop at its first bad file.
 
 use std::collections::HashSet;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use chrono::NaiveDate;
@@ -13,10 +14,14 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::detect::{DetectorSet, Standard};
-use crate::inventory::{self, ErrorEntry, FileResult, Inventory, ScanMeta, SourceAcc, Status};
+use crate::inventory::{
+    self, Builder, ErrorEntry, FileResult, Inventory, Prepared, ScanMeta, SourceAcc, Sources,
+    Status,
+};
 use crate::link_spill::Spill;
 use crate::read::{self, Ctx};
 use crate::sketch::SketchKey;
+use crate::source_spill::{Layout, SourceSpill};
 use crate::state::{Check, Put, State, Summary as StateSummary};
 use crate::walk::{Entry, WalkError, WalkOptions, Walker};
 
@@ -46,16 +51,10 @@ pub struct ScanConfig {
     /// started, the files being read are finished, and the inventory says it is incomplete.
     /// `pipl-scan scan` sets it on SIGINT and SIGTERM and then writes no inventory at all.
     pub stop: Option<&'static AtomicUsize>,
-}
-
-// Outcomes are moved once from a worker into a Vec; boxing would cost an allocation per file.
-enum Outcome {
-    File(Box<FileResult>),
-    /// A file and, for an archive, its members; with a state, the key it is stored under.
-    Files(Vec<FileResult>, Option<String>),
-    /// A file unchanged since the state's run: its stored results stand (the key).
-    Unchanged(String),
-    WalkError(ErrorEntry),
+    /// Keep the sources out of memory, serialised in this layout as they finish (a scan's
+    /// command line: see [`crate::source_spill`]); `None` keeps them in the inventory's
+    /// `sources`.
+    pub sources: Option<Layout>,
 }
 
 /// Scans every root and builds the inventory.
@@ -98,19 +97,44 @@ pub fn scan_incremental(
     );
     ctx.links_spill = Some(&spill);
     let stopped = || cfg.stop.map_or(0, |s| s.load(Ordering::Relaxed));
+    let link_sort_entries = (cfg.link_memory / 48).clamp(1 << 16, 1 << 31) as usize;
+    // Each file's source is made where it was read and added to the totals as it finishes;
+    // its entry goes to a temporary file (see `source_spill`), so memory does not grow with
+    // the number of files.
+    let config = inventory::BuildConfig::new(
+        set,
+        cfg.sensitivity,
+        cfg.classify,
+        cfg.link_cap,
+        link_sort_entries,
+    );
+    let sources = match cfg.sources {
+        Some(layout) => Sources::Spill(SourceSpill::new(cfg.spill_dir.as_deref(), layout)),
+        None => Sources::Memory(Vec::new()),
+    };
+    let builder = Mutex::new(Builder::new(set, config.clone(), sources));
+    let add = |files: Vec<FileResult>| {
+        let prepared: Vec<Prepared> = files.into_iter().map(|f| config.prepare(set, f)).collect();
+        let mut b = builder.lock().unwrap_or_else(|e| e.into_inner());
+        for p in prepared {
+            b.add(p);
+        }
+    };
     let (put, puts) = crate::state::writer_channel();
     let (index, writer) = state.as_deref_mut().map(State::split).unzip();
-    let (outcomes, written) = std::thread::scope(|scope| {
+    let collected = Mutex::new(Collected::default());
+    let written = std::thread::scope(|scope| {
         // The state's writer: results are stored as files finish, in batches.
         let writer = writer.map(|w| scope.spawn(move || w.write_from(puts)));
-        let outcomes: Vec<Outcome> = walker
+        walker
             .entries()
             .take_while(|_| stopped() == 0)
             .par_bridge()
-            .map(|entry| {
+            .for_each(|entry| {
                 // Bytes a large file's readers put on the bar while it was read.
                 let mut shown = 0u64;
-                let out = match entry {
+                let mut bytes = 0u64;
+                match entry {
                     Entry::File { path, size } => {
                         let check = index.map(|ix| {
                             let key = path.to_string_lossy().into_owned();
@@ -118,7 +142,7 @@ pub fn scan_incremental(
                             (key, c)
                         });
                         if let Some((key, Check::Unchanged)) = check {
-                            Outcome::Unchanged(key)
+                            lock(&collected).unchanged.push(key);
                         } else {
                             // A large file, on a terminal: its share read and the time left
                             // are shown as its readers finish chunks (the rest of its bytes
@@ -142,16 +166,17 @@ pub fn scan_incremental(
                             if let Some(p) = &progress {
                                 shown = p.done.load(Ordering::Relaxed);
                             }
-                            match check {
-                                Some((key, Check::Read(stamp))) => {
-                                    store(&put, &key, stamp, &files, &spill, ctx.stopping());
-                                    Outcome::Files(files, Some(key))
-                                }
-                                _ => Outcome::Files(files, None),
+                            bytes = files.iter().map(|f| f.bytes).sum();
+                            if let Some((key, Check::Read(stamp))) = check {
+                                store(&put, &key, stamp, &files, &spill, ctx.stopping());
+                                let mut c = lock(&collected);
+                                c.read += 1;
+                                c.seen.insert(key);
                             }
+                            add(files);
                         }
                     }
-                    Entry::Skipped { path, reason } => Outcome::File(Box::new(FileResult {
+                    Entry::Skipped { path, reason } => add(vec![FileResult {
                         path: path.display().to_string(),
                         format: reason.kind().to_string(),
                         encoding: None,
@@ -159,52 +184,33 @@ pub fn scan_incremental(
                         status: Status::Skipped,
                         reason: Some(reason.to_string()),
                         acc: SourceAcc::default(),
-                    })),
-                    Entry::Error { path, message } => Outcome::WalkError(ErrorEntry {
-                        path: path.display().to_string(),
-                        error: message,
-                    }),
+                    }]),
+                    Entry::Error { path, message } => {
+                        lock(&collected).walk_errors.push(ErrorEntry {
+                            path: path.display().to_string(),
+                            error: message,
+                        })
+                    }
                 };
                 if let Some(bar) = &bar {
                     let n = files_done.fetch_add(1, Ordering::Relaxed) + 1;
-                    let bytes = match &out {
-                        Outcome::File(f) => f.bytes,
-                        Outcome::Files(fs, _) => fs.iter().map(|f| f.bytes).sum(),
-                        Outcome::Unchanged(_) | Outcome::WalkError(_) => 0,
-                    };
                     // What a large file's readers showed already is not counted twice.
                     bar.inc(bytes.saturating_sub(shown));
                     bar.set_message(format!("{n} files"));
                 }
-                out
-            })
-            .collect();
+            });
         drop(put);
-        let written = writer.map(|w| w.join().unwrap_or_else(|_| Err("the writer failed".into())));
-        (outcomes, written)
+        writer.map(|w| w.join().unwrap_or_else(|_| Err("the writer failed".into())))
     });
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let mut files = Vec::new();
-    let mut walk_errors = Vec::new();
-    let mut unchanged = Vec::new();
-    let mut seen = HashSet::new();
-    let mut read = 0;
-    for o in outcomes {
-        match o {
-            Outcome::File(f) => files.push(*f),
-            Outcome::Files(fs, key) => {
-                read += u64::from(key.is_some());
-                seen.extend(key);
-                files.extend(fs)
-            }
-            Outcome::Unchanged(key) => {
-                unchanged.push(key);
-            }
-            Outcome::WalkError(e) => walk_errors.push(e),
-        }
-    }
+    let Collected {
+        unchanged,
+        seen,
+        read,
+        mut walk_errors,
+    } = collected.into_inner().unwrap_or_else(|e| e.into_inner());
     let summary = state.map(|st| {
         if stopped() != 0 {
             // No inventory is written; what was read is stored (the writer committed it), and
@@ -223,7 +229,7 @@ pub fn scan_incremental(
                 seen,
                 read,
             },
-            &mut files,
+            &add,
             &ctx,
             &spill,
             |fs: &mut [FileResult]| account_links(fs, &link_bytes, cfg.link_memory, &spill),
@@ -273,10 +279,25 @@ pub fn scan_incremental(
         link_spill: spill.dir(),
         // The external sort's runs: the second ends of links, 24 bytes each in memory and as
         // much again while the radix sort copies them.
-        link_sort_entries: (cfg.link_memory / 48).clamp(1 << 16, 1 << 31) as usize,
+        link_sort_entries,
     };
-    let (inv, links) = inventory::build_linked(set, meta, files);
+    let builder = builder.into_inner().unwrap_or_else(|e| e.into_inner());
+    let (inv, links) = builder.finish(meta);
     Ok((inv, links, summary))
+}
+
+/// What the walk gathers besides the sources: small, one entry per unchanged or read file at
+/// most (keys of the state) and per walk error.
+#[derive(Default)]
+struct Collected {
+    unchanged: Vec<String>,
+    seen: HashSet<String>,
+    read: u64,
+    walk_errors: Vec<ErrorEntry>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Sends a file's results to the state's writer: stored, or, when they must not be (an
@@ -325,7 +346,7 @@ struct Walked {
 fn restore(
     st: &mut State,
     walked: Walked,
-    files: &mut Vec<FileResult>,
+    add: &(dyn Fn(Vec<FileResult>) + Sync),
     ctx: &Ctx,
     spill: &Spill,
     account: impl Fn(&mut [FileResult]) + Sync,
@@ -349,7 +370,9 @@ fn restore(
         errors.push(format!("{}: {e}", st.path().display()));
         Default::default()
     });
-    let restored: Vec<(String, Option<Vec<FileResult>>)> = unchanged
+    // Each unchanged file's stored results, decoded and added as they come; the keys whose
+    // results are missing or damaged come back.
+    let restored: Vec<(String, bool)> = unchanged
         .into_par_iter()
         .map(|key| {
             let fs = stored.get(&key).and_then(|parts| {
@@ -361,26 +384,28 @@ fn restore(
                 account(&mut fs);
                 Some(fs)
             });
-            (key, fs)
+            let ok = fs.is_some();
+            if let Some(fs) = fs {
+                add(fs);
+            }
+            (key, ok)
         })
         .collect();
     drop(stored);
     let mut again = Vec::new();
-    for (key, fs) in restored {
-        match fs {
-            Some(fs) => {
-                summary.reused += 1;
-                files.extend(fs);
-                seen.insert(key);
-            }
-            None => again.push(key),
+    for (key, ok) in restored {
+        if ok {
+            summary.reused += 1;
+            seen.insert(key);
+        } else {
+            again.push(key);
         }
     }
     // Stored results that are missing or damaged: the file is read now, like a new one.
     if !again.is_empty() {
         let verify = st.index().verify_content();
         let (put, puts) = crate::state::writer_channel();
-        let read: Vec<(String, Vec<FileResult>)> = std::thread::scope(|scope| {
+        let read: Vec<String> = std::thread::scope(|scope| {
             let writer = scope.spawn(|| st.write_from(puts));
             let read = again
                 .into_par_iter()
@@ -391,7 +416,8 @@ fn restore(
                     let mut fs = read_guarded(&path, size, ctx);
                     account(&mut fs);
                     store(&put, &key, stamp, &fs, spill, ctx.stopping());
-                    (key, fs)
+                    add(fs);
+                    key
                 })
                 .collect();
             drop(put);
@@ -402,9 +428,8 @@ fn restore(
             }
             read
         });
-        for (key, fs) in read {
+        for key in read {
             summary.read += 1;
-            files.extend(fs);
             seen.insert(key);
         }
     }

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::inventory::{Inventory, SourceEntry};
+use crate::source_spill::{Layout, SourceSpill};
 
 /// The file name beside `inventory.json`.
 pub const FILE_NAME: &str = "sources.jsonl";
@@ -65,24 +66,86 @@ impl<W: Write> Write for Hashing<W> {
 /// Writes `sources` to `path` through a temporary file renamed over it (a failed write leaves
 /// the old file or none, never half of one). Returns the reference the inventory records.
 pub fn write(path: &Path, sources: &[SourceEntry]) -> Result<SourcesRef> {
+    write_lines(path, sources.len(), |w| {
+        for s in sources {
+            serde_json::to_writer(&mut *w, s)?;
+            w.write_all(b"\n")?;
+        }
+        Ok(())
+    })
+}
+
+/// [`write`] of `count` sources that `put` writes, one a line.
+fn write_lines(
+    path: &Path,
+    count: usize,
+    put: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<SourcesRef> {
     let sha256 = crate::report::write_atomic_with(path, |f| {
         let mut w = Hashing {
             inner: BufWriter::with_capacity(1 << 20, f),
             hash: Sha256::new(),
         };
-        for s in sources {
-            serde_json::to_writer(&mut w, s)?;
-            w.write_all(b"\n")?;
-        }
+        put(&mut w)?;
         w.flush()?;
         Ok(hex::encode(w.hash.finalize()))
     })?;
     Ok(SourcesRef {
         file: FILE_NAME.to_string(),
         format: SCHEMA.to_string(),
-        count: sources.len() as u64,
+        count: count as u64,
         sha256,
     })
+}
+
+/// The sources of a scan, as they were serialised while it ran (`Layout::Line`), to `path`.
+fn write_spilled(path: &Path, spill: &SourceSpill) -> Result<SourcesRef> {
+    if spill.layout() != Layout::Line {
+        bail!("internal error: the sources were kept as array elements, not as lines");
+    }
+    write_lines(path, spill.len(), |w| {
+        spill.for_each(|b| {
+            w.write_all(b)?;
+            w.write_all(b"\n")
+        })
+    })
+}
+
+/// `inv` pretty-printed with the sources a scan spilled as its `sources` array, byte for byte
+/// what `serde_json::to_writer_pretty` writes for the inventory with the sources in memory.
+fn write_inline_spilled(
+    w: &mut dyn Write,
+    inv: &Inventory,
+    spill: &SourceSpill,
+) -> std::io::Result<()> {
+    if spill.layout() != Layout::Element {
+        return Err(std::io::Error::other(
+            "internal error: the sources were kept as lines, not as array elements",
+        ));
+    }
+    let head = serde_json::to_vec_pretty(inv)?;
+    // `sources` is the document's last field; with the array empty it ends the text.
+    const EMPTY: &[u8] = b"\n  \"sources\": []\n}";
+    let Some(head) = head.strip_suffix(EMPTY) else {
+        return Err(std::io::Error::other(
+            "internal error: the inventory does not end with its sources",
+        ));
+    };
+    w.write_all(head)?;
+    if spill.is_empty() {
+        w.write_all(EMPTY)?;
+        return Ok(());
+    }
+    w.write_all(b"\n  \"sources\": [\n")?;
+    let mut first = true;
+    spill.for_each(|b| {
+        if !first {
+            w.write_all(b",\n")?;
+        }
+        first = false;
+        w.write_all(b)
+    })?;
+    w.write_all(b"\n  ]\n}")
 }
 
 /// Reads the sources `r` names, in the folder `dir`, checking format, line count and hash.
@@ -160,7 +223,17 @@ pub fn write_inventory(dir: &Path, inv: &mut Inventory, form: SourcesForm) -> Re
     match form {
         SourcesForm::Inline => {
             inv.scan.sources = None;
-            crate::report::write_atomic(&path, &serde_json::to_vec_pretty(&*inv)?)?;
+            match inv.spilled.clone() {
+                Some(spill) if inv.sources.is_empty() => {
+                    crate::report::write_atomic_with(&path, |f| {
+                        let mut w = BufWriter::with_capacity(1 << 20, f);
+                        write_inline_spilled(&mut w, inv, &spill)?;
+                        w.flush()?;
+                        Ok(())
+                    })?;
+                }
+                _ => crate::report::write_atomic(&path, &serde_json::to_vec_pretty(&*inv)?)?,
+            }
             match std::fs::remove_file(&sources_path) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -175,7 +248,10 @@ pub fn write_inventory(dir: &Path, inv: &mut Inventory, form: SourcesForm) -> Re
             }
         }
         SourcesForm::Jsonl => {
-            inv.scan.sources = Some(write(&sources_path, &inv.sources)?);
+            inv.scan.sources = Some(match inv.spilled.clone() {
+                Some(spill) if inv.sources.is_empty() => write_spilled(&sources_path, &spill)?,
+                _ => write(&sources_path, &inv.sources)?,
+            });
             // The compact document: everything but the sources, which stay in memory for the
             // summary and an assessment that follows.
             let doc = serde_json::to_vec_pretty(&Compact {

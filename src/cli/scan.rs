@@ -317,6 +317,10 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
         spill_dir: a.spill_dir.clone(),
         min_confidence: a.min_confidence.into(),
         stop: Some(&STOP),
+        sources: Some(match a.sources {
+            crate::sources_file::SourcesForm::Inline => crate::source_spill::Layout::Element,
+            crate::sources_file::SourcesForm::Jsonl => crate::source_spill::Layout::Line,
+        }),
     };
     // A bad signing key is an error before hours of scanning, not after.
     let signing_key = a
@@ -472,6 +476,15 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
     }
     // The lock is released here, before an assessment that may take a while.
     drop(state);
+    // An assessment and the reports list the sources: read back from where the scan kept them.
+    if (a.compliance.profile.is_some() || a.compliance.assess.format.is_some())
+        && inv.sources.is_empty()
+        && let Some(spill) = inv.spilled.take()
+    {
+        inv.sources = spill
+            .load_all()
+            .context("reading back the sources of this scan for the assessment")?;
+    }
     // With --summary json the assessment's own lines would spoil stdout: quiet there.
     let quiet_assess = a.quiet || a.summary == SummaryFormat::Json;
     let assessed = after_scan(
@@ -613,11 +626,7 @@ fn failed_on(
 /// `--log-format json`: an event per file not fully read and per walk error (what the text
 /// summary lists the first few of), then the result.
 fn log_scan(inv: &Inventory, path: &Path, state: Option<&crate::state::Summary>) {
-    for src in inv
-        .sources
-        .iter()
-        .filter(|s| s.status != crate::inventory::Status::Scanned)
-    {
+    for src in &inv.unscanned {
         let status = serde_json::to_value(src.status).unwrap_or_default();
         tracing::warn!(
             event = "file",
@@ -630,12 +639,8 @@ fn log_scan(inv: &Inventory, path: &Path, state: Option<&crate::state::Summary>)
             src.path
         );
     }
-    let listed: std::collections::HashSet<&str> = inv
-        .sources
-        .iter()
-        .filter(|s| s.status != crate::inventory::Status::Scanned)
-        .map(|s| s.path.as_str())
-        .collect();
+    let listed: std::collections::HashSet<&str> =
+        inv.unscanned.iter().map(|s| s.path.as_str()).collect();
     for e in inv
         .scan
         .errors
