@@ -365,40 +365,44 @@ fn restore(
     if let Some(Err(e)) = written {
         errors.push(e);
     }
-    let keys: HashSet<String> = unchanged.iter().cloned().collect();
-    let stored = st.load(&keys).unwrap_or_else(|e| {
-        errors.push(format!("{}: {e}", st.path().display()));
-        Default::default()
+    // A file the roots name twice is added twice, as a scan without state reads it twice.
+    let mut times: std::collections::HashMap<String, usize> = Default::default();
+    for k in unchanged {
+        *times.entry(k).or_default() += 1;
+    }
+    let keys: HashSet<String> = times.keys().cloned().collect();
+    // Each unchanged file's stored results, decoded and added a batch at a time (what is held
+    // at once does not grow with the tree); the keys whose results are missing or damaged are
+    // read again below.
+    let mut restored: HashSet<String> = HashSet::with_capacity(keys.len());
+    let loaded = st.load_each(&keys, 1024, |batch| {
+        let done: Vec<String> = batch
+            .into_par_iter()
+            .filter_map(|(key, parts)| {
+                for _ in 0..times.get(&key).copied().unwrap_or(1) {
+                    let mut fs = parts
+                        .iter()
+                        .map(|(doc, links)| crate::state::decode(doc, links))
+                        .collect::<Result<Vec<_>, _>>()
+                        .ok()?;
+                    account(&mut fs);
+                    add(fs);
+                }
+                Some(key)
+            })
+            .collect();
+        restored.extend(done);
     });
-    // Each unchanged file's stored results, decoded and added as they come; the keys whose
-    // results are missing or damaged come back.
-    let restored: Vec<(String, bool)> = unchanged
-        .into_par_iter()
-        .map(|key| {
-            let fs = stored.get(&key).and_then(|parts| {
-                let mut fs = parts
-                    .iter()
-                    .map(|(doc, links)| crate::state::decode(doc, links))
-                    .collect::<Result<Vec<_>, _>>()
-                    .ok()?;
-                account(&mut fs);
-                Some(fs)
-            });
-            let ok = fs.is_some();
-            if let Some(fs) = fs {
-                add(fs);
-            }
-            (key, ok)
-        })
-        .collect();
-    drop(stored);
+    if let Err(e) = loaded {
+        errors.push(format!("{}: {e}", st.path().display()));
+    }
     let mut again = Vec::new();
-    for (key, ok) in restored {
-        if ok {
-            summary.reused += 1;
+    for (key, n) in times {
+        if restored.contains(&key) {
+            summary.reused += n as u64;
             seen.insert(key);
         } else {
-            again.push(key);
+            again.extend(std::iter::repeat_n(key, n));
         }
     }
     // Stored results that are missing or damaged: the file is read now, like a new one.

@@ -557,34 +557,44 @@ impl State {
         self.split().1.write_from(rx)
     }
 
-    /// The stored results of the files under `keys` (walk entries the scan did not read), each
-    /// entry's results in order; an entry whose results are missing is left out.
-    pub fn load(&self, keys: &HashSet<String>) -> rusqlite::Result<HashMap<String, Parts>> {
-        type Numbered = Vec<(i64, Vec<u8>, Vec<u8>)>;
-        let mut out: HashMap<String, Numbered> = HashMap::with_capacity(keys.len());
+    /// The stored parts of the files in `keys`, handed to `each` in batches of about `batch`
+    /// files (in path order), so that what is held at once does not grow with the tree.
+    pub fn load_each(
+        &self,
+        keys: &HashSet<String>,
+        batch: usize,
+        mut each: impl FnMut(Vec<(String, Parts)>),
+    ) -> rusqlite::Result<()> {
         if keys.is_empty() {
-            return Ok(HashMap::new());
+            return Ok(());
         }
-        // One pass over the table: cheaper than a look-up per file when most files are kept.
+        // One pass over the table in key order (its primary key): cheaper than a look-up per
+        // file when most files are kept, and each file's parts come together, in order.
         let mut stmt = self
             .conn
-            .prepare("SELECT path, seq, doc, links FROM results")?;
+            .prepare("SELECT path, seq, doc, links FROM results ORDER BY path, seq")?;
         let mut rows = stmt.query([])?;
+        let mut out: Vec<(String, Parts)> = Vec::with_capacity(batch.max(1));
         while let Some(r) = rows.next()? {
             let path: String = r.get(0)?;
-            if keys.contains(&path) {
-                out.entry(path)
-                    .or_default()
-                    .push((r.get(1)?, r.get(2)?, r.get(3)?));
+            if !keys.contains(&path) {
+                continue;
+            }
+            let part = (r.get(2)?, r.get(3)?);
+            match out.last_mut() {
+                Some((p, parts)) if *p == path => parts.push(part),
+                _ => {
+                    if out.len() >= batch.max(1) {
+                        each(std::mem::take(&mut out));
+                    }
+                    out.push((path, vec![part]));
+                }
             }
         }
-        Ok(out
-            .into_iter()
-            .map(|(k, mut v)| {
-                v.sort_by_key(|p| p.0);
-                (k, v.into_iter().map(|(_, d, l)| (d, l)).collect())
-            })
-            .collect())
+        if !out.is_empty() {
+            each(out);
+        }
+        Ok(())
     }
 
     /// Drops the stored files that are not in `seen` (the walk no longer found them, or found
@@ -827,9 +837,14 @@ mod tests {
             "changed after the scan began"
         );
         let seen: HashSet<String> = ["a.csv".to_string(), "b.txt".to_string()].into();
-        let loaded = s.load(&seen).unwrap();
+        let mut loaded = Vec::new();
+        // Batches of one: each file's parts come whole, in path order.
+        s.load_each(&seen, 1, |b| loaded.push(b)).unwrap();
         assert_eq!(loaded.len(), 2);
-        assert_eq!(loaded["a.csv"].len(), 1);
+        assert_eq!(loaded[0].len(), 1);
+        assert_eq!(loaded[0][0].0, "a.csv");
+        assert_eq!(loaded[0][0].1.len(), 1);
+        assert_eq!(loaded[1][0].0, "b.txt");
         assert_eq!(s.drop_unseen(&seen).unwrap(), 1);
         drop(s);
         let s = State::open(&p, &settings(), false).unwrap();
