@@ -46,6 +46,16 @@ pub struct ScanConfig {
     /// started, the files being read are finished, and the inventory says it is incomplete.
     /// `pipl-scan scan` sets it on SIGINT and SIGTERM and then writes no inventory at all.
     pub stop: Option<&'static AtomicUsize>,
+    /// Counts the files read so far, as they finish: what a scan stopped while a file was still
+    /// being read says it had read (`pipl-scan scan` ends such a scan without waiting for it).
+    pub tally: Option<&'static Tally>,
+}
+
+/// Files (scanned or partial, archive members included) and bytes read so far.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub files: AtomicU64,
+    pub bytes: AtomicU64,
 }
 
 // Outcomes are moved once from a worker into a Vec; boxing would cost an allocation per file.
@@ -165,6 +175,15 @@ pub fn scan_incremental(
                         error: message,
                     }),
                 };
+                if let (Some(t), Outcome::Files(fs, _)) = (cfg.tally, &out) {
+                    for f in fs
+                        .iter()
+                        .filter(|f| matches!(f.status, Status::Scanned | Status::Partial))
+                    {
+                        t.files.fetch_add(1, Ordering::Relaxed);
+                        t.bytes.fetch_add(f.bytes, Ordering::Relaxed);
+                    }
+                }
                 if let Some(bar) = &bar {
                     let n = files_done.fetch_add(1, Ordering::Relaxed) + 1;
                     let bytes = match &out {
