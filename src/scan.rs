@@ -55,6 +55,16 @@ pub struct ScanConfig {
     /// command line: see [`crate::source_spill`]); `None` keeps them in the inventory's
     /// `sources`.
     pub sources: Option<Layout>,
+    /// Counts the files read so far, as they finish: what a scan stopped while a file was still
+    /// being read says it had read (`pipl-scan scan` ends such a scan without waiting for it).
+    pub tally: Option<&'static Tally>,
+}
+
+/// Files (scanned or partial, archive members included) and bytes read so far.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub files: AtomicU64,
+    pub bytes: AtomicU64,
 }
 
 /// Scans every root and builds the inventory.
@@ -167,6 +177,14 @@ pub fn scan_incremental(
                                 shown = p.done.load(Ordering::Relaxed);
                             }
                             bytes = files.iter().map(|f| f.bytes).sum();
+                            if let Some(t) = cfg.tally {
+                                for f in files.iter().filter(|f| {
+                                    matches!(f.status, Status::Scanned | Status::Partial)
+                                }) {
+                                    t.files.fetch_add(1, Ordering::Relaxed);
+                                    t.bytes.fetch_add(f.bytes, Ordering::Relaxed);
+                                }
+                            }
                             if let Some((key, Check::Read(stamp))) = check {
                                 store(&put, &key, stamp, &files, &spill, ctx.stopping());
                                 let mut c = lock(&collected);

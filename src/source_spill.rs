@@ -205,6 +205,7 @@ mod tests {
             min_confidence: crate::confidence::Confidence::Low,
             stop: None,
             sources,
+            tally: None,
         }
     }
 

@@ -556,6 +556,66 @@ fn sigint_stops_the_scan_cleanly_with_exit_130() {
     stopped_by(libc::SIGINT, 130, "SIGINT", true);
 }
 
+/// A stop does not wait for a file whose parser never looks at the stop flag (a damaged PDF
+/// being rebuilt, a workbook's sheet): a stopped scan writes nothing, so after a short grace the
+/// process cleans up, says what was read and exits. The stalled reader is the debug build's test
+/// hook (`PIPL_SCAN_TEST_STALL`: the named file takes a minute and ignores the flag).
+#[cfg(unix)]
+#[test]
+fn a_stop_does_not_wait_for_a_parser_that_ignores_it() {
+    if !cfg!(debug_assertions) {
+        eprintln!("skipped: the stalling reader exists in debug builds only");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("share");
+    std::fs::create_dir(&t).unwrap();
+    std::fs::write(t.join("stall.txt"), "客户 张伟 手机 13812345678\n").unwrap();
+    let out = dir.path().join("out");
+    let started = std::time::Instant::now();
+    let child = Command::new(BIN)
+        .args(["scan", s(&t), "-o", s(&out), "--threads", "1"])
+        .env("PIPL_SCAN_TEST_STALL", "stall.txt")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_handler(child.id(), libc::SIGTERM);
+    // Time for the walk to reach the one file and its reader to stall in it.
+    std::thread::sleep(Duration::from_millis(1000));
+    let signalled = std::time::Instant::now();
+    // SAFETY: kill on a child process this test spawned.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let o = child.wait_with_output().unwrap();
+    let waited = signalled.elapsed();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(143), "{stderr}");
+    assert!(
+        waited < Duration::from_secs(15),
+        "the scan waited {waited:?} for the stalled file; {stderr}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(55),
+        "the stall had ended by itself: the test proves nothing"
+    );
+    assert!(
+        stderr.contains("interrupted by SIGTERM: stopped taking new files; 0 files (0 bytes)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("a file still being read 1.5 s after the signal was left"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "No inventory was written (nothing in {} was changed).",
+            out.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "the output folder this run created is gone");
+}
+
 /// What is compared before and after a scan: each entry's kind, contents, size, mode,
 /// modification time and (where tracked) access time, and each folder's listing.
 #[derive(Debug, PartialEq)]

@@ -379,6 +379,7 @@ pub fn measure(root: &Path, truth: &Truth) -> Result<Measurement> {
         min_confidence: pipl_scan::confidence::Confidence::Low,
         stop: None,
         sources: None,
+        tally: None,
     };
     let inv = scan(&cfg, &set).with_context(|| format!("scanning {}", root.display()))?;
     let totals = serde_json::to_value(&inv.totals).context("inventory totals as JSON")?;

@@ -5,7 +5,8 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
@@ -321,6 +322,7 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
             crate::sources_file::SourcesForm::Inline => crate::source_spill::Layout::Element,
             crate::sources_file::SourcesForm::Jsonl => crate::source_spill::Layout::Line,
         }),
+        tally: Some(&TALLY),
     };
     // A bad signing key is an error before hours of scanning, not after.
     let signing_key = a
@@ -364,7 +366,24 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
         state = a.state.as_ref().map(|p| p.display().to_string()),
         "scan started"
     );
-    let (mut inv, links, state_run) = crate::scan::scan_incremental(&cfg, &set, state.as_mut())?;
+    // A stop does not wait for a parser that never looks at the flag (see `watch_stop`).
+    PHASE.store(READING, Ordering::SeqCst);
+    let (output, stopper) = (a.output.clone(), created.clone());
+    std::thread::Builder::new()
+        .name("stop-watchdog".to_string())
+        .spawn(move || watch_stop(&output, &stopper))
+        .context("starting the stop watchdog")?;
+    let scanned = crate::scan::scan_incremental(&cfg, &set, state.as_mut());
+    if PHASE
+        .compare_exchange(READING, RETURNED, Ordering::SeqCst, Ordering::SeqCst)
+        .is_err()
+    {
+        // The watchdog has cleaned up, said what was read and is ending the process.
+        loop {
+            std::thread::park();
+        }
+    }
+    let (mut inv, links, state_run) = scanned?;
     if let Some(e) = state_run.as_ref().and_then(|r| r.write_error.as_ref()) {
         crate::log::warn(format_args!(
             "the state could not be fully written ({e}); the inventory is complete, the next \
@@ -531,8 +550,66 @@ fn catch_signals() -> Result<()> {
     Ok(())
 }
 
+/// Files and bytes read so far ([`ScanConfig::tally`]), for a scan ended by [`watch_stop`].
+static TALLY: crate::scan::Tally = crate::scan::Tally {
+    files: AtomicU64::new(0),
+    bytes: AtomicU64::new(0),
+};
+/// Where the scan is, for [`watch_stop`]: files being read (`READING`), the scan returned to
+/// the main thread (`RETURNED`), or the watchdog ending the process (`ABANDONED`). The one that
+/// moves it from `READING` first does the clean-up and says what was read.
+static PHASE: AtomicU8 = AtomicU8::new(0);
+const READING: u8 = 1;
+const RETURNED: u8 = 2;
+const ABANDONED: u8 = 3;
+/// How long a stopped scan waits for the files being read to stop at their next piece.
+pub const STOP_GRACE: Duration = Duration::from_millis(1500);
+
+/// Waits for a stop (SIGINT, SIGTERM) while files are read. The readers stop at their next
+/// piece, but a parser that reads a whole file at once (a PDF being rebuilt, a workbook's
+/// sheet) does not look at the flag; as a stopped scan writes nothing, there is nothing to wait
+/// for: after [`STOP_GRACE`] the clean-up of [`interrupted`] is done here and the process exits
+/// with 128 + the signal's number. With --state, results not yet committed are read again by
+/// the next run; a --spill-dir's runs may be left (as after a second signal).
+fn watch_stop(output: &Path, created: &Created) {
+    let signal = loop {
+        if PHASE.load(Ordering::SeqCst) != READING {
+            return;
+        }
+        match STOP.load(Ordering::SeqCst) {
+            0 => std::thread::sleep(Duration::from_millis(50)),
+            s => break s,
+        }
+    };
+    let deadline = Instant::now() + STOP_GRACE;
+    while Instant::now() < deadline {
+        if PHASE.load(Ordering::SeqCst) != READING {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    if PHASE
+        .compare_exchange(READING, ABANDONED, Ordering::SeqCst, Ordering::SeqCst)
+        .is_ok()
+    {
+        let code = stopped(
+            signal as i32,
+            (
+                TALLY.files.load(Ordering::SeqCst),
+                TALLY.bytes.load(Ordering::SeqCst),
+            ),
+            Some(STOP_GRACE),
+            output,
+            created,
+        );
+        let _ = std::io::stderr().flush();
+        std::process::exit(code);
+    }
+}
+
 /// What a scan created before it read a file: the key file (when it was missing and no --state
 /// keeps results under it) and the output folder (when it was missing).
+#[derive(Clone)]
 struct Created {
     key: Option<std::path::PathBuf>,
     /// A key created by a run with --state: kept, as the state holds results under it.
@@ -544,6 +621,20 @@ struct Created {
 /// folder if this run created them (nothing was written that needs them), and exits with 128 +
 /// the signal's number (130 for SIGINT, 143 for SIGTERM), as a shell would report it.
 fn interrupted(signal: i32, inv: &Inventory, output: &Path, created: &Created) -> ExitCode {
+    let s = &inv.scan;
+    let read = (s.files_scanned + s.files_partial, s.bytes_scanned);
+    ExitCode::from(stopped(signal, read, None, output, created).clamp(0, 255) as u8)
+}
+
+/// The clean-up and message of [`interrupted`], with the (files, bytes) read; `abandoned`: the
+/// grace after which files still being read were left. Returns the exit code.
+fn stopped(
+    signal: i32,
+    (files, bytes): (u64, u64),
+    abandoned: Option<Duration>,
+    output: &Path,
+    created: &Created,
+) -> i32 {
     let name = match signal {
         libc::SIGINT => "SIGINT".to_string(),
         libc::SIGTERM => "SIGTERM".to_string(),
@@ -566,12 +657,14 @@ fn interrupted(signal: i32, inv: &Inventory, output: &Path, created: &Created) -
     if let Some(o) = &created.output {
         let _ = std::fs::remove_dir(o);
     }
-    let s = &inv.scan;
     eprintln!(
-        "pipl-scan: interrupted by {name}: stopped taking new files; {} files ({} bytes) had \
-         been read, the rest were not. No inventory was written (nothing in {} was changed{}).",
-        s.files_scanned + s.files_partial,
-        s.bytes_scanned,
+        "pipl-scan: interrupted by {name}: stopped taking new files; {files} files ({bytes} \
+         bytes) had been read, the rest were not{}. No inventory was written (nothing in {} was \
+         changed{}).",
+        abandoned.map_or(String::new(), |g| format!(
+            " (a file still being read {:.1} s after the signal was left)",
+            g.as_secs_f64()
+        )),
         output.display(),
         if kept.is_empty() {
             String::new()
@@ -579,7 +672,7 @@ fn interrupted(signal: i32, inv: &Inventory, output: &Path, created: &Created) -
             format!("; left: {}", kept.join(", "))
         }
     );
-    ExitCode::from((128 + signal).clamp(0, 255) as u8)
+    128 + signal
 }
 
 fn fmt_count(c: &crate::inventory::Count) -> String {

@@ -173,6 +173,12 @@ const ENCODING_SNIFF_LEN: usize = 64 << 10;
 
 /// Reads one regular file found by the walk: one result, or one per member of an archive.
 pub fn read_source(path: &Path, size: u64, ctx: &Ctx) -> Vec<FileResult> {
+    // Debug builds only, for tests/faults.rs: a file named by PIPL_SCAN_TEST_STALL is read as
+    // a parser that never looks at the stop flag would read it (a minute).
+    #[cfg(debug_assertions)]
+    if std::env::var_os("PIPL_SCAN_TEST_STALL").is_some_and(|n| path.file_name() == Some(&*n)) {
+        std::thread::sleep(std::time::Duration::from_secs(60));
+    }
     // Opened and read (or mapped) once: whether it is an archive is told from the same bytes
     // its reader then reads.
     let with_attachments = |data| {
