@@ -192,6 +192,10 @@ pub struct SourceAcc {
     /// Problems that did not stop the source (e.g. invalid bytes replaced while decoding).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// An image's sensitive category named by the document that holds it (its alt text, its
+    /// caption), when its path does not name one: [`SourceEntry::sensitive_image`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_category: Option<String>,
     /// The identifiers of its records and which were seen together, for counting people.
     #[serde(skip)]
     pub links: LinkAcc,
@@ -337,6 +341,9 @@ impl SourceAcc {
             self.field_stats.entry(field).or_default().merge(&st);
         }
         self.warnings.extend(other.warnings);
+        if self.image_category.is_none() {
+            self.image_category = other.image_category;
+        }
         self.links.merge(other.links);
     }
 
@@ -747,8 +754,9 @@ pub struct SourceEntry {
     /// Problems that did not stop the source (tables: decoding, damaged columns…).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
-    /// An image whose path names an identity document, a face or a fingerprint: its category
-    /// (see [`crate::read::document::image::CATEGORIES`]). Its people are unknown.
+    /// An image whose path, or the document holding it (alt text, caption), names an identity
+    /// document, a face or a fingerprint: its category (see
+    /// [`crate::read::document::image::CATEGORIES`]). Its people are unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sensitive_image: Option<String>,
 }
@@ -1036,9 +1044,12 @@ impl BuildConfig {
         });
         let dets = per_detector(&f.acc);
         let sensitive_image = (f.format == "image")
-            .then(|| crate::read::document::image::category_of(Path::new(&f.path)))
-            .flatten()
-            .map(|(c, _)| c.id.to_string());
+            .then(|| {
+                crate::read::document::image::category_of(Path::new(&f.path))
+                    .map(|(c, _)| c.id.to_string())
+                    .or_else(|| f.acc.image_category.clone())
+            })
+            .flatten();
         let entry = SourceEntry {
             people: counted
                 .as_ref()

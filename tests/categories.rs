@@ -378,6 +378,72 @@ fn look_alike_tables_give_no_sensitive_people() {
     assert!(inv.totals.sensitive_subjects_by_category.is_empty());
 }
 
+/// Diagnosis names in free text: case notes and an HR log name people and their diagnoses in
+/// sentences (counted, sensitive under both standards); a health news page names diseases and
+/// statistics and a team chat says 不感冒 beside a phone number (nothing counted).
+#[test]
+fn diagnoses_in_free_text_count_beside_a_person_not_in_the_news() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut notes = String::new();
+    const SAID: [&str; 4] = [
+        "诊断为2型糖尿病，建议控制饮食",
+        "既往有高血压病史五年",
+        "确诊患有抑郁症，申请病假两周",
+        "was diagnosed with asthma last spring",
+    ];
+    for i in 0..40 {
+        writeln!(
+            notes,
+            "{} 手机 {}：{}",
+            name(i),
+            mobile(i),
+            SAID[i % SAID.len()]
+        )
+        .unwrap();
+    }
+    // Ten more people with no diagnosis.
+    for i in 40..50 {
+        writeln!(notes, "{} 手机 {}：按时复诊，情况良好", name(i), mobile(i)).unwrap();
+    }
+    write(d, "case-notes.txt", &notes);
+
+    let news = "健康资讯：全国约有1.4亿人患有糖尿病，专家提醒注意预防。
+        该市昨日新增确诊肺炎病例12例。
+        高血压的预防与治疗——科普讲座
+        The prevalence of diabetes worldwide is rising; 10 million cases of asthma.
+        咨询热线 13912345678
+";
+    write(d, "news.txt", news);
+    write(
+        d,
+        "chat.log",
+        "2026-11-20 10:00 王芳 13987654321: 我对足球不感冒，周末加班
+",
+    );
+
+    let inv = scan(d);
+    let s = source(&inv, "case-notes.txt");
+    assert!(
+        detectors(s).contains(&"diagnosis-name".to_string()),
+        "{:?}",
+        detectors(s)
+    );
+    assert_eq!(people(s), (50, 40, 40));
+    assert!(categories(s).contains(&"medical-health".to_string()));
+    let dn = s
+        .categories
+        .iter()
+        .find(|c| c.detector == "diagnosis-name")
+        .unwrap();
+    assert_eq!(dn.matches, 40);
+    for file in ["news.txt", "chat.log"] {
+        let s = source(&inv, file);
+        assert_eq!(detectors(s), ["cn-mobile"], "{file}");
+        assert_eq!(people(s), (1, 0, 0), "{file}");
+    }
+}
+
 #[test]
 fn identifiers_of_other_places_key_their_people() {
     let dir = tempfile::tempdir().unwrap();

@@ -317,6 +317,213 @@ fn images_are_listed_and_identity_documents_named() {
     });
 }
 
+/// One inventory of the results of `files` (the sources and totals a scan would write).
+fn inventory_of(set: &DetectorSet, files: Vec<FileResult>) -> pipl_scan::inventory::Inventory {
+    let meta = pipl_scan::inventory::ScanMeta {
+        started_at: "2026-11-25T00:00:00Z".into(),
+        finished_at: "2026-11-25T00:00:01Z".into(),
+        roots: vec!["share".into()],
+        reference_date: "2026-11-25".into(),
+        sensitivity: pipl_scan::detect::Standard::Gbt45574_2025,
+        key_id: SketchKey::random().id(),
+        lg_k: pipl_scan::sketch::DEFAULT_LG_K,
+        walk_errors: Vec::new(),
+        classify: pipl_scan::classify::ClassifyConfig::default(),
+        link_cap: pipl_scan::link::DEFAULT_CAP,
+        links_abandoned: None,
+        link_spill: None,
+        link_sort_entries: 1 << 20,
+    };
+    pipl_scan::inventory::build(set, meta, files)
+}
+
+#[test]
+fn pictures_inside_documents_are_listed_and_named_by_their_context() {
+    with_ctx(|ctx, set| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut all = Vec::new();
+        // docx: the document is scanned as before (not partial for its pictures); each
+        // picture is a source of its own, sensitive by its caption, alt text or name.
+        let r = read(
+            &write(dir.path(), "入职材料.docx", &docgen::docx_with_pictures()),
+            ctx,
+        );
+        let paths: Vec<&str> = r.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(r.len(), 6, "{paths:?}");
+        assert_eq!(
+            (r[0].format.as_str(), r[0].status),
+            ("docx", Status::Scanned)
+        );
+        assert_eq!(found(&r[0].acc, set, "cn-mobile"), (1, 1));
+        let pic = |name: &str| {
+            r.iter()
+                .find(|f| {
+                    f.path
+                        .ends_with(&format!("入职材料.docx!word/media/{name}"))
+                })
+                .unwrap_or_else(|| panic!("{name} not listed: {paths:?}"))
+        };
+        for (name, category) in [
+            ("image1.jpeg", Some("identity-document-image")),
+            ("image2.png", None),
+            ("image3.png", Some("face-image")),
+            ("image4.jpeg", Some("fingerprint-image")),
+            ("image5.gif", None),
+        ] {
+            let f = pic(name);
+            assert_eq!(
+                (f.format.as_str(), f.status),
+                ("image", Status::Skipped),
+                "{name}"
+            );
+            assert_eq!(
+                f.acc.image_category.as_deref(),
+                category,
+                "{name}: {:?}",
+                f.reason
+            );
+            assert_eq!(f.acc.records, 0);
+        }
+        assert!(
+            pic("image1.jpeg")
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("the text around it names `身份证`")
+        );
+        assert!(
+            pic("image3.png")
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("its alt text names `人脸`")
+        );
+        assert!(
+            !paths.iter().any(|p| p.ends_with(".emf")),
+            "a vector drawing is no picture"
+        );
+        all.extend(r);
+        // pptx: the slide's title names the picture under it.
+        let r = read(
+            &write(dir.path(), "deck.pptx", &docgen::pptx_with_pictures()),
+            ctx,
+        );
+        assert_eq!(r.len(), 3);
+        assert_eq!(
+            r[1].path,
+            format!(
+                "{}!ppt/media/image1.png",
+                dir.path().join("deck.pptx").display()
+            )
+        );
+        assert_eq!(
+            r[1].acc.image_category.as_deref(),
+            Some("identity-document-image")
+        );
+        assert_eq!(r[2].acc.image_category, None, "{:?}", r[2].reason);
+        all.extend(r);
+        // odt: the frame's description.
+        let r = read(
+            &write(dir.path(), "考勤.odt", &docgen::odt_with_pictures()),
+            ctx,
+        );
+        assert_eq!(r.len(), 3);
+        assert_eq!(
+            (r[0].format.as_str(), r[0].status),
+            ("odt", Status::Scanned)
+        );
+        assert_eq!(
+            r[1].acc.image_category.as_deref(),
+            Some("fingerprint-image")
+        );
+        assert_eq!(r[2].acc.image_category, None);
+        all.extend(r);
+        // xlsx: the picture's inserted name, beside the sheet's cells.
+        let r = read(
+            &write(dir.path(), "名单.xlsx", &docgen::xlsx_with_picture()),
+            ctx,
+        );
+        assert_eq!(r.len(), 2, "{r:?}");
+        assert_eq!(
+            (r[0].format.as_str(), r[0].status),
+            ("xlsx", Status::Scanned)
+        );
+        assert_eq!(found(&r[0].acc, set, "cn-mobile"), (1, 1));
+        assert!(r[1].path.ends_with("名单.xlsx!xl/media/image1.png"));
+        assert_eq!(
+            r[1].acc.image_category.as_deref(),
+            Some("identity-document-image")
+        );
+        all.extend(r);
+        // An e-mail whose body says what its attachment is; a second, whose body says nothing.
+        let mail = |subject: &str, body: &str| {
+            format!(
+                "From: a@example.com\r\nTo: hr@example.com\r\nSubject: {subject}\r\nDate: Mon, 23 Nov 2026 10:00:00 +0800\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n--b\r\nContent-Type: image/jpeg\r\nContent-Disposition: attachment; filename=\"IMG_0001.jpg\"\r\nContent-Transfer-Encoding: base64\r\n\r\n/9j/4AAQSkZJRgABAQAAAQABAAD/2Q==\r\n--b--\r\n"
+            )
+        };
+        let r = read(
+            &write(
+                dir.path(),
+                "a.eml",
+                mail("入职", "您好，附件是我的身份证正反面，请查收。").as_bytes(),
+            ),
+            ctx,
+        );
+        assert_eq!(r.len(), 2, "{r:?}");
+        assert_eq!(r[1].format, "image");
+        assert_eq!(
+            r[1].acc.image_category.as_deref(),
+            Some("identity-document-image")
+        );
+        assert!(
+            r[1].reason
+                .as_deref()
+                .unwrap()
+                .contains("the message it is attached to")
+        );
+        all.extend(r);
+        let r = read(
+            &write(
+                dir.path(),
+                "b.eml",
+                mail("团建", "附件是活动照片。我的身份证号码已发给前台。").as_bytes(),
+            ),
+            ctx,
+        );
+        assert_eq!(r[1].acc.image_category, None, "{:?}", r[1].reason);
+        all.extend(r);
+        // The inventory counts them like image files: per source, in the totals, in no
+        // figure of people; no document became partial for its pictures.
+        let inv = inventory_of(set, all);
+        let cats = &inv.totals.sensitive_images_by_category;
+        assert_eq!(cats.get("identity-document-image"), Some(&4), "{cats:?}");
+        assert_eq!(cats.get("face-image"), Some(&1));
+        assert_eq!(cats.get("fingerprint-image"), Some(&2));
+        assert_eq!(inv.totals.sensitive_images(), 7);
+        assert!(inv.sources.iter().all(|s| s.status != Status::Partial));
+        let s = inv
+            .sources
+            .iter()
+            .find(|s| s.path.ends_with("word/media/image3.png"))
+            .unwrap();
+        assert_eq!(s.sensitive_image.as_deref(), Some("face-image"));
+    });
+}
+
+#[test]
+fn pictures_are_listed_without_being_inflated() {
+    with_ctx(|ctx, _| {
+        // A picture whose deflated data is garbage: listing it must not read it.
+        let mut bytes = docgen::docx_with_pictures();
+        let at = memchr::memmem::find(&bytes, b"GIF89a").expect("stored picture");
+        bytes[at..at + 6].copy_from_slice(b"XXXXXX");
+        let dir = tempfile::tempdir().unwrap();
+        let r = read(&write(dir.path(), "x.docx", &bytes), ctx);
+        assert_eq!(r.len(), 6);
+        assert_eq!(r[0].status, Status::Scanned, "{:?}", r[0].reason);
+    });
+}
+
 // ---- the shared corpus of third-party documents ---------------------------------------------
 
 fn corpus() -> Option<PathBuf> {
@@ -327,6 +534,38 @@ fn corpus() -> Option<PathBuf> {
         eprintln!("skipped: {} is absent", p.display());
         None
     }
+}
+
+/// The corpus's Office files with pictures: every photo-like picture listed (`wmf` is a drawing),
+/// none named sensitive (logos, screenshots, a chart), the document read as before.
+#[test]
+fn corpus_pictures_are_listed_none_sensitive() {
+    let Some(dir) = corpus() else { return };
+    with_ctx(|ctx, _| {
+        for (file, pictures) in [
+            ("docx/poi_stress009.docx", 2),
+            ("docx/pydocx_comments-rich-para.docx", 1),
+            ("odt/odftk_HeaderFooter.odt", 1),
+            ("pptx/poi_45545_Comment.pptx", 1),
+            ("pptx/poi_ececapstonespring2012.pptx", 5),
+        ] {
+            let r = read(&dir.join(file), ctx);
+            let images: Vec<&FileResult> = r.iter().filter(|f| f.format == "image").collect();
+            assert_eq!(images.len(), pictures, "{file}: {r:?}");
+            assert_ne!(r[0].format, "image");
+            // Its pictures never make the document partial.
+            assert!(
+                !r[0].reason.as_deref().unwrap_or("").contains("media/"),
+                "{file}: {:?}",
+                r[0].reason
+            );
+            for i in images {
+                assert_eq!(i.status, Status::Skipped);
+                assert!(i.path.contains(&format!("{file}!")), "{}", i.path);
+                assert_eq!(i.acc.image_category, None, "{}: {:?}", i.path, i.reason);
+            }
+        }
+    });
 }
 
 #[test]

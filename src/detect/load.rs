@@ -142,7 +142,19 @@ pub fn parse_detector(file: &str, text: &str) -> Result<Detector, LoadError> {
             "at least one [[patterns]] entry is required".into(),
         ));
     }
-    for p in &raw.patterns {
+    let mut raw = raw;
+    for p in &mut raw.patterns {
+        if let Some(list) = &p.terms {
+            if !p.regex.is_empty() {
+                return Err(field(
+                    "patterns.terms",
+                    "give either `regex` or `terms`, not both".into(),
+                ));
+            }
+            let text = terms_text(file, list).map_err(|m| field("patterns.terms", m))?;
+            p.regex = terms_regex(&text)
+                .ok_or_else(|| field("patterns.terms", format!("`{list}` holds no term")))?;
+        }
         check_regex(&p.regex).map_err(|m| field("patterns.regex", m))?;
     }
     let validator = match &raw.validator {
@@ -284,6 +296,67 @@ fn keyword_matcher(
 }
 
 /// Compiles one pattern alone, so a bad regex is reported against its own file and field.
+/// Word lists a detector's `terms` may name, embedded as the detector files are.
+const DATA: &[(&str, &str)] = &[(
+    "diagnosis-names.txt",
+    include_str!("../../detectors/data/diagnosis-names.txt"),
+)];
+
+/// The text of the word list `name`: beside a detector file loaded from a directory
+/// (`DIR/data/NAME`) when there is one, else the embedded list.
+fn terms_text(file: &str, name: &str) -> Result<String, String> {
+    if name.contains(['/', '\\']) || name.starts_with('.') {
+        return Err(format!("`{name}` must be a file name under data/"));
+    }
+    if let Some(dir) = Path::new(file)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        let p = dir.join("data").join(name);
+        if p.is_file() {
+            return std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()));
+        }
+    }
+    DATA.iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| t.to_string())
+        .ok_or_else(|| {
+            format!(
+                "no word list `{name}` (embedded: {})",
+                DATA.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+            )
+        })
+}
+
+/// A case-insensitive alternation of the list's terms, longest first (so `2型糖尿病` wins over
+/// `糖尿病`), Latin terms bounded by `\b` so `flu` is not found in `influence`.
+fn terms_regex(text: &str) -> Option<String> {
+    let mut terms: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    if terms.is_empty() {
+        return None;
+    }
+    terms.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    terms.dedup();
+    let alts: Vec<String> = terms
+        .iter()
+        .map(|t| {
+            let e = regex_syntax::escape(t);
+            let first = t.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+            let last = t.chars().last().is_some_and(|c| c.is_ascii_alphabetic());
+            format!(
+                "{}{e}{}",
+                if first { r"(?-u:\b)" } else { "" },
+                if last { r"(?-u:\b)" } else { "" }
+            )
+        })
+        .collect();
+    Some(format!("(?i:{})", alts.join("|")))
+}
+
 fn check_regex(re: &str) -> Result<(), String> {
     let r = regex_automata::meta::Regex::new(re).map_err(|e| format!("bad regex: {e}"))?;
     if r.is_match("") {
@@ -403,6 +476,35 @@ no_match = ["12"]
         assert!(e.contains("field `not_header_hints`"), "{e}");
         let e = err("negative_words = [\"a\"]", "");
         assert!(e.contains("unknown field"), "{e}");
+    }
+
+    #[test]
+    fn terms_become_a_pattern_longest_first_latin_bounded() {
+        let re = terms_regex("# comment\n糖尿病\n2型糖尿病\nflu\n\n").unwrap();
+        assert_eq!(re, r"(?i:2型糖尿病|糖尿病|(?-u:\b)flu(?-u:\b))");
+        let m = regex_automata::meta::Regex::new(&re).unwrap();
+        assert!(m.find("influence").is_none() && m.find("has FLU.").is_some());
+        assert_eq!(m.find("诊断为2型糖尿病").map(|x| x.start()), Some(9));
+        assert!(terms_regex("# only a comment\n").is_none());
+        let with_terms = |pattern: &str| {
+            parse_detector(
+                "x-id.toml",
+                &file("", "").replace("regex = '[0-9]{4}'", pattern),
+            )
+        };
+        let d = with_terms("terms = \"diagnosis-names.txt\"\nrequires_context = true").unwrap();
+        assert!(d.patterns[0].regex.contains("高血压"));
+        let e = with_terms("terms = \"nope.txt\"").unwrap_err().to_string();
+        assert!(
+            e.contains("field `patterns.terms`") && e.contains("diagnosis-names.txt"),
+            "{e}"
+        );
+        let e = with_terms("terms = \"../x.txt\"").unwrap_err().to_string();
+        assert!(e.contains("file name under data/"), "{e}");
+        let e = with_terms("regex = 'a'\nterms = \"diagnosis-names.txt\"")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not both"), "{e}");
     }
 
     #[test]

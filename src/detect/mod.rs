@@ -82,7 +82,15 @@ pub struct Names {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PatternDef {
+    /// The pattern; built from [`PatternDef::terms`] when that is given.
+    #[serde(default)]
     pub regex: String,
+    /// A word list under `detectors/data/` (`diagnosis-names.txt`: one term a line, `#`
+    /// comments): the pattern is any of its terms, case-insensitive, longest first, Latin
+    /// terms standing apart from other letters. A dictionary kept as data, matched as a
+    /// pattern so that a context keyword beside the term (not inside the match) decides.
+    #[serde(default)]
+    pub terms: Option<String>,
     /// The format has no check character: count it only with a context keyword or header hint.
     #[serde(default)]
     pub requires_context: bool,
@@ -187,6 +195,21 @@ impl Detector {
             .as_ref()
             .and_then(|positive| nearest(positive, hay, lo, start, end, hi))
             .is_none_or(|pos| neg <= pos)
+    }
+
+    /// Does a negative keyword stand within the window around `hay[start..end]`, on either
+    /// side (the `negative-vetoes` guard)?
+    pub(crate) fn negative_within(&self, hay: &[u8], start: usize, end: usize) -> bool {
+        let Some(negative) = &self.negative_context else {
+            return false;
+        };
+        let before = window_before(hay, start, self.window);
+        let after = window_after(hay, end, self.window);
+        [(before, start), (end, after)].into_iter().any(|(lo, hi)| {
+            negative
+                .find_iter(&hay[lo..hi])
+                .any(|m| standalone(hay, lo + m.start(), lo + m.end()))
+        })
     }
 
     /// Does any positive keyword occur in `text` (a URL query parameter's name)?

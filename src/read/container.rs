@@ -466,6 +466,12 @@ impl<'c, 'a> State<'c, 'a> {
             reason: out.problem.map(|p| format!("{display}: {p}")),
             acc: out.acc,
         });
+        for img in super::document::embedded::results(display, out.images) {
+            if !self.count_member(display) {
+                return;
+            }
+            self.out.push(img);
+        }
         self.attachments(display, out.attachments, depth);
     }
 
@@ -489,7 +495,14 @@ impl<'c, 'a> State<'c, 'a> {
                 return;
             }
             let mut counted = self.counted(&a.bytes[..]);
+            let before = self.out.len();
             self.stream(&inner, &a.name, &mut counted, depth + 1);
+            // An image its name says nothing of, that the message names (`附件是身份证正反面`).
+            for r in &mut self.out[before..] {
+                if r.path == inner && r.format == "image" {
+                    super::document::embedded::named_by_message(r, &a.context);
+                }
+            }
             if self.stopped_over_limit(display, "attachments") {
                 return;
             }

@@ -182,8 +182,9 @@ pub fn read_source(path: &Path, size: u64, ctx: &Ctx) -> Vec<FileResult> {
     // Opened and read (or mapped) once: whether it is an archive is told from the same bytes
     // its reader then reads.
     let with_attachments = |data| {
-        let (r, attachments) = read_opened(path, data, ctx);
+        let (r, attachments, images) = read_opened(path, data, ctx);
         let mut out = vec![r];
+        out.extend(images);
         if !attachments.is_empty() {
             out.extend(container::read_attachments(path, size, attachments, ctx));
         }
@@ -221,15 +222,17 @@ fn read_file_and_attachments(
     size: u64,
     ctx: &Ctx,
 ) -> (FileResult, Vec<document::Attachment>) {
-    read_opened(path, text::Data::open(path, size), ctx)
+    let (r, attachments, _) = read_opened(path, text::Data::open(path, size), ctx);
+    (r, attachments)
 }
 
-/// [`read_file_and_attachments`] of a file opened already (or that could not be).
+/// [`read_file_and_attachments`] of a file opened already (or that could not be); also the
+/// results that list the pictures inside it.
 fn read_opened(
     path: &Path,
     data: Result<text::Data, text::OpenError>,
     ctx: &Ctx,
-) -> (FileResult, Vec<document::Attachment>) {
+) -> (FileResult, Vec<document::Attachment>, Vec<FileResult>) {
     let display = path.display().to_string();
     let result = |status, reason: Option<String>, bytes, acc| FileResult {
         path: display.clone(),
@@ -251,11 +254,12 @@ fn read_opened(
                     SourceAcc::default(),
                 ),
                 Vec::new(),
+                Vec::new(),
             );
         }
     };
     let data = match columnar::read(path, data, ctx) {
-        Ok(r) => return (r, Vec::new()),
+        Ok(r) => return (r, Vec::new(), Vec::new()),
         Err(d) => d,
     };
     let bytes = data.bytes();
@@ -268,7 +272,8 @@ fn read_opened(
     let mut r = result(status, reason, len, out.acc);
     r.format = out.format;
     r.encoding = out.encoding;
-    (r, out.attachments)
+    let images = document::embedded::results(&display, out.images);
+    (r, out.attachments, images)
 }
 
 /// What the readers made of a file's bytes.
@@ -281,6 +286,8 @@ pub struct BytesOutcome {
     pub acc: SourceAcc,
     /// Files carried inside the file (e-mail attachments), for the caller to read.
     pub attachments: Vec<document::Attachment>,
+    /// Pictures inside the file (a docx's `word/media/`), for the caller to list.
+    pub images: Vec<document::embedded::EmbeddedImage>,
 }
 
 impl BytesOutcome {
@@ -292,6 +299,7 @@ impl BytesOutcome {
             problem: out.problem,
             acc: out.acc,
             attachments: out.attachments,
+            images: out.images,
         }
     }
 }
@@ -358,6 +366,8 @@ fn read_bytes_as_they_are(
             problem: out.problem,
             acc: out.acc,
             attachments: Vec::new(),
+            // A workbook's pictures (`xl/media/`, an ods's `Pictures/`).
+            images: document::embedded::list(bytes),
         };
     }
     let long_head = &bytes[..bytes.len().min(ENCODING_SNIFF_LEN)];
@@ -374,6 +384,7 @@ fn read_bytes_as_they_are(
             )),
             acc: SourceAcc::default(),
             attachments: Vec::new(),
+            images: Vec::new(),
         };
     }
     let (head_text, _) = det
@@ -402,6 +413,7 @@ fn read_bytes_as_they_are(
         problem,
         acc,
         attachments: Vec::new(),
+        images: Vec::new(),
     }
 }
 

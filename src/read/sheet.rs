@@ -97,8 +97,12 @@ pub fn read_container(bytes: &[u8], fmt: Format, ctx: &Ctx) -> SheetOutcome {
     }
     let (mut acc, mut problem, cells) = read_pipelined(bytes, kind, ctx);
     // Comments and page headers/footers, which calamine does not read.
-    if matches!(kind, SheetKind::Xlsx | SheetKind::Xlsm) {
-        let (notes, p) = super::sheet_notes::read(bytes, ctx);
+    if matches!(kind, SheetKind::Xlsx | SheetKind::Xlsm | SheetKind::Ods) {
+        let (notes, p) = if kind == SheetKind::Ods {
+            super::sheet_notes::read_ods(bytes, ctx)
+        } else {
+            super::sheet_notes::read(bytes, ctx)
+        };
         acc.merge(notes);
         if problem.is_none()
             && let Some(p) = p

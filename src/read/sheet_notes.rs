@@ -360,6 +360,213 @@ fn strip_codes(s: &str) -> String {
     out
 }
 
+// ---- OpenDocument spreadsheets -------------------------------------------------------------
+
+/// Scans the comments (`office:annotation` in a cell: its `dc:creator` and paragraphs) and the
+/// page headers and footers (`style:header` / `style:footer` of each master page in
+/// `styles.xml`) of an ods, which calamine does not read. Comments become records
+/// `Sheet!comment` / `Sheet!comment author` under the `table:table` that holds them; headers and
+/// footers `PageStyle!header` / `PageStyle!footer` (an ods binds them to a page style, not a
+/// sheet). `content.xml` is first searched for an annotation in bounded chunks and parsed again
+/// only when it holds one, as a stream: the cells are not held in memory a second time.
+pub fn read_ods(bytes: &[u8], ctx: &Ctx) -> (SourceAcc, Option<String>) {
+    let mut sc = RecordScanner::new(ctx);
+    let problem = match zip::ZipArchive::new(Cursor::new(bytes)) {
+        Ok(mut zip) => scan_ods(&mut zip, &mut sc).err(),
+        Err(e) => Some(format!("zip directory: {e}")),
+    };
+    (sc.finish(), problem)
+}
+
+fn scan_ods(zip: &mut Zip<'_>, sc: &mut RecordScanner) -> Result<(), String> {
+    if holds(zip, "content.xml", b"<office:annotation")? {
+        let f = zip
+            .by_name("content.xml")
+            .map_err(|e| format!("`content.xml`: {e}"))?;
+        let reader = std::io::BufReader::new(f.take(super::document::MAX_PART));
+        ods_annotations(reader, sc).map_err(|e| format!("`content.xml`: {e}"))?;
+    }
+    if let Some(xml) = part(zip, "styles.xml")? {
+        ods_header_footer(&xml, sc).map_err(|e| format!("`styles.xml`: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Whether the part `name` holds `needle`, searched in 256 KiB chunks (no more kept).
+fn holds(zip: &mut Zip<'_>, name: &str, needle: &[u8]) -> Result<bool, String> {
+    let mut f = match zip.by_name(name) {
+        Ok(f) => f,
+        Err(zip::result::ZipError::FileNotFound) => return Ok(false),
+        Err(e) => return Err(format!("`{name}`: {e}")),
+    };
+    let finder = memchr::memmem::Finder::new(needle);
+    let mut buf = vec![0u8; 256 << 10];
+    let mut kept = 0usize;
+    loop {
+        let n = f
+            .read(&mut buf[kept..])
+            .map_err(|e| format!("`{name}`: {e}"))?;
+        if n == 0 {
+            return Ok(false);
+        }
+        let end = kept + n;
+        if finder.find(&buf[..end]).is_some() {
+            return Ok(true);
+        }
+        // Keep what could be the start of the needle.
+        let keep = needle.len().saturating_sub(1).min(end);
+        buf.copy_within(end - keep..end, 0);
+        kept = keep;
+    }
+}
+
+fn ods_annotations(reader: impl std::io::BufRead, sc: &mut RecordScanner) -> Result<(), String> {
+    let mut r = Reader::from_reader(reader);
+    r.config_mut().check_end_names = false;
+    let mut buf = Vec::new();
+    let mut sheet = String::from("Sheet1");
+    // (author, text, inside dc:creator) of the annotation being read.
+    let mut note: Option<(String, String, bool)> = None;
+    loop {
+        let ev = r.read_event_into(&mut buf).map_err(|e| e.to_string())?;
+        match ev {
+            Event::Start(e) => match e.local_name().as_ref() {
+                "table" => {
+                    if let Some(n) = attr(&e, "name") {
+                        sheet = n;
+                    }
+                }
+                "annotation" => note = Some((String::new(), String::new(), false)),
+                "creator" => {
+                    if let Some(n) = note.as_mut() {
+                        n.2 = true;
+                    }
+                }
+                _ => {}
+            },
+            Event::End(e) => match e.local_name().as_ref() {
+                "creator" => {
+                    if let Some(n) = note.as_mut() {
+                        n.2 = false;
+                    }
+                }
+                "p" | "h" => {
+                    if let Some(n) = note.as_mut()
+                        && !n.1.is_empty()
+                        && !n.1.ends_with(' ')
+                    {
+                        n.1.push(' ');
+                    }
+                }
+                "annotation" => {
+                    if let Some((author, text, _)) = note.take() {
+                        let (t, a) = (text.trim(), author.trim());
+                        if !t.is_empty() || !a.is_empty() {
+                            let tf = sc.field_labeled(&format!("{sheet}!comment"), "comment");
+                            let af = sc.field_labeled(&format!("{sheet}!comment author"), "author");
+                            sc.record([(tf, t.as_bytes()), (af, a.as_bytes())]);
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Event::Text(t) => {
+                if let Some(n) = note.as_mut() {
+                    let s = t.xml10_content();
+                    let target = if n.2 { &mut n.0 } else { &mut n.1 };
+                    if target.len() < (1 << 20) {
+                        target.push_str(&s);
+                    }
+                }
+            }
+            Event::GeneralRef(g) => {
+                if let Some(n) = note.as_mut() {
+                    let c = g
+                        .resolve_char_ref()
+                        .ok()
+                        .flatten()
+                        .map(String::from)
+                        .or_else(|| {
+                            quick_xml::escape::resolve_predefined_entity(&g).map(str::to_string)
+                        })
+                        .unwrap_or_default();
+                    if n.2 { &mut n.0 } else { &mut n.1 }.push_str(&c);
+                }
+            }
+            Event::Eof => return Ok(()),
+            _ => {}
+        }
+        buf.clear();
+    }
+}
+
+/// Headers and footers of an ods's master pages (`style:header`, `style:header-left`,
+/// `style:footer-first`…): one record per header or footer, its regions joined by a tab.
+fn ods_header_footer(xml: &[u8], sc: &mut RecordScanner) -> Result<(), String> {
+    let xml = String::from_utf8_lossy(xml);
+    let mut r = Reader::from_str(&xml);
+    r.config_mut().check_end_names = false;
+    let mut page = String::from("page");
+    // (is a footer, depth inside it, text)
+    let mut open: Option<(bool, u32, String)> = None;
+    loop {
+        match r.read_event() {
+            Ok(Event::Start(e)) => {
+                let local = e.local_name();
+                let n = local.as_ref();
+                if let Some(o) = open.as_mut() {
+                    o.1 += 1;
+                    if n.starts_with("region") && !o.2.is_empty() {
+                        o.2.push('\t');
+                    }
+                } else if n == "master-page" {
+                    page = attr(&e, "name").unwrap_or_else(|| "page".into());
+                } else if n.starts_with("header") || n.starts_with("footer") {
+                    open = Some((n.starts_with("footer"), 0, String::new()));
+                }
+            }
+            Ok(Event::End(e)) => {
+                let close = match open.as_mut() {
+                    Some(o) if o.1 == 0 => true,
+                    Some(o) => {
+                        o.1 -= 1;
+                        if e.local_name().as_ref() == "p" && !o.2.is_empty() {
+                            o.2.push(' ');
+                        }
+                        false
+                    }
+                    None => false,
+                };
+                if close && let Some((footer, _, text)) = open.take() {
+                    let t = text.trim();
+                    if !t.is_empty() {
+                        let label = if footer { "footer" } else { "header" };
+                        let f = sc.field_labeled(&format!("{page}!{label}"), label);
+                        sc.record([(f, t.as_bytes())]);
+                    }
+                }
+            }
+            Ok(Event::Text(t)) => {
+                if let Some(o) = open.as_mut() {
+                    o.2.push_str(&t.xml10_content());
+                }
+            }
+            Ok(Event::GeneralRef(g)) => {
+                if let Some(o) = open.as_mut() {
+                    if let Ok(Some(c)) = g.resolve_char_ref() {
+                        o.2.push(c);
+                    } else if let Some(v) = quick_xml::escape::resolve_predefined_entity(&g) {
+                        o.2.push_str(v);
+                    }
+                }
+            }
+            Ok(Event::Eof) => return Ok(()),
+            Ok(_) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -405,6 +612,38 @@ mod tests {
                 &format!(
                     "<worksheet><sheetData>{filler}</sheetData><headerFooter><oddHeader>&amp;L&amp;\"Arial,Bold\"&amp;12联系人 13900001111&amp;R&amp;P</oddHeader><oddFooter>&amp;Cli@example.com &amp;&amp; co</oddFooter></headerFooter></worksheet>"
                 ),
+            );
+            z.finish().unwrap();
+        }
+        buf.into_inner()
+    }
+
+    /// An ods with a comment by 张伟 in a cell of 员工 (after 300 KiB of cells, so the search
+    /// crosses a chunk), and a header and footer on the page style Default.
+    fn ods_with_notes() -> Vec<u8> {
+        let mut buf = Cursor::new(Vec::new());
+        {
+            let mut z = zip::ZipWriter::new(&mut buf);
+            let o = zip::write::SimpleFileOptions::default();
+            let mut put = |name: &str, body: &str| {
+                z.start_file(name, o).unwrap();
+                z.write_all(body.as_bytes()).unwrap();
+            };
+            put("mimetype", "application/vnd.oasis.opendocument.spreadsheet");
+            put(
+                "META-INF/manifest.xml",
+                r#"<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#,
+            );
+            let filler = "<table:table-row><table:table-cell office:value-type=\"string\"><text:p>x</text:p></table:table-cell></table:table-row>".repeat(3000);
+            put(
+                "content.xml",
+                &format!(
+                    r#"<office:document-content xmlns:office="o" xmlns:table="t" xmlns:text="x" xmlns:dc="d"><office:body><office:spreadsheet><table:table table:name="员工">{filler}<table:table-row><table:table-cell office:value-type="string"><office:annotation><dc:creator>张伟</dc:creator><dc:date>2026-01-01T00:00:00</dc:date><text:p>请回电</text:p><text:p>13812345678 &amp; 确认</text:p></office:annotation><text:p>王芳</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#
+                ),
+            );
+            put(
+                "styles.xml",
+                r#"<office:document-styles xmlns:office="o" xmlns:style="s" xmlns:text="x"><office:master-styles><style:master-page style:name="Default"><style:header><style:region-left><text:p>联系人 13900001111</text:p></style:region-left><style:region-right><text:p>第<text:page-number>1</text:page-number>页</text:p></style:region-right></style:header><style:footer><text:p>li@example.com</text:p></style:footer></style:master-page></office:master-styles></office:document-styles>"#,
             );
             z.finish().unwrap();
         }
@@ -458,6 +697,31 @@ mod tests {
             "a row under its header, a comment, a header, a footer"
         );
         assert!(out.acc.fields.contains_key("Sheet1!comment"));
+        // An ods: a comment under its sheet, a header and a footer of its page style.
+        let ods = ods_with_notes();
+        let (acc, problem) = read_ods(&ods, &ctx);
+        assert_eq!(problem, None);
+        assert_eq!(acc.records, 3, "a comment, a header, a footer");
+        let matches = |field: &str, d: usize| {
+            acc.fields
+                .get(field)
+                .and_then(|f| f.get(&d))
+                .map_or(0, |a| a.matches)
+        };
+        assert_eq!(matches("员工!comment", mobile), 1);
+        assert_eq!(matches("Default!header", mobile), 1);
+        assert_eq!(matches("Default!footer", email), 1);
+        let out = super::super::sheet::read_container(
+            &ods,
+            super::super::format::Format::Sheet(super::super::format::SheetKind::Ods),
+            &ctx,
+        );
+        assert_eq!(out.problem, None);
+        assert!(
+            out.acc.fields.contains_key("员工!comment"),
+            "{:?}",
+            out.acc.fields.keys()
+        );
         // No workbook part: nothing to read, no problem.
         let (acc, problem) = read(b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", &ctx);
         assert_eq!((acc.records, problem), (0, None));

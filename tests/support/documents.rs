@@ -467,3 +467,186 @@ pub fn rtf(n: usize) -> Vec<u8> {
     s.push_str("{\\field{\\*\\fldinst HYPERLINK \"mailto:hr-desk@huaxia-trading.cn\"}{\\fldrslt HR}}\\par}");
     s.into_bytes()
 }
+
+// ---- documents with pictures ----------------------------------------------------------------
+
+/// A JPEG's first and last markers: enough to be told a JPEG, no pixels.
+pub const JPEG: &[u8] =
+    b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xFF\xD9";
+/// A PNG signature and header chunk start.
+pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+
+/// A zip of parts given as bytes; pictures stored, XML deflated (as Office writes them).
+fn zip_bytes(parts: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut buf = Cursor::new(Vec::new());
+    {
+        let mut w = zip::ZipWriter::new(&mut buf);
+        for (name, body) in parts {
+            let method = if name.ends_with(".xml") || name.ends_with(".rels") {
+                zip::CompressionMethod::Deflated
+            } else {
+                zip::CompressionMethod::Stored
+            };
+            let o = zip::write::SimpleFileOptions::default().compression_method(method);
+            w.start_file(*name, o).unwrap();
+            w.write_all(body).unwrap();
+        }
+        w.finish().unwrap();
+    }
+    buf.into_inner()
+}
+
+fn rels(targets: &[(&str, &str)]) -> Vec<u8> {
+    let mut s = String::from(
+        r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#,
+    );
+    for (id, t) in targets {
+        s += &format!(
+            r#"<Relationship Id="{id}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="{t}"/>"#
+        );
+    }
+    s += "</Relationships>";
+    s.into_bytes()
+}
+
+/// A Word inline picture: `name` the file it was inserted from, `descr` its alt text.
+fn w_drawing(rid: &str, name: &str, descr: &str) -> String {
+    format!(
+        r#"<w:p><w:r><w:drawing><wp:inline><wp:docPr id="1" name="图片 1" descr="{}"/><a:graphic><a:graphicData><pic:pic><pic:nvPicPr><pic:cNvPr id="0" name="{}"/></pic:nvPicPr><pic:blipFill><a:blip r:embed="{rid}"/></pic:blipFill></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>"#,
+        esc(descr),
+        esc(name)
+    )
+}
+
+/// An onboarding docx with four pictures and a vector drawing:
+/// `image1.jpeg` under the caption 身份证复印件（正反面）(identity document, by the text around it);
+/// `image2.png` beside 身份证号：… and 公司标志 (a number and a logo: not sensitive);
+/// `image3.png` in the header with the alt text 员工人脸照片 (face, by its alt text);
+/// `image4.jpeg` inserted from `fingerprint_scan.jpg` (fingerprint, by its name);
+/// `image5.gif`, in the package but shown nowhere (listed, not sensitive);
+/// `image6.emf`, a vector drawing (not listed).
+/// The body also holds one resident ID and one mobile number.
+pub fn docx_with_pictures() -> Vec<u8> {
+    let ns = r#"xmlns:w="w" xmlns:wp="wp" xmlns:a="a" xmlns:pic="pic" xmlns:r="r""#;
+    let mut doc = format!("<w:document {ns}><w:body>");
+    doc += &w_p("入职材料");
+    doc += &w_p("身份证复印件（正反面）：");
+    doc += &w_drawing("rId5", "图片1.jpg", "");
+    doc += &w_p("身份证号：110101199003077777");
+    doc += &w_drawing("rId6", "logo.png", "");
+    doc += &w_p("公司标志");
+    doc += &w_p("联系电话 13812345678");
+    doc += &w_drawing("rId7", "fingerprint_scan.jpg", "");
+    doc += "</w:body></w:document>";
+    let header = format!(
+        "<w:hdr {ns}>{}</w:hdr>",
+        w_drawing("rId1", "photo.png", "员工人脸照片")
+    );
+    zip_bytes(&[
+        ("[Content_Types].xml", b"<Types/>".to_vec()),
+        ("word/document.xml", doc.into_bytes()),
+        (
+            "word/_rels/document.xml.rels",
+            rels(&[
+                ("rId5", "media/image1.jpeg"),
+                ("rId6", "media/image2.png"),
+                ("rId7", "/word/media/image4.jpeg"),
+            ]),
+        ),
+        ("word/header1.xml", header.into_bytes()),
+        (
+            "word/_rels/header1.xml.rels",
+            rels(&[("rId1", "media/image3.png")]),
+        ),
+        ("word/media/image1.jpeg", JPEG.to_vec()),
+        ("word/media/image2.png", PNG.to_vec()),
+        ("word/media/image3.png", PNG.to_vec()),
+        ("word/media/image4.jpeg", JPEG.to_vec()),
+        ("word/media/image5.gif", b"GIF89a".to_vec()),
+        ("word/media/image6.emf", vec![1, 0, 0, 0]),
+    ])
+}
+
+/// A pptx whose one slide is titled 护照首页扫描 with a picture under it (identity document),
+/// and a second slide with a picture beside 季度销售额 (not sensitive).
+pub fn pptx_with_pictures() -> Vec<u8> {
+    let a = r#"xmlns:a="a" xmlns:p="p" xmlns:r="r""#;
+    let slide = |title: &str| {
+        format!(
+            r#"<p:sld {a}><p:cSld><p:spTree><p:sp><p:txBody><a:p><a:r><a:t>{title}</a:t></a:r></a:p></p:txBody></p:sp><p:pic><p:nvPicPr><p:cNvPr id="4" name="Picture 3"/></p:nvPicPr><p:blipFill><a:blip r:embed="rId2"/></p:blipFill></p:pic></p:spTree></p:cSld></p:sld>"#
+        )
+    };
+    zip_bytes(&[
+        ("[Content_Types].xml", b"<Types/>".to_vec()),
+        (
+            "ppt/presentation.xml",
+            format!("<p:presentation {a}/>").into_bytes(),
+        ),
+        ("ppt/slides/slide1.xml", slide("护照首页扫描").into_bytes()),
+        (
+            "ppt/slides/_rels/slide1.xml.rels",
+            rels(&[("rId2", "../media/image1.png")]),
+        ),
+        ("ppt/slides/slide2.xml", slide("季度销售额").into_bytes()),
+        (
+            "ppt/slides/_rels/slide2.xml.rels",
+            rels(&[("rId2", "../media/image2.jpg")]),
+        ),
+        ("ppt/media/image1.png", PNG.to_vec()),
+        ("ppt/media/image2.jpg", JPEG.to_vec()),
+    ])
+}
+
+/// An odt with a picture described 指纹采集 (`svg:desc`: fingerprint) and one without a word.
+pub fn odt_with_pictures() -> Vec<u8> {
+    let ns = r#"xmlns:office="o" xmlns:text="t" xmlns:draw="d" xmlns:svg="s" xmlns:xlink="x""#;
+    let content = format!(
+        r#"<office:document-content {ns}><office:body><office:text><text:p>考勤登记</text:p><text:p><draw:frame draw:name="图像1"><draw:image xlink:href="Pictures/10000.jpg"/><svg:desc>指纹采集</svg:desc></draw:frame></text:p><text:p>办公室照片</text:p><text:p><draw:frame draw:name="图像2"><draw:image xlink:href="Pictures/10001.png"/></draw:frame></text:p></office:text></office:body></office:document-content>"#
+    );
+    zip_bytes(&[
+        (
+            "mimetype",
+            b"application/vnd.oasis.opendocument.text".to_vec(),
+        ),
+        ("content.xml", content.into_bytes()),
+        ("Pictures/10000.jpg", JPEG.to_vec()),
+        ("Pictures/10001.png", PNG.to_vec()),
+    ])
+}
+
+/// An xlsx whose sheet (姓名/手机, one row) has a picture in its drawing named
+/// `身份证正面.png` when inserted (identity document, by its name).
+pub fn xlsx_with_picture() -> Vec<u8> {
+    let main = r#"xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships""#;
+    zip_bytes(&[
+        (
+            "[Content_Types].xml",
+            br#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Default Extension="png" ContentType="image/png"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_vec(),
+        ),
+        (
+            "_rels/.rels",
+            br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_vec(),
+        ),
+        (
+            "xl/workbook.xml",
+            format!(r#"<?xml version="1.0" encoding="UTF-8"?><workbook {main}><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#).into_bytes(),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_vec(),
+        ),
+        (
+            "xl/worksheets/sheet1.xml",
+            format!(r#"<?xml version="1.0" encoding="UTF-8"?><worksheet {main}><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c><c r="B1" t="inlineStr"><is><t>手机</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>张伟</t></is></c><c r="B2" t="inlineStr"><is><t>13812345678</t></is></c></row></sheetData><drawing r:id="rId1"/></worksheet>"#).into_bytes(),
+        ),
+        (
+            "xl/drawings/drawing1.xml",
+            r#"<xdr:wsDr xmlns:xdr="xdr" xmlns:a="a" xmlns:r="r"><xdr:oneCellAnchor><xdr:pic><xdr:nvPicPr><xdr:cNvPr id="2" name="身份证正面.png"/></xdr:nvPicPr><xdr:blipFill><a:blip r:embed="rId1"/></xdr:blipFill></xdr:pic></xdr:oneCellAnchor></xdr:wsDr>"#.as_bytes().to_vec(),
+        ),
+        (
+            "xl/drawings/_rels/drawing1.xml.rels",
+            rels(&[("rId1", "../media/image1.png")]),
+        ),
+        ("xl/media/image1.png", PNG.to_vec()),
+    ])
+}

@@ -62,7 +62,18 @@ pub const CATEGORIES: &[Category] = &[
     Category {
         id: "face-image",
         label: "image of a face",
-        words: &["人脸", "面部", "刷脸", "自拍", "face", "selfie", "facial"],
+        words: &[
+            "人脸",
+            "面部",
+            "刷脸",
+            "自拍",
+            "face",
+            "selfie",
+            "facial",
+            "face photo",
+            "face image",
+            "headshot",
+        ],
     },
     Category {
         id: "fingerprint-image",
@@ -96,7 +107,46 @@ pub fn sniff(head: &[u8]) -> Option<&'static str> {
 
 /// The sensitive category a path names, if any (and the word that named it).
 pub fn category_of(path: &Path) -> Option<(&'static Category, &'static str)> {
-    let p = path.to_string_lossy().to_lowercase();
+    find_word(&path.to_string_lossy().to_lowercase(), |_, _| true)
+}
+
+/// Latin words that name a category in a file or member name but not in prose: `face` in a
+/// sentence is "face-to-face", "on the face of it"; `sfz` is a pinyin abbreviation only a
+/// file name uses.
+const NAME_ONLY: &[&str] = &["face", "sfz", "证件"];
+
+/// Words that, right after an identity-document word, make the text talk about the document's
+/// number or type, not a picture of it: `身份证号`, `证件类型`, `passport number`.
+const ABOUT_NUMBER: &[&str] = &[
+    "号",
+    "類型",
+    "类型",
+    "有效期",
+    "签发",
+    " number",
+    " no.",
+    " no ",
+    "_no",
+    " expiry",
+];
+
+/// The sensitive category the text describing an image inside a document names (its alt text,
+/// its caption, the paragraph around it, an e-mail's subject), if any. Stricter than
+/// [`category_of`]: [`NAME_ONLY`] words do not count, nor an identity-document word followed
+/// by [`ABOUT_NUMBER`] (`身份证号：…` beside a photo is a number, the photo may be a logo).
+pub fn category_in_text(text: &str) -> Option<(&'static Category, &'static str)> {
+    let t = text.to_lowercase();
+    find_word(&t, |w, after| {
+        !NAME_ONLY.contains(&w) && !ABOUT_NUMBER.iter().any(|a| after.starts_with(a))
+    })
+}
+
+/// The first category word in the lower-cased `p` that `keep(word, text after it)` accepts;
+/// Latin words must stand apart from other letters.
+fn find_word(
+    p: &str,
+    keep: impl Fn(&str, &str) -> bool,
+) -> Option<(&'static Category, &'static str)> {
     for c in CATEGORIES {
         for w in c.words {
             let mut from = 0;
@@ -104,7 +154,9 @@ pub fn category_of(path: &Path) -> Option<(&'static Category, &'static str)> {
                 let (s, e) = (from + i, from + i + w.len());
                 let ascii = w.is_ascii();
                 let apart = |ch: Option<char>| !ch.is_some_and(|c| c.is_ascii_alphabetic());
-                if !ascii || (apart(p[..s].chars().next_back()) && apart(p[e..].chars().next())) {
+                if (!ascii || (apart(p[..s].chars().next_back()) && apart(p[e..].chars().next())))
+                    && keep(w, &p[e..])
+                {
                     return Some((c, w));
                 }
                 from = e;

@@ -132,6 +132,9 @@ fn message(msg: &Message, ex: &mut Extracted, budget: &mut Budget, prefix: &str)
             *b = true;
         }
     }
+    // What the message says about its attachments: the subject and every body line that
+    // mentions one (`附件是我的身份证正反面`), for an image whose name says nothing.
+    let mut about = msg.subject().unwrap_or_default().to_string();
     for (i, part) in msg.parts.iter().enumerate() {
         let text: Option<Cow<str>> = match &part.body {
             PartType::Text(t) => Some(Cow::Borrowed(t.as_ref())),
@@ -141,6 +144,12 @@ fn message(msg: &Message, ex: &mut Extracted, budget: &mut Budget, prefix: &str)
         if let Some(t) = text {
             let named_file = part.attachment_name().is_some() && !is_body[i];
             if !named_file {
+                for l in t.lines().filter(|l| mentions_attachment(l)) {
+                    if about.len() < 4096 {
+                        about.push('\n');
+                        about.push_str(l.trim());
+                    }
+                }
                 if !ex.lines(&t) {
                     return;
                 }
@@ -182,11 +191,25 @@ fn message(msg: &Message, ex: &mut Extracted, budget: &mut Budget, prefix: &str)
         budget.bytes += bytes.len();
         // A name with a path in it stays one member name.
         let name = name.replace(['/', '\\', '!'], "_");
+        let mut context = about.clone();
+        if let Some(d) = part.content_description() {
+            context.push('\n');
+            context.push_str(d);
+        }
         ex.attachments.push(Attachment {
             name: format!("{prefix}{name}"),
             bytes: bytes.to_vec(),
+            context,
         });
     }
+}
+
+/// Whether a body line talks about the message's attachments.
+fn mentions_attachment(line: &str) -> bool {
+    let l = line.to_lowercase();
+    ["附件", "附上", "附图", "见附", "attach", "enclosed"]
+        .iter()
+        .any(|w| l.contains(w))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 //! ([`MAX_TEXT`]), and runs behind `catch_unwind`, so a malformed file is an error on that file,
 //! never an abort.
 
+pub mod embedded;
 pub mod image;
 pub mod legacy;
 pub mod mail;
@@ -100,6 +101,10 @@ pub struct Table {
 pub struct Attachment {
     pub name: String,
     pub bytes: Vec<u8>,
+    /// What the message says about it (its `Content-Description`, the message's subject, a
+    /// body line that mentions an attachment): judged by [`image::category_in_text`] when the
+    /// attachment is an image its name does not name.
+    pub context: String,
 }
 
 /// What a reader got out of a document.
@@ -109,6 +114,8 @@ pub struct Extracted {
     pub text: String,
     pub tables: Vec<Table>,
     pub attachments: Vec<Attachment>,
+    /// Pictures inside the document (`word/media/…`), listed, never inflated.
+    pub images: Vec<embedded::EmbeddedImage>,
     /// Set when part of the document could not be read; what was read still counts.
     pub problem: Option<String>,
     /// The character set the text was decoded from, when the format says (e-mail).
@@ -154,13 +161,15 @@ impl Extracted {
     }
 }
 
-/// What reading a document gave: the accumulator, its status and why, and its attachments.
+/// What reading a document gave: the accumulator, its status and why, its attachments and
+/// its pictures.
 pub struct DocOutcome {
     pub acc: SourceAcc,
     pub status: Status,
     pub problem: Option<String>,
     pub encoding: Option<String>,
     pub attachments: Vec<Attachment>,
+    pub images: Vec<embedded::EmbeddedImage>,
 }
 
 impl DocOutcome {
@@ -171,6 +180,7 @@ impl DocOutcome {
             problem: Some(msg),
             encoding: None,
             attachments: Vec::new(),
+            images: Vec::new(),
         }
     }
 }
@@ -202,7 +212,21 @@ pub fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
 /// what it holds.
 pub fn read(path: &Path, bytes: &[u8], kind: DocKind, ctx: &Ctx) -> DocOutcome {
     let name = kind.name();
-    let extracted = catch_unwind(AssertUnwindSafe(|| extract(path, bytes, kind)));
+    let extracted = catch_unwind(AssertUnwindSafe(|| {
+        let mut ex = extract(path, bytes, kind)?;
+        if matches!(
+            kind,
+            DocKind::Docx
+                | DocKind::Docm
+                | DocKind::Pptx
+                | DocKind::Pptm
+                | DocKind::Odt
+                | DocKind::Odp
+        ) {
+            ex.images = embedded::list(bytes);
+        }
+        Ok::<_, DocError>(ex)
+    }));
     let ex = match extracted {
         Ok(Ok(ex)) => ex,
         Ok(Err(e)) => return DocOutcome::failed(e.status, e.message),
@@ -228,6 +252,7 @@ pub fn read(path: &Path, bytes: &[u8], kind: DocKind, ctx: &Ctx) -> DocOutcome {
         problem: ex.problem,
         encoding: ex.encoding,
         attachments: ex.attachments,
+        images: ex.images,
     }
 }
 

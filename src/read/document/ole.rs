@@ -115,7 +115,11 @@ pub fn read_msg(bytes: &[u8]) -> Result<Extracted, DocError> {
                     .unwrap_or_else(|| "attachment".into())
             })
             .replace(['/', '\\', '!'], "_");
-        ex.attachments.push(Attachment { name, bytes });
+        ex.attachments.push(Attachment {
+            name,
+            bytes,
+            context: String::new(),
+        });
     }
     Ok(ex)
 }
