@@ -128,6 +128,10 @@ impl Lead {
     }
 }
 
+/// Shortest haystack on which [`DetectorSet::list_free_starts`] lists match starts: one
+/// extra regex search set-up does not pay on a table value.
+const FREE_STARTS_MIN: usize = 4 << 10;
+
 /// Largest anchored DFA built for a group; beyond it the lazy DFA of `meta` is used.
 const ANCHORED_DFA_LIMIT: usize = 4 << 20;
 
@@ -243,6 +247,9 @@ pub struct Caches {
     /// A block of a long haystack in ASCII lower case, searched for keywords (see
     /// [`KeywordBlocks`]).
     lowered: Vec<u8>,
+    /// Cache of [`DetectorSet::free_starts`], and the starts it found in the haystack.
+    free_starts: Option<meta::Cache>,
+    starts: Vec<usize>,
 }
 
 /// A [`Caches`] lent by a [`DetectorSet`]'s pool.
@@ -259,6 +266,7 @@ struct CacheRegexes {
     context_own: Vec<Option<meta::Regex>>,
     keywords: Option<meta::Regex>,
     header_only: Vec<meta::Regex>,
+    free_starts: Option<meta::Regex>,
 }
 
 impl CacheRegexes {
@@ -276,6 +284,8 @@ impl CacheRegexes {
             decoded: decode::Decoded::default(),
             decoded_parts: Vec::new(),
             lowered: Vec::new(),
+            free_starts: cache(&self.free_starts),
+            starts: Vec::new(),
         }
     }
 }
@@ -301,6 +311,10 @@ pub struct DetectorSet {
     /// eight free patterns without a literal (these and MRZ lines, HKIDs) cost 4,300
     /// instructions a row before, 1,600 after.
     low: Option<Group>,
+    /// The patterns of `other` and `low` in one regex, whose successive searches list every
+    /// position where one of them matches, in one pass over a long haystack (see
+    /// [`FREE_STARTS_MIN`]).
+    free_starts: Option<meta::Regex>,
     /// The first detector (highest priority) of the `low` group: findings of detectors before
     /// it bound the gaps it is searched in.
     low_best: usize,
@@ -456,6 +470,22 @@ impl DetectorSet {
             .map(|(_, (di, _))| *di)
             .min()
             .unwrap_or(usize::MAX);
+        let free_starts = if other.is_empty() || low.is_empty() {
+            None
+        } else {
+            let res: Vec<&str> = other.iter().chain(&low).map(|(r, _)| r.as_str()).collect();
+            Some(
+                meta::Regex::builder()
+                    .syntax(syntax::Config::new().unicode(false).utf8(false))
+                    .configure(
+                        meta::Config::new()
+                            .match_kind(MatchKind::LeftmostFirst)
+                            .utf8_empty(false),
+                    )
+                    .build_many(&res)
+                    .map_err(|e| build_err(e.to_string()))?,
+            )
+        };
         let general = Group::build(general, true).map_err(build_err)?;
         let other = Group::build(other, true).map_err(build_err)?;
         let low = Group::build(low, true).map_err(build_err)?;
@@ -475,6 +505,7 @@ impl DetectorSet {
             context_own: context_own.iter().map(regex).collect(),
             keywords: keywords.clone(),
             header_only: header_only.iter().map(|(_, _, r)| r.clone()).collect(),
+            free_starts: free_starts.clone(),
         };
         let make: MakeCaches = Box::new(move || regexes.caches());
         let sensitive = |d: &Detector| Standard::ALL.iter().any(|&st| d.sensitive.under(st));
@@ -502,6 +533,7 @@ impl DetectorSet {
             general,
             other,
             low,
+            free_starts,
             low_best,
             context,
             context_own,
@@ -783,8 +815,13 @@ impl DetectorSet {
         if let (Some(g), Some(gc)) = (&self.general, &mut c.general) {
             self.scan_group(g, gc, hay, 0, hay.len(), hinted, out);
         }
+        // On a long haystack the starts of `other` and `low` matches are listed in one pass,
+        // and both groups look only there (see `free_starts`).
+        let mut starts = std::mem::take(&mut c.starts);
+        let listed = self.list_free_starts(&mut c.free_starts, hay, &mut starts);
+        let starts_of = |listed: bool| listed.then_some(&starts[..]);
         if let (Some(g), Some(gc)) = (&self.other, &mut c.other) {
-            self.scan_group(g, gc, hay, 0, hay.len(), hinted, out);
+            self.scan_group_at(g, gc, hay, 0, hay.len(), hinted, out, starts_of(listed));
         }
         if let (Some(g), Some(gc)) = (&self.context, &mut c.context) {
             // A hinted context detector: its own patterns run over the whole value — the
@@ -835,17 +872,56 @@ impl DetectorSet {
                 }
                 let (start, end) = (f.start, f.end);
                 if start > from {
-                    self.scan_group(g, gc, hay, from, start, hinted, out);
+                    self.scan_group_at(g, gc, hay, from, start, hinted, out, starts_of(listed));
                 }
                 from = from.max(end);
             }
             if from < hay.len() {
-                self.scan_group(g, gc, hay, from, hay.len(), hinted, out);
+                self.scan_group_at(g, gc, hay, from, hay.len(), hinted, out, starts_of(listed));
             }
             if out.len() > kept {
                 resolve_overlaps(out, base);
             }
         }
+        c.starts = starts;
+    }
+
+    /// Lists in `starts` every position of `hay` where a pattern of `other` or `low` matches,
+    /// if `hay` is long enough for one pass to pay and the positions are few; `false` if not
+    /// listed (the groups then search as they are).
+    ///
+    /// Each of the two groups is an unanchored lazy-DFA search over nearly all of a text
+    /// (`low` between the findings that outrank it, which are few in text): two passes over
+    /// every byte. Their leftmost match from any position starts at the first listed position
+    /// where one of the group's patterns matches anchored (the list holds every start of every
+    /// pattern of either group), so one pass of this regex plus an anchored match at each
+    /// listed position gives the same matches.
+    fn list_free_starts(
+        &self,
+        cache: &mut Option<meta::Cache>,
+        hay: &[u8],
+        starts: &mut Vec<usize>,
+    ) -> bool {
+        starts.clear();
+        let (Some(re), Some(cache)) = (&self.free_starts, cache) else {
+            return false;
+        };
+        if hay.len() < FREE_STARTS_MIN {
+            return false;
+        }
+        // Dense matches (a table of addresses) are left to the groups' own searches, which
+        // skip past each match instead of stopping at every start inside it.
+        let most = hay.len() / 64 + 64;
+        let mut at = 0;
+        while let Some(m) = re.search_with(cache, &Input::new(hay).range(at..)) {
+            if starts.len() == most {
+                starts.clear();
+                return false;
+            }
+            starts.push(m.start());
+            at = m.start() + 1;
+        }
+        true
     }
 }
 
@@ -998,6 +1074,24 @@ impl DetectorSet {
         hinted: &[bool],
         out: &mut Vec<Finding>,
     ) {
+        self.scan_group_at(g, cache, hay, lo, hi, hinted, out, None);
+    }
+
+    /// [`scan_group`](Self::scan_group); with `starts`, a sorted list that holds every position
+    /// where one of the group's patterns matches (and maybe others), matches are looked for
+    /// only there, anchored, instead of by an unanchored search.
+    #[allow(clippy::too_many_arguments)]
+    fn scan_group_at(
+        &self,
+        g: &Group,
+        cache: &mut meta::Cache,
+        hay: &[u8],
+        lo: usize,
+        hi: usize,
+        hinted: &[bool],
+        out: &mut Vec<Finding>,
+        starts: Option<&[usize]>,
+    ) {
         if let Some(min) = g.numeric_min {
             // Numeric-only patterns run anchored at the candidate starts of numeric tokens (see
             // `numeric`). Tokens of `hay[lo..hi]`; their candidates are checked against the whole
@@ -1029,11 +1123,20 @@ impl DetectorSet {
                 at += 1;
                 continue;
             }
-            let found = match &g.lead {
-                Some(lead) => lead
+            let found = match (&g.lead, starts) {
+                (Some(lead), _) => lead
                     .search(g, cache, hay, at, hi)
                     .map(|(s, end)| (s, 0, end)),
-                None => g
+                // The leftmost match from `at` starts at the first listed start where a pattern
+                // matches; anchored there it ends where the unanchored search would end it.
+                (None, Some(starts)) => starts[starts.partition_point(|&c| c < at)..]
+                    .iter()
+                    .take_while(|&&c| c < hi)
+                    .find_map(|&c| {
+                        g.anchored_end(cache, hay, c, hi, Anchored::Yes)
+                            .map(|(pid, end)| (c, pid, end))
+                    }),
+                (None, None) => g
                     .regex
                     .search_with(cache, &Input::new(hay).range(at..hi))
                     .map(|m| (m.start(), m.pattern().as_usize(), m.end())),
@@ -1494,6 +1597,59 @@ mod tests {
             assert!(a.len() > 1000, "{} hits", a.len());
             assert_eq!(a, b, "round {round}");
         }
+    }
+
+    /// Listing the starts of `other` and `low` matches in one pass finds what the two groups'
+    /// own searches find, on long haystacks full of near misses of their patterns.
+    #[test]
+    fn listed_free_starts_find_what_the_group_searches_find() {
+        let set = DetectorSet::load(None).unwrap();
+        assert!(set.free_starts.is_some());
+        let plain = DetectorSet {
+            free_starts: None,
+            ..DetectorSet::load(None).unwrap()
+        };
+        let pieces: [&str; 18] = [
+            "202.96.134.133",
+            "1.2.3",
+            "00:1A:2B:3C:4D:5E",
+            "001A.2B3C.4D5E",
+            "2001:db8::1",
+            "91110000600037341L",
+            "京A12345",
+            "GB82WEST12345698765432",
+            "A123456(7)",
+            "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+            "11010519491231002X",
+            "a@example.com",
+            "0123456789ABCDEF",
+            " ",
+            ",",
+            "\n",
+            "订单",
+            "x",
+        ];
+        let mut rng = crate::TestRng(0x9E37_79B9_7F4A_7C15u64);
+        let mut total = 0;
+        for round in 0..20 {
+            let mut hay = String::new();
+            while hay.len() < 4 * FREE_STARTS_MIN + round * 97 {
+                // Mostly filler, so that the starts are few enough to be listed.
+                hay.push_str(match rng.below(8) {
+                    0 => pieces[rng.below(pieces.len())],
+                    1 => " ",
+                    _ => "订单 sha=9f8e7d ",
+                });
+            }
+            let mut guard = set.caches();
+            let c: &mut Caches = &mut guard;
+            assert!(set.list_free_starts(&mut c.free_starts, hay.as_bytes(), &mut c.starts));
+            let a = set.find_all(&hay);
+            let b = plain.find_all(&hay);
+            assert_eq!(a, b, "round {round}");
+            total += a.len();
+        }
+        assert!(total > 500, "{total} findings");
     }
 
     #[test]
