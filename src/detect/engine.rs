@@ -40,8 +40,11 @@ struct Group {
     /// The same patterns as a fully built DFA for anchored searches (numeric patterns at token
     /// starts; every group's fallback patterns at a candidate's start), which matches a short
     /// token with none of the per-search set-up of `meta` (cache pool, strategy, lazy state
-    /// lookups). `None` if it would be too large.
-    anchored: Option<dense::DFA<Vec<u32>>>,
+    /// lookups). `None` if it would be too large. Built when first needed (see
+    /// [`Group::anchored_dfa`]).
+    anchored: std::sync::OnceLock<Option<dense::DFA<Vec<u32>>>>,
+    /// The patterns, to build `anchored` from.
+    patterns: Vec<String>,
     /// For each pattern id: (detector index, pattern index within the detector).
     owners: Vec<(usize, usize)>,
     /// When every pattern is numeric (digits and separators): the shortest match. Such a group
@@ -136,9 +139,13 @@ const FREE_STARTS_MIN: usize = 4 << 10;
 const ANCHORED_DFA_LIMIT: usize = 4 << 20;
 
 impl Group {
+    /// A group of `patterns`; its anchored DFA is built now if `eager`, else when first
+    /// needed: most groups of context patterns (one per detector, for values under a header
+    /// that names it) are never searched in a text, and their DFAs were a sixth of the
+    /// instructions of a process's start (callgrind).
     fn build(
         patterns: Vec<(String, (usize, usize))>,
-        anchored_dfa: bool,
+        eager: bool,
     ) -> Result<Option<Group>, String> {
         if patterns.is_empty() {
             return Ok(None);
@@ -148,22 +155,12 @@ impl Group {
             .iter()
             .map(|r| numeric::numeric_min_len(r).map(|m| m.max(1)))
             .try_fold(usize::MAX, |acc, m| m.map(|m| acc.min(m)));
-        let anchored = if anchored_dfa {
-            dense::Builder::new()
-                .syntax(syntax::Config::new().unicode(false).utf8(false))
-                .configure(
-                    dense::Config::new()
-                        .match_kind(MatchKind::LeftmostFirst)
-                        .start_kind(StartKind::Anchored)
-                        .starts_for_each_pattern(true)
-                        .dfa_size_limit(Some(ANCHORED_DFA_LIMIT))
-                        .determinize_size_limit(Some(ANCHORED_DFA_LIMIT)),
-                )
-                .build_many(&res)
-                .ok()
-        } else {
-            None
-        };
+        // A pattern with a lead literal needs its DFA now (see `lead` below).
+        let has_lead = matches!(res.as_slice(), [one] if Lead::of(one).is_some());
+        let anchored = std::sync::OnceLock::new();
+        if eager || has_lead {
+            let _ = anchored.set(Self::build_anchored(&res));
+        }
         let regex = meta::Regex::builder()
             // Byte-oriented: files are not always valid UTF-8, and `[0-9]` means ASCII digits.
             .syntax(syntax::Config::new().unicode(false).utf8(false))
@@ -175,16 +172,40 @@ impl Group {
             .build_many(&res)
             .map_err(|e| e.to_string())?;
         let lead = match res.as_slice() {
-            [one] if anchored.is_some() => Lead::of(one),
+            [one] if matches!(anchored.get(), Some(Some(_))) => Lead::of(one),
             _ => None,
         };
         Ok(Some(Group {
             regex,
             anchored,
+            patterns: res,
             owners,
             numeric_min,
             lead,
         }))
+    }
+
+    /// The anchored DFA of the patterns, if it fits [`ANCHORED_DFA_LIMIT`].
+    fn build_anchored(res: &[String]) -> Option<dense::DFA<Vec<u32>>> {
+        dense::Builder::new()
+            .syntax(syntax::Config::new().unicode(false).utf8(false))
+            .configure(
+                dense::Config::new()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .start_kind(StartKind::Anchored)
+                    .starts_for_each_pattern(true)
+                    .dfa_size_limit(Some(ANCHORED_DFA_LIMIT))
+                    .determinize_size_limit(Some(ANCHORED_DFA_LIMIT)),
+            )
+            .build_many(res)
+            .ok()
+    }
+
+    /// The anchored DFA, built by the first caller that needs it.
+    fn anchored_dfa(&self) -> Option<&dense::DFA<Vec<u32>>> {
+        self.anchored
+            .get_or_init(|| Self::build_anchored(&self.patterns))
+            .as_ref()
     }
 
     /// The end and pattern of the leftmost-first match anchored at `hay[s..hi]`'s start, of
@@ -198,7 +219,7 @@ impl Group {
         anchor: Anchored,
     ) -> Option<(usize, usize)> {
         let input = Input::new(hay).range(s..hi).anchored(anchor);
-        if let Some(dfa) = &self.anchored
+        if let Some(dfa) = self.anchored_dfa()
             && let Ok(m) = dfa.try_search_fwd(&input)
         {
             return m.map(|m| (m.pattern().as_usize(), m.offset()));
@@ -487,12 +508,12 @@ impl DetectorSet {
             )
         };
         let general = Group::build(general, true).map_err(build_err)?;
-        let other = Group::build(other, true).map_err(build_err)?;
-        let low = Group::build(low, true).map_err(build_err)?;
-        let context = Group::build(context, true).map_err(build_err)?;
+        let other = Group::build(other, false).map_err(build_err)?;
+        let low = Group::build(low, false).map_err(build_err)?;
+        let context = Group::build(context, false).map_err(build_err)?;
         let context_own: Vec<Option<Group>> = context_own
             .into_iter()
-            .map(|own| Group::build(own, true))
+            .map(|own| Group::build(own, false))
             .collect::<Result<_, _>>()
             .map_err(build_err)?;
         let regex = |g: &Option<Group>| g.as_ref().map(|g| g.regex.clone());
@@ -1399,7 +1420,7 @@ mod tests {
     fn the_builtin_numeric_patterns_fit_an_anchored_dfa() {
         let set = DetectorSet::load(None).unwrap();
         let g = set.numeric.as_ref().expect("numeric patterns");
-        let dfa = g.anchored.as_ref().expect("anchored DFA built");
+        let dfa = g.anchored_dfa().expect("anchored DFA built");
         assert!(
             dfa.memory_usage() <= ANCHORED_DFA_LIMIT,
             "{}",
