@@ -135,6 +135,9 @@ impl Lead {
 /// extra regex search set-up does not pay on a table value.
 const FREE_STARTS_MIN: usize = 4 << 10;
 
+/// Lazy-DFA cache of [`DetectorSet::free_starts`], per thread.
+const FREE_STARTS_CACHE: usize = 8 << 20;
+
 /// Largest anchored DFA built for a group; beyond it the lazy DFA of `meta` is used.
 const ANCHORED_DFA_LIMIT: usize = 4 << 20;
 
@@ -501,7 +504,11 @@ impl DetectorSet {
                     .configure(
                         meta::Config::new()
                             .match_kind(MatchKind::LeftmostFirst)
-                            .utf8_empty(false),
+                            .utf8_empty(false)
+                            // Bounded repetitions (MRZ lines, USCCs, IPv6) give this regex many
+                            // DFA states: with the default 2 MB cache the lazy DFA kept clearing
+                            // it and building states again (44M instructions on 10 MB of log).
+                            .hybrid_cache_capacity(FREE_STARTS_CACHE),
                     )
                     .build_many(&res)
                     .map_err(|e| build_err(e.to_string()))?,
@@ -1266,7 +1273,12 @@ impl DetectorSet {
 /// search resumes at the first start that is not.
 #[derive(Debug, Clone)]
 struct KeywordBlocks {
-    searcher: aho_corasick::packed::Searcher,
+    /// The keywords that start with an ASCII byte, and the others (Hanzi), apart: 88 keywords
+    /// in Teddy's 16 buckets left nearly every byte of a log a candidate of some bucket (7
+    /// instructions a byte, mostly verifying); ASCII and UTF-8 lead bytes never share a
+    /// fingerprint, so each searcher skips the other script's text. A keyword of one starts
+    /// where none of the other can, so the earlier of their next hits is the hit.
+    searchers: Vec<aho_corasick::packed::Searcher>,
     /// The longest keyword, in bytes.
     max_len: usize,
 }
@@ -1287,14 +1299,23 @@ impl KeywordBlocks {
         if max_len == 0 || max_len >= Self::BLOCK / 2 {
             return None;
         }
-        let searcher = aho_corasick::packed::Config::new()
-            .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
-            .heuristic_pattern_limits(false)
-            .only_teddy(true)
-            .builder()
-            .extend(keywords.iter().map(|k| k.to_ascii_lowercase()))
-            .build()?;
-        Some(KeywordBlocks { searcher, max_len })
+        let lowered: Vec<String> = keywords.iter().map(|k| k.to_ascii_lowercase()).collect();
+        let (ascii, other): (Vec<&String>, Vec<&String>) =
+            lowered.iter().partition(|k| k.as_bytes()[0].is_ascii());
+        let searchers = [ascii, other]
+            .into_iter()
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                aho_corasick::packed::Config::new()
+                    .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+                    .heuristic_pattern_limits(false)
+                    .only_teddy(true)
+                    .builder()
+                    .extend(part)
+                    .build()
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(KeywordBlocks { searchers, max_len })
     }
 
     /// Calls `hit(start, end)` for each keyword hit of `hay`, in order, non-overlapping (each
@@ -1312,15 +1333,31 @@ impl KeywordBlocks {
                 end - (self.max_len - 1)
             };
             let mut pos = 0;
-            while let Some(m) = self
-                .searcher
-                .find_in(&buf[..], aho_corasick::Span::from(pos..buf.len()))
-            {
-                if at + m.start() >= safe {
+            // Each searcher's next hit at or after `pos`: `Some(None)` when it has none left.
+            let mut next: [Option<Option<(usize, usize)>>; 2] = [None, None];
+            loop {
+                for (n, searcher) in next.iter_mut().zip(&self.searchers) {
+                    let stale = match n {
+                        None => true,
+                        Some(Some((s, _))) => *s < pos,
+                        Some(None) => false,
+                    };
+                    if stale {
+                        *n = Some(
+                            searcher
+                                .find_in(&buf[..], aho_corasick::Span::from(pos..buf.len()))
+                                .map(|m| (m.start(), m.end())),
+                        );
+                    }
+                }
+                let Some((s, e)) = next.iter().filter_map(|n| n.flatten()).min() else {
+                    break;
+                };
+                if at + s >= safe {
                     break;
                 }
-                hit(at + m.start(), at + m.end());
-                pos = m.end();
+                hit(at + s, at + e);
+                pos = e;
             }
             if end == hay.len() {
                 break;
