@@ -135,9 +135,6 @@ impl Lead {
 /// extra regex search set-up does not pay on a table value.
 const FREE_STARTS_MIN: usize = 4 << 10;
 
-/// Lazy-DFA cache of [`DetectorSet::free_starts`], per thread.
-const FREE_STARTS_CACHE: usize = 8 << 20;
-
 /// Largest anchored DFA built for a group; beyond it the lazy DFA of `meta` is used.
 const ANCHORED_DFA_LIMIT: usize = 4 << 20;
 
@@ -504,11 +501,7 @@ impl DetectorSet {
                     .configure(
                         meta::Config::new()
                             .match_kind(MatchKind::LeftmostFirst)
-                            .utf8_empty(false)
-                            // Bounded repetitions (MRZ lines, USCCs, IPv6) give this regex many
-                            // DFA states: with the default 2 MB cache the lazy DFA kept clearing
-                            // it and building states again (44M instructions on 10 MB of log).
-                            .hybrid_cache_capacity(FREE_STARTS_CACHE),
+                            .utf8_empty(false),
                     )
                     .build_many(&res)
                     .map_err(|e| build_err(e.to_string()))?,
