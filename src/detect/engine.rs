@@ -40,8 +40,11 @@ struct Group {
     /// The same patterns as a fully built DFA for anchored searches (numeric patterns at token
     /// starts; every group's fallback patterns at a candidate's start), which matches a short
     /// token with none of the per-search set-up of `meta` (cache pool, strategy, lazy state
-    /// lookups). `None` if it would be too large.
-    anchored: Option<dense::DFA<Vec<u32>>>,
+    /// lookups). `None` if it would be too large. Built when first needed (see
+    /// [`Group::anchored_dfa`]).
+    anchored: std::sync::OnceLock<Option<dense::DFA<Vec<u32>>>>,
+    /// The patterns, to build `anchored` from.
+    patterns: Vec<String>,
     /// For each pattern id: (detector index, pattern index within the detector).
     owners: Vec<(usize, usize)>,
     /// When every pattern is numeric (digits and separators): the shortest match. Such a group
@@ -128,13 +131,21 @@ impl Lead {
     }
 }
 
+/// Shortest haystack on which [`DetectorSet::list_free_starts`] lists match starts: one
+/// extra regex search set-up does not pay on a table value.
+const FREE_STARTS_MIN: usize = 4 << 10;
+
 /// Largest anchored DFA built for a group; beyond it the lazy DFA of `meta` is used.
 const ANCHORED_DFA_LIMIT: usize = 4 << 20;
 
 impl Group {
+    /// A group of `patterns`; its anchored DFA is built now if `eager`, else when first
+    /// needed: most groups of context patterns (one per detector, for values under a header
+    /// that names it) are never searched in a text, and their DFAs were a sixth of the
+    /// instructions of a process's start (callgrind).
     fn build(
         patterns: Vec<(String, (usize, usize))>,
-        anchored_dfa: bool,
+        eager: bool,
     ) -> Result<Option<Group>, String> {
         if patterns.is_empty() {
             return Ok(None);
@@ -144,22 +155,12 @@ impl Group {
             .iter()
             .map(|r| numeric::numeric_min_len(r).map(|m| m.max(1)))
             .try_fold(usize::MAX, |acc, m| m.map(|m| acc.min(m)));
-        let anchored = if anchored_dfa {
-            dense::Builder::new()
-                .syntax(syntax::Config::new().unicode(false).utf8(false))
-                .configure(
-                    dense::Config::new()
-                        .match_kind(MatchKind::LeftmostFirst)
-                        .start_kind(StartKind::Anchored)
-                        .starts_for_each_pattern(true)
-                        .dfa_size_limit(Some(ANCHORED_DFA_LIMIT))
-                        .determinize_size_limit(Some(ANCHORED_DFA_LIMIT)),
-                )
-                .build_many(&res)
-                .ok()
-        } else {
-            None
-        };
+        // A pattern with a lead literal needs its DFA now (see `lead` below).
+        let has_lead = matches!(res.as_slice(), [one] if Lead::of(one).is_some());
+        let anchored = std::sync::OnceLock::new();
+        if eager || has_lead {
+            let _ = anchored.set(Self::build_anchored(&res));
+        }
         let regex = meta::Regex::builder()
             // Byte-oriented: files are not always valid UTF-8, and `[0-9]` means ASCII digits.
             .syntax(syntax::Config::new().unicode(false).utf8(false))
@@ -171,16 +172,40 @@ impl Group {
             .build_many(&res)
             .map_err(|e| e.to_string())?;
         let lead = match res.as_slice() {
-            [one] if anchored.is_some() => Lead::of(one),
+            [one] if matches!(anchored.get(), Some(Some(_))) => Lead::of(one),
             _ => None,
         };
         Ok(Some(Group {
             regex,
             anchored,
+            patterns: res,
             owners,
             numeric_min,
             lead,
         }))
+    }
+
+    /// The anchored DFA of the patterns, if it fits [`ANCHORED_DFA_LIMIT`].
+    fn build_anchored(res: &[String]) -> Option<dense::DFA<Vec<u32>>> {
+        dense::Builder::new()
+            .syntax(syntax::Config::new().unicode(false).utf8(false))
+            .configure(
+                dense::Config::new()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .start_kind(StartKind::Anchored)
+                    .starts_for_each_pattern(true)
+                    .dfa_size_limit(Some(ANCHORED_DFA_LIMIT))
+                    .determinize_size_limit(Some(ANCHORED_DFA_LIMIT)),
+            )
+            .build_many(res)
+            .ok()
+    }
+
+    /// The anchored DFA, built by the first caller that needs it.
+    fn anchored_dfa(&self) -> Option<&dense::DFA<Vec<u32>>> {
+        self.anchored
+            .get_or_init(|| Self::build_anchored(&self.patterns))
+            .as_ref()
     }
 
     /// The end and pattern of the leftmost-first match anchored at `hay[s..hi]`'s start, of
@@ -194,7 +219,7 @@ impl Group {
         anchor: Anchored,
     ) -> Option<(usize, usize)> {
         let input = Input::new(hay).range(s..hi).anchored(anchor);
-        if let Some(dfa) = &self.anchored
+        if let Some(dfa) = self.anchored_dfa()
             && let Ok(m) = dfa.try_search_fwd(&input)
         {
             return m.map(|m| (m.pattern().as_usize(), m.offset()));
@@ -240,6 +265,12 @@ pub struct Caches {
     /// A decoded copy of the haystack and its parts, reused from one search to the next.
     decoded: decode::Decoded,
     decoded_parts: Vec<(usize, usize, usize)>,
+    /// A block of a long haystack in ASCII lower case, searched for keywords (see
+    /// [`KeywordBlocks`]).
+    lowered: Vec<u8>,
+    /// Cache of [`DetectorSet::free_starts`], and the starts it found in the haystack.
+    free_starts: Option<meta::Cache>,
+    starts: Vec<usize>,
 }
 
 /// A [`Caches`] lent by a [`DetectorSet`]'s pool.
@@ -256,6 +287,7 @@ struct CacheRegexes {
     context_own: Vec<Option<meta::Regex>>,
     keywords: Option<meta::Regex>,
     header_only: Vec<meta::Regex>,
+    free_starts: Option<meta::Regex>,
 }
 
 impl CacheRegexes {
@@ -272,6 +304,9 @@ impl CacheRegexes {
             header_only: self.header_only.iter().map(|r| r.create_cache()).collect(),
             decoded: decode::Decoded::default(),
             decoded_parts: Vec::new(),
+            lowered: Vec::new(),
+            free_starts: cache(&self.free_starts),
+            starts: Vec::new(),
         }
     }
 }
@@ -297,6 +332,10 @@ pub struct DetectorSet {
     /// eight free patterns without a literal (these and MRZ lines, HKIDs) cost 4,300
     /// instructions a row before, 1,600 after.
     low: Option<Group>,
+    /// The patterns of `other` and `low` in one regex, whose successive searches list every
+    /// position where one of them matches, in one pass over a long haystack (see
+    /// [`FREE_STARTS_MIN`]).
+    free_starts: Option<meta::Regex>,
     /// The first detector (highest priority) of the `low` group: findings of detectors before
     /// it bound the gaps it is searched in.
     low_best: usize,
@@ -309,6 +348,8 @@ pub struct DetectorSet {
     /// The prefilter `keywords` uses (the same literals), to skip text without a candidate
     /// before setting up a search.
     keyword_prefilter: Option<Prefilter>,
+    /// The keywords again, for long haystacks (see [`KeywordBlocks`]).
+    keyword_blocks: Option<KeywordBlocks>,
     /// Characters around a keyword hit searched for context patterns.
     ctx_reach: usize,
     /// Header-driven patterns: (detector index, pattern index, whole-value matcher).
@@ -426,6 +467,7 @@ impl DetectorSet {
             Prefilter::from_hirs_prefix(MatchKind::LeftmostFirst, &hirs)
                 .or_else(|| cased_prefix_prefilter(&keyword_list))
         });
+        let keyword_blocks = KeywordBlocks::new(&keyword_list);
         let numeric = Group::build(numeric, true).map_err(build_err)?;
         // A single pattern with a lead literal keeps its group; the rest go to `other`.
         let (lead, rest): (Vec<_>, Vec<_>) = general
@@ -449,13 +491,29 @@ impl DetectorSet {
             .map(|(_, (di, _))| *di)
             .min()
             .unwrap_or(usize::MAX);
+        let free_starts = if other.is_empty() || low.is_empty() {
+            None
+        } else {
+            let res: Vec<&str> = other.iter().chain(&low).map(|(r, _)| r.as_str()).collect();
+            Some(
+                meta::Regex::builder()
+                    .syntax(syntax::Config::new().unicode(false).utf8(false))
+                    .configure(
+                        meta::Config::new()
+                            .match_kind(MatchKind::LeftmostFirst)
+                            .utf8_empty(false),
+                    )
+                    .build_many(&res)
+                    .map_err(|e| build_err(e.to_string()))?,
+            )
+        };
         let general = Group::build(general, true).map_err(build_err)?;
-        let other = Group::build(other, true).map_err(build_err)?;
-        let low = Group::build(low, true).map_err(build_err)?;
-        let context = Group::build(context, true).map_err(build_err)?;
+        let other = Group::build(other, false).map_err(build_err)?;
+        let low = Group::build(low, false).map_err(build_err)?;
+        let context = Group::build(context, false).map_err(build_err)?;
         let context_own: Vec<Option<Group>> = context_own
             .into_iter()
-            .map(|own| Group::build(own, true))
+            .map(|own| Group::build(own, false))
             .collect::<Result<_, _>>()
             .map_err(build_err)?;
         let regex = |g: &Option<Group>| g.as_ref().map(|g| g.regex.clone());
@@ -468,6 +526,7 @@ impl DetectorSet {
             context_own: context_own.iter().map(regex).collect(),
             keywords: keywords.clone(),
             header_only: header_only.iter().map(|(_, _, r)| r.clone()).collect(),
+            free_starts: free_starts.clone(),
         };
         let make: MakeCaches = Box::new(move || regexes.caches());
         let sensitive = |d: &Detector| Standard::ALL.iter().any(|&st| d.sensitive.under(st));
@@ -495,11 +554,13 @@ impl DetectorSet {
             general,
             other,
             low,
+            free_starts,
             low_best,
             context,
             context_own,
             keywords,
             keyword_prefilter,
+            keyword_blocks,
             ctx_reach: widest + CTX_MATCH_MARGIN,
             header_only,
             detectors,
@@ -775,8 +836,13 @@ impl DetectorSet {
         if let (Some(g), Some(gc)) = (&self.general, &mut c.general) {
             self.scan_group(g, gc, hay, 0, hay.len(), hinted, out);
         }
+        // On a long haystack the starts of `other` and `low` matches are listed in one pass,
+        // and both groups look only there (see `free_starts`).
+        let mut starts = std::mem::take(&mut c.starts);
+        let listed = self.list_free_starts(&mut c.free_starts, hay, &mut starts);
+        let starts_of = |listed: bool| listed.then_some(&starts[..]);
         if let (Some(g), Some(gc)) = (&self.other, &mut c.other) {
-            self.scan_group(g, gc, hay, 0, hay.len(), hinted, out);
+            self.scan_group_at(g, gc, hay, 0, hay.len(), hinted, out, starts_of(listed));
         }
         if let (Some(g), Some(gc)) = (&self.context, &mut c.context) {
             // A hinted context detector: its own patterns run over the whole value — the
@@ -810,25 +876,7 @@ impl DetectorSet {
                     None => Some((lo, hi)),
                 };
             };
-            if let (Some(re), Some(kc)) = (&self.keywords, &mut c.keywords) {
-                // Keywords are non-empty literals: each search resumes where a hit ended. The
-                // prefilter runs alone first: most values hold no keyword, and a search's
-                // set-up (start state, lazy DFA) costs a third of the scan of a short record.
-                let mut at = 0;
-                loop {
-                    if let Some(pre) = &self.keyword_prefilter {
-                        match pre.find(hay, Span::from(at..hay.len())) {
-                            Some(candidate) => at = candidate.start,
-                            None => break,
-                        }
-                    }
-                    let Some(m) = re.search_with(kc, &Input::new(hay).range(at..)) else {
-                        break;
-                    };
-                    hit(m.start(), m.end());
-                    at = m.end().max(m.start() + 1);
-                }
-            }
+            self.keyword_hits(&mut c.keywords, &mut c.lowered, hay, &mut hit);
             if let Some((lo, hi)) = pending {
                 self.scan_group(g, gc, hay, lo, hi, hinted, out);
             }
@@ -845,16 +893,94 @@ impl DetectorSet {
                 }
                 let (start, end) = (f.start, f.end);
                 if start > from {
-                    self.scan_group(g, gc, hay, from, start, hinted, out);
+                    self.scan_group_at(g, gc, hay, from, start, hinted, out, starts_of(listed));
                 }
                 from = from.max(end);
             }
             if from < hay.len() {
-                self.scan_group(g, gc, hay, from, hay.len(), hinted, out);
+                self.scan_group_at(g, gc, hay, from, hay.len(), hinted, out, starts_of(listed));
             }
             if out.len() > kept {
                 resolve_overlaps(out, base);
             }
+        }
+        c.starts = starts;
+    }
+
+    /// Lists in `starts` every position of `hay` where a pattern of `other` or `low` matches,
+    /// if `hay` is long enough for one pass to pay and the positions are few; `false` if not
+    /// listed (the groups then search as they are).
+    ///
+    /// Each of the two groups is an unanchored lazy-DFA search over nearly all of a text
+    /// (`low` between the findings that outrank it, which are few in text): two passes over
+    /// every byte. Their leftmost match from any position starts at the first listed position
+    /// where one of the group's patterns matches anchored (the list holds every start of every
+    /// pattern of either group), so one pass of this regex plus an anchored match at each
+    /// listed position gives the same matches.
+    fn list_free_starts(
+        &self,
+        cache: &mut Option<meta::Cache>,
+        hay: &[u8],
+        starts: &mut Vec<usize>,
+    ) -> bool {
+        starts.clear();
+        let (Some(re), Some(cache)) = (&self.free_starts, cache) else {
+            return false;
+        };
+        if hay.len() < FREE_STARTS_MIN {
+            return false;
+        }
+        // Dense matches (a table of addresses) are left to the groups' own searches, which
+        // skip past each match instead of stopping at every start inside it.
+        let most = hay.len() / 64 + 64;
+        let mut at = 0;
+        while let Some(m) = re.search_with(cache, &Input::new(hay).range(at..)) {
+            if starts.len() == most {
+                starts.clear();
+                return false;
+            }
+            starts.push(m.start());
+            at = m.start() + 1;
+        }
+        true
+    }
+}
+
+impl DetectorSet {
+    /// Calls `hit(start, end)` for every keyword hit in `hay`, in order: each search resumes
+    /// where the last hit ended.
+    fn keyword_hits(
+        &self,
+        kc: &mut Option<meta::Cache>,
+        lowered: &mut Vec<u8>,
+        hay: &[u8],
+        hit: &mut impl FnMut(usize, usize),
+    ) {
+        if let Some(kb) = &self.keyword_blocks
+            && hay.len() >= KeywordBlocks::MIN_HAY
+        {
+            kb.find(hay, lowered, hit);
+            return;
+        }
+        let (Some(re), Some(kc)) = (&self.keywords, kc) else {
+            return;
+        };
+        // Keywords are non-empty literals: each search resumes where a hit ended. The
+        // prefilter runs alone first: most values hold no keyword, and a search's set-up
+        // (start state, lazy DFA) costs a third of the scan of a short record.
+        let mut at = 0;
+        loop {
+            if let Some(pre) = &self.keyword_prefilter {
+                match pre.find(hay, Span::from(at..hay.len())) {
+                    Some(candidate) => at = candidate.start,
+                    None => break,
+                }
+            }
+            let Some(m) = re.search_with(kc, &Input::new(hay).range(at..)) else {
+                break;
+            };
+            hit(m.start(), m.end());
+            at = m.end().max(m.start() + 1);
         }
     }
 }
@@ -969,6 +1095,24 @@ impl DetectorSet {
         hinted: &[bool],
         out: &mut Vec<Finding>,
     ) {
+        self.scan_group_at(g, cache, hay, lo, hi, hinted, out, None);
+    }
+
+    /// [`scan_group`](Self::scan_group); with `starts`, a sorted list that holds every position
+    /// where one of the group's patterns matches (and maybe others), matches are looked for
+    /// only there, anchored, instead of by an unanchored search.
+    #[allow(clippy::too_many_arguments)]
+    fn scan_group_at(
+        &self,
+        g: &Group,
+        cache: &mut meta::Cache,
+        hay: &[u8],
+        lo: usize,
+        hi: usize,
+        hinted: &[bool],
+        out: &mut Vec<Finding>,
+        starts: Option<&[usize]>,
+    ) {
         if let Some(min) = g.numeric_min {
             // Numeric-only patterns run anchored at the candidate starts of numeric tokens (see
             // `numeric`). Tokens of `hay[lo..hi]`; their candidates are checked against the whole
@@ -1000,11 +1144,20 @@ impl DetectorSet {
                 at += 1;
                 continue;
             }
-            let found = match &g.lead {
-                Some(lead) => lead
+            let found = match (&g.lead, starts) {
+                (Some(lead), _) => lead
                     .search(g, cache, hay, at, hi)
                     .map(|(s, end)| (s, 0, end)),
-                None => g
+                // The leftmost match from `at` starts at the first listed start where a pattern
+                // matches; anchored there it ends where the unanchored search would end it.
+                (None, Some(starts)) => starts[starts.partition_point(|&c| c < at)..]
+                    .iter()
+                    .take_while(|&&c| c < hi)
+                    .find_map(|&c| {
+                        g.anchored_end(cache, hay, c, hi, Anchored::Yes)
+                            .map(|(pid, end)| (c, pid, end))
+                    }),
+                (None, None) => g
                     .regex
                     .search_with(cache, &Input::new(hay).range(at..hi))
                     .map(|m| (m.start(), m.pattern().as_usize(), m.end())),
@@ -1099,6 +1252,114 @@ impl DetectorSet {
     }
 }
 
+/// The context keywords as a Teddy searcher (`aho_corasick::packed`) over the haystack in ASCII
+/// lower case, for long haystacks (text chunks). The keyword regex's prefilter, built from the
+/// case variants of every ASCII keyword, is an Aho-Corasick automaton that walks every byte
+/// (measured with callgrind: 18 instructions a byte of a log, a fifth of a text scan); lower
+/// case leaves one literal per keyword, and 88 literals still fit Teddy's fat buckets, which
+/// skip text without a candidate at a fraction of an instruction a byte.
+///
+/// The haystack is lowered a block at a time into a buffer of the thread's [`Caches`]. It finds
+/// exactly the hits of the keyword regex (`(?i:…)` with Unicode off folds ASCII letters only,
+/// as `to_ascii_lowercase` does; leftmost-first over the keywords in the same order): a match
+/// starting more than the longest keyword before a block's end is whole in the block, and the
+/// search resumes at the first start that is not.
+#[derive(Debug, Clone)]
+struct KeywordBlocks {
+    /// The keywords that start with an ASCII byte, and the others (Hanzi), apart: 88 keywords
+    /// in Teddy's 16 buckets left nearly every byte of a log a candidate of some bucket (7
+    /// instructions a byte, mostly verifying); ASCII and UTF-8 lead bytes never share a
+    /// fingerprint, so each searcher skips the other script's text. A keyword of one starts
+    /// where none of the other can, so the earlier of their next hits is the hit.
+    searchers: Vec<aho_corasick::packed::Searcher>,
+    /// The longest keyword, in bytes.
+    max_len: usize,
+}
+
+impl KeywordBlocks {
+    /// Haystacks shorter than this (table values, records) keep the keyword regex: lowering
+    /// a copy and Teddy's set-up do not pay on a few dozen bytes.
+    const MIN_HAY: usize = 4 << 10;
+    /// Bytes lowered at a time.
+    const BLOCK: usize = 64 << 10;
+
+    /// `None` without keywords, or where Teddy is not available (no SSSE3).
+    fn new(keywords: &[String]) -> Option<KeywordBlocks> {
+        if keywords.is_empty() {
+            return None;
+        }
+        let max_len = keywords.iter().map(String::len).max()?;
+        if max_len == 0 || max_len >= Self::BLOCK / 2 {
+            return None;
+        }
+        let lowered: Vec<String> = keywords.iter().map(|k| k.to_ascii_lowercase()).collect();
+        let (ascii, other): (Vec<&String>, Vec<&String>) =
+            lowered.iter().partition(|k| k.as_bytes()[0].is_ascii());
+        let searchers = [ascii, other]
+            .into_iter()
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                aho_corasick::packed::Config::new()
+                    .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+                    .heuristic_pattern_limits(false)
+                    .only_teddy(true)
+                    .builder()
+                    .extend(part)
+                    .build()
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(KeywordBlocks { searchers, max_len })
+    }
+
+    /// Calls `hit(start, end)` for each keyword hit of `hay`, in order, non-overlapping (each
+    /// search resumes where a hit ended), as the keyword regex finds them.
+    fn find(&self, hay: &[u8], buf: &mut Vec<u8>, hit: &mut impl FnMut(usize, usize)) {
+        let mut at = 0;
+        while at < hay.len() {
+            let end = (at + Self::BLOCK).min(hay.len());
+            buf.clear();
+            buf.extend(hay[at..end].iter().map(u8::to_ascii_lowercase));
+            // Hits starting before `safe` are decided here: every keyword from there fits.
+            let safe = if end == hay.len() {
+                end
+            } else {
+                end - (self.max_len - 1)
+            };
+            let mut pos = 0;
+            // Each searcher's next hit at or after `pos`: `Some(None)` when it has none left.
+            let mut next: [Option<Option<(usize, usize)>>; 2] = [None, None];
+            loop {
+                for (n, searcher) in next.iter_mut().zip(&self.searchers) {
+                    let stale = match n {
+                        None => true,
+                        Some(Some((s, _))) => *s < pos,
+                        Some(None) => false,
+                    };
+                    if stale {
+                        *n = Some(
+                            searcher
+                                .find_in(&buf[..], aho_corasick::Span::from(pos..buf.len()))
+                                .map(|m| (m.start(), m.end())),
+                        );
+                    }
+                }
+                let Some((s, e)) = next.iter().filter_map(|n| n.flatten()).min() else {
+                    break;
+                };
+                if at + s >= safe {
+                    break;
+                }
+                hit(at + s, at + e);
+                pos = e;
+            }
+            if end == hay.len() {
+                break;
+            }
+            at = (at + pos).max(safe);
+        }
+    }
+}
+
 /// A prefilter for keywords too many for the exact one: every ASCII-insensitive keyword
 /// brings all the case variants of its prefix to the literal set (16 for `card`), and past
 /// about 64 literals no fast prefilter is built and every haystack runs the keyword regex
@@ -1189,7 +1450,7 @@ mod tests {
     fn the_builtin_numeric_patterns_fit_an_anchored_dfa() {
         let set = DetectorSet::load(None).unwrap();
         let g = set.numeric.as_ref().expect("numeric patterns");
-        let dfa = g.anchored.as_ref().expect("anchored DFA built");
+        let dfa = g.anchored_dfa().expect("anchored DFA built");
         assert!(
             dfa.memory_usage() <= ANCHORED_DFA_LIMIT,
             "{}",
@@ -1335,6 +1596,111 @@ mod tests {
             assert!(Lead::of(pattern).is_none(), "{pattern}");
         }
         assert!(Lead::of(r"\d+-\d+").is_some());
+    }
+
+    /// Keyword hits found by lowered blocks are those of the keyword regex, also where a
+    /// keyword straddles a block's end.
+    #[test]
+    fn keyword_blocks_find_what_the_keyword_regex_finds() {
+        let set = DetectorSet::load(None).unwrap();
+        let kb = set.keyword_blocks.as_ref();
+        let Some(kb) = kb else {
+            eprintln!("skipped: no Teddy on this CPU");
+            return;
+        };
+        let mut guard = set.caches();
+        let caches: &mut Caches = &mut guard;
+        let pieces: [&[u8]; 16] = [
+            b"PassPort",
+            b"passport",
+            b"ID CARD",
+            b"id no",
+            b"ssn",
+            b"Tel",
+            "护照号".as_bytes(),
+            "身份证".as_bytes(),
+            "台湾居民来往大陆通行证".as_bytes(),
+            "订单".as_bytes(),
+            b" ",
+            b"\n",
+            b"lat",
+            b"x",
+            b"0123456789",
+            b"EXIT-ENTRY PERMIT",
+        ];
+        let mut rng = crate::TestRng(0x2545_F491_4F6C_DD1Du64);
+        for round in 0..6 {
+            let mut hay = Vec::new();
+            while hay.len() < KeywordBlocks::BLOCK * 3 + round * 7 {
+                hay.extend_from_slice(pieces[rng.below(pieces.len())]);
+            }
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            kb.find(&hay, &mut caches.lowered, &mut |s, e| a.push((s, e)));
+            let no_blocks = DetectorSet {
+                keyword_blocks: None,
+                ..DetectorSet::load(None).unwrap()
+            };
+            let mut guard = no_blocks.caches();
+            let c2: &mut Caches = &mut guard;
+            no_blocks.keyword_hits(&mut c2.keywords, &mut c2.lowered, &hay, &mut |s, e| {
+                b.push((s, e))
+            });
+            assert!(a.len() > 1000, "{} hits", a.len());
+            assert_eq!(a, b, "round {round}");
+        }
+    }
+
+    /// Listing the starts of `other` and `low` matches in one pass finds what the two groups'
+    /// own searches find, on long haystacks full of near misses of their patterns.
+    #[test]
+    fn listed_free_starts_find_what_the_group_searches_find() {
+        let set = DetectorSet::load(None).unwrap();
+        assert!(set.free_starts.is_some());
+        let plain = DetectorSet {
+            free_starts: None,
+            ..DetectorSet::load(None).unwrap()
+        };
+        let pieces: [&str; 18] = [
+            "202.96.134.133",
+            "1.2.3",
+            "00:1A:2B:3C:4D:5E",
+            "001A.2B3C.4D5E",
+            "2001:db8::1",
+            "91110000600037341L",
+            "京A12345",
+            "GB82WEST12345698765432",
+            "A123456(7)",
+            "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+            "11010519491231002X",
+            "a@example.com",
+            "0123456789ABCDEF",
+            " ",
+            ",",
+            "\n",
+            "订单",
+            "x",
+        ];
+        let mut rng = crate::TestRng(0x9E37_79B9_7F4A_7C15u64);
+        let mut total = 0;
+        for round in 0..20 {
+            let mut hay = String::new();
+            while hay.len() < 4 * FREE_STARTS_MIN + round * 97 {
+                // Mostly filler, so that the starts are few enough to be listed.
+                hay.push_str(match rng.below(8) {
+                    0 => pieces[rng.below(pieces.len())],
+                    1 => " ",
+                    _ => "订单 sha=9f8e7d ",
+                });
+            }
+            let mut guard = set.caches();
+            let c: &mut Caches = &mut guard;
+            assert!(set.list_free_starts(&mut c.free_starts, hay.as_bytes(), &mut c.starts));
+            let a = set.find_all(&hay);
+            let b = plain.find_all(&hay);
+            assert_eq!(a, b, "round {round}");
+            total += a.len();
+        }
+        assert!(total > 500, "{total} findings");
     }
 
     #[test]

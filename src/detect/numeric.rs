@@ -74,6 +74,17 @@ pub fn tokens(hay: &[u8], min_len: usize, mut on: impl FnMut(usize, usize)) {
             i = p + 1;
             continue;
         }
+        // Back from `p`: a byte that no token holds (a letter, most punctuation) ends every token
+        // before it, so a long token covering `p` starts after it — the skip goes on from there
+        // instead of parsing the short tokens of `i..p` (dates, parts of hashes) one by one.
+        let mut q = p;
+        while q > i && numeric_byte(hay[q - 1]) {
+            q -= 1;
+        }
+        if q > i {
+            i = q;
+            continue;
+        }
         match hay[i..].iter().position(u8::is_ascii_digit) {
             Some(k) => i += k,
             None => return,
@@ -239,6 +250,29 @@ mod tests {
                     vec![]
                 };
                 assert_eq!(got, want, "pad {pad} len {len}");
+            }
+        }
+    }
+
+    /// The skip loop finds, for any minimum length, the tokens of at least that length that a
+    /// scan of every token finds.
+    #[test]
+    fn long_tokens_are_the_long_ones_of_all_tokens() {
+        let pieces: [&[u8]; 12] = [
+            b"1", b"23", b"4567", b" ", b"-", b"+", b"x", b"X", b"a", b"f", b"\xE5", b"  ",
+        ];
+        let mut rng = crate::TestRng(0x0123_4567_89AB_CDEFu64);
+        for _ in 0..5000 {
+            let hay: Vec<u8> = (0..rng.below(30))
+                .flat_map(|_| pieces[rng.below(pieces.len())].iter().copied())
+                .collect();
+            let mut all = Vec::new();
+            tokens(&hay, 1, |s, e| all.push((s, e)));
+            for min in [1, 2, 3, 5, 8, 11, 15] {
+                let mut long = Vec::new();
+                tokens(&hay, min, |s, e| long.push((s, e)));
+                let want: Vec<_> = all.iter().copied().filter(|(s, e)| e - s >= min).collect();
+                assert_eq!(long, want, "{:?} min {min}", String::from_utf8_lossy(&hay));
             }
         }
     }
