@@ -117,42 +117,105 @@ impl Edge {
 /// alone cost about 4,000 instructions per row over the three sorts a scan makes, this about a
 /// tenth of it. Written here because the radix-sort crates sort integer keys, not records by a
 /// 128-bit key, and this one relies on the keys being random (no skew handling).
-pub(crate) fn sort_random<T: Copy, K: Ord + Copy>(
+///
+/// Past [`TWO_LEVELS`] elements it sorts in two passes: first into 2¹¹ buckets by the top 11
+/// bits (few enough places written at once to stay in cache: one pass into millions of buckets
+/// missed the cache and the TLB on every element of a 20M-row table's graph), then each bucket
+/// on its own by the next bits, the buckets on all workers.
+pub(crate) fn sort_random<T: Copy + Send + Sync, K: Ord + Copy>(
     v: &mut Vec<T>,
-    key: impl Fn(&T) -> K,
-    top: impl Fn(&T) -> u64,
+    key: impl Fn(&T) -> K + Sync,
+    top: impl Fn(&T) -> u64 + Sync,
+) {
+    use rayon::prelude::*;
+    let n = v.len();
+    if n < 64 {
+        v.sort_unstable_by_key(|x| key(x));
+        return;
+    }
+    if n < TWO_LEVELS {
+        bucket_sort(v, &mut Vec::new(), &key, &top, 0);
+        return;
+    }
+    const FIRST: u32 = 11;
+    let mut starts = vec![0usize; (1 << FIRST) + 1];
+    for x in v.iter() {
+        starts[(top(x) >> (64 - FIRST)) as usize + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut out = scatter(v, &starts, |x| (top(x) >> (64 - FIRST)) as usize);
+    let mut buckets: Vec<&mut [T]> = Vec::with_capacity(1 << FIRST);
+    let mut rest: &mut [T] = &mut out;
+    for w in starts.windows(2) {
+        let (b, r) = rest.split_at_mut(w[1] - w[0]);
+        buckets.push(b);
+        rest = r;
+    }
+    buckets
+        .into_par_iter()
+        .for_each_init(Vec::new, |scratch, b| {
+            bucket_sort(b, scratch, &key, &top, FIRST)
+        });
+    *v = out;
+}
+
+/// Elements from which [`sort_random`] sorts in two passes.
+const TWO_LEVELS: usize = 1 << 17;
+
+/// `v`'s elements placed by `bucket` into a new vector whose bucket `b` starts at `starts[b]`
+/// (the running counts of the buckets), each bucket in `v`'s order.
+fn scatter<T: Copy>(v: &[T], starts: &[usize], bucket: impl Fn(&T) -> usize) -> Vec<T> {
+    let n = v.len();
+    let mut next = starts.to_vec();
+    let mut out: Vec<T> = Vec::with_capacity(n);
+    let spare = out.spare_capacity_mut();
+    for x in v {
+        let b = bucket(x);
+        spare[next[b]].write(*x);
+        next[b] += 1;
+    }
+    // SAFETY: the counts place every one of the `n` elements in exactly one slot of `0..n`.
+    unsafe { out.set_len(n) };
+    out
+}
+
+/// One counting-sort pass over `v` by the bits of `top` below its `skip` highest (about one
+/// element per bucket), then a comparison sort of each bucket; `scratch` is reused between
+/// calls.
+fn bucket_sort<T: Copy, K: Ord + Copy>(
+    v: &mut [T],
+    scratch: &mut Vec<usize>,
+    key: &impl Fn(&T) -> K,
+    top: &impl Fn(&T) -> u64,
+    skip: u32,
 ) {
     let n = v.len();
     if n < 64 {
         v.sort_unstable_by_key(|x| key(x));
         return;
     }
-    // About one element per bucket.
-    let bits = (usize::BITS - n.leading_zeros()).clamp(4, 22);
+    let bits = (usize::BITS - n.leading_zeros())
+        .clamp(4, 22)
+        .min(64 - skip);
     let shift = 64 - bits;
-    let mut starts = vec![0usize; (1usize << bits) + 1];
+    let bucket = |x: &T| ((top(x) << skip) >> shift) as usize;
+    scratch.clear();
+    scratch.resize((1usize << bits) + 1, 0);
     for x in v.iter() {
-        starts[(top(x) >> shift) as usize + 1] += 1;
+        scratch[bucket(x) + 1] += 1;
     }
-    for i in 1..starts.len() {
-        starts[i] += starts[i - 1];
+    for i in 1..scratch.len() {
+        scratch[i] += scratch[i - 1];
     }
-    let mut next = starts.clone();
-    let mut out: Vec<T> = Vec::with_capacity(n);
-    let spare = out.spare_capacity_mut();
-    for x in v.iter() {
-        let b = (top(x) >> shift) as usize;
-        spare[next[b]].write(*x);
-        next[b] += 1;
-    }
-    // SAFETY: the counts place every one of the `n` elements in exactly one slot of `0..n`.
-    unsafe { out.set_len(n) };
-    for w in starts.windows(2) {
+    let out = scatter(v, scratch, bucket);
+    v.copy_from_slice(&out);
+    for w in scratch.windows(2) {
         if w[1] - w[0] > 1 {
-            out[w[0]..w[1]].sort_unstable_by_key(|x| key(x));
+            v[w[0]..w[1]].sort_unstable_by_key(|x| key(x));
         }
     }
-    *v = out;
 }
 
 /// The union of two sorted, duplicate-free runs, sorted and duplicate-free; `same(kept, later)`
@@ -261,17 +324,29 @@ impl LinkAcc {
         if self.sorted {
             return;
         }
-        sort_nodes(&mut self.nodes);
-        self.nodes.dedup_by(|later, kept| {
-            if later.id == kept.id {
-                kept.flags |= later.flags;
-                true
-            } else {
-                false
-            }
-        });
-        sort_edges(&mut self.edges);
-        self.edges.dedup_by_key(|e| (e.a, e.b));
+        let nodes = |v: &mut Vec<Node>| {
+            sort_nodes(v);
+            v.dedup_by(|later, kept| {
+                if later.id == kept.id {
+                    kept.flags |= later.flags;
+                    true
+                } else {
+                    false
+                }
+            });
+        };
+        let edges = |v: &mut Vec<Edge>| {
+            sort_edges(v);
+            v.dedup_by_key(|e| (e.a, e.b));
+        };
+        if self.entries() >= 1 << 16 {
+            // The two sorts on two workers: a large file's whole graph is sorted once after
+            // its parts were read in parallel, otherwise on one core while the others wait.
+            rayon::join(|| nodes(&mut self.nodes), || edges(&mut self.edges));
+        } else {
+            nodes(&mut self.nodes);
+            edges(&mut self.edges);
+        }
         self.sorted = true;
     }
 
@@ -292,9 +367,10 @@ impl LinkAcc {
         if other.entries() == 0 {
             return;
         }
-        if self.sorted && other.sorted {
-            // Two compacted parts (chunks of one file, compacted on their own threads): one
-            // linear merge keeps the result compact, instead of sorting it all again.
+        if self.sorted && other.sorted && other.entries() * 8 >= self.entries() {
+            // Two compacted parts of about one size (chunks of one file, compacted on their
+            // own threads): one linear merge keeps the result compact, instead of sorting it
+            // all again.
             self.nodes = merge_sorted(
                 &self.nodes,
                 &other.nodes,
@@ -306,9 +382,21 @@ impl LinkAcc {
             self.edges = merge_sorted(&self.edges, &other.edges, |e| (e.a, e.b), |_, _| {});
             return;
         }
+        // A small part into a large one (the hundreds of chunks of a large file folded in one
+        // by one): merging each linearly copied the whole graph per chunk, quadratic in the
+        // file's size (measured: most of a 20M-row table's scan). Appended instead, and the
+        // whole sorted once it has doubled since it last was, so duplicates stay bounded and
+        // each entry is sorted a constant number of times.
+        if self.sorted {
+            self.next_compact = 2 * self.entries();
+        }
         self.nodes.append(&mut other.nodes);
         self.edges.append(&mut other.edges);
         self.sorted = false;
+        if self.entries() >= self.next_compact.max(COMPACT_AT) {
+            self.compact();
+            self.next_compact = 2 * self.entries().max(COMPACT_AT / 2);
+        }
     }
 
     /// Gives back the vectors' spare capacity (after [`LinkAcc::compact`], when kept long).
@@ -557,11 +645,88 @@ pub(crate) fn count_numbered(
     nodes: &[Numbered],
     ends: &[(u32, u32)],
 ) -> PeopleCount {
+    // The identity-document kinds present, each given a bit of a word kept per component: 16
+    // bits cover any detector set in use (a few document kinds), a wider word the rest.
+    let mut bit_of = [u8::MAX; 256];
+    let mut docs = 0usize;
+    for nd in nodes {
+        let k = nd.kind as usize;
+        if bit_of[k] == u8::MAX && kinds.unique.get(k).copied().unwrap_or(false) {
+            bit_of[k] = docs.min(254) as u8;
+            docs += 1;
+        }
+    }
+    if docs <= 16 {
+        count_with::<u16>(kinds, cap, nodes, ends, &bit_of)
+    } else {
+        count_with::<u64>(kinds, cap, nodes, ends, &bit_of)
+    }
+}
+
+/// What the union-find keeps per identifier, in one place so that a link touches one cache
+/// line per end rather than one per array (on a 20M-row table's 30M identifiers this pass was
+/// a tenth of the scan, most of it waiting on memory): its parent, kind and flags (OR-ed over
+/// its component at the root) and the identity documents its component holds (at the root).
+#[derive(Clone, Copy)]
+struct Slot<D> {
+    parent: u32,
+    kind: u8,
+    flags: u8,
+    docs: D,
+}
+
+/// A word of identity-document bits.
+trait DocBits:
+    Copy + Default + std::ops::BitAnd<Output = Self> + std::ops::BitOr<Output = Self> + PartialEq
+{
+    /// The word with bit `b` set (no bit past its width: a wider word is used then).
+    fn bit(b: u8) -> Self;
+}
+
+impl DocBits for u16 {
+    fn bit(b: u8) -> Self {
+        if b < 16 { 1 << b } else { 0 }
+    }
+}
+
+impl DocBits for u64 {
+    fn bit(b: u8) -> Self {
+        if b < 64 { 1 << b } else { 0 }
+    }
+}
+
+fn count_with<D: DocBits>(
+    kinds: &Kinds,
+    cap: u32,
+    nodes: &[Numbered],
+    ends: &[(u32, u32)],
+    bit_of: &[u8; 256],
+) -> PeopleCount {
     let n = nodes.len();
+    // A key of a graph written before non-sensitive PI was recorded: assume it (conservative).
+    let unmarked = |f: u8| f & flag::KEY != 0 && f & flag::MARKED == 0;
+    let mut slots: Vec<Slot<D>> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, nd)| Slot {
+            parent: i as u32,
+            kind: nd.kind,
+            flags: if unmarked(nd.flags) {
+                nd.flags | flag::NON_SENSITIVE[0] | flag::NON_SENSITIVE[1]
+            } else {
+                nd.flags
+            },
+            docs: match bit_of[nd.kind as usize] {
+                u8::MAX => D::default(),
+                b => D::bit(b),
+            },
+        })
+        .collect();
 
     // Shared identifiers: more than `cap` distinct neighbours of one kind. Edges are distinct,
     // so counting each node's neighbours per kind counts distinct neighbours (saturating
-    // counters, one per node and kind present).
+    // counters, one per node and kind present). Kept as a bitset: an eighth of a byte per
+    // identifier stays in cache through the union pass.
     let mut present: Vec<Option<usize>> = vec![None; 256];
     let mut k = 0;
     for nd in nodes {
@@ -570,74 +735,57 @@ pub(crate) fn count_numbered(
             k += 1;
         }
     }
-    let mut degree = vec![0u8; n * k];
-    let mut shared = vec![false; n];
-    let limit = cap.min(254) as u8;
-    for &(ia, ib) in ends {
-        let (ka, kb) = (nodes[ia as usize].kind, nodes[ib as usize].kind);
-        for (node, other) in [(ia, kb), (ib, ka)] {
-            let slot = &mut degree[node as usize * k + present[other as usize].unwrap_or(0)];
-            *slot = slot.saturating_add(1);
-            if *slot > limit {
-                shared[node as usize] = true;
+    let mut shared = vec![0u64; n.div_ceil(64)];
+    let is_shared = |shared: &[u64], i: u32| shared[i as usize / 64] >> (i % 64) & 1 != 0;
+    {
+        let mut degree = vec![0u8; n * k];
+        let limit = cap.min(254) as u8;
+        for &(ia, ib) in ends {
+            let (ka, kb) = (slots[ia as usize].kind, slots[ib as usize].kind);
+            for (node, other) in [(ia, kb), (ib, ka)] {
+                let slot = &mut degree[node as usize * k + present[other as usize].unwrap_or(0)];
+                *slot = slot.saturating_add(1);
+                if *slot > limit {
+                    shared[node as usize / 64] |= 1 << (node % 64);
+                }
             }
         }
     }
-    drop(degree);
-    // Union-find with, per root, the identity-document kinds its component holds and its flags.
-    let unique_bit = |kind: u8| -> u64 {
-        if kinds.unique.get(kind as usize).copied().unwrap_or(false) && kind < 64 {
-            1u64 << kind
-        } else {
-            0
-        }
-    };
-    let mut parent: Vec<u32> = (0..n as u32).collect();
-    let mut docs: Vec<u64> = nodes.iter().map(|nd| unique_bit(nd.kind)).collect();
-    // A key of a graph written before non-sensitive PI was recorded: assume it (conservative).
-    let unmarked = |f: u8| f & flag::KEY != 0 && f & flag::MARKED == 0;
-    let mut flags: Vec<u8> = nodes
-        .iter()
-        .map(|nd| {
-            if unmarked(nd.flags) {
-                nd.flags | flag::NON_SENSITIVE[0] | flag::NON_SENSITIVE[1]
-            } else {
-                nd.flags
-            }
-        })
-        .collect();
-    fn find(parent: &mut [u32], mut x: u32) -> u32 {
-        while parent[x as usize] != x {
-            let up = parent[parent[x as usize] as usize];
-            parent[x as usize] = up;
+    fn find<D: Copy>(slots: &mut [Slot<D>], mut x: u32) -> u32 {
+        while slots[x as usize].parent != x {
+            let up = slots[slots[x as usize].parent as usize].parent;
+            slots[x as usize].parent = up;
             x = up;
         }
         x
     }
     let mut refused = 0u64;
     for &(ia, ib) in ends {
-        if shared[ia as usize] || shared[ib as usize] {
+        if is_shared(&shared, ia) || is_shared(&shared, ib) {
             continue;
         }
-        let (ra, rb) = (find(&mut parent, ia), find(&mut parent, ib));
+        let (ra, rb) = (find(&mut slots, ia), find(&mut slots, ib));
         if ra == rb {
             continue;
         }
-        if docs[ra as usize] & docs[rb as usize] != 0 {
+        let (da, db) = (slots[ra as usize].docs, slots[rb as usize].docs);
+        if da & db != D::default() {
             refused += 1;
             continue;
         }
         // The smaller index becomes the root: deterministic, and paths stay short enough with
         // path halving.
         let (root, child) = if ra < rb { (ra, rb) } else { (rb, ra) };
-        parent[child as usize] = root;
-        docs[root as usize] |= docs[child as usize];
-        flags[root as usize] |= flags[child as usize];
+        let child_flags = slots[child as usize].flags;
+        slots[child as usize].parent = root;
+        let r = &mut slots[root as usize];
+        r.docs = da | db;
+        r.flags |= child_flags;
     }
     let mut out = PeopleCount {
         identifiers: n as u64,
         links: ends.len() as u64,
-        capped: shared.iter().filter(|&&s| s).count() as u64,
+        capped: shared.iter().map(|w| u64::from(w.count_ones())).sum(),
         refused,
         keys: nodes.iter().filter(|nd| nd.flags & flag::KEY != 0).count() as u64,
         unmarked_keys: nodes.iter().filter(|nd| unmarked(nd.flags)).count() as u64,
@@ -649,11 +797,12 @@ pub(crate) fn count_numbered(
             *k += 1;
         }
     }
-    for i in 0..n as u32 {
-        if find(&mut parent, i) != i {
+    // Roots are the slots that are their own parent (every other slot points elsewhere).
+    for (i, sl) in slots.iter().enumerate() {
+        if sl.parent != i as u32 {
             continue;
         }
-        let f = flags[i as usize];
+        let f = sl.flags;
         if f & flag::KEY == 0 {
             // A component of identifiers never seen as a key (a shared mailbox left alone).
             continue;
@@ -716,6 +865,29 @@ mod tests {
         assert_eq!((c.keys, c.people), (4, 2));
         assert_eq!(c.sensitive, [0, 1], "the linked person carries the flag");
         assert_eq!((c.identifiers, c.links), (4, 2));
+    }
+
+    #[test]
+    fn the_two_pass_sort_sorts_as_a_comparison_sort_does() {
+        // Past TWO_LEVELS, with repeated keys and a skewed second word (only the first is
+        // random), the first word's top bits in every bucket of both passes.
+        let mut draws = crate::TestRng(0x0bad_cafe_f00d_1234);
+        let mut v: Vec<(Id, u32, u8)> = (0..TWO_LEVELS as u32 * 3 + 17)
+            .map(|i| {
+                let n = draws.below(200_000) as u64;
+                (id(n), i, (n % 7) as u8)
+            })
+            .collect();
+        let mut want = v.clone();
+        want.sort_unstable_by_key(|x| (x.0, x.1));
+        sort_random(&mut v, |x| (x.0, x.1), |x| x.0.0);
+        assert_eq!(v, want);
+        // And below it, the one-pass sort.
+        let mut small: Vec<(Id, u32, u8)> = want[..5000].iter().rev().copied().collect();
+        let mut sorted = small.clone();
+        sorted.sort_unstable_by_key(|x| (x.0, x.1));
+        sort_random(&mut small, |x| (x.0, x.1), |x| x.0.0);
+        assert_eq!(small, sorted);
     }
 
     #[test]

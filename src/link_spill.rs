@@ -517,7 +517,9 @@ impl<'a, T: Copy, K: Ord + Copy> Merge<'a, T, K> {
     ) -> Self {
         let mut heads = Vec::with_capacity(streams.len());
         let mut heap = BinaryHeap::with_capacity(streams.len());
-        for (i, s) in streams.iter_mut().enumerate() {
+        // One stream is read straight through (see `pop`).
+        let many = streams.len() > 1;
+        for (i, s) in streams.iter_mut().enumerate().filter(|_| many) {
             let h = s.next();
             if let Some(x) = &h {
                 heap.push(std::cmp::Reverse((key(x), i)));
@@ -534,6 +536,11 @@ impl<'a, T: Copy, K: Ord + Copy> Merge<'a, T, K> {
     }
 
     fn pop(&mut self) -> Option<T> {
+        if let [one] = self.streams.as_mut_slice() {
+            // One stream (a source's single run, the common case): sorted and distinct as
+            // written, nothing to merge.
+            return one.next();
+        }
         let std::cmp::Reverse((_, i)) = self.heap.pop()?;
         let x = self.heads[i].take()?;
         let next = self.streams[i].next();
@@ -549,6 +556,9 @@ impl<T: Copy, K: Ord + Copy> Iterator for Merge<'_, T, K> {
     type Item = T;
     fn next(&mut self) -> Option<T> {
         let mut x = self.pop()?;
+        if self.streams.len() == 1 {
+            return Some(x);
+        }
         while let Some(std::cmp::Reverse((k, _))) = self.heap.peek() {
             if *k != (self.key)(&x) {
                 break;
@@ -598,7 +608,8 @@ fn sources<'a, T>(
     out
 }
 
-/// Counts the people of `parts` (each compacted, in memory or spilled to a run), reading runs
+/// Counts the people of `parts` (each compacted, in memory or spilled to a run: a stream that
+/// is merged with no other is taken as sorted and distinct), reading runs
 /// as streams; `dir` holds the external sort's runs when the edges outnumber `sort_entries`.
 /// Gives what [`link::count`] gives for the same graph.
 pub fn count_parts(
