@@ -581,7 +581,9 @@ mod tests {
     #[test]
     fn the_same_export_twice_does_not_inflate_the_year() {
         let dir = tempfile::tempdir().unwrap();
-        let key = SketchKey::random();
+        // A fixed key: the interval below is a confidence interval, which a random key's
+        // sketch misses now and then (3,928 [3,866, 3,993] for 4,000 was seen once).
+        let key = SketchKey::from_hex("000102030405060708090a0b0c0d0e0f").unwrap();
         let mut l = Ledger::open(&dir.path().join("ledger.db")).unwrap();
         let export = sketches(&key, 0..3000, 0..200);
         l.add(&entry("crm", d(2026, 2, 1), &export)).unwrap();
