@@ -1043,7 +1043,12 @@ impl BuildConfig {
             link::count(&self.kinds, self.link_cap, [&graph])
         });
         let dets = per_detector(&f.acc);
-        let sensitive_image = (f.format == "image")
+        // A PDF whose pages are scans (`身份证扫描件.pdf`) is a picture as much as a `.jpg` is.
+        let scanned_pdf = f.format == "pdf"
+            && f.reason
+                .as_deref()
+                .is_some_and(|r| r.contains(crate::read::document::pdf::SCANNED));
+        let sensitive_image = (f.format == "image" || scanned_pdf)
             .then(|| {
                 crate::read::document::image::category_of(Path::new(&f.path))
                     .map(|(c, _)| c.id.to_string())

@@ -317,6 +317,65 @@ fn images_are_listed_and_identity_documents_named() {
     });
 }
 
+/// A scanned PDF is a picture: its path names an identity document and it counts as one, as
+/// `身份证.jpg` would; a scan named for nothing stays a plain unreadable PDF. Neither is read
+/// as "no PI".
+#[test]
+fn scanned_pdfs_named_for_an_identity_document_are_sensitive_images() {
+    with_ctx(|ctx, set| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("员工档案")).unwrap();
+        let pdf = docgen::scanned_pdf(2);
+        let mut all = Vec::new();
+        for name in [
+            "员工档案/张伟_身份证扫描件.pdf",
+            "passport_scan.pdf",
+            "scan_0001.pdf",
+        ] {
+            let r = read(&write(dir.path(), name, &pdf), ctx);
+            assert_eq!(r.len(), 1);
+            assert_eq!(
+                (r[0].format.as_str(), r[0].status),
+                ("pdf", Status::Unreadable),
+                "{name}"
+            );
+            assert!(
+                r[0].reason
+                    .as_deref()
+                    .unwrap()
+                    .contains("no text layer (scanned image): 2 of 2 page(s)"),
+                "{name}: {:?}",
+                r[0].reason
+            );
+            all.extend(r);
+        }
+        let inv = inventory_of(set, all);
+        let image = |end: &str| {
+            inv.sources
+                .iter()
+                .find(|s| s.path.ends_with(end))
+                .unwrap()
+                .sensitive_image
+                .clone()
+        };
+        assert_eq!(
+            image("张伟_身份证扫描件.pdf").as_deref(),
+            Some("identity-document-image")
+        );
+        assert_eq!(
+            image("passport_scan.pdf").as_deref(),
+            Some("identity-document-image")
+        );
+        assert_eq!(image("scan_0001.pdf"), None);
+        assert_eq!(
+            inv.totals
+                .sensitive_images_by_category
+                .get("identity-document-image"),
+            Some(&2)
+        );
+    });
+}
+
 /// One inventory of the results of `files` (the sources and totals a scan would write).
 fn inventory_of(set: &DetectorSet, files: Vec<FileResult>) -> pipl_scan::inventory::Inventory {
     let meta = pipl_scan::inventory::ScanMeta {

@@ -25,6 +25,11 @@ use super::{DocError, Extracted, panic_message};
 /// Most time spent extracting one PDF's pages.
 pub const MAX_SECONDS: u64 = 60;
 
+/// What the reason of a PDF with scanned pages says: the inventory marks such a PDF as an image
+/// of an identity document, a face or a fingerprint when its path names one, as it does image
+/// files (`inventory::BuildConfig::prepare`).
+pub const SCANNED: &str = "no text layer (scanned image)";
+
 fn is_password_error(msg: &str) -> bool {
     let m = msg.to_ascii_lowercase();
     m.contains("password") || m.contains("decrypt") || m.contains("encrypt")
@@ -286,8 +291,8 @@ pub fn read_pdf(bytes: &[u8]) -> Result<Extracted, DocError> {
     }
     if with_text == 0 && images_only > 0 && undecoded == 0 {
         return Err(DocError::unreadable(format!(
-            "no text layer (scanned image): {images_only} of {n} page(s) are images only; \
-             its personal data, if any, is unknown"
+            "{SCANNED}: {images_only} of {n} page(s) are images only; its personal data, if \
+             any, is unknown"
         )));
     }
     if undecoded > 0 {
@@ -302,8 +307,8 @@ pub fn read_pdf(bytes: &[u8]) -> Result<Extracted, DocError> {
     }
     if images_only > 0 {
         ex.problem(format!(
-            "{images_only} of {n} page(s) have no text layer (scanned image); their personal \
-             data, if any, was not read"
+            "{images_only} of {n} page(s) have {SCANNED}; their personal data, if any, was not \
+             read"
         ));
     }
     if !failed.is_empty() {
