@@ -323,10 +323,21 @@ fn nearest(
     best
 }
 
-/// An ASCII keyword must be a word of its own: "mtp" inside "smtp" is not the keyword.
+/// An ASCII keyword must be a word of its own: "mtp" inside "smtp" is not the keyword, nor is
+/// a label of an e-mail address or host name: `qq` in `na.liu@qq.com` (a mailbox at QQ, not a
+/// QQ number beside the mobile after it), `tel` in `tel@corp.cn` or `mail.tel.cn`. A dot
+/// glues only to a letter after it (`.com`), so `Tel.13800138000` keeps its keyword.
 fn standalone(hay: &[u8], s: usize, e: usize) -> bool {
-    let glued_before = hay[s].is_ascii_alphanumeric() && s > 0 && is_word_byte(hay[s - 1]);
-    let glued_after = hay[e - 1].is_ascii_alphanumeric() && e < hay.len() && is_word_byte(hay[e]);
+    let glued_before = hay[s].is_ascii_alphanumeric()
+        && s > 0
+        && (is_word_byte(hay[s - 1])
+            || hay[s - 1] == b'@'
+            || (hay[s - 1] == b'.' && s > 1 && is_word_byte(hay[s - 2])));
+    let glued_after = hay[e - 1].is_ascii_alphanumeric()
+        && e < hay.len()
+        && (is_word_byte(hay[e])
+            || hay[e] == b'@'
+            || (hay[e] == b'.' && hay.get(e + 1).is_some_and(u8::is_ascii_alphabetic)));
     !glued_before && !glued_after
 }
 
