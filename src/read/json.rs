@@ -619,23 +619,33 @@ mod tests {
     /// that breaks halfway registers none of its fields.
     #[test]
     fn lines_flattened_while_parsed_count_as_their_values_do() {
-        let out = run(
-            concat!(
-                "{\"mobile\":\"13812345678\",\"mobile\":\"none\"}\n",
-                "{\"m\\u006fbile\":\"1391234\\u00356678\",\"n\":[13712345678,-1,2.5]}\n",
-                "{\"sfzh\":\"11010519491231002X\",\"a\":\n",
-            ),
-            true,
+        let phones = |text: &str| {
+            let out = run(text, true);
+            out.acc
+                .fields
+                .get("mobile")
+                .map_or(0, |m| m.values().map(|d| d.matches).sum::<u64>())
+        };
+        let plain = phones("{\"mobile\":\"13812345678\"}\n{\"x\":1}\n");
+        assert_eq!(plain, 1);
+        // A key given twice keeps its last value, as in a `Value`.
+        assert_eq!(
+            phones("{\"mobile\":\"13812345678\",\"mobile\":\"-\"}\n{\"x\":1}\n"),
+            0
         );
-        // The first line's phone was replaced by its second value: the second line's (an
-        // escaped key and value) is the field's only finding.
-        let phone = out.acc.fields["mobile"]
-            .values()
-            .map(|d| d.matches)
-            .sum::<u64>();
-        assert_eq!(phone, 1);
+        assert_eq!(
+            phones("{\"mobile\":\"-\",\"mobile\":\"13812345678\"}\n{\"x\":1}\n"),
+            plain
+        );
+        // Escapes in keys are decoded.
+        assert_eq!(
+            phones("{\"m\\u006fbile\":\"13812345678\"}\n{\"x\":1}\n"),
+            plain
+        );
+        // A line that breaks halfway registers none of its fields.
+        let out = run("{\"sfzh\":\"11010519491231002X\",\"a\":\n", true);
         assert!(!out.acc.field_stats.contains_key("sfzh"));
-        assert!(out.problem.unwrap().starts_with("line 3:"));
+        assert!(out.problem.unwrap().starts_with("line 1:"));
     }
 
     #[test]
