@@ -16,6 +16,9 @@ use std::path::Path;
 
 use crate::inventory::SourceEntry;
 
+/// Bytes of entries gathered before they are written to the file.
+const PENDING: usize = 256 << 10;
+
 /// How each entry is serialised: the form it is copied out in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
@@ -40,8 +43,14 @@ pub struct SourceSpill {
     file: Option<File>,
     /// False once a write failed: the file is read, no longer extended.
     writable: bool,
-    /// Bytes written to `file` so far (the next entry's offset).
+    /// Bytes of entries placed in `file` so far (the next entry's offset), `pending`'s included.
     end: u64,
+    /// Entries placed in the file but not yet written: appended a few hundred at a time
+    /// rather than with a system call per file (which, under the builder's lock, made a share
+    /// of small files wait on each other).
+    pending: Vec<u8>,
+    /// Bytes actually written to `file` (`end - pending.len()`).
+    written: u64,
     /// Why the file is not used (it could not be created, or a write failed).
     failed: Option<String>,
     index: Vec<(Box<str>, Place)>,
@@ -65,6 +74,8 @@ impl SourceSpill {
             writable: file.is_some(),
             file,
             end: 0,
+            pending: Vec::new(),
+            written: 0,
             failed,
             index: Vec::new(),
             buf: Vec::new(),
@@ -96,29 +107,60 @@ impl SourceSpill {
     }
 
     fn push_bytes(&mut self, path: &str, bytes: &[u8]) {
-        let place = match (&mut self.file, u32::try_from(bytes.len())) {
-            (Some(f), Ok(len)) if self.writable => match f.write_all(bytes) {
-                Ok(()) => {
-                    let offset = self.end;
-                    self.end += u64::from(len);
-                    Some(Place::File { offset, len })
-                }
-                Err(e) => {
-                    // A failed append may have written part of the entry: the file is no longer
-                    // extended, the entries already in it stay where they are.
-                    self.failed = Some(e.to_string());
-                    self.writable = false;
-                    None
-                }
-            },
-            _ => None,
+        let place = match (&self.file, u32::try_from(bytes.len())) {
+            (Some(_), Ok(len)) if self.writable => {
+                let offset = self.end;
+                self.end += u64::from(len);
+                self.pending.extend_from_slice(bytes);
+                Place::File { offset, len }
+            }
+            _ => Place::Memory(bytes.into()),
         };
-        let place = place.unwrap_or_else(|| Place::Memory(bytes.into()));
         self.index.push((path.into(), place));
+        if self.pending.len() >= PENDING {
+            self.flush();
+        }
+    }
+
+    /// Writes the pending entries to the file. If that fails, they are kept in memory instead:
+    /// a failed append may have written part of them, so the file is no longer extended, and
+    /// the entries already in it stay where they are.
+    fn flush(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let Some(f) = &mut self.file else {
+            return;
+        };
+        match f.write_all(&self.pending) {
+            Ok(()) => {
+                self.written += self.pending.len() as u64;
+                self.pending.clear();
+            }
+            Err(e) => {
+                self.failed = Some(e.to_string());
+                self.writable = false;
+                let written = self.written;
+                // The pending entries are the last ones placed in the file.
+                for (_, place) in self.index.iter_mut().rev() {
+                    let Place::File { offset, len } = *place else {
+                        continue;
+                    };
+                    if offset < written {
+                        break;
+                    }
+                    let at = (offset - written) as usize;
+                    *place = Place::Memory(self.pending[at..at + len as usize].into());
+                }
+                self.pending = Vec::new();
+                self.end = written;
+            }
+        }
     }
 
     /// Orders the entries by path (stable: a file the roots name twice keeps both entries).
     pub fn sort(&mut self) {
+        self.flush();
         self.index.sort_by(|a, b| a.0.cmp(&b.0));
     }
 
@@ -133,6 +175,11 @@ impl SourceSpill {
         for (_, place) in &self.index {
             match place {
                 Place::Memory(b) => f(b)?,
+                // Not yet written (a spill read before `sort`).
+                Place::File { offset, len } if *offset >= self.written => {
+                    let at = (*offset - self.written) as usize;
+                    f(&self.pending[at..at + *len as usize])?
+                }
                 Place::File { offset, len } => {
                     let file = self
                         .file
@@ -246,6 +293,39 @@ mod tests {
                 serde_json::to_value(&held.sources).unwrap()
             );
         }
+    }
+
+    /// Entries gathered for the file when writing it fails: they are kept in memory, the
+    /// spill says why, and every entry (written or not) reads back in order.
+    #[test]
+    fn entries_whose_write_fails_stay_in_memory() {
+        let set = DetectorSet::load(None).unwrap();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/text");
+        let held = scan(&config(&root, None), &set).unwrap();
+        assert!(held.sources.len() >= 2);
+        let mut spill = SourceSpill::new(None, Layout::Line);
+        // Before the file is written, the pending entries read back from memory.
+        spill.push(&held.sources[0]).unwrap();
+        assert_eq!(spill.load_all().unwrap()[0].path, held.sources[0].path);
+        spill.flush();
+        assert!(spill.written > 0 && spill.failed().is_none());
+        // A descriptor opened read-only: the next write fails.
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("ro");
+        std::fs::write(&p, b"").unwrap();
+        let ro = File::open(&p).unwrap();
+        let good = std::mem::replace(spill.file.as_mut().unwrap(), ro);
+        for e in &held.sources[1..] {
+            spill.push(e).unwrap();
+        }
+        spill.sort();
+        assert!(spill.failed().is_some());
+        // The entry written before the failure is read from the original file.
+        *spill.file.as_mut().unwrap() = good;
+        let back = spill.load_all().unwrap();
+        let mut want: Vec<&String> = held.sources.iter().map(|e| &e.path).collect();
+        want.sort();
+        assert_eq!(back.iter().map(|e| &e.path).collect::<Vec<_>>(), want);
     }
 
     /// A temporary file that cannot be made: the entries are kept in memory, and say why.

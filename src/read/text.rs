@@ -7,7 +7,6 @@
 //! around matches, as ripgrep does: a line without PI costs only the matcher's pass over it and
 //! the newline count.
 
-use std::io::Read;
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -44,18 +43,14 @@ pub enum Data {
 impl Data {
     /// Opens a file found by the walk with size `size`.
     pub fn open(path: &Path, size: u64) -> Result<Data, OpenError> {
-        let file = super::open::open(path).map_err(|e| OpenError::new(path, "open", e))?;
         if size >= MMAP_THRESHOLD {
+            let file = super::open::open(path).map_err(|e| OpenError::new(path, "open", e))?;
             return Mapped::new(&file, path)
                 .map(Data::Mapped)
                 .map_err(|e| OpenError::new(path, "memory-map", e));
         }
-        let mut buf = Vec::with_capacity(size as usize + 1);
-        // `take` bounds a file that grew since the walk: we read what the walk saw, plus one byte
-        // to notice growth, so memory stays bounded by --max-file-size.
-        file.take(size + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| OpenError::new(path, "read", e))?;
+        let file = super::open::open_regular(path).map_err(|e| OpenError::new(path, "open", e))?;
+        let mut buf = read_listed(file, size).map_err(|e| OpenError::new(path, "read", e))?;
         let n = buf.len() as u64;
         let changed = if n < size {
             Some(format!(
@@ -100,6 +95,53 @@ impl Data {
             Data::Mapped(m) => m.finish(path),
         }
     }
+}
+
+/// Reads a file the walk listed at `size` bytes: what the walk saw, plus one byte to notice
+/// growth, so memory stays bounded by --max-file-size. A first read that returns exactly
+/// `size` bytes of the `size + 1` asked for has met the end of a regular file: the second read
+/// that would only have returned 0 is not made (one system call in six of a small file).
+/// A shorter first read (the file shrank, or a file system that returns short reads) goes on
+/// reading to the end.
+#[cfg(unix)]
+fn read_listed(file: std::fs::File, size: u64) -> std::io::Result<Vec<u8>> {
+    use std::os::fd::AsRawFd;
+    let want = size as usize + 1;
+    // Read into the vector's spare room: zeroing it first cost more instructions than the
+    // read's own copy.
+    let mut buf: Vec<u8> = Vec::with_capacity(want);
+    loop {
+        let spare = buf.spare_capacity_mut();
+        if spare.is_empty() {
+            break;
+        }
+        // SAFETY: `read` writes at most `spare.len()` bytes into the vector's own spare
+        // capacity, from a descriptor owned by `file`, alive for the call.
+        let k = unsafe { libc::read(file.as_raw_fd(), spare.as_mut_ptr().cast(), spare.len()) };
+        if k < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        let k = k as usize;
+        let first = buf.is_empty();
+        // SAFETY: the kernel initialised these `k` bytes, within the capacity.
+        unsafe { buf.set_len(buf.len() + k) };
+        if k == 0 || (first && k == size as usize) {
+            break;
+        }
+    }
+    Ok(buf)
+}
+
+#[cfg(not(unix))]
+fn read_listed(file: std::fs::File, size: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut buf = Vec::with_capacity(size as usize + 1);
+    file.take(size + 1).read_to_end(&mut buf)?;
+    Ok(buf)
 }
 
 /// A file that could not be opened or read, with the path and the failing step.
