@@ -95,7 +95,8 @@ impl SourceSpill {
         done
     }
 
-    fn push_bytes(&mut self, path: &str, bytes: &[u8]) {
+    /// Keeps an entry serialised already in this spill's layout ([`serialise`]).
+    pub fn push_bytes(&mut self, path: &str, bytes: &[u8]) {
         let place = match (&mut self.file, u32::try_from(bytes.len())) {
             (Some(f), Ok(len)) if self.writable => match f.write_all(bytes) {
                 Ok(()) => {
