@@ -1101,6 +1101,88 @@ impl Prepared {
     pub fn path(&self) -> &str {
         &self.entry.path
     }
+
+    /// The entry as `layout` serialises it and the source's share of the totals, when both are
+    /// final here (`None` for a graph spilled to disk: the builder counts its people). What a
+    /// state ([`crate::state`]) keeps so that a rescan adds an unchanged file with
+    /// [`Builder::add_restored`], copying its entry instead of building and encoding it again.
+    pub fn assembled(&self, layout: crate::source_spill::Layout) -> Option<Assembled> {
+        if !self.graph.runs.is_empty() {
+            return None;
+        }
+        let mut entry = Vec::new();
+        crate::source_spill::serialise(&self.entry, layout, &mut entry).ok()?;
+        Some(Assembled {
+            entry,
+            totals: totals_share(&self.acc),
+            sensitive_image: self.entry.sensitive_image.clone(),
+        })
+    }
+
+    /// The file's fields in the state's form: `(path, format, encoding, bytes, status, reason)`.
+    pub fn file(&self) -> (&str, &str, &Option<String>, u64, Status, &Option<String>) {
+        let e = &self.entry;
+        (
+            &e.path,
+            &e.format,
+            &e.encoding,
+            e.bytes,
+            e.status,
+            &e.reason,
+        )
+    }
+
+    /// The accumulators (the graph taken out) and the graph.
+    pub fn parts(&self) -> (&SourceAcc, &LinkAcc) {
+        (&self.acc, &self.graph)
+    }
+}
+
+/// What [`Prepared::assembled`] keeps of a source.
+#[derive(Debug, Clone)]
+pub struct Assembled {
+    /// The entry, serialised as the run's [`crate::source_spill::Layout`] says.
+    pub entry: Vec<u8>,
+    /// [`totals_share`] of its accumulators.
+    pub totals: SourceAcc,
+    pub sensitive_image: Option<String>,
+}
+
+/// What the totals need of a source's accumulators: counts and sketches, its fields' detector
+/// accumulations merged per detector under one unnamed field (the totals only count per
+/// detector: [`per_detector`] of the merged fields, the same whichever field a detector's
+/// accumulation came from), without field statistics, warnings or graph.
+pub fn totals_share(acc: &SourceAcc) -> SourceAcc {
+    let dets = per_detector(acc);
+    let mut fields = BTreeMap::new();
+    if !dets.is_empty() {
+        fields.insert(String::new(), dets);
+    }
+    SourceAcc {
+        records: acc.records,
+        unidentified_records: acc.unidentified_records,
+        subjects: acc.subjects.clone(),
+        sensitive: acc.sensitive.clone(),
+        non_sensitive: acc.non_sensitive.clone(),
+        sensitive_by_category: acc.sensitive_by_category.clone(),
+        minors: acc.minors.clone(),
+        fields,
+        ..SourceAcc::default()
+    }
+}
+
+/// A source a rescan takes from its state ([`crate::state`]): its entry already serialised in
+/// the builder's layout, its share of the totals ([`totals_share`]) and its graph.
+pub struct Restored {
+    pub path: String,
+    pub format: String,
+    pub status: Status,
+    pub reason: Option<String>,
+    pub bytes: u64,
+    pub sensitive_image: Option<String>,
+    pub entry: Vec<u8>,
+    pub totals: SourceAcc,
+    pub graph: LinkAcc,
 }
 
 /// Where a [`Builder`] keeps the sources' entries.
@@ -1191,6 +1273,100 @@ impl<'a> Builder<'a> {
         .ok()
     }
 
+    /// The layout the entries are kept in, when they are kept serialised (in a temporary
+    /// file): what [`Builder::add_restored`] and [`Builder::add_serialised`] take.
+    pub fn serialised_layout(&self) -> Option<crate::source_spill::Layout> {
+        match &self.sources {
+            Sources::Spill(s) => Some(s.layout()),
+            Sources::Memory(_) => None,
+        }
+    }
+
+    /// Counts a source's status, bytes and error.
+    fn count_file(
+        &mut self,
+        path: &str,
+        format: &str,
+        status: Status,
+        reason: &Option<String>,
+        bytes: u64,
+    ) {
+        match status {
+            Status::Scanned => self.scanned += 1,
+            Status::Partial => self.partial += 1,
+            Status::Skipped => self.skipped += 1,
+            Status::Unreadable => self.unreadable += 1,
+        }
+        if matches!(status, Status::Scanned | Status::Partial) {
+            self.bytes += bytes;
+        }
+        if matches!(status, Status::Partial | Status::Unreadable)
+            && let Some(r) = reason
+        {
+            self.errors.push(ErrorEntry {
+                path: path.to_string(),
+                error: r.clone(),
+            });
+        }
+        if status != Status::Scanned {
+            self.unscanned.push(Unscanned {
+                path: path.to_string(),
+                format: format.to_string(),
+                status,
+                reason: reason.clone(),
+            });
+        }
+    }
+
+    /// Adds a source a rescan took from its state: as [`Builder::add`] adds the source it was
+    /// made from, its entry copied as it was serialised. Only for a builder whose
+    /// [`serialised_layout`](Self::serialised_layout) is the one the entry was made in.
+    pub fn add_restored(&mut self, r: Restored) {
+        self.count_file(&r.path, &r.format, r.status, &r.reason, r.bytes);
+        if !r.graph.is_empty() {
+            // Its people are in its entry; the totals' are counted from all the graphs.
+            self.only_count = None;
+            self.graphs.push((r.path.clone(), r.graph));
+        }
+        if let Some(c) = r.sensitive_image {
+            *self.images.entry(c).or_insert(0) += 1;
+        }
+        self.total.merge(r.totals);
+        self.push_serialised(&r.path, &r.entry);
+    }
+
+    /// [`Builder::add`] of a source whose entry was serialised already
+    /// ([`Prepared::assembled`], in this builder's layout).
+    pub fn add_serialised(&mut self, p: Prepared, entry: &[u8]) {
+        let Prepared {
+            entry: e,
+            acc,
+            graph,
+            counted,
+        } = p;
+        self.count_file(&e.path, &e.format, e.status, &e.reason, e.bytes);
+        if !graph.is_empty() {
+            self.only_count = counted;
+            self.graphs.push((e.path.clone(), graph));
+        }
+        if let Some(c) = &e.sensitive_image {
+            *self.images.entry(c.clone()).or_insert(0) += 1;
+        }
+        self.total.merge(acc);
+        self.push_serialised(&e.path, entry);
+    }
+
+    fn push_serialised(&mut self, path: &str, entry: &[u8]) {
+        match &mut self.sources {
+            Sources::Spill(s) => s.push_bytes(path, entry),
+            Sources::Memory(_) => {
+                self.sources_failed.get_or_insert_with(|| {
+                    format!("{path}: internal error: a serialised entry for sources in memory")
+                });
+            }
+        }
+    }
+
     /// Adds one prepared source.
     pub fn add(&mut self, p: Prepared) {
         let Prepared {
@@ -1199,31 +1375,13 @@ impl<'a> Builder<'a> {
             graph,
             counted,
         } = p;
-        match entry.status {
-            Status::Scanned => self.scanned += 1,
-            Status::Partial => self.partial += 1,
-            Status::Skipped => self.skipped += 1,
-            Status::Unreadable => self.unreadable += 1,
-        }
-        if matches!(entry.status, Status::Scanned | Status::Partial) {
-            self.bytes += entry.bytes;
-        }
-        if matches!(entry.status, Status::Partial | Status::Unreadable)
-            && let Some(r) = &entry.reason
-        {
-            self.errors.push(ErrorEntry {
-                path: entry.path.clone(),
-                error: r.clone(),
-            });
-        }
-        if entry.status != Status::Scanned {
-            self.unscanned.push(Unscanned {
-                path: entry.path.clone(),
-                format: entry.format.clone(),
-                status: entry.status,
-                reason: entry.reason.clone(),
-            });
-        }
+        self.count_file(
+            &entry.path,
+            &entry.format,
+            entry.status,
+            &entry.reason,
+            entry.bytes,
+        );
         if !graph.is_empty() {
             let count = counted.or_else(|| self.count_parts(&[&graph], None));
             if let Some(c) = &count {

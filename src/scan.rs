@@ -130,6 +130,30 @@ pub fn scan_incremental(
             b.add(p);
         }
     };
+    // With a state, each source's entry is serialised where it was read and stored with its
+    // results, so that a rescan copies it ([`crate::state::Part::assembled`]).
+    let layout = cfg.sources.filter(|_| {
+        state
+            .as_deref_mut()
+            .is_some_and(|st| st.assemble_with(&assembly(cfg)).is_ok())
+    });
+    let add_decoded = |files: Vec<crate::state::Decoded>| {
+        let mut restored = Vec::new();
+        let mut read = Vec::new();
+        for f in files {
+            match f {
+                crate::state::Decoded::Restored(r) => restored.push(r),
+                crate::state::Decoded::File(f) => read.push(f),
+            }
+        }
+        if !read.is_empty() {
+            add(read);
+        }
+        let mut b = builder.lock().unwrap_or_else(|e| e.into_inner());
+        for r in restored {
+            b.add_restored(r);
+        }
+    };
     let (put, puts) = crate::state::writer_channel();
     let (index, writer) = state.as_deref_mut().map(State::split).unzip();
     let collected = Mutex::new(Collected::default());
@@ -185,13 +209,50 @@ pub fn scan_incremental(
                                     t.bytes.fetch_add(f.bytes, Ordering::Relaxed);
                                 }
                             }
-                            if let Some((key, Check::Read(stamp))) = check {
-                                store(&put, &key, stamp, &files, &spill, ctx.stopping());
-                                let mut c = lock(&collected);
-                                c.read += 1;
-                                c.seen.insert(key);
+                            match check {
+                                Some((key, Check::Read(stamp))) => {
+                                    match layout {
+                                        Some(layout) => {
+                                            let prepared: Vec<Prepared> = files
+                                                .into_iter()
+                                                .map(|f| config.prepare(set, f))
+                                                .collect();
+                                            let assembled: Vec<_> = prepared
+                                                .iter()
+                                                .map(|p| p.assembled(layout))
+                                                .collect();
+                                            let parts = stamp.and_then(|_| {
+                                                crate::state::encode_prepared(&prepared, &assembled)
+                                                    .ok()
+                                                    .flatten()
+                                            });
+                                            send(&put, &key, stamp, parts, &spill, ctx.stopping());
+                                            let mut b = lock(&builder);
+                                            for (p, a) in prepared.into_iter().zip(assembled) {
+                                                match a {
+                                                    Some(a) => b.add_serialised(p, &a.entry),
+                                                    None => b.add(p),
+                                                }
+                                            }
+                                        }
+                                        None => {
+                                            store(
+                                                &put,
+                                                &key,
+                                                stamp,
+                                                &files,
+                                                &spill,
+                                                ctx.stopping(),
+                                            );
+                                            add(files);
+                                        }
+                                    }
+                                    let mut c = lock(&collected);
+                                    c.read += 1;
+                                    c.seen.insert(key);
+                                }
+                                _ => add(files),
                             }
-                            add(files);
                         }
                     }
                     Entry::Skipped { path, reason } => add(vec![FileResult {
@@ -248,9 +309,10 @@ pub fn scan_incremental(
                 read,
             },
             &add,
+            &add_decoded,
             &ctx,
             &spill,
-            |fs: &mut [FileResult]| account_links(fs, &link_bytes, cfg.link_memory, &spill),
+            |g: &mut crate::link::LinkAcc| account_graph(g, &link_bytes, cfg.link_memory, &spill),
         )
     });
     walk_errors.sort_by(|a, b| a.path.cmp(&b.path));
@@ -318,6 +380,17 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// What a run's entries depend on besides the files' results ([`State::assemble_with`]).
+fn assembly(cfg: &ScanConfig) -> String {
+    format!(
+        "sources {:?}; sensitivity {}; classify {:?}; link cap {}",
+        cfg.sources,
+        cfg.sensitivity.id(),
+        cfg.classify,
+        cfg.link_cap
+    )
+}
+
 /// Sends a file's results to the state's writer: stored, or, when they must not be (an
 /// unreadable file, people not linked, a file the scan was stopped in), its old results
 /// forgotten.
@@ -329,12 +402,21 @@ fn store(
     spill: &Spill,
     stopped: bool,
 ) {
-    let parts = match stamp {
-        // A graph dropped because the runs could not be written must not be stored as empty.
-        Some(_) if spill.failed().is_some() || stopped => None,
-        Some(_) => crate::state::encode(files).ok().flatten(),
-        None => None,
-    };
+    let parts = stamp.and_then(|_| crate::state::encode(files).ok().flatten());
+    send(put, key, stamp, parts, spill, stopped);
+}
+
+/// [`store`] of results encoded already (`None`: nothing to store).
+fn send(
+    put: &std::sync::mpsc::SyncSender<Put>,
+    key: &str,
+    stamp: Option<(crate::state::Stamp, Option<u64>)>,
+    parts: Option<crate::state::Parts>,
+    spill: &Spill,
+    stopped: bool,
+) {
+    // A graph dropped because the runs could not be written must not be stored as empty.
+    let parts = parts.filter(|_| spill.failed().is_none() && !stopped);
     let msg = match (stamp, parts) {
         (Some((stamp, content)), Some(parts)) => Put::File {
             key: key.to_string(),
@@ -365,9 +447,10 @@ fn restore(
     st: &mut State,
     walked: Walked,
     add: &(dyn Fn(Vec<FileResult>) + Sync),
+    add_decoded: &(dyn Fn(Vec<crate::state::Decoded>) + Sync),
     ctx: &Ctx,
     spill: &Spill,
-    account: impl Fn(&mut [FileResult]) + Sync,
+    account: impl Fn(&mut crate::link::LinkAcc) + Sync,
 ) -> StateSummary {
     let Walked {
         written,
@@ -396,15 +479,23 @@ fn restore(
     let loaded = st.load_each(&keys, 1024, |batch| {
         let done: Vec<String> = batch
             .into_par_iter()
-            .filter_map(|(key, parts)| {
-                for _ in 0..times.get(&key).copied().unwrap_or(1) {
+            .filter_map(|(key, mut parts)| {
+                let n = times.get(&key).copied().unwrap_or(1);
+                for i in 0..n {
+                    let parts = if i + 1 == n {
+                        std::mem::take(&mut parts)
+                    } else {
+                        parts.clone()
+                    };
                     let mut fs = parts
-                        .iter()
-                        .map(|(doc, links)| crate::state::decode(doc, links))
+                        .into_iter()
+                        .map(crate::state::decode_part)
                         .collect::<Result<Vec<_>, _>>()
                         .ok()?;
-                    account(&mut fs);
-                    add(fs);
+                    for f in &mut fs {
+                        account(f.graph_mut());
+                    }
+                    add_decoded(fs);
                 }
                 Some(key)
             })
@@ -436,7 +527,9 @@ fn restore(
                     let stamp = crate::state::stamp_now(&path, verify);
                     let size = stamp.map_or(0, |s| s.0.size);
                     let mut fs = read_guarded(&path, size, ctx);
-                    account(&mut fs);
+                    for f in &mut fs {
+                        account(&mut f.acc.links);
+                    }
                     store(&put, &key, stamp, &fs, spill, ctx.stopping());
                     add(fs);
                     key
@@ -472,28 +565,33 @@ fn restore(
 /// linked.
 fn account_links(files: &mut [FileResult], used: &AtomicU64, budget: u64, spill: &Spill) {
     for f in files {
-        if f.acc.links.is_empty() {
-            continue;
-        }
-        if spill.failed().is_some() {
-            f.acc.links = Default::default();
-            continue;
-        }
-        spill.finish(&mut f.acc.links);
-        if !f.acc.links.runs.is_empty() {
-            continue;
-        }
-        f.acc.links.compact();
-        if used.load(Ordering::Relaxed) <= budget {
-            f.acc.links.shrink_to_fit();
-            let bytes = f.acc.links.heap_bytes() as u64;
-            if used.fetch_add(bytes, Ordering::Relaxed) + bytes <= budget {
-                continue;
-            }
-            used.fetch_sub(bytes, Ordering::Relaxed);
-        }
-        spill.spill(&mut f.acc.links);
+        account_graph(&mut f.acc.links, used, budget, spill);
     }
+}
+
+/// [`account_links`] of one graph.
+fn account_graph(g: &mut crate::link::LinkAcc, used: &AtomicU64, budget: u64, spill: &Spill) {
+    if g.is_empty() {
+        return;
+    }
+    if spill.failed().is_some() {
+        *g = Default::default();
+        return;
+    }
+    spill.finish(g);
+    if !g.runs.is_empty() {
+        return;
+    }
+    g.compact();
+    if used.load(Ordering::Relaxed) <= budget {
+        g.shrink_to_fit();
+        let bytes = g.heap_bytes() as u64;
+        if used.fetch_add(bytes, Ordering::Relaxed) + bytes <= budget {
+            return;
+        }
+        used.fetch_sub(bytes, Ordering::Relaxed);
+    }
+    spill.spill(g);
 }
 
 /// Reads one file; a panic anywhere in its readers (ours or a third-party parser's) makes the

@@ -106,7 +106,8 @@ impl SourceSpill {
         done
     }
 
-    fn push_bytes(&mut self, path: &str, bytes: &[u8]) {
+    /// Keeps an entry serialised already in this spill's layout ([`serialise`]).
+    pub fn push_bytes(&mut self, path: &str, bytes: &[u8]) {
         let place = match (&self.file, u32::try_from(bytes.len())) {
             (Some(_), Ok(len)) if self.writable => {
                 let offset = self.end;

@@ -45,11 +45,11 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, OptionalExtension as _, params};
 use serde::{Deserialize, Serialize};
 
-use crate::inventory::{FileResult, SourceAcc, Status};
+use crate::inventory::{FileResult, Prepared, Restored, SourceAcc, Status};
 use crate::link::LinkAcc;
 
 /// The state's layout: a state of another layout is dropped and rebuilt.
-pub const SCHEMA: &str = "pipl-scan/state/v1";
+pub const SCHEMA: &str = "pipl-scan/state/v2";
 
 /// The exit code of a scan whose state another run holds (`EX_TEMPFAIL` of sysexits.h:
 /// "try again later").
@@ -263,6 +263,8 @@ struct Stored {
     status: Status,
     reason: Option<String>,
     acc: SourceAcc,
+    #[serde(default)]
+    sensitive_image: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -274,11 +276,26 @@ struct StoredRef<'a> {
     status: Status,
     reason: &'a Option<String>,
     acc: &'a SourceAcc,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sensitive_image: &'a Option<String>,
 }
 
-/// A walk entry's stored results: per result (the file, or each member of an archive), its
-/// JSON document and its people graph ([`crate::link_file::encode`]).
-pub type Parts = Vec<(Vec<u8>, Vec<u8>)>;
+/// One result as stored (the file, or a member of an archive).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Part {
+    /// Its JSON document: everything its source is built from but the graph.
+    pub doc: Vec<u8>,
+    /// Its people graph ([`crate::link_file::encode`]).
+    pub links: Vec<u8>,
+    /// Its inventory entry as the run serialised it and a JSON document of what the totals
+    /// need ([`crate::inventory::Prepared::assembled`]), when the run made them: a rescan with
+    /// the same assembly settings ([`State::assemble_with`]) copies the entry and merges the
+    /// totals' share, instead of decoding the document and building the entry again.
+    pub assembled: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+/// A walk entry's stored results: one [`Part`] per result.
+pub type Parts = Vec<Part>;
 
 /// A message to the writer: a file read (its stamp and encoded results), or a file whose stored
 /// results no longer stand and that has none to store.
@@ -308,11 +325,91 @@ pub fn encode(files: &[FileResult]) -> std::io::Result<Option<Parts>> {
             status: f.status,
             reason: &f.reason,
             acc: &f.acc,
+            sensitive_image: &None,
         })
         .map_err(std::io::Error::other)?;
-        parts.push((doc, graph_bytes(&f.acc.links)?));
+        parts.push(Part {
+            doc,
+            links: graph_bytes(&f.acc.links)?,
+            assembled: None,
+        });
     }
     Ok(Some(parts))
+}
+
+/// [`encode`] of results already prepared for the inventory, each with what
+/// [`Prepared::assembled`] made of it (`None` where it made nothing).
+pub fn encode_prepared(
+    files: &[Prepared],
+    assembled: &[Option<crate::inventory::Assembled>],
+) -> std::io::Result<Option<Parts>> {
+    if files.iter().any(|p| p.file().4 == Status::Unreadable) {
+        return Ok(None);
+    }
+    let mut parts = Vec::with_capacity(files.len());
+    for (p, a) in files.iter().zip(assembled) {
+        let (path, format, encoding, bytes, status, reason) = p.file();
+        let (acc, graph) = p.parts();
+        let doc = |acc: &SourceAcc, sensitive_image: &Option<String>| {
+            serde_json::to_vec(&StoredRef {
+                path,
+                format,
+                encoding,
+                bytes,
+                status,
+                reason,
+                acc,
+                sensitive_image,
+            })
+            .map_err(std::io::Error::other)
+        };
+        let assembled = match a {
+            Some(a) => Some((a.entry.clone(), doc(&a.totals, &a.sensitive_image)?)),
+            None => None,
+        };
+        parts.push(Part {
+            doc: doc(acc, &None)?,
+            links: graph_bytes(graph)?,
+            assembled,
+        });
+    }
+    Ok(Some(parts))
+}
+
+/// A stored result read back: the result itself, or, when the state kept its entry for this
+/// run's assembly settings, what [`crate::inventory::Builder::add_restored`] takes.
+pub enum Decoded {
+    File(FileResult),
+    Restored(Restored),
+}
+
+impl Decoded {
+    /// Its people graph.
+    pub fn graph_mut(&mut self) -> &mut LinkAcc {
+        match self {
+            Decoded::File(f) => &mut f.acc.links,
+            Decoded::Restored(r) => &mut r.graph,
+        }
+    }
+}
+
+/// Reads back a [`Part`] as [`State::load_each`] hands it.
+pub fn decode_part(part: Part) -> Result<Decoded, String> {
+    let Some((entry, totals)) = part.assembled else {
+        return decode(&part.doc, &part.links).map(Decoded::File);
+    };
+    let s: Stored = serde_json::from_slice(&totals).map_err(|e| e.to_string())?;
+    Ok(Decoded::Restored(Restored {
+        path: s.path,
+        format: s.format,
+        status: s.status,
+        reason: s.reason,
+        bytes: s.bytes,
+        sensitive_image: s.sensitive_image,
+        entry,
+        totals: s.acc,
+        graph: crate::link_file::decode(&part.links).ok_or("damaged people graph")?,
+    }))
 }
 
 /// A finished file's graph in the layout of [`crate::link_file::encode`]: from memory, or
@@ -357,6 +454,9 @@ pub struct State {
     index: Index,
     /// Why the stored results were dropped when it was opened, if they were.
     invalidated: Option<String>,
+    /// Whether the stored entries were made with this run's assembly settings
+    /// ([`State::assemble_with`]): until then they are not used.
+    entries_current: bool,
     _lock: File,
 }
 
@@ -429,6 +529,7 @@ impl State {
                 racy_from_ns: started - 1_000_000_000,
             },
             invalidated: None,
+            entries_current: false,
             _lock: lock,
         };
         state.prepare(settings).map_err(|e| db(e.to_string()))?;
@@ -442,14 +543,7 @@ impl State {
             .query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
         self.conn.execute_batch(
             "PRAGMA synchronous = NORMAL;
-             CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS files (
-                 path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
-                 ctime_ns INTEGER NOT NULL, ino INTEGER NOT NULL, dev INTEGER NOT NULL,
-                 content INTEGER, trusted INTEGER NOT NULL);
-             CREATE TABLE IF NOT EXISTS results (
-                 path TEXT NOT NULL, seq INTEGER NOT NULL, doc BLOB NOT NULL,
-                 links BLOB NOT NULL, PRIMARY KEY (path, seq));",
+             CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);",
         )?;
         let get = |name: &str| -> rusqlite::Result<Option<String>> {
             self.conn
@@ -460,9 +554,35 @@ impl State {
         };
         let schema = get("schema")?;
         let stored: Option<Settings> = get("settings")?.and_then(|s| serde_json::from_str(&s).ok());
-        let count: i64 = self
-            .conn
-            .query_row("SELECT count(*) FROM files", [], |r| r.get(0))?;
+        let has_files: bool = self.conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'files'",
+            [],
+            |r| r.get::<_, i64>(0).map(|n| n > 0),
+        )?;
+        let count: i64 = if has_files {
+            self.conn
+                .query_row("SELECT count(*) FROM files", [], |r| r.get(0))?
+        } else {
+            0
+        };
+        if schema.as_deref() != Some(SCHEMA) {
+            // Another layout's tables: made again in this one.
+            self.conn.execute_batch(
+                "DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS results;
+                 DELETE FROM meta WHERE name = 'assembly';",
+            )?;
+        }
+        // The results' columns in the order a rescan reads them: `doc` last, so that the
+        // pages of a document that is not needed (the entry is there) are not read.
+        self.conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS files (
+                 path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+                 ctime_ns INTEGER NOT NULL, ino INTEGER NOT NULL, dev INTEGER NOT NULL,
+                 content INTEGER, trusted INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS results (
+                 path TEXT NOT NULL, seq INTEGER NOT NULL, links BLOB NOT NULL,
+                 entry BLOB, totals BLOB, doc BLOB NOT NULL, PRIMARY KEY (path, seq));",
+        )?;
         let why = match (schema.as_deref(), &stored) {
             _ if count == 0 => None,
             (Some(SCHEMA), Some(s)) if s == settings => None,
@@ -557,6 +677,40 @@ impl State {
         self.split().1.write_from(rx)
     }
 
+    /// Says how this run assembles the inventory (the sources' layout, the sensitivity
+    /// standard, the classification thresholds, the link cap: what an entry depends on besides
+    /// the file's results). Stored entries made with other settings are dropped (the results
+    /// they were made from stay: a rescan builds those entries again); until this is called,
+    /// or when it fails, no stored entry is used.
+    pub fn assemble_with(&mut self, assembly: &str) -> rusqlite::Result<()> {
+        self.entries_current = false;
+        let stored: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE name = 'assembly'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if stored.as_deref() != Some(assembly) {
+            let tx = self.conn.transaction()?;
+            tx.execute(
+                "UPDATE results SET entry = NULL, totals = NULL WHERE entry IS NOT NULL",
+                [],
+            )?;
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (name, value) VALUES ('assembly', ?1)",
+                [assembly],
+            )?;
+            tx.commit()?;
+        }
+        self.entries_current = true;
+        Ok(())
+    }
+
+    /// Whether entries may be stored and used ([`State::assemble_with`] succeeded).
+    pub fn entries_current(&self) -> bool {
+        self.entries_current
+    }
+
     /// The stored parts of the files in `keys`, handed to `each` in batches of about `batch`
     /// files (in path order), so that what is held at once does not grow with the tree.
     pub fn load_each(
@@ -570,9 +724,12 @@ impl State {
         }
         // One pass over the table in key order (its primary key): cheaper than a look-up per
         // file when most files are kept, and each file's parts come together, in order.
-        let mut stmt = self
-            .conn
-            .prepare("SELECT path, seq, doc, links FROM results ORDER BY path, seq")?;
+        // A part with its entry needs no document: it is not read.
+        let mut stmt = self.conn.prepare(
+            "SELECT path, links, entry, totals, CASE WHEN entry IS NULL THEN doc END, seq
+             FROM results ORDER BY path, seq",
+        )?;
+        let entries = self.entries_current;
         let mut rows = stmt.query([])?;
         let mut out: Vec<(String, Parts)> = Vec::with_capacity(batch.max(1));
         while let Some(r) = rows.next()? {
@@ -580,7 +737,27 @@ impl State {
             if !keys.contains(&path) {
                 continue;
             }
-            let part = (r.get(2)?, r.get(3)?);
+            let assembled = match (r.get::<_, Option<Vec<u8>>>(2)?, r.get(3)?) {
+                (Some(e), Some(t)) if entries => Some((e, t)),
+                _ => None,
+            };
+            let doc = match &assembled {
+                Some(_) => Vec::new(),
+                None => match r.get::<_, Option<Vec<u8>>>(4)? {
+                    Some(d) => d,
+                    // An entry made with other settings, whose document was not selected.
+                    None => self.conn.query_row(
+                        "SELECT doc FROM results WHERE path = ?1 AND seq = ?2",
+                        params![path, r.get::<_, i64>(5)?],
+                        |r| r.get(0),
+                    )?,
+                },
+            };
+            let part = Part {
+                doc,
+                links: r.get(1)?,
+                assembled,
+            };
             match out.last_mut() {
                 Some((p, parts)) if *p == path => parts.push(part),
                 _ => {
@@ -652,7 +829,8 @@ impl Writer<'_> {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 )?;
                 let mut put_result = tx.prepare_cached(
-                    "INSERT INTO results (path, seq, doc, links) VALUES (?1, ?2, ?3, ?4)",
+                    "INSERT INTO results (path, seq, links, entry, totals, doc)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )?;
                 for p in pending.drain(..) {
                     match p {
@@ -678,8 +856,12 @@ impl Writer<'_> {
                                 content.map(|c| c as i64),
                                 trusted(&stamp) as i64,
                             ])?;
-                            for (seq, (doc, links)) in parts.iter().enumerate() {
-                                put_result.execute(params![key, seq as i64, doc, links])?;
+                            for (seq, p) in parts.iter().enumerate() {
+                                let (entry, totals) =
+                                    p.assembled.as_ref().map(|(e, t)| (e, t)).unzip();
+                                put_result.execute(params![
+                                    key, seq as i64, p.links, entry, totals, p.doc
+                                ])?;
                             }
                             n += 1;
                         }
@@ -749,10 +931,11 @@ mod tests {
             key: key.into(),
             stamp,
             content: None,
-            parts: vec![(
-                b"{}".to_vec(),
-                crate::link_file::encode(&LinkAcc::default()),
-            )],
+            parts: vec![Part {
+                doc: b"{}".to_vec(),
+                links: crate::link_file::encode(&LinkAcc::default()),
+                assembled: None,
+            }],
         }
     }
 
@@ -870,7 +1053,7 @@ mod tests {
         assert_eq!(files.len(), 1);
         assert!(!files[0].acc.links.is_empty(), "the people graph is kept");
         let parts = encode(&files).unwrap().expect("stored");
-        let back = decode(&parts[0].0, &parts[0].1).unwrap();
+        let back = decode(&parts[0].doc, &parts[0].links).unwrap();
         let again = encode(std::slice::from_ref(&back)).unwrap().unwrap();
         assert_eq!(parts, again, "a second round trip changes nothing");
         assert_eq!(back.acc.records, files[0].acc.records);
@@ -882,6 +1065,6 @@ mod tests {
             back.acc.subjects.to_bytes(),
             files[0].acc.subjects.to_bytes()
         );
-        assert!(decode(&parts[0].0, b"short").is_err());
+        assert!(decode(&parts[0].doc, b"short").is_err());
     }
 }

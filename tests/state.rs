@@ -472,3 +472,72 @@ fn a_file_under_two_roots_is_counted_twice_as_a_full_scan_counts_it() {
     assert_eq!(state_line(&second), (read, 0, 0));
     assert_same_as_full_scan(&t.path().join("run2"), &t.path().join("full"));
 }
+
+/// A run keeps each file's entry as it serialised it (`--sources` decides how): a rescan in the
+/// same form copies the entries, one in the other form (or with other assembly settings) builds
+/// them from the stored results; either way the outputs are a full scan's, byte for byte.
+#[test]
+fn rescans_copy_stored_entries_and_write_what_a_full_scan_writes_in_either_form() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("tree");
+    generate(&root);
+    let state = t.path().join("state.db");
+    let files = walk_count(&root);
+    let jsonl = ["--sources", "jsonl", "--quiet"];
+    ok(&scan(&root, &t.path().join("full-jsonl"), &jsonl));
+    ok(&scan(&root, &t.path().join("full-inline"), &["--quiet"]));
+    let same_files = |got: &str, want: &str| {
+        for name in ["sources.jsonl", "links.bin"] {
+            let (g, w) = (
+                t.path().join(got).join(name),
+                t.path().join(want).join(name),
+            );
+            assert_eq!(g.exists(), w.exists(), "{got}: {name}");
+            if w.exists() {
+                assert!(
+                    std::fs::read(&g).unwrap() == std::fs::read(&w).unwrap(),
+                    "{got}: {name} differs from {want}'s"
+                );
+            }
+        }
+        assert_same_as_full_scan(&t.path().join(got), &t.path().join(want));
+    };
+    ok(&scan(
+        &root,
+        &t.path().join("run1"),
+        &with_state(&state, &jsonl),
+    ));
+    same_files("run1", "full-jsonl");
+    for (run, extra, want) in [
+        // The entries stored by the first run, copied.
+        ("run2", &jsonl[..], "full-jsonl"),
+        // Inline: the stored entries are lines, not array elements: built again.
+        ("run3", &[][..], "full-inline"),
+        ("run4", &[][..], "full-inline"),
+        // Back to lines.
+        ("run5", &jsonl[..], "full-jsonl"),
+    ] {
+        let o = scan(&root, &t.path().join(run), &with_state(&state, extra));
+        ok(&o);
+        if !extra.contains(&"--quiet") {
+            assert_eq!(state_line(&o), (files, 0, 0), "{run}");
+        }
+        same_files(run, want);
+    }
+    // A changed file is read and its new entry stored; the next rescan copies it.
+    write_people(&root, 2, 900..1_300);
+    std::thread::sleep(std::time::Duration::from_millis(1_200));
+    ok(&scan(&root, &t.path().join("full6"), &jsonl));
+    ok(&scan(
+        &root,
+        &t.path().join("run6"),
+        &with_state(&state, &jsonl),
+    ));
+    same_files("run6", "full6");
+    ok(&scan(
+        &root,
+        &t.path().join("run7"),
+        &with_state(&state, &jsonl),
+    ));
+    same_files("run7", "full6");
+}
