@@ -322,6 +322,12 @@ pub fn pdf(pages: usize, per_page: usize) -> Vec<u8> {
             content.len() + 1
         ));
     }
+    pdf_file(&objects)
+}
+
+/// A PDF file of `objects` (numbered from 1, the first the catalog), with its cross-reference
+/// table and trailer.
+fn pdf_file(objects: &[String]) -> Vec<u8> {
     let mut out = b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n".to_vec();
     let mut offsets = Vec::new();
     for (i, o) in objects.iter().enumerate() {
@@ -370,25 +376,7 @@ pub fn scanned_pdf(pages: usize) -> Vec<u8> {
             content.len()
         ));
     }
-    let mut out = b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = out.len();
-    out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
-    for o in offsets {
-        out.extend(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
+    pdf_file(&objects)
 }
 
 fn utf16le(s: &str) -> Vec<u8> {
