@@ -611,7 +611,8 @@ pub struct Totals {
     pub records: u64,
     pub categories: Vec<CategoryEntry>,
     /// Sensitive image category (`identity-document-image`, `face-image`,
-    /// `fingerprint-image`) → image files whose path names it ([`SourceEntry::sensitive_image`]).
+    /// `fingerprint-image`) → images that name it: image files and PDFs of scanned pages by their
+    /// path, pictures inside documents also by their context ([`SourceEntry::sensitive_image`]).
     /// Sensitive PI under both standards whose people are not counted: no figure of people
     /// includes them.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
